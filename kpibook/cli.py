@@ -1,0 +1,138 @@
+"""The ``kpibook`` command.  The only module that knows click; each command parses its
+options, calls one library function and prints the result.  Errors a user can cause
+(:class:`~kpibook.errors.KpibookError`) are printed as messages, never as tracebacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kpibook import __version__
+from kpibook.errors import KpibookError
+
+EXIT_USAGE = 2
+
+
+class Group(click.Group):
+    """Turns kpibook's errors into a message on stderr and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KpibookError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpibook")
+def main() -> None:
+    """kpibook: 計画の進捗状況調査（各課の記入様式の作成・点検・集約）.
+
+    Plans are kept as text (.yaml) or as a plan workbook (.xlsx); both hold the same.
+    """
+
+
+@main.command()
+@click.argument("plan", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--entries",
+    "entries_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The departments' entries for the report year (.yaml).",
+)
+@click.option("--example", help="Use a built-in example instead of PLAN (see `kpibook examples`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the grade report as JSON.")
+def grades(
+    plan: Path | None, entries_path: Path | None, example: str | None, as_json: bool
+) -> None:
+    """Grade every project: computed grade beside the department's own.
+
+    Prints achievement rates, computed grades, self grades and where they disagree.
+    """
+    from kpibook.examples import ENTRIES_FILE, PLAN_FILE, example_dir
+    from kpibook.grading import grade_report
+    from kpibook.render import grade_table
+    from kpibook.sources import load_entries, load_plan
+
+    if (plan is None) == (example is None):
+        raise click.UsageError("give either PLAN or --example NAME")
+    if example is not None:
+        folder = example_dir(example)
+        plan = folder / PLAN_FILE
+        entries_path = entries_path or folder / ENTRIES_FILE
+    assert plan is not None
+    loaded = load_plan(plan)
+    entries = load_entries(entries_path, loaded) if entries_path else None
+    report = grade_report(loaded, entries)
+    click.echo(report.model_dump_json(indent=2) if as_json else grade_table(report))
+
+
+@main.command()
+def examples() -> None:
+    """List the built-in examples."""
+    from kpibook.examples import example_names, examples_root
+
+    root = examples_root()
+    for name in example_names():
+        click.echo(f"{name}\t{root / name}")
+
+
+@main.group()
+def plan() -> None:
+    """Check, convert and create plans."""
+
+
+@plan.command("check")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def plan_check(path: Path) -> None:
+    """Load a plan and report every problem with its place (sheet and cell, or line)."""
+    from kpibook.sources import load_plan
+
+    loaded = load_plan(path)
+    placements = sum(len(p.placements) for p in loaded.projects)
+    indicators = sum(len(p.indicators) for p in loaded.projects)
+    click.echo(
+        f"{path}: OK — {loaded.title}, {len(loaded.departments)} 担当課, "
+        f"{len(loaded.projects)} 事業 ({placements - len(loaded.projects)} 再掲), "
+        f"{indicators} 指標"
+    )
+
+
+@plan.command("convert")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+def plan_convert(source: Path, target: Path) -> None:
+    """Convert a plan between the text form (.yaml) and the plan workbook (.xlsx)."""
+    from kpibook.sources import load_plan, save_plan
+
+    if target.exists() and target.resolve() == source.resolve():
+        raise click.UsageError("TARGET must differ from SOURCE")
+    save_plan(load_plan(source), target)
+    click.echo(f"wrote {target}")
+
+
+@plan.command("new")
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--start", required=True, help="First fiscal year of the plan (R7, 2025, 令和7年度).")
+@click.option("--end", required=True, help="Last fiscal year of the plan.")
+@click.option("--force", is_flag=True, help="Overwrite TARGET if it exists.")
+def plan_new(target: Path, start: str, end: str, force: bool) -> None:
+    """Write a blank plan workbook, with its instructions sheet (説明), to start a plan."""
+    from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+    from kpibook.planbook import write_blank_plan_workbook
+
+    if target.suffix.lower() != ".xlsx":
+        raise click.UsageError("TARGET must be an .xlsx file")
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; use --force to overwrite it")
+    try:
+        first, last = parse_fiscal_year(start), parse_fiscal_year(end)
+    except FiscalYearError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if last < first:
+        raise click.BadParameter("--end is before --start")
+    write_blank_plan_workbook(target, first, last)
+    click.echo(f"wrote {target}")

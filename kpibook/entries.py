@@ -1,0 +1,128 @@
+"""What departments write for the report year.
+
+Card plans (seed 000): the report-year actual of each indicator, 活動報告, 課題・懸案事項,
+今後の予定, 担当課の評価 (the department's own grade) and 評価の説明.
+Matrix plans (seed 003): the report-year actual, the comment (results and issues, and the
+direction for next year) and the improvement measures required when the result is △ or ×.
+
+An :class:`Entries` document holds every project's entry for one plan and year; the
+examples keep the entries the seeds published, and later steps build the same object from
+the departments' returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from kpibook.fiscal import era_label
+from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text
+from kpibook.values import Value, ValueKind
+
+
+class ProjectEntry(Model):
+    """One project's report for the report year, written by its lead department."""
+
+    project: Id = Field(description="The project's id in the plan.")
+    actuals: dict[Id, Value] = Field(
+        default_factory=dict, description="Report-year actual per indicator id."
+    )
+    activity_report: Text | None = Field(default=None, description="活動報告 (card plans).")
+    issues: Text | None = Field(default=None, description="課題・懸案事項 (card plans).")
+    future_plan: Text | None = Field(default=None, description="今後の予定 (card plans).")
+    self_grade: Label | None = Field(
+        default=None, description="担当課の評価: the department's own grade, a judgement."
+    )
+    grade_explanation: Text | None = Field(default=None, description="評価の説明 (card plans).")
+    comment: Text | None = Field(
+        default=None, description="Results and issues / next year's direction (matrix plans)."
+    )
+    improvement: Text | None = Field(
+        default=None, description="改善策 when the result is △ or × (matrix plans)."
+    )
+
+
+CARD_ONLY = ("activity_report", "issues", "future_plan", "grade_explanation")
+MATRIX_ONLY = ("comment", "improvement")
+
+
+class Entries(Model):
+    """Every department's entries of one plan for one fiscal year."""
+
+    plan: Id = Field(description="The plan's id.")
+    fiscal_year: FY = Field(description="The report year the entries are for.")
+    entries: list[ProjectEntry] = Field(default_factory=list, description="One per project.")
+
+    def for_project(self, project_id: str) -> ProjectEntry | None:
+        for e in self.entries:
+            if e.project == project_id:
+                return e
+        return None
+
+
+def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
+    """Where entries do not fit the plan: wrong plan or year, unknown ids, wrong layout."""
+    if entries.plan != plan.id:
+        yield (
+            ("plan",),
+            f"entries are for plan {entries.plan!r}, not {plan.id!r}",
+            f"計画ID「{entries.plan}」の記入内容です（この計画は「{plan.id}」）",
+        )
+    if entries.fiscal_year != plan.report_year:
+        yield (
+            ("fiscal_year",),
+            f"entries are for fiscal year {entries.fiscal_year}, the plan reports "
+            f"{plan.report_year}",
+            f"{era_label(entries.fiscal_year, 'long')}の記入内容です"
+            f"（報告年度は{era_label(plan.report_year, 'long')}）",
+        )
+    projects = {p.id: p for p in plan.projects}
+    seen: set[str] = set()
+    wrong_fields = MATRIX_ONLY if plan.layout is Layout.CARD else CARD_ONLY
+    for n, entry in enumerate(entries.entries):
+        here: tuple[str | int, ...] = ("entries", n)
+        pid = entry.project
+        if pid in seen:
+            yield (
+                (*here, "project"),
+                f"project {pid!r} has two entries",
+                f"事業「{pid}」が2回あります",
+            )
+        seen.add(pid)
+        project = projects.get(pid)
+        if project is None:
+            yield (
+                (*here, "project"),
+                f"the plan has no project {pid!r}",
+                f"事業「{pid}」は計画にありません",
+            )
+            continue
+        indicator_ids = {i.id for i in project.indicators}
+        for iid, actual in entry.actuals.items():
+            if iid not in indicator_ids:
+                yield (
+                    (*here, "actuals", iid),
+                    f"project {pid!r} has no indicator {iid!r}",
+                    f"事業「{pid}」に指標「{iid}」はありません",
+                )
+            elif actual.kind is ValueKind.QUALITATIVE:
+                yield (
+                    (*here, "actuals", iid),
+                    "an actual is a number, 集計中 or －, not 増加/減少/維持",
+                    "実績値に増加・減少・維持は使えません",
+                )
+        for name in wrong_fields:
+            if getattr(entry, name) is not None:
+                yield (
+                    (*here, name),
+                    f"{name!r} is not part of a {plan.layout.value} plan",
+                    "この様式にはない記入項目です",
+                )
+        grades = plan.grading.grades
+        if entry.self_grade is not None and entry.self_grade not in grades:
+            yield (
+                (*here, "self_grade"),
+                f"{entry.self_grade!r} is not one of the grades {grades}",
+                f"評価は {'・'.join(grades)} のいずれかです",
+            )

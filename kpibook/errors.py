@@ -1,0 +1,131 @@
+"""User-facing errors.
+
+Every error a user can cause is a :class:`KpibookError`; the CLI turns it into a message
+and an exit code, never a traceback.  Loading a plan or entries collects *every* problem
+first and raises one :class:`LoadError` listing them, each with its place (file and key
+path or line, or sheet and cell) in Japanese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+Loc = tuple[str | int, ...]
+
+
+class KpibookError(Exception):
+    """An error the user can fix; its text is shown as is."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input, with where it is and what was found there."""
+
+    where: str
+    """A place a person can find: ``plan.yaml line 12 (projects[3].name)`` or
+    ``plan.xlsx シート「指標」 G12``."""
+    message_ja: str
+    message_en: str
+    raw: str | None = None
+    """The offending value as found, when there is one."""
+
+    def __str__(self) -> str:
+        raw = f" [{self.raw}]" if self.raw is not None else ""
+        return f"{self.where}: {self.message_ja} / {self.message_en}{raw}"
+
+
+class LoadError(KpibookError):
+    """A file that cannot be loaded, with every problem found in it."""
+
+    def __init__(self, path: Path | str, problems: Iterable[Problem]) -> None:
+        self.path = Path(path)
+        self.problems = list(problems)
+        head = f"{self.path}: 読み込めません / cannot load ({len(self.problems)} problem(s))"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+def loc_text(loc: Loc) -> str:
+    """``projects[3].indicators[0].targets.2019`` from a pydantic location."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+_JA_BY_TYPE: dict[str, str] = {
+    "missing": "必須の項目がありません",
+    "extra_forbidden": "この項目は使えません（名前の綴りを確認してください）",
+    "string_too_long": "文字数が上限（{max_length}文字）を超えています",
+    "string_too_short": "空欄にはできません",
+    "string_pattern_mismatch": "使えない文字が含まれているか、形式が違います",
+    "string_type": "文字で入力してください",
+    "int_type": "整数で入力してください",
+    "int_parsing": "整数で入力してください",
+    "int_from_float": "整数で入力してください",
+    "bool_type": "true / false で入力してください",
+    "bool_parsing": "true / false で入力してください",
+    "enum": "次のいずれかを入力してください: {expected}",
+    "literal_error": "次のいずれかを入力してください: {expected}",
+    "too_short": "少なくとも{min_length}件必要です",
+    "list_type": "一覧（複数の値）で入力してください",
+    "dict_type": "項目の組（キーと値）で入力してください",
+    "model_type": "項目の組（キーと値）で入力してください",
+    "date_type": "日付（例: 2020-05-31）で入力してください",
+    "date_parsing": "日付（例: 2020-05-31）で入力してください",
+    "date_from_datetime_parsing": "日付（例: 2020-05-31）で入力してください",
+    "decimal_type": "数値で入力してください",
+    "decimal_parsing": "数値で入力してください",
+    "greater_than_equal": "{ge}以上の値を入力してください",
+    "less_than_equal": "{le}以下の値を入力してください",
+}
+
+
+class Bilingual:
+    """Mixin for a ValueError that carries its own Japanese message (``.ja``)."""
+
+    ja: str
+
+
+def problems_from_validation(
+    err: ValidationError, where: Callable[[Loc], str]
+) -> Iterator[Problem]:
+    """Turn pydantic's errors into :class:`Problem`s; ``where`` places a location."""
+    from kpibook.plan import PlanIntegrityError  # the plan model imports nothing from here
+
+    for e in err.errors(include_url=False):
+        loc: Loc = tuple(e["loc"])
+        ctx: dict[str, Any] = e.get("ctx") or {}
+        cause = ctx.get("error")
+        if isinstance(cause, PlanIntegrityError):
+            for sub_loc, en, ja in cause.problems:
+                yield Problem(where(loc + sub_loc), ja, en)
+            continue
+        raw = _raw(e.get("input"), e["type"])
+        if isinstance(cause, ValueError):
+            en = str(cause)
+            ja = getattr(cause, "ja", None) or "値が正しくありません"
+        else:
+            en = e["msg"]
+            template = _JA_BY_TYPE.get(e["type"], "値が正しくありません")
+            try:
+                ja = template.format(**ctx)
+            except (KeyError, IndexError):
+                ja = template
+        yield Problem(where(loc), ja, en, raw)
+
+
+def _raw(value: Any, kind: str) -> str | None:
+    if kind == "missing" or isinstance(value, dict | list):
+        return None
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."

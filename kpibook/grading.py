@@ -1,0 +1,339 @@
+"""Grading: achievement rates and grades, as pure functions of the plan's scheme.
+
+Rules (documented in ``docs/grading.md``):
+
+* The target is the report year's target; when it has none and the scheme says so, the
+  final target (【最終目標】, or the target of the plan's last year).
+* rate = actual ÷ target × 100 for higher-is-better, target ÷ actual × 100 for
+  lower-is-better.  Rates are exact decimals and are **not rounded before grading**:
+  79.99% is below 80% and gets the 50% band.  They are rounded only for display.
+* The grade is the first band (best first) whose ``min_rate`` the rate reaches.
+* 増加 / 減少 / 維持 targets compare the actual with the latest earlier numeric actual.
+* No usable target, no actual, 集計中 or － means *not gradable*, never the worst grade.
+* A project's grade comes from its graded indicators by the scheme's ``project_rule``
+  (default: the worst).  The department's own grade is kept beside it, never replaced.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from kpibook.entries import Entries, ProjectEntry
+from kpibook.fiscal import FiscalYear, era_label
+from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
+from kpibook.values import EMPTY, Qualitative, Value, ValueKind
+
+RATE_DISPLAY_PLACES = 1
+SELF_GRADE_MISSING = "未記入"
+
+
+class NotGradable(StrEnum):
+    """Why no grade was computed; each has a Japanese and an English explanation."""
+
+    NO_INDICATOR = "no_indicator"
+    NO_TARGET = "no_target"
+    ZERO_TARGET = "zero_target"
+    NEGATIVE = "negative"
+    NO_ACTUAL = "no_actual"
+    PENDING = "pending"
+    NOT_APPLICABLE = "not_applicable"
+    NO_PREVIOUS = "no_previous"
+
+
+REASONS: dict[NotGradable, tuple[str, str]] = {
+    NotGradable.NO_INDICATOR: ("評価指標がありません", "the project has no indicator"),
+    NotGradable.NO_TARGET: ("目標値がありません", "no target for the report year or final"),
+    NotGradable.ZERO_TARGET: ("目標値が0のため達成率を計算できません", "the target is zero"),
+    NotGradable.NEGATIVE: ("負の値は評価できません", "negative values cannot be rated"),
+    NotGradable.NO_ACTUAL: ("実績値がありません", "no actual for the report year"),
+    NotGradable.PENDING: ("実績値が集計中です", "the actual is still being tallied (集計中)"),
+    NotGradable.NOT_APPLICABLE: (
+        "実績値が該当なし（－）です",
+        "the actual is marked not applicable",
+    ),
+    NotGradable.NO_PREVIOUS: (
+        "比較する前年度までの実績値がありません",
+        "a 増加/減少/維持 target needs an earlier actual to compare with",
+    ),
+}
+
+Rate = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
+]
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IndicatorGrade(Result):
+    """How one indicator was graded for the report year."""
+
+    indicator: str = Field(description="Indicator id.")
+    label: str = Field(description="Indicator label.")
+    unit: str | None = Field(description="Unit of the values.")
+    actual: Value = Field(description="The report-year actual used.")
+    target: Value | None = Field(description="The target graded against, if any.")
+    target_source: Literal["year", "final"] | None = Field(
+        description="'year' for the report year's target, 'final' for the fallback."
+    )
+    previous_year: FiscalYear | None = Field(
+        default=None, description="For 増加/減少/維持: the year of the actual compared with."
+    )
+    previous: Value | None = Field(default=None, description="That earlier actual.")
+    rate: Rate | None = Field(description="Achievement rate in percent, exact (not rounded).")
+    grade: str | None = Field(description="The computed grade, None when not gradable.")
+    not_gradable: NotGradable | None = Field(description="Why there is no grade.")
+
+
+class ProjectGrade(Result):
+    """A project's computed grade beside the department's own."""
+
+    project: str = Field(description="Project id.")
+    name: str = Field(description="Project name.")
+    department: str = Field(description="The lead department.")
+    sections: list[str] = Field(
+        description="Where the project is listed, as printed (1.(1)); more than one is a 再掲."
+    )
+    indicators: list[IndicatorGrade] = Field(description="Per indicator, in printed order.")
+    grade: str | None = Field(description="Computed grade by the scheme's project rule.")
+    not_gradable: NotGradable | None = Field(description="Why there is no computed grade.")
+    self_grade: str | None = Field(description="担当課の評価, as the department gave it.")
+    mismatch: bool = Field(description="Both grades exist and differ.")
+
+
+def achievement_rate(actual: Decimal, target: Decimal, direction: Direction) -> Decimal | None:
+    """Rate in percent; None when the target is met outright (lower-is-better, actual 0).
+
+    Callers have already excluded zero targets (higher-is-better) and negative values.
+    """
+    with localcontext() as ctx:
+        ctx.prec = 28
+        if direction is Direction.HIGHER:
+            return actual / target * 100
+        if actual == 0:
+            return None
+        return target / actual * 100
+
+
+def band(rate: Decimal, scheme: GradingScheme) -> str:
+    """The first (best) band whose minimum the rate reaches."""
+    for b in scheme.bands:
+        if rate >= b.min_rate:
+            return b.grade
+    return scheme.bands[-1].grade
+
+
+def round_rate(rate: Decimal, places: int = RATE_DISPLAY_PLACES) -> Decimal:
+    """Rate for display, rounded half up (81.66 → 81.7); grading never uses this."""
+    return rate.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+
+
+def final_target(indicator: Indicator, period_end: FiscalYear) -> Value:
+    """【最終目標】 when given, else the target of the plan's last year."""
+    if not indicator.final_target.is_empty:
+        return indicator.final_target
+    return indicator.targets.get(period_end, EMPTY)
+
+
+def _usable(target: Value) -> bool:
+    return target.kind in (ValueKind.NUMBER, ValueKind.QUALITATIVE)
+
+
+def grade_indicator(
+    indicator: Indicator,
+    actual: Value,
+    scheme: GradingScheme,
+    report_year: FiscalYear,
+    period_end: FiscalYear,
+) -> IndicatorGrade:
+    """Grade one indicator's report-year actual against its target."""
+    target: Value | None = indicator.targets.get(report_year)
+    source: Literal["year", "final"] | None = "year"
+    if target is None or not _usable(target):
+        target, source = None, None
+        if scheme.fallback_to_final:
+            fallback = final_target(indicator, period_end)
+            if _usable(fallback):
+                target, source = fallback, "final"
+
+    def result(
+        *,
+        rate: Decimal | None = None,
+        grade: str | None = None,
+        why: NotGradable | None = None,
+        previous: tuple[FiscalYear, Value] | None = None,
+    ) -> IndicatorGrade:
+        return IndicatorGrade(
+            indicator=indicator.id,
+            label=indicator.label,
+            unit=indicator.unit,
+            actual=actual,
+            target=target,
+            target_source=source,
+            previous_year=previous[0] if previous else None,
+            previous=previous[1] if previous else None,
+            rate=rate,
+            grade=grade,
+            not_gradable=why,
+        )
+
+    match actual.kind:
+        case ValueKind.PENDING:
+            return result(why=NotGradable.PENDING)
+        case ValueKind.NOT_APPLICABLE:
+            return result(why=NotGradable.NOT_APPLICABLE)
+        case ValueKind.NUMBER:
+            pass
+        case _:
+            return result(why=NotGradable.NO_ACTUAL)
+    assert actual.number is not None
+    if target is None:
+        return result(why=NotGradable.NO_TARGET)
+    if actual.number < 0:
+        return result(why=NotGradable.NEGATIVE)
+
+    if target.kind is ValueKind.QUALITATIVE:
+        assert target.qualitative is not None
+        previous = _previous_actual(indicator, report_year)
+        if previous is None:
+            return result(why=NotGradable.NO_PREVIOUS)
+        met = _qualitative_met(
+            target.qualitative, actual.number, previous[1].number, indicator.direction
+        )
+        best, worst = scheme.grades[0], scheme.grades[-1]
+        grade = (scheme.qualitative_met or best) if met else (scheme.qualitative_unmet or worst)
+        return result(grade=grade, previous=previous)
+
+    assert target.number is not None
+    if target.number < 0:
+        return result(why=NotGradable.NEGATIVE)
+    if target.number == 0 and indicator.direction is Direction.HIGHER:
+        return result(why=NotGradable.ZERO_TARGET)
+    rate = achievement_rate(actual.number, target.number, indicator.direction)
+    return result(rate=rate, grade=scheme.grades[0] if rate is None else band(rate, scheme))
+
+
+def _previous_actual(
+    indicator: Indicator, report_year: FiscalYear
+) -> tuple[FiscalYear, Value] | None:
+    earlier = [
+        (y, v)
+        for y, v in indicator.actuals.items()
+        if y < report_year and v.kind is ValueKind.NUMBER
+    ]
+    return max(earlier, key=lambda yv: yv[0]) if earlier else None
+
+
+def _qualitative_met(
+    target: Qualitative, actual: Decimal, previous: Decimal | None, direction: Direction
+) -> bool:
+    assert previous is not None
+    match target:
+        case Qualitative.INCREASE:
+            return actual > previous
+        case Qualitative.DECREASE:
+            return actual < previous
+        case Qualitative.MAINTAIN:
+            return actual >= previous if direction is Direction.HIGHER else actual <= previous
+
+
+def grade_project(
+    project: Project,
+    entry: ProjectEntry | None,
+    scheme: GradingScheme,
+    report_year: FiscalYear,
+    period_end: FiscalYear,
+    sections: list[str] | None = None,
+) -> ProjectGrade:
+    """Grade every indicator of a project and combine them by the scheme's rule.
+
+    ``sections`` are the printed numbers of the project's listings, for the report.
+    """
+    actuals = entry.actuals if entry else {}
+    graded = [
+        grade_indicator(ind, actuals.get(ind.id, EMPTY), scheme, report_year, period_end)
+        for ind in project.indicators
+    ]
+    with_grade = [g for g in graded if g.grade is not None]
+    grade: str | None = None
+    why: NotGradable | None = None
+    if not graded:
+        why = NotGradable.NO_INDICATOR
+    elif not with_grade:
+        why = graded[0].not_gradable
+    else:
+        grades = [g.grade for g in with_grade if g.grade is not None]
+        match scheme.project_rule:
+            case "worst":
+                grade = max(grades, key=scheme.rank)
+            case "best":
+                grade = min(grades, key=scheme.rank)
+            case "first":
+                grade = grades[0]
+    self_grade = entry.self_grade if entry else None
+    return ProjectGrade(
+        project=project.id,
+        name=project.name,
+        department=project.lead_department,
+        sections=sections or [],
+        indicators=graded,
+        grade=grade,
+        not_gradable=why,
+        self_grade=self_grade,
+        mismatch=grade is not None and self_grade is not None and grade != self_grade,
+    )
+
+
+def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
+    """Every project of the plan, in index order, graded with the departments' entries."""
+    return [
+        grade_project(
+            project,
+            entries.for_project(project.id) if entries else None,
+            plan.grading,
+            plan.report_year,
+            plan.period.end,
+            [plan.section_path(pl.section).numbers() for pl in project.placements],
+        )
+        for project in plan.projects
+    ]
+
+
+class GradeReport(Result):
+    """Every project's computed and self grade for one plan and report year."""
+
+    plan: str = Field(description="Plan id.")
+    title: str = Field(description="Plan title.")
+    fiscal_year: FiscalYear = Field(description="The report year (western fiscal year).")
+    fiscal_year_label: str = Field(description="The report year as printed, e.g. 令和元年度.")
+    grades: list[str] = Field(description="The grade scale, best first.")
+    not_gradable_label: str = Field(description="What the plan prints where there is no grade.")
+    projects: list[ProjectGrade] = Field(description="In the order of the plan's index.")
+
+    def counts(self, which: Literal["computed", "self"] = "computed") -> dict[str, int]:
+        """Projects per grade, best first; then not gradable (computed) or 未記入 (self)."""
+        missing = self.not_gradable_label if which == "computed" else SELF_GRADE_MISSING
+        out = {g: 0 for g in self.grades} | {missing: 0}
+        for p in self.projects:
+            grade = p.grade if which == "computed" else p.self_grade
+            out[grade if grade is not None else missing] += 1
+        return out
+
+
+def grade_report(plan: Plan, entries: Entries | None) -> GradeReport:
+    """Grade the plan with the departments' entries (None: nothing reported yet)."""
+    return GradeReport(
+        plan=plan.id,
+        title=plan.title,
+        fiscal_year=plan.report_year,
+        fiscal_year_label=era_label(plan.report_year, "long"),
+        grades=plan.grading.grades,
+        not_gradable_label=plan.grading.not_gradable,
+        projects=grade_plan(plan, entries),
+    )

@@ -1,0 +1,490 @@
+"""The plan: what the coordinator owns and every later step trusts.
+
+A plan holds its sections (基本方針 → 施策 → ..., any depth), projects (具体的事業 /
+事業) placed in one or more sections (再掲), their indicators with targets and past
+actuals, the departments, and the grading scheme.  Returns from departments can never
+change any of it.
+
+Every model rejects unknown keys, and :class:`Plan` checks the references between its
+parts (departments, sections, ids) when it is built, so a plan that exists is consistent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from kpibook.fiscal import FiscalYear, parse_fiscal_year
+from kpibook.values import EMPTY, Value
+
+EXCEL_CELL_MAX = 32_767
+"""Excel refuses longer text in a cell; checked when the plan is loaded, not when writing."""
+FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
+"""Characters that break a Windows file name or an Excel sheet name."""
+
+
+class Model(BaseModel):
+    """Base of every plan model: unknown keys are errors, values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def _no_edge_space(s: str) -> str:
+    if s != s.strip():
+        raise ValueError("leading or trailing spaces are not allowed")
+    return s
+
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+]
+"""A stable identifier: ASCII letters, digits, ``_ . -``; at most 64 characters."""
+Label = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=255, pattern=r"^[^\r\n\t]*$"),
+    AfterValidator(_no_edge_space),
+]
+"""A one-line name (project, indicator, department, number as printed)."""
+Text = Annotated[str, StringConstraints(min_length=1, max_length=EXCEL_CELL_MAX)]
+"""Free text that may span lines; as long as an Excel cell can hold."""
+FY = Annotated[FiscalYear, BeforeValidator(parse_fiscal_year)]
+"""A fiscal year, given as 2019 or as an era label (R1, 令和元年度, 平成31年度)."""
+
+
+class Layout(StrEnum):
+    """Which official layout the plan's forms and report follow."""
+
+    CARD = "card"
+    """One bordered card per project (seed 000, 生涯学習推進計画)."""
+    MATRIX = "matrix"
+    """One row per indicator in a table per section (seed 003, 地域健康福祉計画)."""
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    """More is better (participants, sites)."""
+    LOWER = "lower"
+    """Less is better (waiting children, accidents); the achievement rate is inverted."""
+
+
+class Department(Model):
+    """A responsible department (担当課 / 担当部局)."""
+
+    name: Label = Field(description="The department's name as printed, e.g. 生涯学習課.")
+    contact: str | None = Field(
+        default=None, max_length=255, description="Who to ask (extension, e-mail); optional."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _file_safe(cls, v: str) -> str:
+        bad = sorted(set(v) & FILE_NAME_FORBIDDEN)
+        if bad:
+            raise ValueError(f"department names may not contain {' '.join(bad)}")
+        if len(v) > 31:
+            raise ValueError("department names are at most 31 characters (Excel sheet names)")
+        return v
+
+
+class Section(Model):
+    """A node of the plan's tree: 基本方針 / 柱, 施策, ①, ... to any depth."""
+
+    id: Id = Field(description="Stable id, unique in the plan, e.g. '1-2'.")
+    number: Label = Field(description="The number as printed: '1.', '(1)', '①', '柱2', 'ア'.")
+    title: Label | None = Field(default=None, description="The heading text, if printed.")
+    action_goal: Text | None = Field(default=None, description="《行動目標》 paragraph.")
+    outcome_goal: Text | None = Field(default=None, description="《成果目標》 paragraph.")
+    children: list[Section] = Field(default_factory=list, description="Sub-sections in order.")
+
+
+class Placement(Model):
+    """Where a project is listed.  A project listed more than once is a 再掲."""
+
+    section: Id = Field(description="The id of the section the project is listed under.")
+    number: Label | None = Field(
+        default=None, description="The item number printed at this listing, e.g. 'ア'."
+    )
+    content: Text | None = Field(
+        default=None,
+        description="事業の概要/内容 as printed at this listing, when it differs from the "
+        "project's own (seed 003 words some re-listings differently).",
+    )
+
+
+class Footnote(Model):
+    """A ※ definition printed after a card."""
+
+    term: Label = Field(description="The term after ※.")
+    text: Text = Field(description="Its definition.")
+
+
+def _year_keyed(v: Any) -> Any:
+    """Accept era labels as keys, drop values that are empty and carry no note, sort."""
+    if not isinstance(v, dict):
+        return v
+    out: dict[int, Any] = {}
+    for key, raw in v.items():
+        year = parse_fiscal_year(key)
+        if year in out:
+            raise ValueError(f"fiscal year {key!r} is given twice")
+        out[year] = raw
+    return {y: out[y] for y in sorted(out)}
+
+
+def _drop_empty(v: dict[int, Value]) -> dict[int, Value]:
+    return {y: x for y, x in v.items() if not x.is_empty}
+
+
+YearValues = Annotated[
+    dict[FiscalYear, Value], BeforeValidator(_year_keyed), AfterValidator(_drop_empty)
+]
+
+
+class Indicator(Model):
+    """One measured quantity of a project (評価指標 / the (参加人数) label of a card)."""
+
+    id: Id = Field(description="Stable id, unique in the plan.")
+    label: Label = Field(description="The indicator as printed, e.g. 参加人数.")
+    unit: Label | None = Field(
+        default=None, description="Unit of every value (人, 件, か所, %); never in the cells."
+    )
+    direction: Direction = Field(default=Direction.HIGHER, description="Which way is better.")
+    decimals: int | None = Field(
+        default=None,
+        ge=0,
+        le=6,
+        description="Decimal places printed (1 shows 92.0%); None prints numbers as entered.",
+    )
+    targets: YearValues = Field(
+        default_factory=dict, description="目標値 by fiscal year (keys: 2019 or R1)."
+    )
+    final_target: Value = Field(
+        default=EMPTY, description="【最終目標】, the end-of-plan target of card plans."
+    )
+    actuals: YearValues = Field(
+        default_factory=dict,
+        description="Actuals (実績値) of the years before the report year; the report "
+        "year's actual comes from the department's return.",
+    )
+    note: Text | None = Field(default=None, description="A remark about the whole series.")
+
+
+class Project(Model):
+    """A project (具体的事業 / 事業): filled in once, listed wherever its placements say."""
+
+    id: Id = Field(description="Stable id, unique in the plan.")
+    name: Label = Field(description="事業名 as printed.")
+    lead_department: Label = Field(
+        description="The department that fills the project in (the blue 青色セル when shared)."
+    )
+    other_departments: list[Label] = Field(
+        default_factory=list, description="Departments that share the project but do not write it."
+    )
+    overview: Text | None = Field(default=None, description="事業の概要 / 内容.")
+    annual_plan: Text | None = Field(default=None, description="年度計画.")
+    placements: list[Placement] = Field(
+        min_length=1, description="Where the project is listed; more than one is a 再掲."
+    )
+    indicators: list[Indicator] = Field(default_factory=list, description="In printed order.")
+    footnotes: list[Footnote] = Field(default_factory=list, description="※ notes after the card.")
+    other_listings: list[Label] = Field(
+        default_factory=list,
+        description="Numbers of listings in parts of the plan this file does not hold "
+        "(e.g. 柱1(1)②ア), printed after 【再掲】.",
+    )
+
+    @property
+    def departments(self) -> list[str]:
+        return [self.lead_department, *self.other_departments]
+
+
+Percent = Annotated[Decimal, Field(ge=0, le=10_000)]
+
+
+class GradeBand(Model):
+    """One grade of the scale: reached when the achievement rate is at least ``min_rate``."""
+
+    grade: Label = Field(max_length=3, description="The mark: A, B, C or ○, △, ×.")
+    min_rate: Percent = Field(description="Lowest achievement rate in percent (80 means 80%).")
+    label: Label = Field(description="Its meaning as printed, e.g. かなり達成できた.")
+
+
+class GradingScheme(Model):
+    """How achievement is graded.  Belongs to the plan, not to the code."""
+
+    bands: list[GradeBand] = Field(
+        min_length=2, description="Best first; rates strictly decreasing; the last starts at 0."
+    )
+    fallback_to_final: bool = Field(
+        default=True,
+        description="Grade against the final target when the report year has no target.",
+    )
+    qualitative_met: Label | None = Field(
+        default=None, description="Grade when a 増加/減少/維持 target is met (default: best)."
+    )
+    qualitative_unmet: Label | None = Field(
+        default=None, description="Grade when it is not met (default: worst)."
+    )
+    not_gradable: Label = Field(
+        default="評価不能", description="Printed where no grade can be computed."
+    )
+    project_rule: Literal["worst", "best", "first"] = Field(
+        default="worst",
+        description="How a project with several graded indicators gets one grade.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        rates = [b.min_rate for b in self.bands]
+        if any(a <= b for a, b in itertools.pairwise(rates)):
+            raise ValueError("bands must be ordered best first with decreasing min_rate")
+        if rates[-1] != 0:
+            raise ValueError("the last band must start at 0 so every rate has a grade")
+        grades = [b.grade for b in self.bands]
+        if len(set(grades)) != len(grades):
+            raise ValueError("each grade may appear once")
+        for name in ("qualitative_met", "qualitative_unmet"):
+            g = getattr(self, name)
+            if g is not None and g not in grades:
+                raise ValueError(f"{name} {g!r} is not one of the grades {grades}")
+        return self
+
+    @property
+    def grades(self) -> list[str]:
+        return [b.grade for b in self.bands]
+
+    def rank(self, grade: str) -> int:
+        """0 for the best grade; larger is worse."""
+        return self.grades.index(grade)
+
+
+class PlanPeriod(Model):
+    start: FY = Field(description="First fiscal year of the plan.")
+    end: FY = Field(description="Last fiscal year; its target is the final target.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError("the plan period ends before it starts")
+        return self
+
+
+@dataclass(frozen=True)
+class SectionPath:
+    """A section with its ancestors, root first."""
+
+    nodes: tuple[Section, ...]
+
+    @property
+    def section(self) -> Section:
+        return self.nodes[-1]
+
+    def numbers(self) -> str:
+        """``1.(2)`` style: the printed numbers joined."""
+        return "".join(n.number for n in self.nodes)
+
+
+class Plan(Model):
+    """A plan and everything the coordinator prefills into the forms."""
+
+    id: Id = Field(description="Stable id used in file names and form stamps.")
+    title: Label = Field(description="Title as printed, e.g. 第3次柏市生涯学習推進計画.")
+    issuer: Label = Field(description="The city or office issuing the plan, e.g. 柏市.")
+    period: PlanPeriod = Field(description="The fiscal years the plan runs.")
+    report_year: FY = Field(description="The fiscal year being reported (令和元年度 → 2019).")
+    layout: Layout = Field(description="'card' (seed 000) or 'matrix' (seed 003).")
+    midterm_year: FY | None = Field(
+        default=None, description="中間年: its target column is labelled (中間年)."
+    )
+    section_levels: list[Label] = Field(
+        default_factory=list, description="Names of the tree's levels, e.g. [基本方針, 施策]."
+    )
+    intro: list[Text] = Field(default_factory=list, description="Paragraphs printed first.")
+    grading: GradingScheme = Field(description="The grade scale and its rules.")
+    departments: list[Department] = Field(min_length=1, description="Who fills the forms.")
+    deadline: dt.date | None = Field(default=None, description="提出期限 printed on the forms.")
+    sections: list[Section] = Field(min_length=1, description="The top level of the tree.")
+    projects: list[Project] = Field(min_length=1, description="In the order of the index.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = list(_integrity_problems(self))
+        if problems:
+            raise PlanIntegrityError(problems)
+        return self
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def iter_sections(self) -> Iterator[SectionPath]:
+        """Every section, depth first in printed order, with its ancestors."""
+
+        def walk(nodes: list[Section], above: tuple[Section, ...]) -> Iterator[SectionPath]:
+            for node in nodes:
+                path = (*above, node)
+                yield SectionPath(path)
+                yield from walk(node.children, path)
+
+        return walk(self.sections, ())
+
+    def section_path(self, section_id: str) -> SectionPath:
+        for path in self.iter_sections():
+            if path.section.id == section_id:
+                return path
+        raise KeyError(section_id)
+
+    def project(self, project_id: str) -> Project:
+        for p in self.projects:
+            if p.id == project_id:
+                return p
+        raise KeyError(project_id)
+
+    def department_names(self) -> list[str]:
+        return [d.name for d in self.departments]
+
+    def projects_led_by(self, department: str) -> list[Project]:
+        return [p for p in self.projects if p.lead_department == department]
+
+
+class PlanIntegrityError(ValueError):
+    """References inside a plan that do not hold; each problem has its place in the plan."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {en}" for loc, en, _ in problems))
+
+
+Issue = tuple[tuple[str | int, ...], str, str]
+"""(location in the plan, English, Japanese)."""
+
+
+def _duplicates(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: list[str] = []
+    for x in items:
+        if x in seen and x not in dups:
+            dups.append(x)
+        seen.add(x)
+    return dups
+
+
+def _integrity_problems(plan: Plan) -> Iterator[Issue]:
+    depts = plan.department_names()
+    for name in _duplicates(depts):
+        yield (
+            ("departments",),
+            f"department {name!r} is listed twice",
+            f"担当課「{name}」が重複しています",
+        )
+    known_depts = set(depts)
+
+    section_ids = [p.section.id for p in plan.iter_sections()]
+    for sid in _duplicates(section_ids):
+        yield ("sections",), f"section id {sid!r} is used twice", f"体系ID「{sid}」が重複しています"
+    known_sections = set(section_ids)
+
+    if not plan.period.start <= plan.report_year <= plan.period.end:
+        yield (
+            ("report_year",),
+            "the report year is outside the plan period",
+            "報告年度が計画期間の外です",
+        )
+    if plan.midterm_year is not None and not (
+        plan.period.start <= plan.midterm_year <= plan.period.end
+    ):
+        yield (
+            ("midterm_year",),
+            "the midterm year is outside the plan period",
+            "中間年が計画期間の外です",
+        )
+
+    for pid in _duplicates([p.id for p in plan.projects]):
+        yield ("projects",), f"project id {pid!r} is used twice", f"事業ID「{pid}」が重複しています"
+    indicator_ids = [i.id for p in plan.projects for i in p.indicators]
+    for iid in _duplicates(indicator_ids):
+        yield (
+            ("projects",),
+            f"indicator id {iid!r} is used twice",
+            f"指標ID「{iid}」が重複しています",
+        )
+
+    for n, project in enumerate(plan.projects):
+        yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
+
+
+def _project_problems(
+    plan: Plan,
+    here: tuple[str | int, ...],
+    project: Project,
+    known_depts: set[str],
+    known_sections: set[str],
+) -> Iterator[Issue]:
+    lead = project.lead_department
+    if lead not in known_depts:
+        yield (
+            (*here, "lead_department"),
+            f"{lead!r} is not in the plan's departments",
+            f"「{lead}」は担当課の一覧にありません",
+        )
+    for k, other in enumerate(project.other_departments):
+        if other not in known_depts:
+            yield (
+                (*here, "other_departments", k),
+                f"{other!r} is not in the plan's departments",
+                f"「{other}」は担当課の一覧にありません",
+            )
+        if other == lead:
+            yield (
+                (*here, "other_departments", k),
+                f"{other!r} is already the lead department",
+                f"「{other}」は主担当課と同じです",
+            )
+    for dup in _duplicates(project.other_departments):
+        yield (*here, "other_departments"), f"{dup!r} is listed twice", f"「{dup}」が重複しています"
+    placed = [pl.section for pl in project.placements]
+    for k, sid in enumerate(placed):
+        if sid not in known_sections:
+            yield (
+                (*here, "placements", k, "section"),
+                f"there is no section {sid!r}",
+                f"体系ID「{sid}」がありません",
+            )
+    for dup in _duplicates(placed):
+        yield (
+            (*here, "placements"),
+            f"listed twice under section {dup!r}",
+            f"同じ体系「{dup}」に2回掲載されています",
+        )
+    for m, ind in enumerate(project.indicators):
+        iloc = (*here, "indicators", m)
+        for year in ind.targets:
+            if year > plan.period.end:
+                yield (
+                    (*iloc, "targets", year),
+                    "target after the end of the plan period",
+                    "計画期間の後の年度の目標値です",
+                )
+        for year in ind.actuals:
+            if year >= plan.report_year:
+                yield (
+                    (*iloc, "actuals", year),
+                    "actuals of the report year and later come from the departments' "
+                    "returns, not from the plan",
+                    "報告年度以降の実績値は計画ではなく各課の回答から取り込みます",
+                )

@@ -1,0 +1,320 @@
+"""The plan workbook's sheets and columns, declared once.
+
+The writer lays the sheets out from these declarations, the reader finds columns by
+these headers, and the instructions sheet (説明) is generated from the same text, so the
+three cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+
+
+class Kind(StrEnum):
+    """How a cell is read."""
+
+    ID = "id"
+    LABEL = "label"
+    TEXT = "text"
+    LIST = "list"
+    YEAR = "year"
+    VALUE = "value"
+    NUMBER = "number"
+    INT = "int"
+    BOOL = "bool"
+    DATE = "date"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    kind: Kind
+    help: str
+    width: float = 14
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class SheetDef:
+    name: str
+    help: str
+    columns: tuple[Column, ...]
+    required: bool = True
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+LIST_SEPARATORS = ("\n", "、", ",", "，")
+"""Several names in one cell are written one per line; 、 and , are read too."""
+YES, NO = "はい", "いいえ"
+LAYOUT_NAMES = {"card": "カード", "matrix": "一覧表"}
+RULE_NAMES = {"worst": "最も低い指標", "best": "最も高い指標", "first": "最初の指標"}
+DIRECTION_NAMES = {"higher": "高いほど良い", "lower": "低いほど良い"}
+TARGET_PREFIX = "目標値"
+ACTUAL_PREFIX = "実績値"
+FINAL_HEADER = "最終目標"
+NOTE_KINDS = {"target": "目標値", "final": "最終目標", "actual": "実績値"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the 計画 sheet: a key in the 項目 column, its value in 値."""
+
+    label: str
+    path: tuple[str, ...]
+    kind: Kind
+    help: str
+    choices: dict[str, str] | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "計画ID",
+        ("id",),
+        Kind.ID,
+        "英数字と _ . - で64文字まで。ファイル名や様式の識別に使います。",
+    ),
+    Setting("計画名", ("title",), Kind.LABEL, "例: 第3次柏市生涯学習推進計画"),
+    Setting("発行者", ("issuer",), Kind.LABEL, "例: 柏市"),
+    Setting("計画期間（開始年度）", ("period", "start"), Kind.YEAR, "例: 平成28年度、H28、2016"),
+    Setting(
+        "計画期間（終了年度）", ("period", "end"), Kind.YEAR, "この年度の目標値が最終目標です。"
+    ),
+    Setting("報告年度", ("report_year",), Kind.YEAR, "今回、各課が実績を記入する年度。"),
+    Setting(
+        "様式",
+        ("layout",),
+        Kind.CHOICE,
+        "カード（事業ごとの票）または一覧表（指標ごとの行）。",
+        LAYOUT_NAMES,
+    ),
+    Setting("中間年", ("midterm_year",), Kind.YEAR, "任意。目標値の列に（中間年）と表示します。"),
+    Setting(
+        "階層名",
+        ("section_levels",),
+        Kind.LIST,
+        "体系の各階層の呼び名を1行に1つ。例: 基本方針、施策",
+    ),
+    Setting("提出期限", ("deadline",), Kind.DATE, "任意。各課の記入様式に表示します。"),
+    Setting(
+        "最終目標で評価",
+        ("grading", "fallback_to_final"),
+        Kind.BOOL,
+        "報告年度の目標値がない指標を最終目標で評価するか（はい／いいえ）。",
+    ),
+    Setting(
+        "定性目標を達成した場合の評価",
+        ("grading", "qualitative_met"),
+        Kind.LABEL,
+        "増加・減少・維持の目標を達成したときの評価。空欄なら最上位の評価。",
+    ),
+    Setting(
+        "定性目標を達成しなかった場合の評価",
+        ("grading", "qualitative_unmet"),
+        Kind.LABEL,
+        "達成しなかったときの評価。空欄なら最下位の評価。",
+    ),
+    Setting(
+        "評価できない場合の表示",
+        ("grading", "not_gradable"),
+        Kind.LABEL,
+        "目標値や実績値がなく評価できないときの表示。例: 評価不能、－",
+    ),
+    Setting(
+        "事業の評価の決め方",
+        ("grading", "project_rule"),
+        Kind.CHOICE,
+        "指標が複数ある事業の評価: 最も低い指標／最も高い指標／最初の指標。",
+        RULE_NAMES,
+    ),
+)
+
+SETTINGS_SHEET = SheetDef(
+    "計画",
+    "計画全体の設定。「項目」の列は変更せず、「値」の列に記入します。",
+    (
+        Column("項目", "key", Kind.LABEL, "設定の名前（変更しないでください）。", 34, True),
+        Column("値", "value", Kind.TEXT, "設定の値。", 44),
+        Column("説明", "help", Kind.TEXT, "記入のしかた（読み込み時は無視します）。", 70),
+    ),
+)
+INTRO_SHEET = SheetDef(
+    "前文",
+    "報告書の冒頭に載せる文章。1行に1段落。",
+    (Column("段落", "text", Kind.TEXT, "段落の文章。", 120, True),),
+    required=False,
+)
+BANDS_SHEET = SheetDef(
+    "評価区分",
+    "評価の段階。上から良い順に並べ、最後の段階の下限は0%にします。",
+    (
+        Column("評価", "grade", Kind.LABEL, "評価の記号。例: A、B、C または ○、△、×", 10, True),
+        Column(
+            "達成率の下限(%)",
+            "min_rate",
+            Kind.NUMBER,
+            "この評価になる達成率の下限。80なら80%以上。",
+            16,
+            True,
+        ),
+        Column("説明", "label", Kind.LABEL, "評価の意味。例: かなり達成できた", 30, True),
+    ),
+)
+DEPARTMENTS_SHEET = SheetDef(
+    "担当課",
+    "記入を依頼する担当課の一覧。",
+    (
+        Column(
+            "担当課",
+            "name",
+            Kind.LABEL,
+            '担当課の名前（31文字まで、記号 \\ / : * ? " < > | [ ] は不可）。',
+            24,
+            True,
+        ),
+        Column("連絡先", "contact", Kind.LABEL, "任意。内線番号やメールアドレス。", 30),
+    ),
+)
+SECTIONS_SHEET = SheetDef(
+    "体系",
+    "計画の体系（基本方針→施策→…）。上位の体系を先に書きます。",
+    (
+        Column("体系ID", "id", Kind.ID, "体系を識別する記号（英数字）。例: 1-2", 10, True),
+        Column("上位の体系ID", "parent", Kind.ID, "上位の体系の体系ID。最上位は空欄。", 12),
+        Column("番号", "number", Kind.LABEL, "印刷される番号。例: 1.、(1)、①、柱2", 8, True),
+        Column("名称", "title", Kind.LABEL, "見出しの文章。", 40),
+        Column("行動目標", "action_goal", Kind.TEXT, "《行動目標》の文章（任意）。", 50),
+        Column("成果目標", "outcome_goal", Kind.TEXT, "《成果目標》の文章（任意）。", 50),
+    ),
+)
+PROJECTS_SHEET = SheetDef(
+    "事業",
+    "事業（具体的事業）の一覧。索引の順に並べます。",
+    (
+        Column(
+            "事業ID",
+            "id",
+            Kind.ID,
+            "事業を識別する記号（英数字）。毎年同じものを使います。",
+            10,
+            True,
+        ),
+        Column("事業名", "name", Kind.LABEL, "印刷される事業名。", 36, True),
+        Column(
+            "主担当課",
+            "lead_department",
+            Kind.LABEL,
+            "記入する担当課（複数課の場合の青色セルの課）。",
+            18,
+            True,
+        ),
+        Column(
+            "関係課",
+            "other_departments",
+            Kind.LIST,
+            "記入はしないが共同で担当する課。1行に1課。",
+            18,
+        ),
+        Column("事業の概要", "overview", Kind.TEXT, "事業の概要・内容。", 50),
+        Column("年度計画", "annual_plan", Kind.TEXT, "年度計画（カード様式）。", 50),
+        Column(
+            "他の掲載箇所",
+            "other_listings",
+            Kind.LIST,
+            "このブックにない体系での掲載番号（【再掲】に表示）。",
+            18,
+        ),
+    ),
+)
+PLACEMENTS_SHEET = SheetDef(
+    "掲載",
+    "どの体系に事業を載せるか。2か所以上に載せると【再掲】になります（記入は1回）。",
+    (
+        Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
+        Column("体系ID", "section", Kind.ID, "載せる体系の体系ID。", 10, True),
+        Column("項目番号", "number", Kind.LABEL, "その体系での番号。例: ア（任意）", 10),
+        Column(
+            "掲載時の内容",
+            "content",
+            Kind.TEXT,
+            "この箇所だけ内容の文章が違う場合に記入（任意）。",
+            50,
+        ),
+    ),
+)
+INDICATORS_SHEET = SheetDef(
+    "指標",
+    "事業の指標と、目標値・過去の実績値。"
+    "年度の列は「目標値 R3」「実績値 H29」の形で追加・削除できます。"
+    "値は数値（単位なし）、増加・減少・維持、集計中、－ のいずれかです。",
+    (
+        Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
+        Column("指標ID", "id", Kind.ID, "指標を識別する記号（英数字）。", 12, True),
+        Column("指標名", "label", Kind.LABEL, "印刷される指標名。例: 参加人数", 28, True),
+        Column("単位", "unit", Kind.LABEL, "値の単位。例: 人、件、か所、%", 8),
+        Column("方向", "direction", Kind.CHOICE, "高いほど良い（既定）／低いほど良い。", 12),
+        Column("小数桁数", "decimals", Kind.INT, "表示する小数の桁数（任意）。1なら92.0%。", 8),
+        Column("備考", "note", Kind.TEXT, "指標全体についての注記（任意）。", 30),
+    ),
+)
+NOTES_SHEET = SheetDef(
+    "注記",
+    "個々の目標値・実績値に付ける注記（※事業見直しのため実施せず 等）。",
+    (
+        Column("指標ID", "indicator", Kind.ID, "指標シートの指標ID。", 12, True),
+        Column("区分", "kind", Kind.CHOICE, "目標値／最終目標／実績値。", 10, True),
+        Column("年度", "year", Kind.YEAR, "値の年度（最終目標は空欄）。", 10),
+        Column("注記", "note", Kind.TEXT, "注記の文章。", 60, True),
+    ),
+    required=False,
+)
+FOOTNOTES_SHEET = SheetDef(
+    "脚注",
+    "事業の後に載せる ※用語 の説明。",
+    (
+        Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
+        Column("用語", "term", Kind.LABEL, "※の後の用語。", 24, True),
+        Column("説明", "text", Kind.TEXT, "用語の説明。", 70, True),
+    ),
+    required=False,
+)
+INSTRUCTIONS_SHEET_NAME = "説明"
+
+DATA_SHEETS: tuple[SheetDef, ...] = (
+    SETTINGS_SHEET,
+    INTRO_SHEET,
+    BANDS_SHEET,
+    DEPARTMENTS_SHEET,
+    SECTIONS_SHEET,
+    PROJECTS_SHEET,
+    PLACEMENTS_SHEET,
+    INDICATORS_SHEET,
+    NOTES_SHEET,
+    FOOTNOTES_SHEET,
+)
+
+
+def year_header(prefix: str, year: int) -> str:
+    from kpibook.fiscal import era_label
+
+    return f"{prefix} {era_label(year)}"
+
+
+def parse_year_header(header: str) -> tuple[str, int] | None:
+    """``目標値 R3`` → ("target", 2021); ``最終目標`` → ("final", 0); else None."""
+    text = header.strip()
+    if text == FINAL_HEADER:
+        return "final", 0
+    for prefix, kind in ((TARGET_PREFIX, "target"), (ACTUAL_PREFIX, "actual")):
+        if text.startswith(prefix):
+            try:
+                return kind, parse_fiscal_year(text.removeprefix(prefix).strip())
+            except FiscalYearError:
+                return None
+    return None

@@ -1,0 +1,516 @@
+"""Read the plan workbook back into a :class:`Plan`, naming the sheet and cell of every error.
+
+Reading happens in two passes: the sheets are turned into the same nested data the text
+form holds (remembering which cell each piece came from), then the plan model validates
+it.  Problems of the first pass (an unknown sheet, a header that is not ours, a row that
+names a project that does not exist) are reported together, before any validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kpibook.errors import LoadError, Loc, Problem, problems_from_validation
+from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+from kpibook.plan import Plan
+from kpibook.planbook.layout import (
+    BANDS_SHEET,
+    DATA_SHEETS,
+    DEPARTMENTS_SHEET,
+    DIRECTION_NAMES,
+    FOOTNOTES_SHEET,
+    INDICATORS_SHEET,
+    INSTRUCTIONS_SHEET_NAME,
+    INTRO_SHEET,
+    LIST_SEPARATORS,
+    NO,
+    NOTE_KINDS,
+    NOTES_SHEET,
+    PLACEMENTS_SHEET,
+    PROJECTS_SHEET,
+    SECTIONS_SHEET,
+    SETTINGS,
+    SETTINGS_SHEET,
+    YES,
+    Column,
+    Kind,
+    SheetDef,
+    parse_year_header,
+)
+from kpibook.xlsx_read import Grid, RawValue, a1, read_grids
+
+
+class CellProblem(Exception):
+    """A cell whose content cannot be used; becomes a located :class:`Problem`."""
+
+    def __init__(self, ja: str, en: str) -> None:
+        super().__init__(en)
+        self.ja = ja
+        self.en = en
+
+
+@dataclass
+class Row:
+    """A data row: values by column key, and each value's cell."""
+
+    grid: Grid
+    index: int
+    values: dict[str, RawValue]
+    cells: dict[str, str]
+
+    @property
+    def where(self) -> str:
+        return f"シート「{self.grid.name}」{self.index + 1}行目"
+
+
+@dataclass
+class Reader:
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    places: dict[Loc, str] = field(default_factory=dict)
+
+    # -- locations ----------------------------------------------------------------------
+
+    def place(self, loc: Loc, where: str) -> None:
+        self.places[loc] = where
+
+    def where(self, loc: Loc) -> str:
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in self.places:
+                return f"{self.path.name} {self.places[loc[:n]]}"
+        return self.path.name
+
+    def problem(self, where: str, ja: str, en: str, raw: RawValue = None) -> None:
+        raw_text = None if raw is None else str(raw)
+        self.problems.append(Problem(f"{self.path.name} {where}", ja, en, raw_text))
+
+    # -- cells --------------------------------------------------------------------------
+
+    def convert(self, row: Row, column: Column, choices: dict[str, str] | None = None) -> Any:
+        """The cell of ``column`` in ``row`` as model data; records a problem if unusable."""
+        raw = row.values.get(column.key)
+        try:
+            return convert(raw, column.kind, choices)
+        except CellProblem as exc:
+            self.problem(
+                f"シート「{row.grid.name}」{row.cells[column.key]}（{column.header}）",
+                exc.ja,
+                exc.en,
+                raw,
+            )
+            return None
+
+
+def convert(raw: RawValue, kind: Kind, choices: dict[str, str] | None = None) -> Any:
+    """One cell's raw value as model data for a column of ``kind``."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == "" and kind is not Kind.TEXT):
+        return [] if kind is Kind.LIST else None
+    if isinstance(raw, dt.time | dt.timedelta):
+        raise CellProblem("時刻ではなく値を入力してください", "a time is not a valid entry here")
+    match kind:
+        case Kind.VALUE:
+            if isinstance(raw, dt.datetime | dt.date):
+                raise CellProblem(
+                    "日付になっています。数値を入力してください",
+                    "the cell holds a date; enter a number",
+                )
+            return raw  # the Value model parses numbers and tokens and reports the rest
+        case Kind.NUMBER:
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise CellProblem("数値を入力してください", "enter a number")
+            return raw
+        case Kind.INT:
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+                raise CellProblem("整数を入力してください", "enter a whole number")
+            return int(raw)
+        case Kind.BOOL:
+            if isinstance(raw, bool):
+                return raw
+            text = _text(raw).strip()
+            if text in (YES, NO):
+                return text == YES
+            raise CellProblem(f"{YES} か {NO} を入力してください", f"enter {YES} or {NO}")
+        case Kind.DATE:
+            if isinstance(raw, dt.datetime):
+                return raw.date()
+            if isinstance(raw, dt.date):
+                return raw
+            try:
+                return dt.date.fromisoformat(_text(raw).strip())
+            except ValueError:
+                raise CellProblem(
+                    "日付（例: 2020-05-31）を入力してください", "enter a date (2020-05-31)"
+                ) from None
+        case Kind.YEAR:
+            try:
+                return parse_fiscal_year(raw if isinstance(raw, int) else _text(raw))
+            except FiscalYearError as exc:
+                raise CellProblem(exc.ja, str(exc)) from None
+        case Kind.CHOICE:
+            assert choices is not None
+            text = _text(raw).strip()
+            for key, name in choices.items():
+                if text in (key, name):
+                    return key
+            names = "／".join(choices.values())
+            raise CellProblem(f"{names} のいずれかを入力してください", f"enter one of {names}")
+        case Kind.LIST:
+            text = _text(raw)
+            for sep in LIST_SEPARATORS[1:]:
+                text = text.replace(sep, LIST_SEPARATORS[0])
+            return [part.strip() for part in text.split(LIST_SEPARATORS[0]) if part.strip()]
+        case Kind.ID | Kind.LABEL | Kind.TEXT:
+            return _text(raw)
+    raise AssertionError(kind)
+
+
+def _text(raw: RawValue) -> str:
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool):
+        raise CellProblem("文字を入力してください", "enter text, not TRUE/FALSE")
+    if isinstance(raw, int | float):
+        # A number typed where text is expected (an id such as 1, a number such as 2019).
+        return str(int(raw)) if raw == int(raw) else repr(raw)
+    raise CellProblem("文字を入力してください", f"enter text, not a {type(raw).__name__}")
+
+
+# -- sheets -------------------------------------------------------------------------------
+
+
+def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bool]) -> list[Row]:
+    """The data rows of a sheet, with columns found by their headers."""
+    by_col: dict[int, str] = {}
+    found: set[str] = set()
+    for col in range(grid.max_col + 1):
+        header = grid.value(0, col)
+        if header is None:
+            continue
+        name = str(header).strip()
+        column = next((c for c in sheet.columns if c.header == name), None)
+        if column is not None:
+            if column.key in found:
+                reader.problem(
+                    f"シート「{grid.name}」{a1(0, col)}",
+                    f"見出し「{name}」が2つあります",
+                    f"column {name!r} appears twice",
+                )
+            by_col[col] = column.key
+            found.add(column.key)
+        elif extra(name):
+            by_col[col] = name
+        else:
+            known = "、".join(c.header for c in sheet.columns)
+            reader.problem(
+                f"シート「{grid.name}」{a1(0, col)}",
+                f"見出し「{name}」はこのシートにはありません（使える見出し: {known}）",
+                f"unknown column {name!r}",
+                name,
+            )
+    for column in sheet.columns:
+        if column.required and column.key not in found:
+            reader.problem(
+                f"シート「{grid.name}」1行目",
+                f"見出し「{column.header}」の列がありません",
+                f"the column {column.header!r} is missing",
+            )
+    rows = []
+    for r in range(1, grid.max_row + 1):
+        values: dict[str, RawValue] = {}
+        cells: dict[str, str] = {}
+        for col, key in by_col.items():
+            cell = grid.get(r, col)
+            cells[key] = a1(r, col)
+            if cell is None:
+                continue
+            if cell.formula and cell.value is None:
+                reader.problem(
+                    f"シート「{grid.name}」{a1(r, col)}",
+                    "数式の計算結果が保存されていません。"
+                    "Excel で開いて保存するか、値を入力してください",
+                    "a formula without a saved result; save the file in Excel or type the value",
+                )
+                continue
+            values[key] = cell.value
+        if any(
+            v is not None and not (isinstance(v, str) and not v.strip()) for v in values.values()
+        ):
+            rows.append(Row(grid, r, values, cells))
+    return rows
+
+
+def _blank(v: RawValue) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+def _is_year_header(header: str) -> bool:
+    return parse_year_header(header) is not None
+
+
+def read_plan_workbook(path: Path) -> Plan:
+    """Load a plan workbook; :class:`LoadError` lists every problem with sheet and cell."""
+    path = Path(path)
+    reader = Reader(path)
+    grids = {g.name: g for g in read_grids(path)}
+    known = {s.name for s in DATA_SHEETS} | {INSTRUCTIONS_SHEET_NAME}
+    for name in grids:
+        if name not in known:
+            reader.problem(
+                f"シート「{name}」",
+                "計画ブックのシートではありません（シート名を確認してください）",
+                f"{name!r} is not a sheet of a plan workbook",
+            )
+    sheet_rows: dict[str, list[Row]] = {}
+    for sheet in DATA_SHEETS:
+        grid = grids.get(sheet.name)
+        if grid is None:
+            if sheet.required:
+                reader.problem(
+                    f"シート「{sheet.name}」",
+                    "必要なシートがありません",
+                    f"the sheet {sheet.name!r} is missing",
+                )
+            sheet_rows[sheet.name] = []
+            continue
+        extra = (
+            (lambda h: parse_year_header(h) is not None) if sheet is INDICATORS_SHEET else _never
+        )
+        sheet_rows[sheet.name] = _rows(reader, grid, sheet, extra)
+    if reader.problems:
+        raise LoadError(path, reader.problems)
+
+    data = _assemble(reader, sheet_rows)
+    if reader.problems:
+        raise LoadError(path, reader.problems)
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise LoadError(path, problems_from_validation(exc, reader.where)) from None
+
+
+def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for loc, sheet in [
+        (("grading", "bands"), BANDS_SHEET),
+        (("departments",), DEPARTMENTS_SHEET),
+        (("sections",), SECTIONS_SHEET),
+        (("projects",), PROJECTS_SHEET),
+        (("intro",), INTRO_SHEET),
+    ]:
+        reader.place(loc, f"シート「{sheet.name}」")
+    _settings(reader, rows[SETTINGS_SHEET.name], data)
+    data["intro"] = [reader.convert(r, INTRO_SHEET.column("text")) for r in rows[INTRO_SHEET.name]]
+    for n, r in enumerate(rows[INTRO_SHEET.name]):
+        reader.place(("intro", n), f"シート「{r.grid.name}」{r.cells['text']}")
+    grading = data.setdefault("grading", {})
+    grading["bands"] = [
+        _record(reader, r, BANDS_SHEET, ("grading", "bands", n))
+        for n, r in enumerate(rows[BANDS_SHEET.name])
+    ]
+    data["departments"] = [
+        _record(reader, r, DEPARTMENTS_SHEET, ("departments", n))
+        for n, r in enumerate(rows[DEPARTMENTS_SHEET.name])
+    ]
+    data["sections"] = _sections(reader, rows[SECTIONS_SHEET.name])
+    data["projects"] = _projects(reader, rows)
+    return data
+
+
+def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, Any]:
+    """A row as a dict of its columns; each key's cell remembered for error messages."""
+    out: dict[str, Any] = {}
+    reader.place(loc, row.where)
+    for column in sheet.columns:
+        choices = DIRECTION_NAMES if column.key == "direction" else None
+        value = reader.convert(row, column, choices)
+        reader.place((*loc, column.key), f"シート「{row.grid.name}」{row.cells[column.key]}")
+        if value is not None and value != []:
+            out[column.key] = value
+    return out
+
+
+def _settings(reader: Reader, rows: list[Row], data: dict[str, Any]) -> None:
+    by_label = {s.label: s for s in SETTINGS}
+    seen: set[str] = set()
+    key_column = SETTINGS_SHEET.column("key")
+    for row in rows:
+        label = str(row.values.get("key") or "").strip()
+        setting = by_label.get(label)
+        where = f"シート「{row.grid.name}」{row.cells['key']}"
+        if setting is None:
+            reader.problem(
+                where,
+                f"「{label}」は設定の項目ではありません",
+                f"{label!r} is not a setting",
+                label,
+            )
+            continue
+        if label in seen:
+            reader.problem(where, f"「{label}」が2回あります", f"{label!r} is given twice")
+        seen.add(label)
+        value_column = Column(key_column.header, "value", setting.kind, "")
+        value = reader.convert(row, value_column, setting.choices)
+        target = data
+        for part in setting.path[:-1]:
+            target = target.setdefault(part, {})
+        reader.place(setting.path, f"シート「{row.grid.name}」{row.cells['value']}（{label}）")
+        if value is not None and value != []:
+            target[setting.path[-1]] = value
+
+
+def _sections(reader: Reader, rows: list[Row]) -> list[dict[str, Any]]:
+    roots: list[dict[str, Any]] = []
+    by_id: dict[str, tuple[dict[str, Any], Loc]] = {}
+    for row in rows:
+        parent = reader.convert(row, SECTIONS_SHEET.column("parent"))
+        if parent is None:
+            loc: Loc = ("sections", len(roots))
+            siblings = roots
+        elif parent in by_id:
+            parent_node, parent_loc = by_id[parent]
+            siblings = parent_node.setdefault("children", [])
+            loc = (*parent_loc, "children", len(siblings))
+        else:
+            reader.problem(
+                f"シート「{row.grid.name}」{row.cells['parent']}",
+                f"上位の体系ID「{parent}」が、これより上の行にありません",
+                f"the parent section {parent!r} is not defined in a row above",
+                parent,
+            )
+            continue
+        node = _record(reader, row, SECTIONS_SHEET, loc)
+        node.pop("parent", None)
+        siblings.append(node)
+        if "id" in node:
+            by_id.setdefault(node["id"], (node, loc))
+    return roots
+
+
+def _projects(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, Any]]:
+    projects: list[dict[str, Any]] = []
+    index: dict[str, tuple[dict[str, Any], Loc]] = {}
+    for n, row in enumerate(rows[PROJECTS_SHEET.name]):
+        loc: Loc = ("projects", n)
+        record = _record(reader, row, PROJECTS_SHEET, loc)
+        record["placements"] = []
+        projects.append(record)
+        if "id" in record:
+            index.setdefault(record["id"], (record, loc))
+
+    def owner(row: Row, key: str) -> tuple[dict[str, Any], Loc] | None:
+        pid = reader.convert(row, Column("事業ID", key, Kind.ID, ""))
+        found = index.get(pid) if pid is not None else None
+        if found is None:
+            reader.problem(
+                f"シート「{row.grid.name}」{row.cells[key]}",
+                f"事業ID「{pid}」は事業シートにありません",
+                f"there is no project {pid!r} in the 事業 sheet",
+                pid,
+            )
+        return found
+
+    for row in rows[PLACEMENTS_SHEET.name]:
+        if (found := owner(row, "project")) is not None:
+            project, ploc = found
+            loc = (*ploc, "placements", len(project["placements"]))
+            record = _record(reader, row, PLACEMENTS_SHEET, loc)
+            record.pop("project", None)
+            project["placements"].append(record)
+
+    indicators: dict[str, dict[str, Any]] = {}
+    indicator_locs: dict[str, Loc] = {}
+    for row in rows[INDICATORS_SHEET.name]:
+        if (found := owner(row, "project")) is not None:
+            project, ploc = found
+            ind_list = project.setdefault("indicators", [])
+            loc = (*ploc, "indicators", len(ind_list))
+            record = _record(reader, row, INDICATORS_SHEET, loc)
+            record.pop("project", None)
+            _year_values(reader, row, record, loc)
+            ind_list.append(record)
+            if "id" in record:
+                indicators.setdefault(record["id"], record)
+                indicator_locs.setdefault(record["id"], loc)
+
+    for row in rows[NOTES_SHEET.name]:
+        _note(reader, row, indicators, indicator_locs)
+
+    for row in rows[FOOTNOTES_SHEET.name]:
+        if (found := owner(row, "project")) is not None:
+            project, ploc = found
+            notes = project.setdefault("footnotes", [])
+            record = _record(reader, row, FOOTNOTES_SHEET, (*ploc, "footnotes", len(notes)))
+            record.pop("project", None)
+            notes.append(record)
+    return projects
+
+
+def _year_values(reader: Reader, row: Row, record: dict[str, Any], loc: Loc) -> None:
+    for header, raw in row.values.items():
+        parsed = parse_year_header(header)
+        if parsed is None or raw is None:
+            continue
+        kind, year = parsed
+        value = reader.convert(row, Column(header, header, Kind.VALUE, ""))
+        if value is None:
+            continue
+        cell = f"シート「{row.grid.name}」{row.cells[header]}（{header}）"
+        if kind == "final":
+            record["final_target"] = value
+            reader.place((*loc, "final_target"), cell)
+        else:
+            field_name = "targets" if kind == "target" else "actuals"
+            record.setdefault(field_name, {})[year] = value
+            reader.place((*loc, field_name, year), cell)
+
+
+def _note(
+    reader: Reader,
+    row: Row,
+    indicators: dict[str, dict[str, Any]],
+    locs: dict[str, Loc],
+) -> None:
+    iid = reader.convert(row, NOTES_SHEET.column("indicator"))
+    kind = reader.convert(row, NOTES_SHEET.column("kind"), NOTE_KINDS)
+    year = reader.convert(row, NOTES_SHEET.column("year"))
+    note = reader.convert(row, NOTES_SHEET.column("note"))
+    where = f"シート「{row.grid.name}」{row.cells['indicator']}"
+    record = indicators.get(iid) if iid is not None else None
+    if record is None:
+        reader.problem(
+            where,
+            f"指標ID「{iid}」は指標シートにありません",
+            f"there is no indicator {iid!r}",
+            iid,
+        )
+        return
+    if kind is None or note is None:
+        return
+    if (kind == "final") != (year is None):
+        reader.problem(
+            f"シート「{row.grid.name}」{row.cells['year']}",
+            "最終目標の注記は年度を空欄に、それ以外は年度を記入してください",
+            "give a year for targets and actuals, none for the final target",
+        )
+        return
+    if kind == "final":
+        holder, key, loc = record, "final_target", (*locs[iid], "final_target")
+    else:
+        name = "targets" if kind == "target" else "actuals"
+        holder, key, loc = record.setdefault(name, {}), year, (*locs[iid], name, year)
+    current = holder.get(key)
+    if isinstance(current, dict):
+        reader.problem(where, "同じ値への注記が2つあります", "a second note for the same value")
+        return
+    holder[key] = {"value": current, "note": note}
+    reader.place(loc, f"シート「{row.grid.name}」{row.cells['note']}（注記）")

@@ -1,0 +1,120 @@
+"""Plain-text renderings for the terminal (tables aligned for Japanese full-width text)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
+
+
+def text_width(text: str) -> int:
+    """Columns a terminal uses: full-width (W/F) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: str, width: int) -> str:
+    if text_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if text_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(width - text_width(text), 0)
+    return gap + text if right else text + gap
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    widths = [
+        max([text_width(h), *(text_width(r[i]) for r in rows)]) for i, h in enumerate(headers)
+    ]
+    lines = [
+        "  ".join(
+            pad(h, w, i in right) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append(
+            "  ".join(pad(c, w, i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def grade_table(report: GradeReport) -> str:
+    """One line per indicator (the project's grade on its first line), then a summary."""
+    ng = report.not_gradable_label
+    rows: list[list[str]] = []
+    for n, p in enumerate(report.projects, start=1):
+        project_grade = p.grade or ng
+        mark = "≠" if p.mismatch else ""
+        first = [str(n), "、".join(p.sections), clip(p.name, 30), clip(p.department, 14)]
+        lines: list[IndicatorGrade | None] = list(p.indicators) or [None]
+        for k, ind in enumerate(lines):
+            lead = first if k == 0 else ["", "", "", ""]
+            grades = [project_grade, p.self_grade or "", mark] if k == 0 else ["", "", ""]
+            if ind is None:
+                rows.append([*lead, "（指標なし）", "", "", "", "", *grades])
+                continue
+            target = ""
+            if ind.target is not None:
+                target = ind.target.display(ind.unit) + (
+                    "（最終）" if ind.target_source == "final" else ""
+                )
+            rate = f"{round_rate(ind.rate)}%" if ind.rate is not None else ""
+            indicator_grade = ind.grade or ng
+            rows.append(
+                [
+                    *lead,
+                    clip(ind.label, 20),
+                    target,
+                    ind.actual.display(ind.unit) or "（未記入）",
+                    rate,
+                    indicator_grade,
+                    *grades,
+                ]
+            )
+    headers = [
+        "No",
+        "体系",
+        "事業",
+        "担当課",
+        "指標",
+        "目標値",
+        "実績値",
+        "達成率",
+        "指標評価",
+        "評価",
+        "自己評価",
+        "",
+    ]
+    body = table(headers, rows, right={0, 5, 6, 7})
+
+    computed = report.counts("computed")
+    own = report.counts("self")
+    summary = [
+        "",
+        "計算した評価 / computed: " + "  ".join(f"{g} {c}" for g, c in computed.items()),
+        "担当課の評価 / self:     " + "  ".join(f"{g} {c}" for g, c in own.items()),
+    ]
+    mismatches = [p for p in report.projects if p.mismatch]
+    if mismatches:
+        summary.append(f"評価の不一致 / computed and self grade differ: {len(mismatches)}")
+        for p in mismatches:
+            summary.append(
+                f"  ≠ {p.name}（{p.department}）: 計算 {p.grade} / 自己評価 {p.self_grade}"
+            )
+    not_gradable = [p for p in report.projects if p.grade is None]
+    if not_gradable:
+        summary.append(f"{ng} / not gradable: {len(not_gradable)}")
+        for p in not_gradable:
+            assert p.not_gradable is not None
+            ja, en = REASONS[p.not_gradable]
+            summary.append(f"  - {p.name}: {ja} / {en}")
+    title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
+    return "\n".join([title, "", body, *summary])

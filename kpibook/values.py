@@ -1,0 +1,251 @@
+"""The value of one target or actual: a number, or one of the states the forms use.
+
+The official forms put more than numbers in value cells: 増加 (a qualitative target),
+集計中 (being tallied), － (not applicable / none).  kpibook keeps these as states, never
+as numbers, so that nothing is ever graded on a guess.
+
+In the text form of a plan a value is written compactly::
+
+    47000            # a number
+    増加             # a qualitative target (増加 / 減少 / 維持)
+    集計中           # pending
+    －               # not applicable
+    {value: 125, note: "※交流イベント（計3回分）の参加者数"}   # any of these with a note
+
+and :class:`Value` accepts exactly these forms (plus its own full form) and writes the
+compact one back.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+MAX_SIGNIFICANT_DIGITS = 15
+"""What an Excel cell (an IEEE double) keeps exactly; longer numbers would change silently."""
+
+
+class ValueKind(StrEnum):
+    NUMBER = "number"
+    QUALITATIVE = "qualitative"
+    PENDING = "pending"
+    NOT_APPLICABLE = "not_applicable"
+    EMPTY = "empty"
+
+
+class Qualitative(StrEnum):
+    """Targets that give a direction instead of a number; graded against the previous actual."""
+
+    INCREASE = "増加"
+    DECREASE = "減少"
+    MAINTAIN = "維持"
+
+
+PENDING_TEXT = "集計中"
+NOT_APPLICABLE_TEXT = "－"
+NOT_APPLICABLE_SPELLINGS = frozenset({"－", "-", "—", "―", "ー", "‐", "−", "–"})
+"""Dashes people type for "none": fullwidth hyphen-minus, ASCII, em/horizontal bar,
+katakana long vowel mark (seen in seed 003), hyphen, minus sign, en dash."""
+
+
+class BadValue(ValueError):
+    """A value that is none of the accepted forms; pydantic reports it at the value's place."""
+
+    def __init__(self, en: str, ja: str = "値が正しくありません") -> None:
+        super().__init__(en)
+        self.ja = ja
+
+
+def to_decimal(x: int | float | Decimal) -> Decimal:
+    """Exact decimal of a number as people wrote it (87.2, not 87.2000000000000028...).
+
+    Floats (what spreadsheets store) are read to 15 significant digits, the precision
+    Excel itself displays, so 0.1+0.2 computed in a cell is 0.3.  Integers and decimals
+    with more digits than a spreadsheet keeps are refused rather than changed.
+    """
+    if isinstance(x, bool):
+        raise BadValue("a yes/no value is not a number")
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise BadValue(f"{x} is not a finite number")
+        d = Decimal(format(x, f".{MAX_SIGNIFICANT_DIGITS}g")).normalize()
+        if d == 0:
+            d = Decimal(0)
+    elif isinstance(x, int):
+        d = Decimal(x)
+    else:
+        d = x
+    if not d.is_finite():
+        raise BadValue(f"{x} is not a finite number")
+    digits = len(d.normalize().as_tuple().digits)
+    if digits > MAX_SIGNIFICANT_DIGITS:
+        raise BadValue(
+            f"{x} has {digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are kept",
+            f"有効数字が{MAX_SIGNIFICANT_DIGITS}桁を超えています",
+        )
+    return d
+
+
+class Value(BaseModel):
+    """A target or actual value with its state and an optional note."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ValueKind = Field(description="Which state the value is in.")
+    number: Decimal | None = Field(
+        default=None, description="The number, when kind is 'number' (unit is the indicator's)."
+    )
+    qualitative: Qualitative | None = Field(
+        default=None, description="増加 / 減少 / 維持, when kind is 'qualitative'."
+    )
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="A remark printed with the value, e.g. ※事業見直しのため実施せず.",
+    )
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, compact: Any) -> Value:
+        """Build from the compact form (number, token, None or {value, note})."""
+        return cls.model_validate(compact)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_compact(cls, data: Any) -> Any:
+        if isinstance(data, Value):
+            return data
+        if isinstance(data, dict):
+            if "kind" in data:
+                return data
+            extra = set(data) - {"value", "note"}
+            if extra:
+                raise BadValue(f"unknown key(s) {sorted(extra)}; use 'value' and 'note'")
+            inner = data.get("value")
+            if isinstance(inner, dict):
+                raise BadValue("a value cannot contain another {value, note}")
+            return {**_compact_to_fields(inner), "note": data.get("note")}
+        return _compact_to_fields(data)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _exact_number(cls, v: Any) -> Decimal | None:
+        if v is None:
+            return None
+        if not isinstance(v, int | float | Decimal):
+            raise BadValue(f"{v!r} is not a number")
+        return to_decimal(v)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.kind is ValueKind.NUMBER) != (self.number is not None):
+            raise BadValue("'number' is set exactly when kind is 'number'")
+        if (self.kind is ValueKind.QUALITATIVE) != (self.qualitative is not None):
+            raise BadValue("'qualitative' is set exactly when kind is 'qualitative'")
+        return self
+
+    # -- output -------------------------------------------------------------------------
+
+    @model_serializer(mode="plain")
+    def _to_compact(self) -> Any:
+        token = self.token()
+        return token if self.note is None else {"value": token, "note": self.note}
+
+    def token(self) -> int | float | str | None:
+        """The compact form without the note."""
+        match self.kind:
+            case ValueKind.NUMBER:
+                assert self.number is not None
+                return decimal_to_plain(self.number)
+            case ValueKind.QUALITATIVE:
+                assert self.qualitative is not None
+                return self.qualitative.value
+            case ValueKind.PENDING:
+                return PENDING_TEXT
+            case ValueKind.NOT_APPLICABLE:
+                return NOT_APPLICABLE_TEXT
+            case ValueKind.EMPTY:
+                return None
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing entered and nothing to say about it."""
+        return self.kind is ValueKind.EMPTY and self.note is None
+
+    def display(self, unit: str | None = None, decimals: int | None = None) -> str:
+        """Text as the official forms print it: ``47,000人``, ``増加``, ``集計中``, ``－``."""
+        match self.kind:
+            case ValueKind.NUMBER:
+                assert self.number is not None
+                return format_number(self.number, decimals) + (unit or "")
+            case ValueKind.EMPTY:
+                return ""
+            case _:
+                return str(self.token())
+
+
+EMPTY = Value(kind=ValueKind.EMPTY)
+
+
+def _compact_to_fields(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {"kind": ValueKind.EMPTY}
+    if isinstance(data, bool):
+        raise BadValue("a yes/no value is not a target or actual")
+    if isinstance(data, int | float | Decimal):
+        return {"kind": ValueKind.NUMBER, "number": to_decimal(data)}
+    if isinstance(data, str):
+        return parse_token(data)
+    raise BadValue(f"expected a number, 増加/減少/維持, 集計中 or －, not {type(data).__name__}")
+
+
+def parse_token(text: str) -> dict[str, Any]:
+    """Fields for a state written as text (exact spellings; numbers must be numbers)."""
+    t = text.strip()
+    if t in NOT_APPLICABLE_SPELLINGS:
+        return {"kind": ValueKind.NOT_APPLICABLE}
+    if t == PENDING_TEXT:
+        return {"kind": ValueKind.PENDING}
+    for q in Qualitative:
+        if t == q.value:
+            return {"kind": ValueKind.QUALITATIVE, "qualitative": q}
+    if t == "":
+        return {"kind": ValueKind.EMPTY}
+    raise BadValue(
+        f"{text!r} is not a value: write a number, 増加, 減少, 維持, {PENDING_TEXT} or "
+        f"{NOT_APPLICABLE_TEXT} (numbers must be stored as numbers, without units)",
+        f"数値（単位なし）、増加・減少・維持、{PENDING_TEXT}、{NOT_APPLICABLE_TEXT} の"
+        "いずれかを入力してください",
+    )
+
+
+def decimal_to_plain(d: Decimal) -> int | float:
+    """An int when the decimal is whole, else the float that prints as the same digits."""
+    if d == d.to_integral_value():
+        return int(d)
+    return float(d)
+
+
+def format_number(d: Decimal, decimals: int | None = None) -> str:
+    """``1,633,294`` / ``87.2`` / ``-3.5``: thousands separators, digits as written
+    (or exactly ``decimals`` places, rounded half up)."""
+    sign = "-" if d < 0 else ""
+    if decimals is None:
+        text = format(abs(d.normalize()), "f")
+    else:
+        text = format(abs(d).quantize(Decimal(1).scaleb(-decimals), rounding="ROUND_HALF_UP"), "f")
+    whole, _, frac = text.partition(".")
+    return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")

@@ -1,0 +1,125 @@
+"""Reading .xlsx files.  The only module that imports openpyxl.
+
+openpyxl raises many kinds of exceptions for files it cannot read; here they all become
+one :class:`LoadError` naming the file.  openpyxl must parse XML through defusedxml
+(it does so when defusedxml is installed, unless an environment variable switches it
+off); kpibook refuses to read workbooks without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from kpibook.errors import KpibookError, LoadError, Problem
+
+RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
+
+
+class UnsafeEnvironment(KpibookError):
+    exit_code = 3
+
+
+def _openpyxl() -> ModuleType:
+    """Import openpyxl on first use (keeps ``kpibook --help`` fast) and check its XML."""
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:
+        raise UnsafeEnvironment(
+            "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
+            "kpibook will not read workbooks without protection against XML attacks. / "
+            "XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。"
+        )
+    return openpyxl
+
+
+def col_letter(col: int) -> str:
+    """0-based column index → ``A``, ``Z``, ``AA``."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """0-based row and column → ``C7``."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell's value as stored; formulas are flagged, never evaluated."""
+
+    value: RawValue
+    formula: bool = False
+
+
+@dataclass
+class Grid:
+    """A sheet's cells by 0-based (row, column); empty cells are absent."""
+
+    name: str
+    cells: dict[tuple[int, int], Cell]
+    max_row: int
+    max_col: int
+
+    def get(self, row: int, col: int) -> Cell | None:
+        return self.cells.get((row, col))
+
+    def value(self, row: int, col: int) -> RawValue:
+        cell = self.cells.get((row, col))
+        return cell.value if cell else None
+
+
+def read_grids(path: Path) -> list[Grid]:
+    """Every worksheet's stored values (cached results for formula cells, flagged)."""
+    openpyxl = _openpyxl()
+    path = Path(path)
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise LoadError(
+            path, [Problem(str(path), "ファイルがありません", "no such file")]
+        ) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise LoadError(
+            path,
+            [
+                Problem(
+                    str(path),
+                    "Excel ブック（.xlsx）として読み込めません",
+                    f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                )
+            ],
+        ) from None
+    except Exception as exc:  # openpyxl raises many kinds; name the file whatever it was
+        if type(exc).__module__.startswith("openpyxl"):
+            raise LoadError(
+                path,
+                [Problem(str(path), "Excel ブック（.xlsx）として読み込めません", str(exc))],
+            ) from None
+        raise
+    try:
+        grids = []
+        for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+            cells: dict[tuple[int, int], Cell] = {}
+            max_row = max_col = -1
+            for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(), strict=False):
+                for cf, cv in zip(row_f, row_v, strict=False):
+                    if cv.value is None and cf.value is None:
+                        continue
+                    r, c = cf.row - 1, cf.column - 1
+                    cells[(r, c)] = Cell(cv.value, formula=cf.data_type == "f")
+                    max_row, max_col = max(max_row, r), max(max_col, c)
+            grids.append(Grid(ws_f.title, cells, max_row, max_col))
+        return grids
+    finally:
+        formulas.close()
+        values.close()

@@ -1,0 +1,187 @@
+"""Writing .xlsx files.  The only module that imports xlsxwriter.
+
+The rest of kpibook describes cells with plain values and :class:`Style` objects; this
+module turns them into xlsxwriter calls with the settings every kpibook output needs:
+
+* nothing typed by a person ever becomes a formula or a link (strings are always written
+  as strings, whatever they start with);
+* files are deterministic: document timestamps are pinned, so the same input gives the
+  same bytes;
+* files are written atomically (a temporary file beside the target, then a rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+import xlsxwriter.format
+import xlsxwriter.worksheet
+
+from kpibook.atomic import atomic_path
+
+PINNED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+"""Document timestamp when none is given, so that outputs are reproducible."""
+DEFAULT_FONT = "Yu Gothic"
+"""游ゴシック, the default Japanese font of current Excel; LibreOffice substitutes."""
+
+CellValue = str | int | float | Decimal | dt.date | bool | None
+
+
+@dataclass(frozen=True)
+class Style:
+    """Cell appearance; equal styles share one format in the file."""
+
+    bold: bool = False
+    wrap: bool = False
+    fill: str | None = None
+    """Background colour, ``#RRGGBB``."""
+    border: int = 0
+    align: str | None = None
+    valign: str | None = "top"
+    num_format: str | None = None
+    locked: bool = True
+    font_size: int | None = None
+    font_color: str | None = None
+    text: bool = False
+    """Text cell format (``@``): what people type stays text."""
+
+    def options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {"font_name": DEFAULT_FONT, "locked": self.locked}
+        if self.bold:
+            opts["bold"] = True
+        if self.wrap:
+            opts["text_wrap"] = True
+        if self.fill:
+            opts["bg_color"] = self.fill
+            opts["pattern"] = 1
+        if self.border:
+            opts["border"] = self.border
+        if self.align:
+            opts["align"] = self.align
+        if self.valign:
+            opts["valign"] = self.valign
+        if self.num_format:
+            opts["num_format"] = self.num_format
+        elif self.text:
+            opts["num_format"] = "@"
+        if self.font_size:
+            opts["font_size"] = self.font_size
+        if self.font_color:
+            opts["font_color"] = self.font_color
+        return opts
+
+
+PLAIN = Style()
+
+
+@dataclass
+class Sheet:
+    """One worksheet being written."""
+
+    _ws: xlsxwriter.worksheet.Worksheet
+    _book: Book
+    name: str
+
+    def write(self, row: int, col: int, value: CellValue, style: Style = PLAIN) -> None:
+        """Write one cell (0-based row and column); strings are always literal text."""
+        fmt = self._book.format(style)
+        ws = self._ws
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float | Decimal):
+            ws.write_number(row, col, float(value), fmt)
+        elif isinstance(value, dt.date):
+            date_style = style if style.num_format else _with_date_format(style)
+            ws.write_datetime(
+                row, col, dt.datetime.combine(value, dt.time()), self._book.format(date_style)
+            )
+        else:
+            ws.write_string(row, col, value, fmt)
+
+    def write_row(self, row: int, values: Sequence[CellValue], style: Style = PLAIN) -> None:
+        for col, value in enumerate(values):
+            self.write(row, col, value, style)
+
+    def column_width(self, first: int, last: int, width: float, style: Style | None = None) -> None:
+        self._ws.set_column(first, last, width, self._book.format(style) if style else None)
+
+    def row_height(self, row: int, height: float) -> None:
+        self._ws.set_row(row, height)
+
+    def freeze(self, row: int, col: int = 0) -> None:
+        self._ws.freeze_panes(row, col)
+
+    def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        self._ws.autofilter(first_row, first_col, last_row, last_col)
+
+    def tab_color(self, colour: str) -> None:
+        self._ws.set_tab_color(colour)
+
+    def activate(self) -> None:
+        self._ws.activate()
+
+
+def _with_date_format(style: Style) -> Style:
+    return Style(**{**style.__dict__, "num_format": "yyyy-mm-dd"})
+
+
+class Book:
+    """A workbook being written; use as a context manager, it is saved on success."""
+
+    def __init__(self, path: Path, created: dt.datetime | None = None) -> None:
+        self.path = Path(path)
+        self._created = created or PINNED_TIME
+        self._atomic = atomic_path(self.path)
+        self._tmp: Path | None = None
+        self._wb: xlsxwriter.Workbook | None = None
+        self._formats: dict[Style, xlsxwriter.format.Format] = {}
+        self._sheets: dict[str, Sheet] = {}
+
+    def __enter__(self) -> Book:
+        self._tmp = self._atomic.__enter__()
+        self._wb = xlsxwriter.Workbook(
+            str(self._tmp),
+            {
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "nan_inf_to_errors": False,
+            },
+        )
+        self._wb.set_properties({"created": self._created})
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        assert self._wb is not None
+        if exc is None:
+            self._wb.close()
+        else:
+            # Close what was started so no handle leaks; the temporary file is discarded
+            # and the original error is the one that propagates.
+            with contextlib.suppress(Exception):
+                self._wb.close()
+        self._atomic.__exit__(type(exc) if exc else None, exc, None)
+
+    def sheet(self, name: str) -> Sheet:
+        assert self._wb is not None, "use Book as a context manager"
+        ws = self._wb.add_worksheet(name)
+        sheet = Sheet(ws, self, name)
+        self._sheets[name] = sheet
+        return sheet
+
+    def format(self, style: Style) -> xlsxwriter.format.Format:
+        assert self._wb is not None
+        fmt = self._formats.get(style)
+        if fmt is None:
+            fmt = self._wb.add_format(style.options())
+            self._formats[style] = fmt
+        return fmt

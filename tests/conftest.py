@@ -1,0 +1,89 @@
+"""Shared fixtures: the two worked examples and a small plan to spoil in tests."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpibook.entries import Entries
+from kpibook.plan import Plan
+from kpibook.plantext import load_entries_yaml, load_plan_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CARD = EXAMPLES / "kashiwa-lifelong-learning-r1"
+MATRIX = EXAMPLES / "kashiwa-welfare-r5"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def card_plan() -> Plan:
+    return load_plan_yaml(CARD / "plan.yaml")
+
+
+@pytest.fixture(scope="session")
+def card_entries(card_plan: Plan) -> Entries:
+    return load_entries_yaml(CARD / "entries.yaml", card_plan)
+
+
+@pytest.fixture(scope="session")
+def matrix_plan() -> Plan:
+    return load_plan_yaml(MATRIX / "plan.yaml")
+
+
+@pytest.fixture(scope="session")
+def matrix_entries(matrix_plan: Plan) -> Entries:
+    return load_entries_yaml(MATRIX / "entries.yaml", matrix_plan)
+
+
+SMALL_PLAN: dict[str, Any] = {
+    "id": "small",
+    "title": "小さな計画",
+    "issuer": "テスト市",
+    "period": {"start": "R1", "end": "R5"},
+    "report_year": "R3",
+    "layout": "card",
+    "grading": {
+        "bands": [
+            {"grade": "A", "min_rate": 80, "label": "かなり達成できた"},
+            {"grade": "B", "min_rate": 50, "label": "あまり達成できなかった"},
+            {"grade": "C", "min_rate": 0, "label": "達成できなかった"},
+        ]
+    },
+    "departments": [{"name": "生涯学習課"}, {"name": "協働推進課"}],
+    "sections": [
+        {
+            "id": "1",
+            "number": "1.",
+            "title": "地域づくり",
+            "children": [{"id": "1-1", "number": "(1)", "title": "人材の育成"}],
+        }
+    ],
+    "projects": [
+        {
+            "id": "p1",
+            "name": "出前講座",
+            "lead_department": "生涯学習課",
+            "placements": [{"section": "1-1"}],
+            "indicators": [
+                {
+                    "id": "p1-1",
+                    "label": "参加人数",
+                    "unit": "人",
+                    "targets": {"R3": 100},
+                    "final_target": 120,
+                    "actuals": {"R1": 80, "R2": {"value": 90, "note": "※会場変更"}},
+                }
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def small_plan_data() -> dict[str, Any]:
+    """A fresh, valid plan as plain data; tests change it to make it invalid."""
+    return copy.deepcopy(SMALL_PLAN)

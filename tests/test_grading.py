@@ -1,0 +1,209 @@
+"""Grading: rates, bands and their boundaries, and the seeds' grades."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from kpibook.entries import Entries
+from kpibook.grading import NotGradable, grade_indicator, grade_report, round_rate
+from kpibook.plan import GradingScheme, Indicator, Plan
+from kpibook.values import Value
+
+ABC = GradingScheme.model_validate(
+    {
+        "bands": [
+            {"grade": "A", "min_rate": 80, "label": "かなり達成できた"},
+            {"grade": "B", "min_rate": 50, "label": "あまり達成できなかった"},
+            {"grade": "C", "min_rate": 0, "label": "達成できなかった"},
+        ]
+    }
+)
+REPORT, END = 2019, 2020
+
+
+def grade(actual: Any, target: Any = None, **indicator: Any) -> tuple[str | None, Any]:
+    data: dict[str, Any] = {"id": "i", "label": "x", **indicator}
+    if target is not None:
+        data.setdefault("targets", {})[REPORT] = target
+    g = grade_indicator(Indicator.model_validate(data), Value.of(actual), ABC, REPORT, END)
+    return g.grade, (g.rate if g.grade else g.not_gradable)
+
+
+@pytest.mark.parametrize(
+    ("actual", "target", "expected"),
+    [
+        (80, 100, "A"),  # exactly 80%
+        (79.99, 100, "B"),  # not rounded up into A
+        (7999, 10000, "B"),
+        (50, 100, "B"),  # exactly 50%
+        (49.99, 100, "C"),
+        (0, 100, "C"),
+        (150, 100, "A"),  # over 100%
+        (4, 5, "A"),
+        (2418, 3500, "B"),  # 公民館事業, 69.1%
+        (6024, 13500, "C"),  # 母と子のつどい, 44.6%
+    ],
+)
+def test_bands(actual: float, target: float, expected: str) -> None:
+    assert grade(actual, target)[0] == expected
+
+
+def test_rate_is_exact_and_rounded_only_for_display() -> None:
+    _, rate = grade(1633294, 2000000)
+    assert rate == Decimal("81.6647")
+    assert round_rate(rate) == Decimal("81.7")
+
+
+def test_lower_is_better_inverts_the_rate() -> None:
+    assert grade(10, 8, direction="lower") == ("A", Decimal(80))
+    assert grade(20, 8, direction="lower") == ("C", Decimal(40))
+    assert grade(0, 8, direction="lower")[0] == "A"  # met outright
+    assert grade(0, 0, direction="lower")[0] == "A"
+    assert grade(3, 0, direction="lower") == ("C", Decimal(0))
+
+
+def test_zero_target_is_not_gradable_rather_than_a_guess() -> None:
+    assert grade(5, 0) == (None, NotGradable.ZERO_TARGET)
+
+
+@pytest.mark.parametrize(
+    ("actual", "why"),
+    [
+        ("集計中", NotGradable.PENDING),
+        ("－", NotGradable.NOT_APPLICABLE),
+        (None, NotGradable.NO_ACTUAL),
+    ],
+)
+def test_missing_or_pending_actual_is_not_gradable_never_c(actual: Any, why: NotGradable) -> None:
+    assert grade(actual, 100) == (None, why)
+
+
+def test_no_target_is_not_gradable() -> None:
+    assert grade(100) == (None, NotGradable.NO_TARGET)
+    assert grade(100, "－") == (None, NotGradable.NO_TARGET)
+
+
+def test_falls_back_to_the_final_target() -> None:
+    g = grade_indicator(
+        Indicator.model_validate({"id": "i", "label": "x", "final_target": 350}),
+        Value.of(322),
+        ABC,
+        REPORT,
+        END,
+    )
+    assert (g.grade, g.target_source, round_rate(g.rate or Decimal(0))) == ("A", "final", 92)
+
+
+def test_final_target_is_the_last_plan_year_when_not_given() -> None:
+    ind = Indicator.model_validate({"id": "i", "label": "x", "targets": {END: 100}})
+    g = grade_indicator(ind, Value.of(90), ABC, REPORT, END)
+    assert (g.grade, g.target_source) == ("A", "final")
+
+
+def test_no_fallback_when_the_plan_says_so() -> None:
+    scheme = ABC.model_copy(update={"fallback_to_final": False})
+    ind = Indicator.model_validate({"id": "i", "label": "x", "final_target": 350})
+    g = grade_indicator(ind, Value.of(322), scheme, REPORT, END)
+    assert g.not_gradable is NotGradable.NO_TARGET
+
+
+@pytest.mark.parametrize(
+    ("target", "previous", "actual", "expected"),
+    [
+        ("増加", 1229, 1542, "A"),
+        ("増加", 1229, 1229, "C"),  # no increase
+        ("増加", 1229, 1000, "C"),
+        ("減少", 50, 40, "A"),
+        ("減少", 50, 60, "C"),
+        ("維持", 50, 50, "A"),
+        ("維持", 50, 49, "C"),
+    ],
+)
+def test_qualitative_targets_compare_with_the_previous_actual(
+    target: str, previous: int, actual: int, expected: str
+) -> None:
+    g, _ = grade(actual, target, actuals={2017: 1, 2018: previous})
+    assert g == expected
+
+
+def test_qualitative_target_uses_the_latest_earlier_number() -> None:
+    ind = Indicator.model_validate(
+        {"id": "i", "label": "x", "targets": {REPORT: "増加"}, "actuals": {2016: 5, 2018: "－"}}
+    )
+    g = grade_indicator(ind, Value.of(6), ABC, REPORT, END)
+    assert (g.grade, g.previous_year) == ("A", 2016)
+
+
+def test_qualitative_target_without_history_is_not_gradable() -> None:
+    assert grade(5, "増加") == (None, NotGradable.NO_PREVIOUS)
+
+
+# -- the worked examples ---------------------------------------------------------------
+
+CARD_GRADES = {
+    "柏市生涯学習まちづくり出前講座": ("A", "A"),
+    "公民館事業": ("B", "B"),
+    "市民大学（カシワワカモノプロジェクト）": ("A", "A"),
+    "ボランティア養成事業": ("B", "B"),
+    "地域活動支援補助金": ("A", "A"),
+    "柏市民公益活動育成補助金": ("A", "B"),
+    "市民交流センター(パレット柏)の運営": ("A", "A"),
+    "地区担当職員による地域支援": ("A", "A"),
+    "地域いきいきセンター": ("A", "A"),
+    "ネットワーク化の推進": (None, "B"),
+    "団体間の交流の場づくり": (None, "B"),
+    "地域子育て支援拠点事業": ("A", "B"),
+    "「みんなの子育て広場」": ("A", "B"),
+    "母と子のつどい": ("C", "C"),
+    "子育てサロンの開催": (None, "A"),
+    "利用者支援事業（基本型）": ("A", "A"),
+    "利用者支援事業(母子保健型)": ("A", "A"),
+    "子育てサイト「はぐはぐ柏」の管理・運営 (子育て支援情報提供事業)": ("A", "A"),
+    "幼児健診": ("A", "A"),
+    "生涯学習情報提供システム": ("A", "A"),
+    "ライフスタイルに合わせた学習機会の提供": (None, "C"),
+}
+
+
+def test_card_example_grades_every_project_as_its_numbers_say(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    report = grade_report(card_plan, card_entries)
+    assert {p.name: (p.grade, p.self_grade) for p in report.projects} == CARD_GRADES
+
+
+def test_card_example_flags_the_three_stricter_self_grades(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    report = grade_report(card_plan, card_entries)
+    assert [p.name for p in report.projects if p.mismatch] == [
+        "柏市民公益活動育成補助金",
+        "地域子育て支援拠点事業",
+        "「みんなの子育て広場」",
+    ]
+
+
+def test_card_example_counts_the_relisted_project_once(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    report = grade_report(card_plan, card_entries)
+    assert report.counts() == {"A": 14, "B": 2, "C": 1, "評価不能": 4}
+    shimin = next(p for p in report.projects if p.name.startswith("市民大学"))
+    assert shimin.sections == ["1.(1)", "1.(2)"]
+
+
+def test_matrix_example_pending_and_qualitative(
+    matrix_plan: Plan, matrix_entries: Entries
+) -> None:
+    report = grade_report(matrix_plan, matrix_entries)
+    by_name = {p.name: p for p in report.projects}
+    satisfaction = by_name["高齢者の総合相談事業(地域包括支援センター)"]
+    assert satisfaction.grade is None
+    assert satisfaction.not_gradable is NotGradable.PENDING  # 集計中
+    trainees = by_name["介護支援専門員支援事業"].indicators[0]
+    assert (trainees.grade, trainees.previous_year) == ("○", 2022)  # 増加: 1,542 > 1,229
+    assert by_name["利用者支援事業"].grade == "×"  # 1,095 against the R6 target 3,000
+    assert by_name["災害情報発信事業"].not_gradable is NotGradable.NO_INDICATOR

@@ -1,0 +1,137 @@
+"""The plan model: unknown keys and bad values are refused, and say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from kpibook.errors import LoadError
+from kpibook.plan import Plan
+from kpibook.plantext import load_plan_yaml
+
+
+def _load(tmp_path: Path, data: dict[str, Any]) -> Plan:
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_plan_yaml(path)
+
+
+def _problems(tmp_path: Path, data: dict[str, Any]) -> list[str]:
+    with pytest.raises(LoadError) as info:
+        _load(tmp_path, data)
+    return [str(p) for p in info.value.problems]
+
+
+def test_small_plan_loads(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
+    plan = _load(tmp_path, small_plan_data)
+    assert plan.report_year == 2021  # given as R3
+    assert list(plan.projects[0].indicators[0].actuals) == [2019, 2020]
+
+
+def test_unknown_key_is_refused_with_its_place(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    small_plan_data["projects"][0]["indicators"][0]["unti"] = "人"
+    [problem] = _problems(tmp_path, small_plan_data)
+    assert "projects[0].indicators[0].unti" in problem
+    assert "この項目は使えません" in problem
+    assert "line " in problem
+
+
+def test_text_in_a_number_is_refused(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
+    small_plan_data["projects"][0]["indicators"][0]["targets"]["R3"] = "約100人"
+    [problem] = _problems(tmp_path, small_plan_data)
+    assert "projects[0].indicators[0].targets[2021]" in problem or "targets.2021" in problem
+    assert "約100人" in problem
+    assert "数値（単位なし）" in problem
+
+
+def test_every_problem_is_reported_at_once(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    small_plan_data["report_year"] = "R99"
+    small_plan_data["layout"] = "cards"
+    del small_plan_data["issuer"]
+    problems = _problems(tmp_path, small_plan_data)
+    assert len(problems) == 3
+    assert any("report_year" in p and "年度として読めません" in p for p in problems)
+    assert any("layout" in p and "いずれか" in p for p in problems)
+    assert any("issuer" in p and "必須" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "where", "ja"),
+    [
+        (
+            lambda d: d["projects"][0].update(lead_department="福祉課"),
+            "projects[0].lead_department",
+            "担当課の一覧にありません",
+        ),
+        (
+            lambda d: d["projects"][0]["placements"].append({"section": "9-9"}),
+            "projects[0].placements[1].section",
+            "体系ID「9-9」がありません",
+        ),
+        (
+            lambda d: d["projects"][0]["indicators"][0]["actuals"].update(R3=100),
+            "projects[0].indicators[0].actuals[2021]",
+            "報告年度以降の実績値",
+        ),
+        (
+            lambda d: d["departments"].append({"name": "生涯学習課"}),
+            "departments",
+            "重複しています",
+        ),
+        (
+            lambda d: d["projects"].append(dict(d["projects"][0])),
+            "projects",
+            "事業ID「p1」が重複しています",
+        ),
+        (
+            lambda d: d.update(report_year="R9"),
+            "report_year",
+            "報告年度が計画期間の外です",
+        ),
+    ],
+)
+def test_references_inside_the_plan_are_checked(
+    tmp_path: Path, small_plan_data: dict[str, Any], spoil: Any, where: str, ja: str
+) -> None:
+    spoil(small_plan_data)
+    problems = _problems(tmp_path, small_plan_data)
+    assert any(where in p and ja in p for p in problems), problems
+
+
+def test_grade_scale_must_be_ordered(small_plan_data: dict[str, Any]) -> None:
+    bands = small_plan_data["grading"]["bands"]
+    bands[0]["min_rate"], bands[1]["min_rate"] = 50, 80
+    with pytest.raises(ValidationError, match="decreasing"):
+        Plan.model_validate(small_plan_data)
+
+
+def test_department_names_must_be_file_safe(small_plan_data: dict[str, Any]) -> None:
+    small_plan_data["departments"][0]["name"] = "生涯/学習課"
+    with pytest.raises(ValidationError, match="may not contain"):
+        Plan.model_validate(small_plan_data)
+
+
+def test_relisting_is_one_project_in_two_places(card_plan: Plan) -> None:
+    shimin = [p for p in card_plan.projects if p.name.startswith("市民大学")]
+    assert len(shimin) == 1
+    assert [pl.section for pl in shimin[0].placements] == ["1-1", "1-2"]
+    assert len(card_plan.projects) == 21
+    assert sum(len(p.placements) for p in card_plan.projects) == 22
+
+
+def test_shared_projects_have_one_lead(matrix_plan: Plan) -> None:
+    shared = {p.name: (p.lead_department, p.other_departments) for p in matrix_plan.projects
+              if p.other_departments}
+    assert shared == {
+        "地域生活支援センター事業(あいネット)": ("生活支援課", ["福祉政策課"]),
+        "地域の支えあいの充実と体制整備": ("地域包括支援課", ["柏市社会福祉協議会"]),
+        "災害情報発信事業": ("広報広聴課", ["防災安全課"]),
+    }

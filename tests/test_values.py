@@ -1,0 +1,63 @@
+"""Values are numbers or states (増加, 集計中, －), never a number guessed from text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from kpibook.values import Qualitative, Value, ValueKind
+
+
+@pytest.mark.parametrize(
+    ("compact", "kind"),
+    [
+        (47000, ValueKind.NUMBER),
+        (87.2, ValueKind.NUMBER),
+        (Decimal("0.5"), ValueKind.NUMBER),
+        ("増加", ValueKind.QUALITATIVE),
+        ("減少", ValueKind.QUALITATIVE),
+        ("維持", ValueKind.QUALITATIVE),
+        ("集計中", ValueKind.PENDING),
+        ("－", ValueKind.NOT_APPLICABLE),
+        ("-", ValueKind.NOT_APPLICABLE),
+        ("ー", ValueKind.NOT_APPLICABLE),  # katakana long vowel used as a dash in seed 003
+        ("—", ValueKind.NOT_APPLICABLE),
+        (None, ValueKind.EMPTY),
+    ],
+)
+def test_compact_forms(compact: Any, kind: ValueKind) -> None:
+    assert Value.of(compact).kind is kind
+
+
+def test_number_is_exact() -> None:
+    assert Value.of(87.2).number == Decimal("87.2")
+    assert Value.of(0.1 + 0.2).number == Decimal("0.3")  # a spreadsheet's float, 15 digits
+
+
+def test_note_round_trips() -> None:
+    v = Value.of({"value": None, "note": "設置無し"})
+    assert v.kind is ValueKind.EMPTY and v.note == "設置無し"
+    assert v.model_dump() == {"value": None, "note": "設置無し"}
+    assert Value.of(v.model_dump()) == v
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["47000", "約100人", "100人", True, "1_000", {"value": 1, "nope": 2}, float("nan"),
+     1234567890123456, [1]],
+)
+def test_rejects(bad: Any) -> None:
+    with pytest.raises(ValidationError):
+        Value.of(bad)
+
+
+def test_display() -> None:
+    assert Value.of(1633294).display("件") == "1,633,294件"
+    assert Value.of(92).display("%", decimals=1) == "92.0%"
+    assert Value.of(81.66).display(decimals=1) == "81.7"
+    assert Value.of("集計中").display("人") == "集計中"
+    assert Value.of(None).display("人") == ""
+    assert Value.of("増加").qualitative is Qualitative.INCREASE
