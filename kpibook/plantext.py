@@ -192,7 +192,18 @@ def load_entries_yaml(path: Path, plan: Plan) -> Entries:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Writes what :class:`_Loader` reads back unchanged."""
+    """Writes what :class:`_Loader` reads back unchanged.
+
+    A string is quoted when our loader *or* a YAML 1.1 reader would take it for
+    something else (``08``, ``no``), so the file means the same to any YAML tool.
+    """
+
+
+_Dumper.yaml_implicit_resolvers = {
+    first: list(yaml.SafeDumper.yaml_implicit_resolvers.get(first, []))
+    + list(_Loader.yaml_implicit_resolvers.get(first, []))
+    for first in set(yaml.SafeDumper.yaml_implicit_resolvers) | set(_Loader.yaml_implicit_resolvers)
+}
 
 
 def _represent_decimal(dumper: _Dumper, d: Decimal) -> yaml.Node:

@@ -123,6 +123,36 @@ class Sheet:
     def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         self._ws.autofilter(first_row, first_col, last_row, last_col)
 
+    def print_setup(
+        self,
+        *,
+        landscape: bool = False,
+        fit_width: bool = True,
+        repeat_rows: tuple[int, int] | None = None,
+        header: str | None = None,
+        footer: str | None = "&P / &N",
+    ) -> None:
+        """A4, fit to the page width, optional repeated title rows and header/footer.
+
+        Header and footer use Excel's codes (``&P`` page, ``&N`` pages); ``&`` in
+        ``header`` text is escaped so a plan title cannot inject codes.
+        """
+        ws = self._ws
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        if fit_width:
+            ws.fit_to_pages(1, 0)
+        if repeat_rows is not None:
+            ws.repeat_rows(*repeat_rows)
+        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        if header:
+            ws.set_header("&C" + header.replace("&", "&&"))
+        if footer:
+            ws.set_footer("&C" + footer)
+
     def tab_color(self, colour: str) -> None:
         self._ws.set_tab_color(colour)
 

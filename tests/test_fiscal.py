@@ -45,7 +45,9 @@ def test_parse(text: str | int, year: int) -> None:
     assert parse_fiscal_year(text) == year
 
 
-@pytest.mark.parametrize("text", ["R0", "X1", "平成", "約2019", "1900", "H", "R1.5", "", "令和100年度"])
+@pytest.mark.parametrize(
+    "text", ["R0", "X1", "平成", "約2019", "1900", "H", "R1.5", "", "令和100年度"]
+)
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(FiscalYearError):
         parse_fiscal_year(text)

@@ -50,9 +50,7 @@ def test_text_in_a_number_is_refused(tmp_path: Path, small_plan_data: dict[str, 
     assert "数値（単位なし）" in problem
 
 
-def test_every_problem_is_reported_at_once(
-    tmp_path: Path, small_plan_data: dict[str, Any]
-) -> None:
+def test_every_problem_is_reported_at_once(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
     small_plan_data["report_year"] = "R99"
     small_plan_data["layout"] = "cards"
     del small_plan_data["issuer"]
@@ -128,8 +126,11 @@ def test_relisting_is_one_project_in_two_places(card_plan: Plan) -> None:
 
 
 def test_shared_projects_have_one_lead(matrix_plan: Plan) -> None:
-    shared = {p.name: (p.lead_department, p.other_departments) for p in matrix_plan.projects
-              if p.other_departments}
+    shared = {
+        p.name: (p.lead_department, p.other_departments)
+        for p in matrix_plan.projects
+        if p.other_departments
+    }
     assert shared == {
         "地域生活支援センター事業(あいネット)": ("生活支援課", ["福祉政策課"]),
         "地域の支えあいの充実と体制整備": ("地域包括支援課", ["柏市社会福祉協議会"]),

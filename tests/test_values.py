@@ -39,15 +39,25 @@ def test_number_is_exact() -> None:
 
 def test_note_round_trips() -> None:
     v = Value.of({"value": None, "note": "設置無し"})
-    assert v.kind is ValueKind.EMPTY and v.note == "設置無し"
+    assert v.kind is ValueKind.EMPTY
+    assert v.note == "設置無し"
     assert v.model_dump() == {"value": None, "note": "設置無し"}
     assert Value.of(v.model_dump()) == v
 
 
 @pytest.mark.parametrize(
     "bad",
-    ["47000", "約100人", "100人", True, "1_000", {"value": 1, "nope": 2}, float("nan"),
-     1234567890123456, [1]],
+    [
+        "47000",
+        "約100人",
+        "100人",
+        True,
+        "1_000",
+        {"value": 1, "nope": 2},
+        float("nan"),
+        1234567890123456,
+        [1],
+    ],
 )
 def test_rejects(bad: Any) -> None:
     with pytest.raises(ValidationError):

@@ -3,7 +3,8 @@
 Reading happens in two passes: the sheets are turned into the same nested data the text
 form holds (remembering which cell each piece came from), then the plan model validates
 it.  Problems of the first pass (an unknown sheet, a header that is not ours, a row that
-names a project that does not exist) are reported together, before any validation.
+names a project that does not exist) are all reported together; the model's checks run
+only on a workbook whose structure is sound, so they never report consequences of it.
 """
 
 from __future__ import annotations
@@ -220,10 +221,12 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
                 f"見出し「{column.header}」の列がありません",
                 f"the column {column.header!r} is missing",
             )
+    # A missing column still gets a place, so the rest of the sheet can be checked too.
+    absent = {c.key: f"（{c.header}の列なし）" for c in sheet.columns if c.key not in found}
     rows = []
     for r in range(1, grid.max_row + 1):
         values: dict[str, RawValue] = {}
-        cells: dict[str, str] = {}
+        cells: dict[str, str] = dict(absent)
         for col, key in by_col.items():
             cell = grid.get(r, col)
             cells[key] = a1(r, col)
@@ -286,9 +289,6 @@ def read_plan_workbook(path: Path) -> Plan:
             (lambda h: parse_year_header(h) is not None) if sheet is INDICATORS_SHEET else _never
         )
         sheet_rows[sheet.name] = _rows(reader, grid, sheet, extra)
-    if reader.problems:
-        raise LoadError(path, reader.problems)
-
     data = _assemble(reader, sheet_rows)
     if reader.problems:
         raise LoadError(path, reader.problems)

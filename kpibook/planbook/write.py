@@ -155,6 +155,7 @@ def _data_sheet(
         first = len(sheet_def.columns)
         sheet.column_width(first, first + len(extra_headers) - 1, 11)
     sheet.freeze(1, 0)
+    sheet.print_setup(landscape=True, repeat_rows=(0, 0), header=f"計画ブック　{sheet_def.name}")
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             sheet.write(r, c, value, _style_for(value))
@@ -168,10 +169,11 @@ def _style_for(value: CellValue) -> Style:
 
 
 def _instructions(sheet: Sheet, title: str | None, year_headers: list[str]) -> None:
-    sheet.column_width(0, 0, 22)
-    sheet.column_width(1, 1, 100)
+    sheet.column_width(0, 0, 34)
+    sheet.column_width(1, 1, 80, HELP)
+    sheet.print_setup(landscape=False)
     sheet.write(0, 0, "計画ブック（kpibook）" + (f"　{title}" if title else ""), TITLE)
-    lines: list[tuple[str, str]] = [
+    lines: list[tuple[str, str]] = [  # one paragraph per row, across both columns
         ("", "このブックは計画の内容（体系・事業・指標・目標値・過去の実績値）を管理します。"),
         (
             "",
@@ -182,9 +184,8 @@ def _instructions(sheet: Sheet, title: str | None, year_headers: list[str]) -> N
         ("", f"指標シートの年度の列: {'、'.join(year_headers)}"),
     ]
     row = 2
-    for left, right in lines:
-        sheet.write(row, 0, left)
-        sheet.write(row, 1, right, HELP)
+    for _, line in lines:
+        sheet.write(row, 0, line, Style(wrap=False))
         row += 1
     for sheet_def in DATA_SHEETS:
         row += 1

@@ -1,0 +1,118 @@
+"""The command line: thin commands, clean errors, and --json equal to the library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kpibook import __version__
+from kpibook.cli import main
+from kpibook.entries import Entries
+from kpibook.grading import grade_report
+from kpibook.plan import Plan
+from kpibook.planbook import read_plan_workbook
+from kpibook.plantext import load_plan_yaml
+from tests.conftest import CARD, MATRIX
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0
+    assert __version__ in out
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kpibook", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_grades_of_the_built_in_example() -> None:
+    code, out, _ = run("grades", "--example", "kashiwa-lifelong-learning-r1")
+    assert code == 0
+    assert "令和元年度（FY2019）" in out
+    assert "評価の不一致 / computed and self grade differ: 3" in out
+    assert "≠ 地域子育て支援拠点事業（子育て支援課）: 計算 A / 自己評価 B" in out
+    assert "1.(1)、1.(2)" in out  # 市民大学, listed twice
+
+
+def test_grades_json_is_the_library_report(card_plan: Plan, card_entries: Entries) -> None:
+    code, out, _ = run(
+        "grades", str(CARD / "plan.xlsx"), "--entries", str(CARD / "entries.yaml"), "--json"
+    )
+    assert code == 0
+    assert json.loads(out) == json.loads(grade_report(card_plan, card_entries).model_dump_json())
+
+
+def test_grades_without_entries_grades_nothing() -> None:
+    code, out, _ = run("grades", str(MATRIX / "plan.yaml"), "--json")
+    assert code == 0
+    assert all(p["grade"] is None for p in json.loads(out)["projects"])
+
+
+def test_plan_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.yaml"
+    bad.write_text(
+        (CARD / "plan.yaml")
+        .read_text(encoding="utf-8")
+        .replace("lead_department: 中央公民館", "lead_department: 公民館"),
+        encoding="utf-8",
+    )
+    code, out, err = run("plan", "check", str(bad))
+    assert code == 1
+    assert "Traceback" not in err + out
+    assert "「公民館」は担当課の一覧にありません" in err
+    assert "plan.yaml line" in err
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("grades")[0] == 2
+    assert run("grades", "--example", "nope")[0] == 1
+    assert run("plan", "check", str(tmp_path / "plan.csv"))[0] == 2
+    assert run("plan", "new", str(tmp_path / "x.xlsx"), "--start", "R7", "--end", "R5")[0] == 2
+
+
+def test_convert_both_ways(tmp_path: Path, matrix_plan: Plan) -> None:
+    book = tmp_path / "plan.xlsx"
+    text = tmp_path / "plan.yaml"
+    assert run("plan", "convert", str(MATRIX / "plan.yaml"), str(book))[0] == 0
+    assert run("plan", "convert", str(book), str(text))[0] == 0
+    assert read_plan_workbook(book) == matrix_plan
+    assert load_plan_yaml(text) == matrix_plan
+
+
+def test_plan_new_writes_a_blank_workbook(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    code, _out, _ = run("plan", "new", str(target), "--start", "令和7年度", "--end", "R11")
+    assert code == 0
+    assert target.exists()
+    assert run("plan", "new", str(target), "--start", "R7", "--end", "R11")[0] == 2  # no clobber
+
+
+def test_examples_are_listed() -> None:
+    code, out, _ = run("examples")
+    assert code == 0
+    assert "kashiwa-lifelong-learning-r1" in out
+    assert "kashiwa-welfare-r5" in out
+
+
+def test_every_command_has_help() -> None:
+    def walk(cmd: object, path: list[str]) -> list[list[str]]:
+        subs = getattr(cmd, "commands", {})
+        return [path] + [p for name, sub in subs.items() for p in walk(sub, [*path, name])]
+
+    for path in walk(main, []):
+        code, out, _ = run(*path, "--help")
+        assert code == 0, path
+        assert "Usage:" in out, path

@@ -1,0 +1,150 @@
+"""Property tests: any valid plan survives text → plan and workbook → plan unchanged."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpibook.plan import Plan
+from kpibook.planbook import read_plan_workbook, write_plan_workbook
+from kpibook.plantext import dump_yaml, load_plan_yaml
+
+# Text as people write it in plans: Japanese, ASCII, punctuation, line breaks in long text.
+CHARS = st.characters(
+    codec="utf-8",
+    categories=("L", "N", "P", "S", "Zs"),
+    exclude_characters="\u3000",
+)
+label = (
+    st.text(CHARS, min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool)
+    .filter(lambda s: not any(c in s for c in '\\/:*?"<>|[]、,，'))
+)
+text = st.text(st.one_of(CHARS, st.just("\n")), min_size=1, max_size=60).filter(
+    lambda s: s.strip() != ""
+)
+ident = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,8}", fullmatch=True)
+number = st.decimals(
+    min_value=-(10**9), max_value=10**9, places=3, allow_nan=False, allow_infinity=False
+)
+value = st.one_of(
+    number,
+    st.sampled_from(["増加", "減少", "維持", "集計中", "－"]),
+    st.fixed_dictionaries({"value": st.one_of(st.none(), number), "note": text}),
+)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    start = draw(st.integers(2016, 2030))
+    end = draw(st.integers(start, start + 6))
+    report = draw(st.integers(start, end))
+    departments = draw(
+        st.lists(label.filter(lambda s: len(s) <= 31), min_size=1, max_size=3, unique=True)
+    )
+    section_ids = draw(st.lists(ident, min_size=1, max_size=4, unique=True))
+    sections: list[dict[str, Any]] = [
+        {
+            "id": section_ids[0],
+            "number": "1.",
+            "title": draw(label),
+            "action_goal": draw(st.one_of(st.none(), text)),
+            "children": [
+                {"id": sid, "number": f"({n})", "outcome_goal": draw(st.one_of(st.none(), text))}
+                for n, sid in enumerate(section_ids[1:], start=1)
+            ],
+        }
+    ]
+    ids = draw(st.lists(ident, min_size=2, max_size=8, unique=True))
+    projects = []
+    indicator_ids = iter(ids[len(ids) // 2 :])
+    for pid in ids[: len(ids) // 2]:
+        indicators = []
+        for iid in draw(st.lists(st.just(0), max_size=2)):
+            del iid
+            ind_id = next(indicator_ids, None)
+            if ind_id is None:
+                break
+            indicators.append(
+                {
+                    "id": ind_id,
+                    "label": draw(label),
+                    "unit": draw(st.one_of(st.none(), st.sampled_from(["人", "件", "%", "か所"]))),
+                    "direction": draw(st.sampled_from(["higher", "lower"])),
+                    "targets": draw(
+                        st.dictionaries(st.integers(start - 2, end), value, max_size=3)
+                    ),
+                    "final_target": draw(st.one_of(st.none(), value)),
+                    "actuals": draw(
+                        st.dictionaries(st.integers(start - 3, report - 1), value, max_size=3)
+                    ),
+                    "note": draw(st.one_of(st.none(), text)),
+                }
+            )
+        lead = draw(st.sampled_from(departments))
+        projects.append(
+            {
+                "id": pid,
+                "name": draw(label),
+                "lead_department": lead,
+                "other_departments": [d for d in departments if d != lead][
+                    : draw(st.integers(0, 2))
+                ],
+                "overview": draw(st.one_of(st.none(), text)),
+                "placements": [
+                    {"section": sid, "number": draw(st.one_of(st.none(), label))}
+                    for sid in draw(
+                        st.lists(st.sampled_from(section_ids), min_size=1, max_size=2, unique=True)
+                    )
+                ],
+                "indicators": [{k: v for k, v in i.items() if v is not None} for i in indicators],
+                "footnotes": [{"term": draw(label), "text": draw(text)}]
+                if draw(st.booleans())
+                else [],
+            }
+        )
+    plan = Plan.model_validate(
+        {
+            "id": draw(ident),
+            "title": draw(label),
+            "issuer": draw(label),
+            "period": {"start": start, "end": end},
+            "report_year": report,
+            "layout": draw(st.sampled_from(["card", "matrix"])),
+            "intro": draw(st.lists(text, max_size=2)),
+            "grading": {
+                "bands": [
+                    {"grade": "A", "min_rate": draw(st.decimals(51, 100, places=2)), "label": "a"},
+                    {"grade": "B", "min_rate": Decimal(50), "label": "b"},
+                    {"grade": "C", "min_rate": 0, "label": "c"},
+                ],
+                "fallback_to_final": draw(st.booleans()),
+            },
+            "departments": [{"name": d} for d in departments],
+            "sections": sections,
+            "projects": projects,
+        }
+    )
+    return plan
+
+
+@given(plans())
+def test_text_form_round_trip(plan: Plan) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.yaml"
+        path.write_text(dump_yaml(plan), encoding="utf-8")
+        assert load_plan_yaml(path) == plan
+
+
+@given(plans())
+def test_workbook_round_trip(plan: Plan) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.xlsx"
+        write_plan_workbook(plan, path)
+        assert read_plan_workbook(path) == plan
