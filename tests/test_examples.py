@@ -7,6 +7,7 @@ also prove that the committed files are what ``examples/import_seeds.py`` produc
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -20,8 +21,10 @@ from kpibook.plan import Indicator, Plan, Project
 from kpibook.values import Value, ValueKind
 from tests.conftest import REFERENCE, ROOT
 
+# CI always has shared/ beside the checkout, so there these tests never skip.
 needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "seed000.json").exists(), reason="shared/reference is not beside the repo"
+    not (REFERENCE / "seed000.json").exists() and not os.environ.get("CI"),
+    reason="shared/reference is not beside the repo",
 )
 
 
