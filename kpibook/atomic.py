@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -31,9 +31,3 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes_atomic(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
-
-
-def write_with_atomic(target: Path, write: Callable[[Path], None]) -> None:
-    """Let ``write`` produce the file at a temporary path, then move it into place."""
-    with atomic_path(target) as tmp:
-        write(tmp)

@@ -90,12 +90,6 @@ _JA_BY_TYPE: dict[str, str] = {
 }
 
 
-class Bilingual:
-    """Mixin for a ValueError that carries its own Japanese message (``.ja``)."""
-
-    ja: str
-
-
 def problems_from_validation(
     err: ValidationError, where: Callable[[Loc], str]
 ) -> Iterator[Problem]:

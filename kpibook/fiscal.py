@@ -38,12 +38,10 @@ class Era:
     letter: str
     first_fiscal_year: FiscalYear
     """The fiscal year labelled 元年度 (year 1) of the era."""
-    last_fiscal_year: FiscalYear | None
-    """The last fiscal year printed with this era; None for the current era."""
 
 
-HEISEI = Era("平成", "H", 1989, 2018)
-REIWA = Era("令和", "R", 2019, None)
+HEISEI = Era("平成", "H", 1989)
+REIWA = Era("令和", "R", 2019)
 ERAS = (HEISEI, REIWA)
 _ERA_BY_NAME = {e.kanji: e for e in ERAS} | {e.letter: e for e in ERAS}
 

@@ -42,7 +42,7 @@ FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
 class Model(BaseModel):
     """Base of every plan model: unknown keys are errors, values are not coerced loosely."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _no_edge_space(s: str) -> str:

@@ -114,9 +114,6 @@ class Sheet:
     def column_width(self, first: int, last: int, width: float, style: Style | None = None) -> None:
         self._ws.set_column(first, last, width, self._book.format(style) if style else None)
 
-    def row_height(self, row: int, height: float) -> None:
-        self._ws.set_row(row, height)
-
     def freeze(self, row: int, col: int = 0) -> None:
         self._ws.freeze_panes(row, col)
 
@@ -152,9 +149,6 @@ class Sheet:
             ws.set_header("&C" + header.replace("&", "&&"))
         if footer:
             ws.set_footer("&C" + footer)
-
-    def tab_color(self, colour: str) -> None:
-        self._ws.set_tab_color(colour)
 
     def activate(self) -> None:
         self._ws.activate()

@@ -173,20 +173,16 @@ def _instructions(sheet: Sheet, title: str | None, year_headers: list[str]) -> N
     sheet.column_width(1, 1, 80, HELP)
     sheet.print_setup(landscape=False)
     sheet.write(0, 0, "計画ブック（kpibook）" + (f"　{title}" if title else ""), TITLE)
-    lines: list[tuple[str, str]] = [  # one paragraph per row, across both columns
-        ("", "このブックは計画の内容（体系・事業・指標・目標値・過去の実績値）を管理します。"),
-        (
-            "",
-            "kpibook はこのブックから各課の記入様式を作成します。各課の回答で計画は変わりません。",
-        ),
-        ("", "各シートの1行目（見出し）は変更しないでください。行の順番が印刷の順番です。"),
-        ("", "年度は「令和元年度」「R1」「平成31年度」「2019」のどの書き方でも読み込めます。"),
-        ("", f"指標シートの年度の列: {'、'.join(year_headers)}"),
+    lines = [  # one paragraph per row, running across both columns
+        "このブックは計画の内容（体系・事業・指標・目標値・過去の実績値）を管理します。",
+        "kpibook はこのブックから各課の記入様式を作成します。各課の回答で計画は変わりません。",
+        "各シートの1行目（見出し）は変更しないでください。行の順番が印刷の順番です。",
+        "年度は「令和元年度」「R1」「平成31年度」「2019」のどの書き方でも読み込めます。",
+        f"指標シートの年度の列: {'、'.join(year_headers)}",
     ]
-    row = 2
-    for _, line in lines:
+    for row, line in enumerate(lines, start=2):
         sheet.write(row, 0, line, Style(wrap=False))
-        row += 1
+    row = 2 + len(lines)
     for sheet_def in DATA_SHEETS:
         row += 1
         sheet.write(row, 0, f"シート「{sheet_def.name}」", Style(bold=True))
