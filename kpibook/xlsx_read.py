@@ -37,21 +37,6 @@ def _openpyxl() -> ModuleType:
     return openpyxl
 
 
-def col_letter(col: int) -> str:
-    """0-based column index → ``A``, ``Z``, ``AA``."""
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, col: int) -> str:
-    """0-based row and column → ``C7``."""
-    return f"{col_letter(col)}{row + 1}"
-
-
 @dataclass(frozen=True)
 class Cell:
     """A cell's value as stored; formulas are flagged, never evaluated."""

@@ -25,6 +25,7 @@ import xlsxwriter.format
 import xlsxwriter.worksheet
 
 from kpibook.atomic import atomic_path
+from kpibook.cells import absolute, col_letter
 
 PINNED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 """Document timestamp when none is given, so that outputs are reproducible."""
@@ -111,6 +112,54 @@ class Sheet:
         for col, value in enumerate(values):
             self.write(row, col, value, style)
 
+    def merge(
+        self,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        value: CellValue,
+        style: Style = PLAIN,
+    ) -> None:
+        """A merged display cell (labels, prefilled text); never used for inputs."""
+        if first_row == last_row and first_col == last_col:
+            self.write(first_row, first_col, value, style)
+            return
+        fmt = self._book.format(style)
+        self._ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
+        self.write(first_row, first_col, value, style)
+
+    def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
+        """Data validation on one cell (xlsxwriter's data_validation options)."""
+        result = self._ws.data_validation(row, col, row, col, options)
+        if result != 0:  # xlsxwriter warns and returns -1 instead of raising
+            raise ValueError(f"invalid data validation at {self.name}!{row},{col}: {options}")
+
+    def row_height(self, row: int, height: float) -> None:
+        self._ws.set_row(row, height)
+
+    def page_breaks(self, rows: list[int]) -> None:
+        """Manual page breaks before the given (0-based) rows."""
+        self._ws.set_h_pagebreaks(rows)
+
+    def protect(self, password: str | None) -> None:
+        """Protect the sheet: locked cells cannot change, unlocked inputs can."""
+        self._ws.protect(
+            password or "",
+            {
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+                "format_columns": True,
+                "format_rows": True,
+            },
+        )
+
+    def hide(self, very: bool = False) -> None:
+        if very:
+            self._ws.very_hidden()
+        else:
+            self._ws.hide()
+
     def column_width(self, first: int, last: int, width: float, style: Style | None = None) -> None:
         self._ws.set_column(first, last, width, self._book.format(style) if style else None)
 
@@ -194,6 +243,26 @@ class Book:
             with contextlib.suppress(Exception):
                 self._wb.close()
         self._atomic.__exit__(type(exc) if exc else None, exc, None)
+
+    def define_name(self, name: str, sheet: str, row: int, col: int) -> None:
+        """A workbook-level name for one cell, e.g. ``kpi.p01.activity_report``."""
+        ref = "=" + absolute(sheet, row, col)
+        assert self._wb is not None
+        if self._wb.define_name(name, ref) == -1:
+            raise ValueError(f"invalid defined name {name!r}")
+
+    def define_range(
+        self, name: str, sheet: str, rows: tuple[int, int], cols: tuple[int, int]
+    ) -> None:
+        first = absolute(sheet, rows[0], cols[0])
+        ref = f"={first}:${col_letter(cols[1])}${rows[1] + 1}"
+        assert self._wb is not None
+        if self._wb.define_name(name, ref) == -1:
+            raise ValueError(f"invalid defined name {name!r}")
+
+    def custom_property(self, name: str, value: str) -> None:
+        assert self._wb is not None
+        self._wb.set_custom_property(name, value)
 
     def sheet(self, name: str) -> Sheet:
         assert self._wb is not None, "use Book as a context manager"

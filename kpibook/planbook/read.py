@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kpibook.cells import a1
 from kpibook.errors import LoadError, Loc, Problem, problems_from_validation
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.plan import Plan
@@ -44,7 +45,7 @@ from kpibook.planbook.layout import (
     SheetDef,
     parse_year_header,
 )
-from kpibook.xlsx_read import Grid, RawValue, a1, read_grids
+from kpibook.xlsx_read import Grid, RawValue, read_grids
 
 
 class CellProblem(Exception):
