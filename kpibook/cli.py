@@ -71,6 +71,38 @@ def grades(
 
 
 @main.command()
+@click.argument("plan", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--outdir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the forms into (created if missing).",
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    help="Only this department's form (repeatable). Default: every department with "
+    "something to fill.",
+)
+@click.option("--password", help="Protect the sheets with this password (default: none).")
+def generate(plan: Path, outdir: Path, departments: tuple[str, ...], password: str | None) -> None:
+    """Write one input workbook (.xlsx) per department from PLAN.
+
+    Each form mirrors the plan's official layout, with everything the coordinator owns
+    locked and prefilled, and a named, validated cell for every input.
+    """
+    from kpibook.forms import generate_forms
+    from kpibook.sources import load_plan
+
+    forms = generate_forms(load_plan(plan), outdir, list(departments) or None, password)
+    for form in forms:
+        click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
+    click.echo(f"{len(forms)} form(s) in {outdir}")
+
+
+@main.command()
 def examples() -> None:
     """List the built-in examples."""
     from kpibook.examples import example_names, examples_root

@@ -178,6 +178,11 @@ def _validate(
     return obj
 
 
+def load_model_yaml(path: Path, model: type[M]) -> M:
+    """Load any kpibook model (a template, say) from YAML, with located errors."""
+    return _validate(path, model)
+
+
 def load_plan_yaml(path: Path) -> Plan:
     """Load and check a plan from its text form."""
     return _validate(path, Plan)

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
-
-
-def text_width(text: str) -> int:
-    """Columns a terminal uses: full-width (W/F) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from kpibook.textfit import text_width
 
 
 def clip(text: str, width: int) -> str:

@@ -13,6 +13,7 @@ module turns them into xlsxwriter calls with the settings every kpibook output n
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,9 +53,14 @@ class Style:
     font_color: str | None = None
     text: bool = False
     """Text cell format (``@``): what people type stays text."""
+    font_name: str | None = None
+
+    def but(self, **changes: Any) -> Style:
+        """This style with some attributes changed."""
+        return dataclasses.replace(self, **changes)
 
     def options(self) -> dict[str, Any]:
-        opts: dict[str, Any] = {"font_name": DEFAULT_FONT, "locked": self.locked}
+        opts: dict[str, Any] = {"font_name": self.font_name or DEFAULT_FONT, "locked": self.locked}
         if self.bold:
             opts["bold"] = True
         if self.wrap:
@@ -67,7 +73,8 @@ class Style:
         if self.align:
             opts["align"] = self.align
         if self.valign:
-            opts["valign"] = self.valign
+            # xlsxwriter spells vertical centring "vcenter"; "center" would be ignored.
+            opts["valign"] = "vcenter" if self.valign == "center" else self.valign
         if self.num_format:
             opts["num_format"] = self.num_format
         elif self.text:
@@ -177,6 +184,7 @@ class Sheet:
         repeat_rows: tuple[int, int] | None = None,
         header: str | None = None,
         footer: str | None = "&P / &N",
+        margins: dict[str, float] | None = None,
     ) -> None:
         """A4, fit to the page width, optional repeated title rows and header/footer.
 
@@ -193,7 +201,7 @@ class Sheet:
             ws.fit_to_pages(1, 0)
         if repeat_rows is not None:
             ws.repeat_rows(*repeat_rows)
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        ws.set_margins(**(margins or {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.75}))
         if header:
             ws.set_header("&C" + header.replace("&", "&&"))
         if footer:
@@ -204,7 +212,7 @@ class Sheet:
 
 
 def _with_date_format(style: Style) -> Style:
-    return Style(**{**style.__dict__, "num_format": "yyyy-mm-dd"})
+    return style.but(num_format="yyyy-mm-dd")
 
 
 class Book:

@@ -1,0 +1,145 @@
+"""Department input workbooks (``kpibook generate``).
+
+One workbook per department that has something to fill, mirroring the plan's official
+layout (card or matrix), with everything the coordinator owns locked and prefilled, a
+named and validated cell for every input, an instructions sheet generated from the same
+definitions, and a hidden stamp that identifies the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpibook import __version__
+from kpibook.errors import KpibookError
+from kpibook.fiscal import era_label
+from kpibook.forms.card import card_widths, write_cards
+from kpibook.forms.content import FormContent, departments_with_forms, form_content
+from kpibook.forms.instructions import write_instructions
+from kpibook.forms.matrix import matrix_widths, write_matrix
+from kpibook.forms.sheet import FormSheet, InputRecord
+from kpibook.forms.spec import (
+    FORM_FORMAT,
+    FORM_VERSION,
+    STAMP_NAME,
+    STAMP_SHEET,
+    Stamp,
+    fingerprint,
+)
+from kpibook.plan import Plan
+from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
+from kpibook.xlsx_write import Book
+
+
+class UnknownDepartment(KpibookError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class GeneratedForm:
+    department: str
+    path: Path
+    stamp: Stamp
+    inputs: list[InputRecord]
+
+
+def form_filename(plan: Plan, department: str) -> str:
+    """``<plan>_<R1>_<department>.xlsx``: safe on Windows, macOS and Linux.
+
+    Department names cannot hold the characters Windows forbids (the plan checks that);
+    the name is NFC-normalised so macOS and Linux see the same bytes.
+    """
+    name = f"{plan.id}_{era_label(plan.report_year)}_{department}".rstrip(". ")
+    return unicodedata.normalize("NFC", name) + ".xlsx"
+
+
+def generate_forms(
+    plan: Plan,
+    outdir: Path,
+    departments: list[str] | None = None,
+    password: str | None = None,
+    created: dt.datetime | None = None,
+    template: FormTemplate | None = None,
+) -> list[GeneratedForm]:
+    """Write one form per department (all that have something to fill, or those named)."""
+    template = template or load_template(plan.layout)
+    eligible = departments_with_forms(plan)
+    if departments:
+        unknown = [d for d in departments if d not in plan.department_names()]
+        if unknown:
+            raise UnknownDepartment(
+                f"担当課「{'」「'.join(unknown)}」は計画にありません / not in the plan: "
+                f"{', '.join(unknown)}; departments: {', '.join(plan.department_names())}"
+            )
+        nothing = [d for d in departments if d not in eligible]
+        if nothing:
+            raise UnknownDepartment(
+                f"「{'」「'.join(nothing)}」が記入する事業はありません / "
+                f"these departments lead no project, so they have no form: {', '.join(nothing)}"
+            )
+        chosen = [d for d in eligible if d in departments]
+    else:
+        chosen = eligible
+    outdir.mkdir(parents=True, exist_ok=True)
+    return [
+        write_form(
+            plan,
+            form_content(plan, d),
+            outdir / form_filename(plan, d),
+            template,
+            password,
+            created,
+        )
+        for d in chosen
+    ]
+
+
+def write_form(
+    plan: Plan,
+    content: FormContent,
+    path: Path,
+    template: FormTemplate,
+    password: str | None = None,
+    created: dt.datetime | None = None,
+) -> GeneratedForm:
+    """One department's workbook, written atomically."""
+    stamp = Stamp(
+        format=FORM_FORMAT,
+        form_version=FORM_VERSION,
+        plan=plan.id,
+        fiscal_year=plan.report_year,
+        department=content.department,
+        fingerprint=fingerprint(
+            plan, content.department, template, [fp.project for fp in content.projects]
+        ),
+        generator=f"kpibook {__version__}",
+    )
+    with Book(path, created=created) as book:
+        instructions = book.sheet(template.instructions_sheet)
+        sheet = book.sheet(template.sheet)
+        lists = book.sheet(template.lists_sheet)
+        stamp_sheet = book.sheet(STAMP_SHEET)
+        if isinstance(template, CardTemplate):
+            form = FormSheet(book, sheet, template, card_widths(template), lists)
+            repeat = write_cards(form, content, template)
+        else:
+            assert isinstance(template, MatrixTemplate)
+            form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists)
+            repeat = write_matrix(form, content, template)
+        header = f"{plan.title}　{content.department}"
+        form.finish(repeat, header)
+        sheet.protect(password)
+        write_instructions(instructions, content, form, template)
+        instructions.protect(password)
+        for r, (key, value) in enumerate(stamp.rows()):
+            stamp_sheet.write(r, 0, key)
+            stamp_sheet.write(r, 1, value)
+        book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
+        stamp_sheet.protect(password)
+        stamp_sheet.hide(very=True)
+        lists.protect(password)
+        lists.hide()
+    return GeneratedForm(content.department, path, stamp, form.inputs)

@@ -1,0 +1,262 @@
+"""The card form (seed 000): one bordered card per project, under 基本方針 → 施策.
+
+Columns: label | body | 年度 | 目標値 | 各年度の実績値 | 実績の状況.  The card keeps the
+official labels and their order.  Two things differ from the paper form, both so that
+every input is one plain cell: the text entries sit in the wide body column with their
+rule beside them (the paper form merges them across the card), and each indicator's
+targets and actuals are a small table with one row per year (the paper form prints the
+years across), which also gives every indicator of a card its own rows.
+"""
+
+from __future__ import annotations
+
+from kpibook.fiscal import era_label
+from kpibook.forms.content import FormContent, FormProject, years_shown
+from kpibook.forms.sheet import FormSheet
+from kpibook.forms.spec import (
+    grade_spec,
+    indicator_name,
+    number_spec,
+    project_name,
+    state_spec,
+    text_spec,
+)
+from kpibook.plan import Indicator, Section
+from kpibook.template import CardTemplate, TextEntry
+from kpibook.values import Value, ValueKind
+from kpibook.xlsx_write import Style
+
+LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
+LAST = STATE
+
+
+def card_widths(t: CardTemplate) -> list[float]:
+    c = t.columns
+    return [c.label, c.body, c.year, c.value, c.value, c.state]
+
+
+def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[int, int]:
+    """Lay out the whole card form; returns the title rows to repeat on every page."""
+    plan, s = content.plan, fs.styles
+    fs.write(
+        0,
+        LABEL,
+        f"{plan.title}（{era_label(plan.report_year, 'long')}{t.labels.title_suffix}）",
+        s.title,
+    )
+    deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
+    fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
+    row = 3
+    shown = _sections_with_content(content)
+    for path in plan.iter_sections():
+        section = path.section
+        if section.id not in shown:
+            continue
+        start = row
+        row = _heading(fs, row, section, t)
+        cards = content.in_section(section.id)
+        for n, fp in enumerate(cards):
+            first = row
+            row = _card(fs, row, fp, content, t)
+            fs.block(start if n == 0 else first, row - 1)
+            row += 1  # a blank row between cards
+        if not cards:
+            fs.block(start, row - 1)
+    return (0, 1)
+
+
+def _sections_with_content(content: FormContent) -> set[str]:
+    ids: set[str] = set()
+    for fp in content.projects:
+        ids.update(node.id for node in content.plan.section_path(fp.placement.section).nodes)
+    return ids
+
+
+def _heading(fs: FormSheet, row: int, section: Section, t: CardTemplate) -> int:
+    s = fs.styles
+    fs.span(row, LABEL, LAST, f"{section.number} {section.title or ''}".strip(), s.heading)
+    row += 1
+    for label, text in (
+        (t.labels.policy_goal, section.action_goal),
+        (t.labels.outcome_goal, section.outcome_goal),
+    ):
+        if text:
+            fs.span(row, LABEL, LAST, label, s.text.but(border=0, bold=True))
+            fs.span(row + 1, LABEL, LAST, text, s.text.but(border=0))
+            row += 2
+    return row
+
+
+def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: CardTemplate) -> int:
+    s, labels, p = fs.styles, t.labels, fp.project
+    fs.write(row, LABEL, labels.project, s.label)
+    fs.span(row, BODY, YEAR, p.name, s.text.but(bold=True, valign="center"))
+    fs.write(row, TARGET, labels.department, s.label)
+    departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
+    fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
+    fs.fit(row, departments, fs.widths[ACTUAL] + fs.widths[STATE])
+    row += 1
+    if fp.other_places:
+        fs.write(row, LABEL, labels.relisted, s.label)
+        places = "、".join(fp.other_places)
+        fs.span(row, BODY, LAST, labels.also_listed.format(places=places), s.text)
+        row += 1
+    for label, text in ((labels.overview, p.overview), (labels.annual_plan, p.annual_plan)):
+        fs.write(row, LABEL, label, s.label)
+        fs.span(row, BODY, LAST, text or "", s.text)
+        row += 1
+    row = _indicators(fs, row, fp, content, t)
+    for entry in t.texts:
+        row = _text_entry(fs, row, fp, entry, t)
+    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
+    fs.write(row, LABEL, t.self_grade.label, s.label)
+    if fp.writes:
+        fs.input(row, BODY, project_name(p.id, "self_grade"), p.id, grade, s.input_choice)
+    else:
+        fs.write(row, BODY, labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
+    fs.span(row, YEAR, LAST, grade.rule, s.hint)
+    row += 1
+    return _text_entry(fs, row, fp, t.grade_explanation, t)
+
+
+def _text_entry(fs: FormSheet, row: int, fp: FormProject, entry: TextEntry, t: CardTemplate) -> int:
+    s, p = fs.styles, fp.project
+    spec = text_spec(entry.label, entry.help, entry.max_length, entry.required)
+    fs.write(row, LABEL, entry.label, s.label)
+    if fp.writes:
+        fs.input(row, BODY, project_name(p.id, entry.key), p.id, spec, s.input_text)
+        fs.fit(row, "", fs.widths[BODY], min_lines=t.text_lines)
+    else:
+        fs.write(row, BODY, t.labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
+    fs.span(row, YEAR, LAST, spec.rule, s.hint)
+    return row + 1
+
+
+def _indicators(
+    fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: CardTemplate
+) -> int:
+    s, labels, plan = fs.styles, t.labels, content.plan
+    block_label = f"{labels.targets}・{labels.actuals}"
+    indicators = fp.project.indicators
+    if not indicators:
+        fs.write(row, LABEL, block_label, s.label)
+        fs.span(row, BODY, LAST, "（数値目標なし）", s.text)
+        return row + 1
+    first = row
+    for col, head in (
+        (BODY, labels.indicator),
+        (YEAR, labels.year),
+        (TARGET, labels.targets),
+        (ACTUAL, labels.actuals),
+        (STATE, labels.state),
+    ):
+        fs.write(row, col, head, s.label.but(align="center"))
+    fs.fit(row, labels.actuals, fs.widths[ACTUAL])
+    row += 1
+    for ind in indicators:
+        row = _indicator_rows(fs, row, fp, ind, content, t)
+    fs.span(first, LABEL, LABEL, block_label, s.label, rows=row - first)
+    _ = plan
+    return row
+
+
+def _indicator_rows(
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    ind: Indicator,
+    content: FormContent,
+    t: CardTemplate,
+) -> int:
+    s, plan, pid = fs.styles, content.plan, fp.project.id
+    years = years_shown(plan, ind)
+    fmt = number_format(ind)
+    number = s.text.but(align="right", valign="center", num_format=fmt)
+    center = s.text_center
+    first = row
+    for year in years:
+        label = era_label(year)
+        fs.write(row, YEAR, label, center)
+        target = ind.targets.get(year)
+        _prefilled(fs, row, TARGET, target, number, indicator_name(pid, ind.id, f"t{year}"))
+        if year == plan.report_year:
+            if fp.writes:
+                fs.input(
+                    row,
+                    ACTUAL,
+                    indicator_name(pid, ind.id, "actual"),
+                    pid,
+                    number_spec(ind, label),
+                    s.input_choice.but(num_format=fmt, align="right"),
+                )
+                fs.input(
+                    row,
+                    STATE,
+                    indicator_name(pid, ind.id, "state"),
+                    pid,
+                    state_spec(),
+                    s.input_choice,
+                )
+            else:
+                lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
+                fs.span(row, ACTUAL, STATE, lead, s.read_only)
+                fs.fit(row, lead, fs.widths[ACTUAL] + fs.widths[STATE])
+        else:
+            actual = ind.actuals.get(year)
+            _prefilled(fs, row, ACTUAL, actual, number, indicator_name(pid, ind.id, f"a{year}"))
+            fs.write(row, STATE, None, s.read_only)
+        row += 1
+    fs.write(row, YEAR, t.labels.final_target, center.but(font_size=max(t.font.size - 2, 6)))
+    _prefilled(fs, row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
+    fs.span(row, ACTUAL, STATE, None, s.read_only)
+    row += 1
+    unit = f"（{ind.unit}）" if ind.unit else ""
+    notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
+    notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
+    if ind.final_target.note:
+        notes.append(f"{t.labels.final_target}: {ind.final_target.note}")
+    if ind.note:
+        notes.append(ind.note)
+    text = "\n".join([f"{ind.label}{unit}", *(f"※{n.removeprefix('※')}" for n in notes)])
+    fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
+    _grow_for(fs, first, row - 1, text)
+    return row
+
+
+def _grow_for(fs: FormSheet, first: int, last: int, text: str) -> None:
+    """Spread the height a merged cell's text needs over its rows."""
+    from kpibook.textfit import lines_needed, row_height
+
+    need = row_height(lines_needed(text, fs.widths[BODY]), fs.template.font.size)
+    rows = range(first, last + 1)
+    have = sum(fs.heights.get(r, row_height(1, fs.template.font.size)) for r in rows)
+    if need > have:
+        extra = (need - have) / len(rows)
+        for r in rows:
+            fs.heights[r] = fs.heights.get(r, row_height(1, fs.template.font.size)) + extra
+
+
+def _prefilled(
+    fs: FormSheet, row: int, col: int, value: Value | None, number: Style, name: str
+) -> None:
+    """A locked, named prefilled value: a number with its unit format, or its state."""
+    if value is not None and value.kind is ValueKind.NUMBER:
+        fs.write(row, col, value.number, number)
+    else:
+        shown = value.display() if value is not None and value.kind is not ValueKind.EMPTY else "－"
+        fs.write(row, col, shown, fs.styles.text_center)
+    fs.book.define_name(name, fs.sheet.name, row, col)
+
+
+def number_format(ind: Indicator) -> str:
+    """Excel number format showing the value with its unit: ``#,##0"人"``."""
+    from kpibook.forms.spec import is_whole
+
+    if ind.decimals is not None and ind.decimals > 0:
+        base = "#,##0." + "0" * ind.decimals
+    elif is_whole(ind):
+        base = "#,##0"
+    else:
+        base = "General"
+    unit = ind.unit or ""
+    return base + (f'"{unit}"' if unit and '"' not in unit else "")

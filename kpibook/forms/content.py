@@ -1,0 +1,87 @@
+"""Which projects a department's form holds, where, and whether the department writes them.
+
+* A department writes the projects it leads; it sees the projects it shares with a lead
+  department read-only (the 青色セル rule).
+* A project listed in several sections (再掲) appears once, under its first listing, with
+  the other places noted: never as two inputs that could disagree.
+* A department with nothing to write gets no form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpibook.fiscal import FiscalYear
+from kpibook.plan import Indicator, Placement, Plan, Project
+
+
+@dataclass(frozen=True)
+class FormProject:
+    project: Project
+    writes: bool
+    """True for the lead department; False for a department that only shares it."""
+    placement: Placement
+    """The listing the form shows it under (its first)."""
+    number: str
+    """Its printed number there, e.g. ``1.(1)`` or ``柱2(1)①ア``."""
+    other_places: list[str]
+    """The printed numbers of its other listings (再掲), including outside this plan."""
+
+
+@dataclass(frozen=True)
+class FormContent:
+    plan: Plan
+    department: str
+    projects: list[FormProject]
+    """In printed order: by section, then by the plan's index order."""
+
+    def in_section(self, section_id: str) -> list[FormProject]:
+        return [fp for fp in self.projects if fp.placement.section == section_id]
+
+    @property
+    def writes_anything(self) -> bool:
+        return any(fp.writes for fp in self.projects)
+
+
+def departments_with_forms(plan: Plan) -> list[str]:
+    """Departments that lead at least one project, in the plan's order."""
+    leads = {p.lead_department for p in plan.projects}
+    return [d for d in plan.department_names() if d in leads]
+
+
+def placement_number(plan: Plan, placement: Placement) -> str:
+    return plan.section_path(placement.section).numbers() + (placement.number or "")
+
+
+def form_content(plan: Plan, department: str) -> FormContent:
+    """The projects of ``department``'s form."""
+    order = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
+    chosen: list[tuple[int, int, FormProject]] = []
+    for index, project in enumerate(plan.projects):
+        if department not in project.departments:
+            continue
+        first = project.placements[0]
+        others = [placement_number(plan, pl) for pl in project.placements[1:]]
+        chosen.append(
+            (
+                order[first.section],
+                index,
+                FormProject(
+                    project=project,
+                    writes=project.lead_department == department,
+                    placement=first,
+                    number=placement_number(plan, first),
+                    other_places=[*others, *project.other_listings],
+                ),
+            )
+        )
+    chosen.sort(key=lambda t: (t[0], t[1]))
+    return FormContent(plan, department, [fp for _, _, fp in chosen])
+
+
+def years_shown(plan: Plan, indicator: Indicator) -> list[FiscalYear]:
+    """A card's year rows: the plan period up to the report year, and any earlier year
+    with a value."""
+    years = set(range(plan.period.start, plan.report_year + 1))
+    years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= plan.report_year}
+    return sorted(years)

@@ -1,0 +1,112 @@
+"""記入要領: the instructions sheet, generated from the same input specs as the validation."""
+
+from __future__ import annotations
+
+from kpibook.fiscal import era_label
+from kpibook.forms.content import FormContent
+from kpibook.forms.sheet import FormSheet, InputRecord
+from kpibook.forms.spec import STATES
+from kpibook.plan import Plan
+from kpibook.template import FormTemplate
+from kpibook.textfit import lines_needed, row_height
+from kpibook.xlsx_write import Sheet
+
+
+def write_instructions(
+    sheet: Sheet, content: FormContent, form: FormSheet, template: FormTemplate
+) -> None:
+    plan = content.plan
+    s = form.styles
+    sheet.column_width(0, 0, 24)
+    sheet.column_width(1, 1, 70)
+    sheet.column_width(2, 2, 12)
+    row = 0
+    title = f"{plan.title}　{era_label(plan.report_year, 'long')} 記入要領"
+    sheet.write(row, 0, title, s.title)
+    row += 2
+    facts = [
+        ("担当課", content.department),
+        ("報告年度", f"{era_label(plan.report_year, 'long')}（{plan.report_year}年度）"),
+    ]
+    if plan.deadline:
+        facts.append(("提出期限", f"{plan.deadline:%Y年%m月%d日}"))
+    contact = next((d.contact for d in plan.departments if d.name == content.department), None)
+    if contact:
+        facts.append(("連絡先", contact))
+    for label, value in facts:
+        sheet.write(row, 0, label, s.label)
+        sheet.write(row, 1, value, s.text)
+        row += 1
+    row += 1
+    steps = [
+        f"シート「{template.sheet}」の色の付いたセルだけに記入してください（このセルの色です →）。",
+        "それ以外のセル（目標値、過去の実績値、事業の内容など）は計画の内容で、変更できません。",
+        "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
+        f"実績値がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
+        f"該当しないときは「{STATES[1]}」を選んでください。",
+        "他の課と共同の事業は、青色のセルの課（主担当課）が記入します。",
+        "【再掲】の事業は、最初に掲載される箇所で1回だけ記入します。",
+        "セルを結合したり、行や列を削除したりしないでください。",
+    ]
+    for n, step in enumerate(steps, start=1):
+        sheet.write(row, 0, f"{n}.", s.text.but(border=0, align="right"))
+        sheet.write(row, 1, step, s.text.but(border=0))
+        sheet.row_height(row, row_height(lines_needed(step, 70), template.font.size))
+        if n == 1:
+            sheet.write(row, 2, "記入欄", s.input_choice.but(locked=True))
+        row += 1
+    row += 1
+    row = _grade_scale(sheet, row, plan, form)
+    row += 1
+    sheet.write(row, 0, "記入欄の一覧", s.heading)
+    sheet.write(row, 1, "", s.heading)
+    sheet.write(row, 2, "", s.heading)
+    row += 1
+    for col, head in enumerate(("事業・記入欄", "記入のしかた", "セル")):
+        sheet.write(row, col, head, s.label)
+    row += 1
+    names = {p.id: p.name for p in plan.projects}
+    for record in form.inputs:
+        row = _input_line(sheet, row, record, names, template, form)
+    sheet.print_setup(landscape=False)
+    sheet.activate()
+
+
+def _grade_scale(sheet: Sheet, row: int, plan: Plan, form: FormSheet) -> int:
+    s = form.styles
+    sheet.write(row, 0, "評価の目安", s.heading)
+    sheet.write(row, 1, "達成率 = 報告年度の実績値 ÷ 目標値（目標値がなければ最終目標）", s.heading)
+    row += 1
+    bands = plan.grading.bands
+    for n, band in enumerate(bands):
+        upper = bands[n - 1].min_rate if n > 0 else None
+        if upper is None:
+            rng = f"{band.min_rate}%以上"
+        elif band.min_rate > 0:
+            rng = f"{band.min_rate}%以上{upper}%未満"
+        else:
+            rng = f"{upper}%未満"
+        sheet.write(row, 0, band.grade, s.text_center)
+        sheet.write(row, 1, f"{band.label}（{rng}）", s.text)
+        row += 1
+    return row
+
+
+def _input_line(
+    sheet: Sheet,
+    row: int,
+    record: InputRecord,
+    names: dict[str, str],
+    template: FormTemplate,
+    form: FormSheet,
+) -> int:
+    s = form.styles
+    what = f"{names[record.project]}：{record.spec.title}"
+    required = "（必須）" if record.spec.required else "（任意）"
+    rule = record.spec.rule + required
+    sheet.write(row, 0, what, s.text)
+    sheet.write(row, 1, rule, s.text)
+    sheet.write(row, 2, f"{template.sheet}!{record.cell}", s.text_center)
+    lines = max(lines_needed(what, 24), lines_needed(rule, 70))
+    sheet.row_height(row, row_height(lines, template.font.size))
+    return row + 1

@@ -1,0 +1,282 @@
+"""The matrix form (seed 003): one row per indicator under 柱 → (1) → ①.
+
+Columns: 番号 | 事業名 | 内容 | 担当部局 | 評価指標 | the year columns in time order (past
+actuals, targets, the report year's actual to fill) | 実績の状況 | 評価 | comment |
+improvement.  The official two-row header (year, then 実績値/目標値) heads the table and
+repeats on every printed page; section headings are full-width rows inside it.  A project
+with several indicators has one row per indicator; its project-level entries (評価, the
+comment) are single cells on its first row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kpibook.fiscal import FiscalYear, era_label
+from kpibook.forms.card import number_format
+from kpibook.forms.content import FormContent, FormProject
+from kpibook.forms.sheet import FormSheet
+from kpibook.forms.spec import (
+    grade_spec,
+    indicator_name,
+    number_spec,
+    project_name,
+    state_spec,
+    text_spec,
+)
+from kpibook.plan import Indicator, Plan
+from kpibook.template import MatrixTemplate
+from kpibook.textfit import lines_needed, row_height
+from kpibook.values import ValueKind
+
+NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
+FIRST_VALUE = 5
+HEADER_ROW = 3
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    year: FiscalYear
+    kind: Literal["actual", "target", "input"]
+
+
+def value_columns(plan: Plan) -> list[ValueColumn]:
+    """Past actuals and targets of every year the plan has, and the report year's actual,
+    in time order (a year's target before its actual, as in seed 003's R3 columns)."""
+    indicators = [i for p in plan.projects for i in p.indicators]
+    actual_years = {y for i in indicators for y in i.actuals if y < plan.report_year}
+    target_years = {y for i in indicators for y in i.targets}
+    cols = [ValueColumn(y, "actual") for y in actual_years]
+    cols += [ValueColumn(y, "target") for y in target_years]
+    cols.append(ValueColumn(plan.report_year, "input"))
+    return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))
+
+
+@dataclass(frozen=True)
+class Layout:
+    values: list[ValueColumn]
+
+    @property
+    def input_col(self) -> int:
+        return FIRST_VALUE + next(n for n, c in enumerate(self.values) if c.kind == "input")
+
+    def value_col(self, n: int) -> int:
+        col = FIRST_VALUE + n
+        return col + 1 if col > self.input_col else col  # the state column follows the input
+
+    @property
+    def state_col(self) -> int:
+        return self.input_col + 1
+
+    @property
+    def grade_col(self) -> int:
+        return FIRST_VALUE + len(self.values) + 1
+
+    @property
+    def comment_col(self) -> int:
+        return self.grade_col + 1
+
+    @property
+    def last(self) -> int:
+        return self.comment_col + 1
+
+
+def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
+    c = t.columns
+    layout = Layout(value_columns(plan))
+    widths = [c.number, c.name, c.content, c.department, c.indicator]
+    widths += [c.value] * (layout.last + 1 - len(widths))
+    widths[layout.state_col] = c.state
+    widths[layout.grade_col] = c.grade
+    widths[layout.comment_col] = c.text
+    widths[layout.comment_col + 1] = c.text
+    return widths
+
+
+def write_matrix(fs: FormSheet, content: FormContent, t: MatrixTemplate) -> tuple[int, int]:
+    plan, s = content.plan, fs.styles
+    layout = Layout(value_columns(plan))
+    fs.write(
+        0,
+        NUMBER,
+        f"{plan.title}　{t.labels.title_suffix}（{era_label(plan.report_year)}実績）",
+        s.title,
+    )
+    deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
+    fs.span(
+        1, NUMBER, layout.last, f"{t.labels.department}: {content.department}{deadline}", s.hint
+    )
+    _header(fs, layout, plan, t)
+    row = HEADER_ROW + 2
+    shown = {
+        node.id for fp in content.projects for node in plan.section_path(fp.placement.section).nodes
+    }
+    for path in plan.iter_sections():
+        section = path.section
+        if section.id not in shown:
+            continue
+        heading_start = row
+        number = section.number if len(path.nodes) > 1 else f"【{section.number}】"
+        fs.span(row, NUMBER, layout.last, f"{number} {section.title or ''}".strip(), s.heading)
+        row += 1
+        for n, fp in enumerate(content.in_section(section.id)):
+            first = row
+            row = _project(fs, row, fp, layout, content, t)
+            fs.block(heading_start if n == 0 else first, row - 1)
+        if not content.in_section(section.id):
+            fs.block(heading_start, row - 1)
+    return (HEADER_ROW, HEADER_ROW + 1)
+
+
+def _header(fs: FormSheet, layout: Layout, plan: Plan, t: MatrixTemplate) -> None:
+    s, labels, r = fs.styles, t.labels, HEADER_ROW
+    head = s.label.but(align="center")
+    fixed = [
+        (NUMBER, labels.number),
+        (NAME, labels.name),
+        (CONTENT, labels.content),
+        (DEPARTMENT, f"{labels.department}\n{labels.department_note}"),
+        (INDICATOR, labels.indicator),
+        (layout.state_col, labels.state),
+        (layout.grade_col, t.self_grade.label),
+    ]
+    year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
+    for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
+        fixed.append((col, entry.label.format(year=year, next=next_year)))
+    for col, text in fixed:
+        fs.span(r, col, col, text, head, rows=2)
+    for n, vc in enumerate(layout.values):
+        col = layout.value_col(n) if vc.kind != "input" else layout.input_col
+        label = era_label(vc.year)
+        if vc.kind == "target" and vc.year == plan.midterm_year:
+            label += labels.midterm
+        fs.write(r, col, label, head)
+        fs.write(r + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
+    # The two header rows share the height the tallest merged head needs.
+    need = max(lines_needed(text, fs.widths[col]) for col, text in fixed)
+    fs.fit(r, "", 10, min_lines=max(1, (need + 1) // 2))
+    fs.fit(r + 1, "", 10, min_lines=max(1, need // 2))
+
+
+def _project(
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    layout: Layout,
+    content: FormContent,
+    t: MatrixTemplate,
+) -> int:
+    s, p, plan = fs.styles, fp.project, content.plan
+    rows = max(len(p.indicators), 1)
+    name = p.name
+    if fp.other_places:
+        name += "\n" + t.labels.also_listed.format(places="、".join(fp.other_places))
+    departments = "\n".join([p.lead_department, *p.other_departments])
+    overview = fp.placement.content or p.overview or ""
+    fs.span(row, NUMBER, NUMBER, fp.number, s.text_center, rows=rows)
+    fs.span(row, NAME, NAME, name, s.text, rows=rows)
+    fs.span(row, CONTENT, CONTENT, overview, s.text, rows=rows)
+    fs.span(
+        row,
+        DEPARTMENT,
+        DEPARTMENT,
+        departments,
+        s.lead if p.other_departments else s.department,
+        rows=rows,
+    )
+    lines = [(name, NAME), (overview, CONTENT), (departments, DEPARTMENT)]
+    need = max(lines_needed(text, fs.widths[col]) for text, col in lines)
+    need = max(need, t.text_lines) if fp.writes else need
+    per_row = row_height(max(1, -(-need // rows)), t.font.size)
+    for r in range(row, row + rows):
+        fs.heights[r] = max(fs.heights.get(r, 0), per_row)
+    indicators: list[Indicator | None] = list(p.indicators) or [None]
+    for k, ind in enumerate(indicators):
+        _indicator_row(fs, row + k, fp, ind, layout, plan, t)
+    _project_entries(fs, row, rows, fp, layout, content, t)
+    return row + rows
+
+
+def _indicator_row(
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    ind: Indicator | None,
+    layout: Layout,
+    plan: Plan,
+    t: MatrixTemplate,
+) -> None:
+    s, pid = fs.styles, fp.project.id
+    if ind is None:
+        fs.write(row, INDICATOR, "－", s.text_center)
+        for n, vc in enumerate(layout.values):
+            col = layout.input_col if vc.kind == "input" else layout.value_col(n)
+            fs.write(row, col, "－", s.text_center)
+        fs.write(row, layout.state_col, None, s.read_only)
+        return
+    fs.write(row, INDICATOR, ind.label, s.text)
+    fmt = number_format(ind)
+    number = s.text.but(align="right", valign="center", num_format=fmt)
+    for n, vc in enumerate(layout.values):
+        if vc.kind == "input":
+            continue
+        col = layout.value_col(n)
+        values = ind.targets if vc.kind == "target" else ind.actuals
+        value = values.get(vc.year)
+        part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
+        if value is not None and value.kind is ValueKind.NUMBER:
+            fs.write(row, col, value.number, number)
+        else:
+            shown = value.display() if value is not None and not value.is_empty else "－"
+            fs.write(row, col, shown, s.text_center)
+        fs.book.define_name(indicator_name(pid, ind.id, part), fs.sheet.name, row, col)
+    label = era_label(plan.report_year)
+    if fp.writes:
+        fs.input(
+            row,
+            layout.input_col,
+            indicator_name(pid, ind.id, "actual"),
+            pid,
+            number_spec(ind, label),
+            s.input_choice.but(num_format=fmt, align="right"),
+        )
+        fs.input(
+            row,
+            layout.state_col,
+            indicator_name(pid, ind.id, "state"),
+            pid,
+            state_spec(),
+            s.input_choice,
+        )
+    else:
+        fs.write(row, layout.input_col, None, s.read_only)
+        fs.write(row, layout.state_col, None, s.read_only)
+
+
+def _project_entries(
+    fs: FormSheet,
+    row: int,
+    rows: int,
+    fp: FormProject,
+    layout: Layout,
+    content: FormContent,
+    t: MatrixTemplate,
+) -> None:
+    s, p = fs.styles, fp.project
+    cols = [layout.grade_col, layout.comment_col, layout.comment_col + 1]
+    if not fp.writes:
+        lead = t.labels.filled_by_lead.format(lead=p.lead_department)
+        fs.span(row, layout.grade_col, layout.comment_col + 1, lead, s.read_only, rows=rows)
+        return
+    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
+    fs.input(row, layout.grade_col, project_name(p.id, "self_grade"), p.id, grade, s.input_choice)
+    year = era_label(content.plan.report_year)
+    next_year = era_label(content.plan.report_year + 1)
+    for entry, col in zip(t.texts, cols[1:], strict=False):
+        title = entry.label.format(year=year, next=next_year).split("\n")[0].lstrip("・")
+        spec = text_spec(title, entry.help, entry.max_length, entry.required)
+        fs.input(row, col, project_name(p.id, entry.key), p.id, spec, s.input_text)
+    for r in range(row + 1, row + rows):
+        for col in cols:
+            fs.write(r, col, None, s.read_only)
