@@ -116,3 +116,15 @@ def test_every_command_has_help() -> None:
         code, out, _ = run(*path, "--help")
         assert code == 0, path
         assert "Usage:" in out, path
+
+
+def test_generate_writes_one_form_per_department(tmp_path: Path) -> None:
+    code, out, _ = run("generate", str(MATRIX / "plan.yaml"), "-o", str(tmp_path))
+    assert code == 0
+    assert "11 form(s)" in out
+    assert len(list(tmp_path.glob("*.xlsx"))) == 11
+    code, _, err = run(
+        "generate", str(MATRIX / "plan.yaml"), "-o", str(tmp_path), "--department", "防災安全課"
+    )
+    assert code == 2
+    assert "防災安全課" in err
