@@ -4,6 +4,7 @@ options, calls one library function and prints the result.  Errors a user can ca
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,27 @@ def grades(
     "something to fill.",
 )
 @click.option("--password", help="Protect the sheets with this password (default: none).")
-def generate(plan: Path, outdir: Path, departments: tuple[str, ...], password: str | None) -> None:
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A form template (.yaml) to use instead of the built-in one for the plan's layout "
+    "(copy templates/card.yaml or templates/matrix.yaml and change its labels).",
+)
+@click.option(
+    "--timestamp",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Creation time written into the files (default: fixed, so the same plan always "
+    "gives the same bytes).",
+)
+def generate(
+    plan: Path,
+    outdir: Path,
+    departments: tuple[str, ...],
+    password: str | None,
+    template_path: Path | None,
+    timestamp: dt.datetime | None,
+) -> None:
     """Write one input workbook (.xlsx) per department from PLAN.
 
     Each form mirrors the plan's official layout, with everything the coordinator owns
@@ -95,8 +116,11 @@ def generate(plan: Path, outdir: Path, departments: tuple[str, ...], password: s
     """
     from kpibook.forms import generate_forms
     from kpibook.sources import load_plan
+    from kpibook.template import load_template
 
-    forms = generate_forms(load_plan(plan), outdir, list(departments) or None, password)
+    loaded = load_plan(plan)
+    template = load_template(loaded.layout, template_path) if template_path else None
+    forms = generate_forms(loaded, outdir, list(departments) or None, password, timestamp, template)
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
     click.echo(f"{len(forms)} form(s) in {outdir}")

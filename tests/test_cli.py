@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 from click.testing import CliRunner
 
 from kpibook import __version__
@@ -16,7 +17,7 @@ from kpibook.grading import grade_report
 from kpibook.plan import Plan
 from kpibook.planbook import read_plan_workbook
 from kpibook.plantext import load_plan_yaml
-from tests.conftest import CARD, MATRIX
+from tests.conftest import CARD, MATRIX, ROOT
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -128,3 +129,62 @@ def test_generate_writes_one_form_per_department(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "防災安全課" in err
+
+
+def test_a_city_changes_a_label_in_its_own_template(tmp_path: Path) -> None:
+    template = tmp_path / "card.yaml"
+    template.write_text(
+        (ROOT / "templates" / "card.yaml")
+        .read_text(encoding="utf-8")
+        .replace("project: 具体的事業", "project: 事務事業"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "forms"
+    code, _, err = run(
+        "generate",
+        str(CARD / "plan.yaml"),
+        "-o",
+        str(out),
+        "--department",
+        "中央公民館",
+        "--template",
+        str(template),
+    )
+    assert code == 0, err
+    [path] = out.glob("*.xlsx")
+    ws = openpyxl.load_workbook(path)["記入様式"]
+    labels = {c.value for row in ws.iter_rows() for c in row}
+    assert "事務事業" in labels
+    assert "具体的事業" not in labels
+
+
+def test_a_broken_template_names_its_line(tmp_path: Path) -> None:
+    template = tmp_path / "card.yaml"
+    template.write_text(
+        (ROOT / "templates" / "card.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  project: 具体的事業", "  projekt: 具体的事業"),
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        "generate", str(CARD / "plan.yaml"), "-o", str(tmp_path / "o"), "--template", str(template)
+    )
+    assert code == 1
+    assert "card.yaml line" in err
+    assert "labels.projekt" in err
+
+
+def test_explicit_timestamp(tmp_path: Path) -> None:
+    code, _, _ = run(
+        "generate",
+        str(CARD / "plan.yaml"),
+        "-o",
+        str(tmp_path),
+        "--department",
+        "中央公民館",
+        "--timestamp",
+        "2020-04-01",
+    )
+    assert code == 0
+    [path] = tmp_path.glob("*.xlsx")
+    assert openpyxl.load_workbook(path).properties.created.year == 2020

@@ -369,3 +369,28 @@ def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> Non
             assert {r.name for r in form.inputs} == layout_fields
             for name in layout_fields:
                 assert _cell(wb, name).protection.locked is False
+
+
+def test_long_choice_lists_go_to_the_hidden_lists_sheet(tmp_path: Path) -> None:
+    from kpibook.forms.sheet import FormSheet
+    from kpibook.forms.spec import InputSpec
+    from kpibook.plan import Layout
+    from kpibook.xlsx_write import Book
+
+    choices = [f"選択肢{n:03d}（長い説明つきの選択肢）" for n in range(30)]
+    assert len(",".join(choices)) > 255
+    spec = InputSpec(
+        "grade", "評価", "選んでください", {"validate": "list", "source": choices}, True
+    )
+    path = tmp_path / "x.xlsx"
+    template = load_template(Layout.CARD)
+    with Book(path) as book:
+        sheet, lists = book.sheet("記入様式"), book.sheet("選択肢")
+        fs = FormSheet(book, sheet, template, [10.0], lists)
+        fs.input(0, 0, "kpi.x.choice", "x", spec, fs.styles.input_choice)
+        lists.hide()
+    wb = openpyxl.load_workbook(path)
+    dv = _validation_of(wb["記入様式"], "A1")
+    assert dv.formula1 == "'選択肢'!$A$1:$A$30"
+    assert [c.value for c in wb["選択肢"]["A"]] == choices
+    assert wb["選択肢"].sheet_state == "hidden"

@@ -121,13 +121,26 @@ class InputSpec:
         """xlsxwriter data_validation options with Japanese input message and alert."""
         return {
             **self.validation,
-            "input_title": self.title[:32],
-            "input_message": self.rule[:255],
-            "error_title": "入力できない値です"[:32],
-            "error_message": f"{self.title}: {self.rule}"[:255],
+            "input_title": clip_utf16(self.title, 32),
+            "input_message": clip_utf16(self.rule, 255),
+            "error_title": "入力できない値です",
+            "error_message": clip_utf16(f"{self.title}: {self.rule}", 255),
             "error_type": "stop",
             "ignore_blank": True,
         }
+
+
+def clip_utf16(text: str, limit: int) -> str:
+    """At most ``limit`` UTF-16 code units: how Excel counts its message limits, so a
+    character outside the BMP (𠮷) counts twice."""
+    out, used = "", 0
+    for ch in text:
+        units = 2 if ord(ch) > 0xFFFF else 1
+        if used + units > limit:
+            break
+        out += ch
+        used += units
+    return out
 
 
 def is_whole(indicator: Indicator) -> bool:
@@ -168,7 +181,7 @@ def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
     ) + f"範囲 {_plain(lower)}～{_plain(upper)}。集計中・該当なしは右の「実績の状況」で選択。"
     return InputSpec(
         kind="number",
-        title=f"{year_label} 実績値（{indicator.label}）"[:32],
+        title=f"{year_label} 実績値（{indicator.label}）",
         rule=rule,
         validation={
             "validate": "integer" if whole else "decimal",
