@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.resources import data_dir
 
 PLAN_FILE = "plan.yaml"
 PLAN_WORKBOOK = "plan.xlsx"
@@ -12,12 +13,8 @@ ENTRIES_FILE = "entries.yaml"
 
 
 def examples_root() -> Path:
-    """Where the examples are: inside the installed package, or the source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "examples", here.parent / "examples"):
-        if candidate.is_dir():
-            return candidate
-    raise KpibookError("the built-in examples are missing from this installation")
+    """Where the built-in examples are."""
+    return data_dir("examples")
 
 
 def example_names() -> list[str]:

@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from kpibook.errors import KpibookError
 from kpibook.plan import Label, Layout, Model, Text
 from kpibook.plantext import load_model_yaml
+from kpibook.resources import data_dir
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
@@ -149,11 +149,7 @@ FormTemplate = CardTemplate | MatrixTemplate
 
 
 def templates_root() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "templates", here.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise KpibookError("the form templates are missing from this installation")
+    return data_dir("templates")
 
 
 @cache

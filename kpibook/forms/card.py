@@ -16,15 +16,11 @@ from kpibook.forms.sheet import FormSheet
 from kpibook.forms.spec import (
     grade_spec,
     indicator_name,
-    number_spec,
     project_name,
-    state_spec,
     text_spec,
 )
 from kpibook.plan import Indicator, Section
 from kpibook.template import CardTemplate, TextEntry
-from kpibook.values import Value, ValueKind
-from kpibook.xlsx_write import Style
 
 LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
 LAST = STATE
@@ -170,44 +166,28 @@ def _indicator_rows(
 ) -> int:
     s, plan, pid = fs.styles, content.plan, fp.project.id
     years = years_shown(plan, ind)
-    fmt = number_format(ind)
-    number = s.text.but(align="right", valign="center", num_format=fmt)
+    number = fs.number_style(ind)
     center = s.text_center
     first = row
     for year in years:
         label = era_label(year)
         fs.write(row, YEAR, label, center)
         target = ind.targets.get(year)
-        _prefilled(fs, row, TARGET, target, number, indicator_name(pid, ind.id, f"t{year}"))
+        fs.prefilled(row, TARGET, target, number, indicator_name(pid, ind.id, f"t{year}"))
         if year == plan.report_year:
             if fp.writes:
-                fs.input(
-                    row,
-                    ACTUAL,
-                    indicator_name(pid, ind.id, "actual"),
-                    pid,
-                    number_spec(ind, label),
-                    s.input_choice.but(num_format=fmt, align="right"),
-                )
-                fs.input(
-                    row,
-                    STATE,
-                    indicator_name(pid, ind.id, "state"),
-                    pid,
-                    state_spec(),
-                    s.input_choice,
-                )
+                fs.indicator_inputs(row, ACTUAL, STATE, pid, ind, label)
             else:
                 lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
                 fs.span(row, ACTUAL, STATE, lead, s.read_only)
                 fs.fit(row, lead, fs.widths[ACTUAL] + fs.widths[STATE])
         else:
             actual = ind.actuals.get(year)
-            _prefilled(fs, row, ACTUAL, actual, number, indicator_name(pid, ind.id, f"a{year}"))
+            fs.prefilled(row, ACTUAL, actual, number, indicator_name(pid, ind.id, f"a{year}"))
             fs.write(row, STATE, None, s.read_only)
         row += 1
     fs.write(row, YEAR, t.labels.final_target, center.but(font_size=max(t.font.size - 2, 6)))
-    _prefilled(fs, row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
+    fs.prefilled(row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
     fs.span(row, ACTUAL, STATE, None, s.read_only)
     row += 1
     unit = f"（{ind.unit}）" if ind.unit else ""
@@ -234,29 +214,3 @@ def _grow_for(fs: FormSheet, first: int, last: int, text: str) -> None:
         extra = (need - have) / len(rows)
         for r in rows:
             fs.heights[r] = fs.heights.get(r, row_height(1, fs.template.font.size)) + extra
-
-
-def _prefilled(
-    fs: FormSheet, row: int, col: int, value: Value | None, number: Style, name: str
-) -> None:
-    """A locked, named prefilled value: a number with its unit format, or its state."""
-    if value is not None and value.kind is ValueKind.NUMBER:
-        fs.write(row, col, value.number, number)
-    else:
-        shown = value.display() if value is not None and value.kind is not ValueKind.EMPTY else "－"
-        fs.write(row, col, shown, fs.styles.text_center)
-    fs.book.define_name(name, fs.sheet.name, row, col)
-
-
-def number_format(ind: Indicator) -> str:
-    """Excel number format showing the value with its unit: ``#,##0"人"``."""
-    from kpibook.forms.spec import is_whole
-
-    if ind.decimals is not None and ind.decimals > 0:
-        base = "#,##0." + "0" * ind.decimals
-    elif is_whole(ind):
-        base = "#,##0"
-    else:
-        base = "General"
-    unit = ind.unit or ""
-    return base + (f'"{unit}"' if unit and '"' not in unit else "")

@@ -14,21 +14,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kpibook.fiscal import FiscalYear, era_label
-from kpibook.forms.card import number_format
 from kpibook.forms.content import FormContent, FormProject
 from kpibook.forms.sheet import FormSheet
 from kpibook.forms.spec import (
     grade_spec,
     indicator_name,
-    number_spec,
     project_name,
-    state_spec,
     text_spec,
 )
 from kpibook.plan import Indicator, Plan
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import lines_needed, row_height
-from kpibook.values import ValueKind
 
 NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
 FIRST_VALUE = 5
@@ -216,39 +212,17 @@ def _indicator_row(
         fs.write(row, layout.state_col, None, s.read_only)
         return
     fs.write(row, INDICATOR, ind.label, s.text)
-    fmt = number_format(ind)
-    number = s.text.but(align="right", valign="center", num_format=fmt)
+    number = fs.number_style(ind)
     for n, vc in enumerate(layout.values):
         if vc.kind == "input":
             continue
         col = layout.value_col(n)
         values = ind.targets if vc.kind == "target" else ind.actuals
-        value = values.get(vc.year)
         part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
-        if value is not None and value.kind is ValueKind.NUMBER:
-            fs.write(row, col, value.number, number)
-        else:
-            shown = value.display() if value is not None and not value.is_empty else "－"
-            fs.write(row, col, shown, s.text_center)
-        fs.book.define_name(indicator_name(pid, ind.id, part), fs.sheet.name, row, col)
+        fs.prefilled(row, col, values.get(vc.year), number, indicator_name(pid, ind.id, part))
     label = era_label(plan.report_year)
     if fp.writes:
-        fs.input(
-            row,
-            layout.input_col,
-            indicator_name(pid, ind.id, "actual"),
-            pid,
-            number_spec(ind, label),
-            s.input_choice.but(num_format=fmt, align="right"),
-        )
-        fs.input(
-            row,
-            layout.state_col,
-            indicator_name(pid, ind.id, "state"),
-            pid,
-            state_spec(),
-            s.input_choice,
-        )
+        fs.indicator_inputs(row, layout.input_col, layout.state_col, pid, ind, label)
     else:
         fs.write(row, layout.input_col, None, s.read_only)
         fs.write(row, layout.state_col, None, s.read_only)

@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpibook.cells import a1, absolute, col_letter
-from kpibook.forms.spec import InputSpec, list_fits_inline
+from kpibook.forms.spec import (
+    InputSpec,
+    indicator_name,
+    list_fits_inline,
+    number_format,
+    number_spec,
+    state_spec,
+)
+from kpibook.plan import Indicator
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height
+from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import Book, CellValue, Sheet, Style
 
 POINTS_PER_INCH = 72
@@ -115,6 +124,50 @@ class FormSheet:
             options["source"] = self._list_range(tuple(options["source"]))
         self.sheet.validate(row, col, options)
         self.inputs.append(InputRecord(name, a1(row, col), project, spec))
+
+    def indicator_inputs(
+        self,
+        row: int,
+        actual_col: int,
+        state_col: int,
+        project: str,
+        indicator: Indicator,
+        year_label: str,
+    ) -> None:
+        """The report year's actual (a number in the indicator's format) and its state."""
+        s = self.styles
+        self.input(
+            row,
+            actual_col,
+            indicator_name(project, indicator.id, "actual"),
+            project,
+            number_spec(indicator, year_label),
+            s.input_choice.but(num_format=number_format(indicator), align="right"),
+        )
+        self.input(
+            row,
+            state_col,
+            indicator_name(project, indicator.id, "state"),
+            project,
+            state_spec(),
+            s.input_choice,
+        )
+
+    def number_style(self, indicator: Indicator) -> Style:
+        """Prefilled numbers of an indicator: right-aligned, with its unit format."""
+        return self.styles.text.but(
+            align="right", valign="center", num_format=number_format(indicator)
+        )
+
+    def prefilled(self, row: int, col: int, value: Value | None, number: Style, name: str) -> None:
+        """A locked, named prefilled value: a number in ``number``'s format, or its state
+        as text (－ when there is none)."""
+        if value is not None and value.kind is ValueKind.NUMBER:
+            self.sheet.write(row, col, value.number, number)
+        else:
+            shown = value.display() if value is not None and not value.is_empty else "－"
+            self.sheet.write(row, col, shown, self.styles.text_center)
+        self.book.define_name(name, self.sheet.name, row, col)
 
     def _list_range(self, choices: tuple[str, ...]) -> str:
         """Long dropdown lists live on the hidden lists sheet (Excel's 255-char limit)."""

@@ -237,3 +237,15 @@ def text_spec(title: str, help_text: str, max_length: int, required: bool) -> In
 
 def list_fits_inline(choices: list[str]) -> bool:
     return len(",".join(choices)) <= INLINE_LIST_LIMIT
+
+
+def number_format(ind: Indicator) -> str:
+    """Excel number format showing the value with its unit: ``#,##0"人"``."""
+    if ind.decimals is not None and ind.decimals > 0:
+        base = "#,##0." + "0" * ind.decimals
+    elif is_whole(ind):
+        base = "#,##0"
+    else:
+        base = "General"
+    unit = ind.unit or ""
+    return base + (f'"{unit}"' if unit and '"' not in unit else "")
