@@ -394,3 +394,26 @@ def test_long_choice_lists_go_to_the_hidden_lists_sheet(tmp_path: Path) -> None:
     assert dv.formula1 == "'選択肢'!$A$1:$A$30"
     assert [c.value for c in wb["選択肢"]["A"]] == choices
     assert wb["選択肢"].sheet_state == "hidden"
+
+
+def test_instructions_carry_deadline_and_contact(tmp_path: Path, card_plan: Plan) -> None:
+    import datetime as dt
+
+    from kpibook.plan import Department
+
+    departments = [
+        Department(
+            name=d.name, contact="内線1234 shogai@example.jp" if d.name == "中央公民館" else None
+        )
+        for d in card_plan.departments
+    ]
+    plan = card_plan.model_copy(
+        update={"deadline": dt.date(2020, 5, 29), "departments": departments}
+    )
+    [form] = _generate(plan, tmp_path, departments=["中央公民館"])
+    wb = openpyxl.load_workbook(form.path)
+    texts = [str(c.value) for row in wb["記入要領"].iter_rows() for c in row if c.value]
+    assert "2020年05月29日" in texts
+    assert "内線1234 shogai@example.jp" in texts
+    form_texts = [str(c.value) for row in wb["記入様式"].iter_rows() for c in row if c.value]
+    assert any("提出期限: 2020年05月29日" in t for t in form_texts)
