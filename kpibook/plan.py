@@ -275,6 +275,19 @@ class GradingScheme(Model):
         return self.grades.index(grade)
 
 
+class CheckSettings(Model):
+    """Rules ``kpibook check`` applies to returns, beyond what the form validates."""
+
+    allow_pending: bool = Field(
+        default=True, description="Whether a department may report an actual as 集計中."
+    )
+    jump_factor: Annotated[Decimal, Field(gt=1, le=1000)] | None = Field(
+        default=Decimal(2),
+        description="Warn when an actual is more than this many times the previous year's, "
+        "or less than its 1/factor (2: more than double or less than half). None: never.",
+    )
+
+
 class PlanPeriod(Model):
     start: FY = Field(description="First fiscal year of the plan.")
     end: FY = Field(description="Last fiscal year; its target is the final target.")
@@ -318,6 +331,9 @@ class Plan(Model):
     )
     intro: list[Text] = Field(default_factory=list, description="Paragraphs printed first.")
     grading: GradingScheme = Field(description="The grade scale and its rules.")
+    checks: CheckSettings = Field(
+        default_factory=CheckSettings, description="Rules for checking the returns."
+    )
     departments: list[Department] = Field(min_length=1, description="Who fills the forms.")
     deadline: dt.date | None = Field(default=None, description="提出期限 printed on the forms.")
     sections: list[Section] = Field(min_length=1, description="The top level of the tree.")

@@ -133,6 +133,18 @@ SETTINGS: tuple[Setting, ...] = (
         "指標が複数ある事業の評価: 最も低い指標／最も高い指標／最初の指標。",
         RULE_NAMES,
     ),
+    Setting(
+        "集計中を認める",
+        ("checks", "allow_pending"),
+        Kind.BOOL,
+        "実績値が出ていない場合に「集計中」と回答してよいか（はい／いいえ）。",
+    ),
+    Setting(
+        "前年度比の警告倍率",
+        ("checks", "jump_factor"),
+        Kind.NUMBER,
+        "実績値が前年度のこの倍率を超えて増減したら警告します（2なら2倍超・半分未満）。空欄なら警告しません。",
+    ),
 )
 
 SETTINGS_SHEET = SheetDef(

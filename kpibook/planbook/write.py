@@ -227,7 +227,7 @@ def _setting_cell(kind: Kind, value: Any, choices: dict[str, str] | None) -> Cel
         case Kind.CHOICE:
             assert choices is not None
             return choices[str(value)]
-    assert isinstance(value, str | int)
+    assert isinstance(value, str | int | Decimal)
     return value
 
 
