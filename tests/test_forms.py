@@ -372,6 +372,7 @@ def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> Non
 
 
 def test_long_choice_lists_go_to_the_hidden_lists_sheet(tmp_path: Path) -> None:
+    from kpibook.forms.inputs import FormInput
     from kpibook.forms.sheet import FormSheet
     from kpibook.forms.spec import InputSpec
     from kpibook.plan import Layout
@@ -387,7 +388,9 @@ def test_long_choice_lists_go_to_the_hidden_lists_sheet(tmp_path: Path) -> None:
     with Book(path) as book:
         sheet, lists = book.sheet("記入様式"), book.sheet("選択肢")
         fs = FormSheet(book, sheet, template, [10.0], lists)
-        fs.input(0, 0, "kpi.x.choice", "x", spec, fs.styles.input_choice)
+        fs.input(
+            0, 0, FormInput("kpi.x.choice", "x", "self_grade", "評価", spec), fs.styles.input_choice
+        )
         lists.hide()
     wb = openpyxl.load_workbook(path)
     dv = _validation_of(wb["記入様式"], "A1")
@@ -417,3 +420,19 @@ def test_instructions_carry_deadline_and_contact(tmp_path: Path, card_plan: Plan
     assert "内線1234 shogai@example.jp" in texts
     form_texts = [str(c.value) for row in wb["記入様式"].iter_rows() for c in row if c.value]
     assert any("提出期限: 2020年05月29日" in t for t in form_texts)
+
+
+@pytest.mark.parametrize("which", ["card", "matrix"])
+def test_forms_hold_exactly_the_inputs_the_checker_expects(
+    which: str,
+    card_plan: Plan,
+    matrix_plan: Plan,
+    card_forms: list[GeneratedForm],
+    matrix_forms: list[GeneratedForm],
+) -> None:
+    from kpibook.forms.inputs import form_inputs
+
+    plan = card_plan if which == "card" else matrix_plan
+    for form in card_forms if which == "card" else matrix_forms:
+        expected = form_inputs(form_content(plan, form.department), load_template(plan.layout))
+        assert [(r.name, r.spec) for r in form.inputs] == [(i.name, i.spec) for i in expected]

@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from kpibook.fiscal import era_label
 from kpibook.forms.content import FormContent, FormProject, years_shown
+from kpibook.forms.inputs import (
+    FormInput,
+    InputKey,
+    by_key,
+    prefilled_texts,
+    project_inputs,
+)
 from kpibook.forms.sheet import FormSheet
 from kpibook.forms.spec import (
     grade_spec,
@@ -85,8 +92,11 @@ def _heading(fs: FormSheet, row: int, section: Section, t: CardTemplate) -> int:
 
 def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: CardTemplate) -> int:
     s, labels, p = fs.styles, t.labels, fp.project
+    inputs = by_key(project_inputs(fp, content.plan, t))
+    texts = prefilled_texts(fp, t)
     fs.write(row, LABEL, labels.project, s.label)
-    fs.span(row, BODY, YEAR, p.name, s.text.but(bold=True, valign="center"))
+    fs.span(row, BODY, YEAR, texts["name"], s.text.but(bold=True, valign="center"))
+    fs.book.define_name(project_name(p.id, "name"), fs.sheet.name, row, BODY)
     fs.write(row, TARGET, labels.department, s.label)
     departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
     fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
@@ -97,30 +107,36 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
         places = "、".join(fp.other_places)
         fs.span(row, BODY, LAST, labels.also_listed.format(places=places), s.text)
         row += 1
-    for label, text in ((labels.overview, p.overview), (labels.annual_plan, p.annual_plan)):
+    for label, key in ((labels.overview, "overview"), (labels.annual_plan, "annual_plan")):
         fs.write(row, LABEL, label, s.label)
-        fs.span(row, BODY, LAST, text or "", s.text)
+        fs.span(row, BODY, LAST, texts[key], s.text)
+        fs.book.define_name(project_name(p.id, key), fs.sheet.name, row, BODY)
         row += 1
-    row = _indicators(fs, row, fp, content, t)
+    row = _indicators(fs, row, fp, content, t, inputs)
     for entry in t.texts:
-        row = _text_entry(fs, row, fp, entry, t)
+        row = _text_entry(fs, row, fp, entry, t, inputs)
     grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
     fs.write(row, LABEL, t.self_grade.label, s.label)
     if fp.writes:
-        fs.input(row, BODY, project_name(p.id, "self_grade"), p.id, grade, s.input_choice)
+        fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)
     else:
         fs.write(row, BODY, labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
     fs.span(row, YEAR, LAST, grade.rule, s.hint)
     row += 1
-    return _text_entry(fs, row, fp, t.grade_explanation, t)
+    return _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
 
 
-def _text_entry(fs: FormSheet, row: int, fp: FormProject, entry: TextEntry, t: CardTemplate) -> int:
+Inputs = dict[InputKey, FormInput]
+
+
+def _text_entry(
+    fs: FormSheet, row: int, fp: FormProject, entry: TextEntry, t: CardTemplate, inputs: Inputs
+) -> int:
     s, p = fs.styles, fp.project
     spec = text_spec(entry.label, entry.help, entry.max_length, entry.required)
     fs.write(row, LABEL, entry.label, s.label)
     if fp.writes:
-        fs.input(row, BODY, project_name(p.id, entry.key), p.id, spec, s.input_text)
+        fs.input(row, BODY, inputs[(entry.key, None)], s.input_text)
         fs.fit(row, "", fs.widths[BODY], min_lines=t.text_lines)
     else:
         fs.write(row, BODY, t.labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
@@ -129,7 +145,12 @@ def _text_entry(fs: FormSheet, row: int, fp: FormProject, entry: TextEntry, t: C
 
 
 def _indicators(
-    fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: CardTemplate
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    content: FormContent,
+    t: CardTemplate,
+    inputs: Inputs,
 ) -> int:
     s, labels, plan = fs.styles, t.labels, content.plan
     block_label = f"{labels.targets}・{labels.actuals}"
@@ -150,7 +171,7 @@ def _indicators(
     fs.fit(row, labels.actuals, fs.widths[ACTUAL])
     row += 1
     for ind in indicators:
-        row = _indicator_rows(fs, row, fp, ind, content, t)
+        row = _indicator_rows(fs, row, fp, ind, content, t, inputs)
     fs.span(first, LABEL, LABEL, block_label, s.label, rows=row - first)
     _ = plan
     return row
@@ -163,6 +184,7 @@ def _indicator_rows(
     ind: Indicator,
     content: FormContent,
     t: CardTemplate,
+    inputs: Inputs,
 ) -> int:
     s, plan, pid = fs.styles, content.plan, fp.project.id
     years = years_shown(plan, ind)
@@ -176,7 +198,9 @@ def _indicator_rows(
         fs.prefilled(row, TARGET, target, number, indicator_name(pid, ind.id, f"t{year}"))
         if year == plan.report_year:
             if fp.writes:
-                fs.indicator_inputs(row, ACTUAL, STATE, pid, ind, label)
+                fs.indicator_inputs(
+                    row, ACTUAL, STATE, inputs[("actual", ind.id)], inputs[("state", ind.id)]
+                )
             else:
                 lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
                 fs.span(row, ACTUAL, STATE, lead, s.read_only)

@@ -15,12 +15,11 @@ from typing import Literal
 
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.content import FormContent, FormProject
+from kpibook.forms.inputs import by_key, prefilled_texts, project_inputs
 from kpibook.forms.sheet import FormSheet
 from kpibook.forms.spec import (
-    grade_spec,
     indicator_name,
     project_name,
-    text_spec,
 )
 from kpibook.plan import Indicator, Plan
 from kpibook.template import MatrixTemplate
@@ -165,14 +164,14 @@ def _project(
 ) -> int:
     s, p, plan = fs.styles, fp.project, content.plan
     rows = max(len(p.indicators), 1)
-    name = p.name
-    if fp.other_places:
-        name += "\n" + t.labels.also_listed.format(places="、".join(fp.other_places))
+    texts = prefilled_texts(fp, t)
+    name, overview = texts["name"], texts["overview"]
     departments = "\n".join([p.lead_department, *p.other_departments])
-    overview = fp.placement.content or p.overview or ""
     fs.span(row, NUMBER, NUMBER, fp.number, s.text_center, rows=rows)
     fs.span(row, NAME, NAME, name, s.text, rows=rows)
     fs.span(row, CONTENT, CONTENT, overview, s.text, rows=rows)
+    fs.book.define_name(project_name(p.id, "name"), fs.sheet.name, row, NAME)
+    fs.book.define_name(project_name(p.id, "overview"), fs.sheet.name, row, CONTENT)
     fs.span(
         row,
         DEPARTMENT,
@@ -220,9 +219,15 @@ def _indicator_row(
         values = ind.targets if vc.kind == "target" else ind.actuals
         part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
         fs.prefilled(row, col, values.get(vc.year), number, indicator_name(pid, ind.id, part))
-    label = era_label(plan.report_year)
     if fp.writes:
-        fs.indicator_inputs(row, layout.input_col, layout.state_col, pid, ind, label)
+        inputs = by_key(project_inputs(fp, plan, t))
+        fs.indicator_inputs(
+            row,
+            layout.input_col,
+            layout.state_col,
+            inputs[("actual", ind.id)],
+            inputs[("state", ind.id)],
+        )
     else:
         fs.write(row, layout.input_col, None, s.read_only)
         fs.write(row, layout.state_col, None, s.read_only)
@@ -243,14 +248,10 @@ def _project_entries(
         lead = t.labels.filled_by_lead.format(lead=p.lead_department)
         fs.span(row, layout.grade_col, layout.comment_col + 1, lead, s.read_only, rows=rows)
         return
-    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
-    fs.input(row, layout.grade_col, project_name(p.id, "self_grade"), p.id, grade, s.input_choice)
-    year = era_label(content.plan.report_year)
-    next_year = era_label(content.plan.report_year + 1)
+    inputs = by_key(project_inputs(fp, content.plan, t))
+    fs.input(row, layout.grade_col, inputs[("self_grade", None)], s.input_choice)
     for entry, col in zip(t.texts, cols[1:], strict=False):
-        title = entry.label.format(year=year, next=next_year).split("\n")[0].lstrip("・")
-        spec = text_spec(title, entry.help, entry.max_length, entry.required)
-        fs.input(row, col, project_name(p.id, entry.key), p.id, spec, s.input_text)
+        fs.input(row, col, inputs[(entry.key, None)], s.input_text)
     for r in range(row + 1, row + rows):
         for col in cols:
             fs.write(r, col, None, s.read_only)

@@ -10,14 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpibook.cells import a1, absolute, col_letter
-from kpibook.forms.spec import (
-    InputSpec,
-    indicator_name,
-    list_fits_inline,
-    number_format,
-    number_spec,
-    state_spec,
-)
+from kpibook.forms.inputs import FormInput
+from kpibook.forms.spec import InputSpec, list_fits_inline, number_format
 from kpibook.plan import Indicator
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height
@@ -113,45 +107,30 @@ class FormSheet:
         height = row_height(lines, self.template.font.size)
         self.heights[row] = max(self.heights.get(row, 0), height)
 
-    def input(
-        self, row: int, col: int, name: str, project: str, spec: InputSpec, style: Style
-    ) -> None:
+    def input(self, row: int, col: int, inp: FormInput, style: Style) -> None:
         """An unlocked, named, validated input cell (always a single cell)."""
+        name, spec = inp.name, inp.spec
         self.sheet.write(row, col, None, style)
         self.book.define_name(name, self.sheet.name, row, col)
         options = spec.options()
         if options["validate"] == "list" and not list_fits_inline(options["source"]):
             options["source"] = self._list_range(tuple(options["source"]))
         self.sheet.validate(row, col, options)
-        self.inputs.append(InputRecord(name, a1(row, col), project, spec))
+        self.inputs.append(InputRecord(name, a1(row, col), inp.project, spec))
 
     def indicator_inputs(
-        self,
-        row: int,
-        actual_col: int,
-        state_col: int,
-        project: str,
-        indicator: Indicator,
-        year_label: str,
+        self, row: int, actual_col: int, state_col: int, actual: FormInput, state: FormInput
     ) -> None:
         """The report year's actual (a number in the indicator's format) and its state."""
-        s = self.styles
+        assert actual.indicator is not None
+        style = self.styles.input_choice
         self.input(
             row,
             actual_col,
-            indicator_name(project, indicator.id, "actual"),
-            project,
-            number_spec(indicator, year_label),
-            s.input_choice.but(num_format=number_format(indicator), align="right"),
+            actual,
+            style.but(num_format=number_format(actual.indicator), align="right"),
         )
-        self.input(
-            row,
-            state_col,
-            indicator_name(project, indicator.id, "state"),
-            project,
-            state_spec(),
-            s.input_choice,
-        )
+        self.input(row, state_col, state, style)
 
     def number_style(self, indicator: Indicator) -> Style:
         """Prefilled numbers of an indicator: right-aligned, with its unit format."""

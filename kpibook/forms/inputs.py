@@ -1,0 +1,123 @@
+"""The inputs and prefilled texts of a department's form, independent of the layout.
+
+The layouts write exactly these inputs (a test proves it), and ``kpibook check`` reads
+them back by the same names, so the writer and the reader cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kpibook.fiscal import era_label
+from kpibook.forms.content import FormContent, FormProject
+from kpibook.forms.spec import (
+    InputSpec,
+    grade_spec,
+    indicator_name,
+    number_spec,
+    project_name,
+    state_spec,
+    text_spec,
+)
+from kpibook.plan import Indicator, Plan
+from kpibook.template import CardTemplate, FormTemplate, TextEntry
+
+Field = Literal[
+    "actual",
+    "state",
+    "self_grade",
+    "activity_report",
+    "issues",
+    "future_plan",
+    "grade_explanation",
+    "comment",
+    "improvement",
+]
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One input of a form: its name, what it fills and how it is validated."""
+
+    name: str
+    project: str
+    field: Field
+    label: str
+    """What the clerk sees it as, e.g. 活動報告 or R1 実績値（参加人数）."""
+    spec: InputSpec
+    indicator: Indicator | None = None
+    max_length: int | None = None
+
+
+def text_title(entry: TextEntry, plan: Plan) -> str:
+    """A text entry's label with its {year}/{next} filled in, first line only."""
+    year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
+    return entry.label.format(year=year, next=next_year).split("\n")[0].lstrip("・")
+
+
+def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[FormInput]:
+    """The inputs of one project the department writes (none if it only shares it)."""
+    if not fp.writes:
+        return []
+    pid = fp.project.id
+    year = era_label(plan.report_year)
+    out: list[FormInput] = []
+    for ind in fp.project.indicators:
+        number = number_spec(ind, year)
+        out.append(
+            FormInput(
+                indicator_name(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
+            )
+        )
+        state = state_spec()
+        out.append(
+            FormInput(indicator_name(pid, ind.id, "state"), pid, "state", state.title, state, ind)
+        )
+    g = template.self_grade
+    grade = FormInput(
+        project_name(pid, "self_grade"),
+        pid,
+        "self_grade",
+        g.label,
+        grade_spec(plan, g.label, g.help, g.required),
+    )
+    texts = [_text_input(pid, entry, plan) for entry in template.texts]
+    if isinstance(template, CardTemplate):  # printed: texts, 担当課の評価, 評価の説明
+        out += [*texts, grade, _text_input(pid, template.grade_explanation, plan)]
+    else:  # printed: 評価, then the comment columns
+        out += [grade, *texts]
+    return out
+
+
+def _text_input(pid: str, entry: TextEntry, plan: Plan) -> FormInput:
+    title = text_title(entry, plan)
+    spec = text_spec(title, entry.help, entry.max_length, entry.required)
+    return FormInput(
+        project_name(pid, entry.key), pid, entry.key, title, spec, max_length=entry.max_length
+    )
+
+
+InputKey = tuple[str, str | None]
+"""(field, indicator id or None) of an input."""
+
+
+def by_key(inputs: list[FormInput]) -> dict[InputKey, FormInput]:
+    """Inputs indexed by (field, indicator id), for a layout placing them."""
+    return {(i.field, i.indicator.id if i.indicator else None): i for i in inputs}
+
+
+def form_inputs(content: FormContent, template: FormTemplate) -> list[FormInput]:
+    """Every input of a department's form, in printed order of projects."""
+    return [i for fp in content.projects for i in project_inputs(fp, content.plan, template)]
+
+
+def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:
+    """The project's texts as the form prints them, by name suffix (name, overview, ...)."""
+    p = fp.project
+    if isinstance(template, CardTemplate):
+        return {"name": p.name, "overview": p.overview or "", "annual_plan": p.annual_plan or ""}
+    name = p.name
+    if fp.other_places:
+        name += "\n" + template.labels.also_listed.format(places="、".join(fp.other_places))
+    return {"name": name, "overview": fp.placement.content or p.overview or ""}
