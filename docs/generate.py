@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from kpibook.cli import main as cli_main
+from kpibook.findings import CATALOGUE
 from kpibook.grading import REASONS
 from kpibook.planbook.layout import DATA_SHEETS, SETTINGS
 
@@ -72,7 +73,20 @@ def not_gradable_reasons() -> str:
     return "\n".join(rows) + "\n"
 
 
+def findings_catalogue() -> str:
+    rows = [
+        "| code | severity | what | 日本語 (to the department) | English |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in CATALOGUE.values():
+        ja = kind.ja.replace("|", "\\|")
+        en = kind.en.replace("|", "\\|")
+        rows.append(f"| `{kind.code}` | {kind.severity.value} | {kind.title} | {ja} | {en} |")
+    return "\n".join(rows) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "findings-catalogue": findings_catalogue,
     "cli-reference": cli_reference,
     "workbook-sheets": workbook_sheets,
     "not-gradable-reasons": not_gradable_reasons,

@@ -126,6 +126,71 @@ def generate(
     click.echo(f"{len(forms)} form(s) in {outdir}")
 
 
+def _return_files(paths: tuple[Path, ...]) -> list[Path]:
+    """Files named, and the files in folders named (not hidden files or lock files)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+            )
+        else:
+            out.append(path)
+    return out
+
+
+@main.command()
+@click.option(
+    "-p",
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The plan the returns answer (.yaml or .xlsx).",
+)
+@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the check report as JSON.")
+@click.option(
+    "--annotate",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write, for each return with findings, a copy for the department with every "
+    "problem marked (the returns themselves are never changed).",
+)
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The form template the forms were generated with, if not the built-in one.",
+)
+def check(
+    plan_path: Path,
+    returns: tuple[Path, ...],
+    as_json: bool,
+    annotate: Path | None,
+    template_path: Path | None,
+) -> None:
+    """Check returned forms (files or folders) and name every problem by file, sheet and cell.
+
+    Exit status 0 when no return has an error (warnings allowed), 1 otherwise.
+    """
+    from kpibook.render import check_text
+    from kpibook.returns.check import check_returns
+    from kpibook.sources import load_plan
+    from kpibook.template import load_template
+
+    plan = load_plan(plan_path)
+    template = load_template(plan.layout, template_path) if template_path else None
+    report = check_returns(plan, _return_files(returns), template)
+    click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
+    if annotate is not None:
+        from kpibook.returns.annotate import annotate_returns
+
+        for path in annotate_returns(plan, report, annotate, template):
+            click.echo(f"wrote {path}", err=as_json)
+    if not report.ok:
+        raise SystemExit(1)
+
+
 @main.command()
 def examples() -> None:
     """List the built-in examples."""

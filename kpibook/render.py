@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kpibook.findings import Severity
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
+from kpibook.returns.check import CheckReport
 from kpibook.textfit import text_width
 
 
@@ -113,3 +115,29 @@ def grade_table(report: GradeReport) -> str:
             summary.append(f"  - {p.name}: {ja} / {en}")
     title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
     return "\n".join([title, "", body, *summary])
+
+
+def check_text(report: CheckReport) -> str:
+    """The check report for a terminal: per file, errors then warnings, then totals."""
+    lines: list[str] = []
+    for r in report.returns:
+        errors, warnings = len(r.errors), len(r.warnings)
+        status = "OK" if r.ok else f"エラー {errors} / errors {errors}"
+        if warnings:
+            status += f"（警告 {warnings} / warnings {warnings}）"
+        who = f"  [{r.department}]" if r.department else ""
+        lines.append(f"{r.file}{who}: {status}")
+        for f in r.findings:
+            mark = "エラー" if f.severity is Severity.ERROR else "警告"
+            place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else "-"
+            what = f"{f.field}: " if f.field else ""
+            lines.append(f"  {mark:<4} {place:<14} {f.code:<22} {what}{f.message_ja}")
+            lines.append(f"  {'':<4} {'':<14} {'':<22} {f.message_en}")
+    c = report.counts()
+    lines.append("")
+    lines.append(
+        f"{c['returns']} 件を点検: エラーのある回答 {c['with_errors']} 件、エラー {c['errors']}、"
+        f"警告 {c['warnings']} / checked {c['returns']} return(s): {c['with_errors']} with "
+        f"errors, {c['errors']} error(s), {c['warnings']} warning(s)"
+    )
+    return "\n".join(lines)

@@ -49,8 +49,14 @@ class TextEntry(Model):
     """A text the department writes (活動報告, comment, ...)."""
 
     key: Literal[
-        "activity_report", "issues", "future_plan", "grade_explanation", "comment", "improvement"
-    ] = Field(description="The entry field it fills.")
+        "activity_report",
+        "issues",
+        "future_plan",
+        "grade_explanation",
+        "comment",
+        "improvement",
+        "actual_note",
+    ] = Field(description="The entry field it fills (actual_note: the note on an actual).")
     label: Text = Field(description="Label as printed; {year}/{next} become era labels.")
     max_length: int = Field(ge=1, le=32_767, description="Longest text accepted, in characters.")
     required: bool = Field(description="Whether a return without it is an error.")
@@ -136,6 +142,9 @@ class CardTemplate(TemplateBase):
     layout: Literal["card"]
     labels: CardLabels
     grade_explanation: TextEntry
+    actual_note: TextEntry | None = Field(
+        default=None, description="A note the department may add to each report-year actual."
+    )
     columns: CardColumns
 
 

@@ -108,3 +108,97 @@ def read_grids(path: Path) -> list[Grid]:
     finally:
         formulas.close()
         values.close()
+
+
+@dataclass(frozen=True)
+class NamedCell:
+    """What a defined name points at: one cell, or nothing usable (``None`` fields)."""
+
+    sheet: str | None
+    row: int
+    col: int
+    value: RawValue
+    kind: str
+    """openpyxl's data type: n (number), s (text), f (formula), e (error), b (bool), d."""
+
+
+@dataclass
+class FormBook:
+    """What ``kpibook check`` needs of a returned workbook, read once."""
+
+    sheetnames: list[str]
+    names: dict[str, NamedCell | None]
+    """Every single-cell defined name; None where it points nowhere (#REF!, a range)."""
+    ranges: dict[str, list[list[RawValue]]]
+    """Values of multi-cell defined names (the stamp), row by row."""
+    merged: dict[str, list[tuple[int, int, int, int]]]
+    """Merged ranges per sheet, 0-based (first row, first col, last row, last col)."""
+    strings: set[str]
+    """Text found in the first rows of each sheet, to recognise a form whose names were lost."""
+
+
+def read_form_book(path: Path, scan_rows: int = 60) -> FormBook:
+    """Read names, named cells, merges and some text; formulas are kept as formulas."""
+    openpyxl = _openpyxl()
+    from openpyxl.utils.cell import range_boundaries
+
+    path = Path(path)
+    try:
+        wb = openpyxl.load_workbook(path, data_only=False, keep_links=False, rich_text=False)
+    except Exception as exc:  # openpyxl raises many kinds; each means "not readable"
+        raise LoadError(
+            path,
+            [
+                Problem(
+                    str(path),
+                    "Excel ブック（.xlsx）として読み込めません",
+                    f"{type(exc).__name__}: {exc}",
+                )
+            ],
+        ) from None
+    try:
+        names: dict[str, NamedCell | None] = {}
+        ranges: dict[str, list[list[RawValue]]] = {}
+        for name, dn in wb.defined_names.items():
+            dests = list(dn.destinations) if dn.type == "RANGE" else []
+            if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
+                names[name] = None
+                continue
+            sheet, ref = dests[0]
+            min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+            if min_col is None or min_row is None or max_col is None or max_row is None:
+                names[name] = None  # a whole column or row: not a form's name
+                continue
+            ws = wb[sheet]
+            if (min_col, min_row) == (max_col, max_row):
+                cell = ws.cell(row=min_row, column=min_col)
+                value = cell.value
+                kind = (
+                    "f"
+                    if not isinstance(value, str | int | float | bool | type(None))
+                    and type(value).__name__ in {"ArrayFormula", "DataTableFormula"}
+                    else cell.data_type
+                )
+                names[name] = NamedCell(sheet, min_row - 1, min_col - 1, value, kind)
+            else:
+                ranges[name] = [
+                    [c.value for c in row]
+                    for row in ws.iter_rows(min_row, max_row, min_col, max_col)
+                ]
+        merged = {
+            ws.title: [
+                (r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
+                for r in ws.merged_cells.ranges
+            ]
+            for ws in wb.worksheets
+        }
+        strings = {
+            c.value.strip()
+            for ws in wb.worksheets
+            for row in ws.iter_rows(max_row=scan_rows)
+            for c in row
+            if isinstance(c.value, str)
+        }
+        return FormBook(list(wb.sheetnames), names, ranges, merged, strings)
+    finally:
+        wb.close()

@@ -136,6 +136,20 @@ class Sheet:
         self._ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
         self.write(first_row, first_col, value, style)
 
+    def comment(self, row: int, col: int, text: str) -> None:
+        """A cell comment (a note a reader sees on hovering), sized for Japanese text."""
+        self._ws.write_comment(
+            row, col, text, {"author": "kpibook", "x_scale": 2.5, "y_scale": 2.0}
+        )
+
+    def link(
+        self, row: int, col: int, sheet: str, cell: str, text: str, style: Style = PLAIN
+    ) -> None:
+        """A link to a cell of this workbook (never to anything outside it)."""
+        self._ws.write_url(
+            row, col, f"internal:'{sheet}'!{cell}", self._book.format(style), string=text
+        )
+
     def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
         """Data validation on one cell (xlsxwriter's data_validation options)."""
         result = self._ws.data_validation(row, col, row, col, options)

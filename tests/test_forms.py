@@ -344,30 +344,13 @@ def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> Non
             wb = openpyxl.load_workbook(form.path)
             assert _stamp(wb) == form.stamp
             content = form_content(plan, form.department)
-            expected = {
-                project_name(fp.project.id, field)
-                for fp in content.projects
-                if fp.writes
-                for field in (
-                    "activity_report",
-                    "issues",
-                    "future_plan",
-                    "self_grade",
-                    "grade_explanation",
-                    "comment",
-                    "improvement",
-                )
-            } | {
-                indicator_name(fp.project.id, ind.id, part)
-                for fp in content.projects
-                if fp.writes
-                for ind in fp.project.indicators
-                for part in ("actual", "state")
-            }
-            names = set(wb.defined_names)
-            layout_fields = expected & names
-            assert {r.name for r in form.inputs} == layout_fields
-            for name in layout_fields:
+            template = load_template(plan.layout)
+            from kpibook.forms.inputs import form_inputs
+
+            expected = {inp.name for inp in form_inputs(content, template)}
+            assert {r.name for r in form.inputs} == expected
+            assert expected <= set(wb.defined_names)
+            for name in expected:
                 assert _cell(wb, name).protection.locked is False
 
 

@@ -18,6 +18,8 @@ from kpibook.errors import KpibookError
 from kpibook.fiscal import era_label
 from kpibook.forms.card import card_widths, write_cards
 from kpibook.forms.content import FormContent, departments_with_forms, form_content
+from kpibook.forms.findings_sheet import SHEET_NAME as FINDINGS_SHEET
+from kpibook.forms.findings_sheet import Located, write_findings_sheet
 from kpibook.forms.instructions import write_instructions
 from kpibook.forms.matrix import matrix_widths, write_matrix
 from kpibook.forms.sheet import FormSheet, InputRecord
@@ -31,7 +33,7 @@ from kpibook.forms.spec import (
 )
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
-from kpibook.xlsx_write import Book
+from kpibook.xlsx_write import Book, CellValue
 
 
 class UnknownDepartment(KpibookError):
@@ -104,8 +106,15 @@ def write_form(
     template: FormTemplate,
     password: str | None = None,
     created: dt.datetime | None = None,
+    values: dict[str, CellValue] | None = None,
+    marks: dict[str, str] | None = None,
+    findings: list[Located] | None = None,
 ) -> GeneratedForm:
-    """One department's workbook, written atomically."""
+    """One department's workbook, written atomically.
+
+    ``values`` fill inputs by name; ``marks`` highlight inputs with a comment; with
+    ``findings`` an エラー一覧 sheet comes first (an annotated copy for the department).
+    """
     stamp = Stamp(
         format=FORM_FORMAT,
         form_version=FORM_VERSION,
@@ -118,16 +127,21 @@ def write_form(
         generator=f"kpibook {__version__}",
     )
     with Book(path, created=created) as book:
+        errors_sheet = book.sheet(FINDINGS_SHEET) if findings is not None else None
         instructions = book.sheet(template.instructions_sheet)
         sheet = book.sheet(template.sheet)
         lists = book.sheet(template.lists_sheet)
         stamp_sheet = book.sheet(STAMP_SHEET)
         if isinstance(template, CardTemplate):
-            form = FormSheet(book, sheet, template, card_widths(template), lists)
+            form = FormSheet(
+                book, sheet, template, card_widths(template), lists, values=values or {}
+            )
             repeat = write_cards(form, content, template)
         else:
             assert isinstance(template, MatrixTemplate)
-            form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists)
+            form = FormSheet(
+                book, sheet, template, matrix_widths(template, plan), lists, values=values or {}
+            )
             repeat = write_matrix(form, content, template)
         header = f"{plan.title}　{content.department}"
         form.finish(repeat, header)
@@ -142,4 +156,8 @@ def write_form(
         stamp_sheet.hide(very=True)
         lists.protect(password)
         lists.hide()
+        if errors_sheet is not None:
+            assert findings is not None
+            write_findings_sheet(errors_sheet, findings, form)
+            errors_sheet.protect(password)
     return GeneratedForm(content.department, path, stamp, form.inputs)

@@ -96,7 +96,7 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     texts = prefilled_texts(fp, t)
     fs.write(row, LABEL, labels.project, s.label)
     fs.span(row, BODY, YEAR, texts["name"], s.text.but(bold=True, valign="center"))
-    fs.book.define_name(project_name(p.id, "name"), fs.sheet.name, row, BODY)
+    fs.name(project_name(p.id, "name"), row, BODY)
     fs.write(row, TARGET, labels.department, s.label)
     departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
     fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
@@ -110,9 +110,12 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     for label, key in ((labels.overview, "overview"), (labels.annual_plan, "annual_plan")):
         fs.write(row, LABEL, label, s.label)
         fs.span(row, BODY, LAST, texts[key], s.text)
-        fs.book.define_name(project_name(p.id, key), fs.sheet.name, row, BODY)
+        fs.name(project_name(p.id, key), row, BODY)
         row += 1
     row = _indicators(fs, row, fp, content, t, inputs)
+    if t.actual_note is not None:
+        for ind in p.indicators:
+            row = _actual_note(fs, row, fp, inputs, t, t.actual_note, ind.id)
     for entry in t.texts:
         row = _text_entry(fs, row, fp, entry, t, inputs)
     grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
@@ -127,6 +130,31 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
 
 
 Inputs = dict[InputKey, FormInput]
+
+
+def _actual_note(
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    inputs: Inputs,
+    t: CardTemplate,
+    note: TextEntry,
+    indicator: str,
+) -> int:
+    """実績値の注記: one wide cell per indicator, for remarks printed with the actual."""
+    s = fs.styles
+    fs.write(row, LABEL, note.label, s.label)
+    if fp.writes:
+        inp = inputs[("actual_note", indicator)]
+        fs.input(row, BODY, inp, s.input_text)
+        fs.fit(row, "", fs.widths[BODY], min_lines=2)
+        fs.span(row, YEAR, LAST, f"{inp.label.removeprefix(note.label)} {inp.spec.rule}", s.hint)
+    else:
+        fs.write(
+            row, BODY, t.labels.filled_by_lead.format(lead=fp.project.lead_department), s.read_only
+        )
+        fs.span(row, YEAR, LAST, "", s.hint)
+    return row + 1
 
 
 def _text_entry(

@@ -33,6 +33,7 @@ Field = Literal[
     "grade_explanation",
     "comment",
     "improvement",
+    "actual_note",
 ]
 
 
@@ -74,6 +75,22 @@ def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[
         out.append(
             FormInput(indicator_name(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
+    if isinstance(template, CardTemplate) and template.actual_note is not None:
+        note = template.actual_note
+        for ind in fp.project.indicators:
+            label = f"{note.label}（{ind.label}）"
+            spec = text_spec(label, note.help, note.max_length, note.required)
+            out.append(
+                FormInput(
+                    indicator_name(pid, ind.id, "note"),
+                    pid,
+                    "actual_note",
+                    label,
+                    spec,
+                    ind,
+                    note.max_length,
+                )
+            )
     g = template.self_grade
     grade = FormInput(
         project_name(pid, "self_grade"),

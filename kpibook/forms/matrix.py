@@ -170,8 +170,8 @@ def _project(
     fs.span(row, NUMBER, NUMBER, fp.number, s.text_center, rows=rows)
     fs.span(row, NAME, NAME, name, s.text, rows=rows)
     fs.span(row, CONTENT, CONTENT, overview, s.text, rows=rows)
-    fs.book.define_name(project_name(p.id, "name"), fs.sheet.name, row, NAME)
-    fs.book.define_name(project_name(p.id, "overview"), fs.sheet.name, row, CONTENT)
+    fs.name(project_name(p.id, "name"), row, NAME)
+    fs.name(project_name(p.id, "overview"), row, CONTENT)
     fs.span(
         row,
         DEPARTMENT,

@@ -8,19 +8,23 @@ for the instructions sheet, so no input can miss any of these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from kpibook.cells import a1, absolute, col_letter
 from kpibook.forms.inputs import FormInput
-from kpibook.forms.spec import InputSpec, list_fits_inline, number_format
+from kpibook.forms.spec import InputSpec, list_fits_inline, number_format, prefilled_cell
 from kpibook.plan import Indicator
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height
-from kpibook.values import Value, ValueKind
+from kpibook.values import Value
 from kpibook.xlsx_write import Book, CellValue, Sheet, Style
 
 POINTS_PER_INCH = 72
 A4_INCHES = (8.27, 11.69)
 HEADER_FOOTER_ALLOWANCE = 0.3
+MARK_FILL = "#FFC7CE"
+MARK_FONT = "#9C0006"
+"""Excel's own "bad" colours: a flagged cell in an annotated copy."""
 """Inches of each page taken by the header and footer lines."""
 
 
@@ -81,6 +85,12 @@ class FormSheet:
     heights: dict[int, float] = field(default_factory=dict)
     blocks: list[tuple[int, int]] = field(default_factory=list)
     inputs: list[InputRecord] = field(default_factory=list)
+    values: dict[str, CellValue] = field(default_factory=dict)
+    """Values to write into inputs, by name (a filled return, an annotated copy)."""
+    marks: dict[str, str] = field(default_factory=dict)
+    """Problems to mark on inputs, by name: the cell is highlighted with this comment."""
+    cells: dict[str, str] = field(default_factory=dict)
+    """Every defined name written, with its A1 cell."""
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -110,13 +120,21 @@ class FormSheet:
     def input(self, row: int, col: int, inp: FormInput, style: Style) -> None:
         """An unlocked, named, validated input cell (always a single cell)."""
         name, spec = inp.name, inp.spec
-        self.sheet.write(row, col, None, style)
-        self.book.define_name(name, self.sheet.name, row, col)
+        if name in self.marks:
+            style = style.but(fill=MARK_FILL, font_color=MARK_FONT)
+            self.sheet.comment(row, col, self.marks[name])
+        self.sheet.write(row, col, self.values.get(name), style)
+        self.name(name, row, col)
         options = spec.options()
         if options["validate"] == "list" and not list_fits_inline(options["source"]):
             options["source"] = self._list_range(tuple(options["source"]))
         self.sheet.validate(row, col, options)
         self.inputs.append(InputRecord(name, a1(row, col), inp.project, spec))
+
+    def name(self, name: str, row: int, col: int) -> None:
+        """A defined name for one cell of this sheet."""
+        self.book.define_name(name, self.sheet.name, row, col)
+        self.cells[name] = a1(row, col)
 
     def indicator_inputs(
         self, row: int, actual_col: int, state_col: int, actual: FormInput, state: FormInput
@@ -140,13 +158,11 @@ class FormSheet:
 
     def prefilled(self, row: int, col: int, value: Value | None, number: Style, name: str) -> None:
         """A locked, named prefilled value: a number in ``number``'s format, or its state
-        as text (－ when there is none)."""
-        if value is not None and value.kind is ValueKind.NUMBER:
-            self.sheet.write(row, col, value.number, number)
-        else:
-            shown = value.display() if value is not None and not value.is_empty else "－"
-            self.sheet.write(row, col, shown, self.styles.text_center)
-        self.book.define_name(name, self.sheet.name, row, col)
+        as text."""
+        shown = prefilled_cell(value)
+        style = number if isinstance(shown, Decimal) else self.styles.text_center
+        self.sheet.write(row, col, shown, style)
+        self.name(name, row, col)
 
     def _list_range(self, choices: tuple[str, ...]) -> str:
         """Long dropdown lists live on the hidden lists sheet (Excel's 255-char limit)."""

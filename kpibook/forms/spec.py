@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kpibook.fiscal import FiscalYear
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.template import FormTemplate
-from kpibook.values import ValueKind
+from kpibook.values import Value, ValueKind
 
 FORM_FORMAT = "kpibook-form"
 FORM_VERSION = 1
@@ -249,3 +249,17 @@ def number_format(ind: Indicator) -> str:
         base = "General"
     unit = ind.unit or ""
     return base + (f'"{unit}"' if unit and '"' not in unit else "")
+
+
+NO_VALUE = "－"
+
+
+def prefilled_cell(value: Value | None) -> Decimal | str:
+    """What a prefilled target or actual holds in the form: its number, or its state as
+    text (増加, 集計中, －); no value at all shows as －, even when it carries a note."""
+    if value is None or value.kind is ValueKind.EMPTY:
+        return NO_VALUE
+    if value.kind is ValueKind.NUMBER:
+        assert value.number is not None
+        return value.number
+    return value.display()

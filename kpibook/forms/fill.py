@@ -1,0 +1,65 @@
+"""Forms filled in with entries: what a department's return looks like.
+
+Used by ``kpibook demo`` (the example's departments fill their forms as the seed
+reports) and by the tests, which spoil such returns one way each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpibook.entries import Entries
+from kpibook.forms import GeneratedForm, form_filename, write_form
+from kpibook.forms.content import departments_with_forms, form_content
+from kpibook.forms.inputs import form_inputs
+from kpibook.forms.spec import STATE_NOT_APPLICABLE, STATE_PENDING
+from kpibook.plan import Plan
+from kpibook.template import FormTemplate, load_template
+from kpibook.values import ValueKind
+from kpibook.xlsx_write import CellValue
+
+STATE_OF = {ValueKind.PENDING: STATE_PENDING, ValueKind.NOT_APPLICABLE: STATE_NOT_APPLICABLE}
+
+
+def entry_values(
+    plan: Plan, department: str, entries: Entries, template: FormTemplate
+) -> dict[str, CellValue]:
+    """The input cells' values, by name, that hold a department's entries."""
+    values: dict[str, CellValue] = {}
+    for inp in form_inputs(form_content(plan, department), template):
+        entry = entries.for_project(inp.project)
+        if entry is None:
+            continue
+        if inp.indicator is not None:
+            actual = entry.actuals.get(inp.indicator.id)
+            if actual is None:
+                continue
+            if inp.field == "actual" and actual.kind is ValueKind.NUMBER:
+                values[inp.name] = actual.number
+            elif inp.field == "actual_note" and actual.note is not None:
+                values[inp.name] = actual.note
+            elif inp.field == "state" and actual.kind in STATE_OF:
+                values[inp.name] = STATE_OF[actual.kind]
+        else:
+            value = getattr(entry, inp.field)
+            if value is not None:
+                values[inp.name] = value
+    return values
+
+
+def write_filled_forms(
+    plan: Plan, entries: Entries, outdir: Path, template: FormTemplate | None = None
+) -> list[GeneratedForm]:
+    """Every department's form, filled in with its entries."""
+    template = template or load_template(plan.layout)
+    outdir.mkdir(parents=True, exist_ok=True)
+    return [
+        write_form(
+            plan,
+            form_content(plan, d),
+            outdir / form_filename(plan, d),
+            template,
+            values=entry_values(plan, d, entries, template),
+        )
+        for d in departments_with_forms(plan)
+    ]

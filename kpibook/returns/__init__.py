@@ -1,0 +1,1 @@
+"""Reading and checking returned forms (``kpibook check``)."""

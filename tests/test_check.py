@@ -1,0 +1,331 @@
+"""Checking returns: clean returns check clean; each spoiled one names exactly its cells.
+
+The returns are the examples' forms filled in with the seeds' entries (as the
+departments reported), then spoiled one way each with openpyxl, as a clerk or another
+tool would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.workbook.workbook import Workbook
+
+from kpibook.entries import Entries
+from kpibook.forms import GeneratedForm, generate_forms
+from kpibook.forms.fill import write_filled_forms
+from kpibook.forms.spec import STAMP_SHEET, indicator_name, project_name
+from kpibook.plan import Plan
+from kpibook.returns.check import ReturnResult, check_return, check_returns
+from kpibook.template import load_template
+from kpibook.values import ValueKind
+
+Spoil = Callable[[Workbook], None]
+FORM = "記入様式"
+
+
+@pytest.fixture(scope="module")
+def card_returns(
+    tmp_path_factory: pytest.TempPathFactory, card_plan: Plan, card_entries: Entries
+) -> dict[str, GeneratedForm]:
+    forms = write_filled_forms(card_plan, card_entries, tmp_path_factory.mktemp("card"))
+    return {f.department: f for f in forms}
+
+
+@pytest.fixture(scope="module")
+def matrix_returns(
+    tmp_path_factory: pytest.TempPathFactory, matrix_plan: Plan, matrix_entries: Entries
+) -> dict[str, GeneratedForm]:
+    forms = write_filled_forms(matrix_plan, matrix_entries, tmp_path_factory.mktemp("matrix"))
+    return {f.department: f for f in forms}
+
+
+def cell_of(form: GeneratedForm, name: str) -> str:
+    """The cell a defined name points at in a generated form."""
+    wb = openpyxl.load_workbook(form.path)
+    [(_, ref)] = list(wb.defined_names[name].destinations)
+    return str(ref).replace("$", "")
+
+
+def spoiled(form: GeneratedForm, tmp_path: Path, spoil: Spoil, name: str | None = None) -> Path:
+    target = tmp_path / (name or form.path.name)
+    wb = openpyxl.load_workbook(form.path)
+    spoil(wb)
+    wb.save(target)
+    return target
+
+
+def found(result: ReturnResult) -> list[tuple[str | None, str | None, str]]:
+    return [(f.sheet, f.cell, f.code) for f in result.findings]
+
+
+def check(plan: Plan, path: Path) -> ReturnResult:
+    return check_return(plan, path, load_template(plan.layout))
+
+
+def test_every_clean_return_checks_without_errors(
+    card_plan: Plan,
+    matrix_plan: Plan,
+    card_returns: dict[str, GeneratedForm],
+    matrix_returns: dict[str, GeneratedForm],
+) -> None:
+    for plan, returns in ((card_plan, card_returns), (matrix_plan, matrix_returns)):
+        report = check_returns(plan, [f.path for f in returns.values()])
+        for r in report.returns:
+            assert r.errors == [], (r.file, [f.message_en for f in r.errors])
+            assert {f.code for f in r.warnings} <= {"jump"}, r.file
+
+
+def test_clean_return_gives_back_the_entries(
+    card_plan: Plan, card_entries: Entries, card_returns: dict[str, GeneratedForm]
+) -> None:
+    result = check(card_plan, card_returns["協働推進課"].path)
+    for entry in result.entries:
+        assert entry == card_entries.for_project(entry.project)
+
+
+def test_pending_and_not_applicable_come_back_as_states(
+    matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    houkatsu = check(matrix_plan, matrix_returns["地域包括支援課"].path)
+    [satisfaction] = [e for e in houkatsu.entries if e.project == "p2-1-1-a"]
+    assert satisfaction.actuals["p2-1-1-a-1"].kind is ValueKind.PENDING
+    iryo = check(matrix_plan, matrix_returns["地域医療推進課"].path)
+    assert all(v.kind is ValueKind.NOT_APPLICABLE for v in iryo.entries[0].actuals.values())
+
+
+def test_jump_warning_quotes_both_figures(
+    card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["生涯学習課"]
+    result = check(card_plan, form.path)
+    [jump] = [f for f in result.findings if f.code == "jump"]
+    assert jump.cell == cell_of(form, indicator_name("p01", "p01-1", "actual"))
+    assert "104,490 (R1) vs 47,233 (H30): +121%" in jump.message_en
+
+
+# -- spoiled returns: (what to do, which input, the findings expected there) -----------
+
+ACTUAL = indicator_name("p04", "p04-1", "actual")
+STATE = indicator_name("p04", "p04-1", "state")
+REPORT = project_name("p04", "activity_report")
+GRADE = project_name("p04", "self_grade")
+EXPLAIN = project_name("p04", "grade_explanation")
+
+
+def set_name(name: str, value: Any) -> Spoil:
+    def spoil(wb: Workbook) -> None:
+        [(sheet, ref)] = list(wb.defined_names[name].destinations)
+        wb[sheet][ref.replace("$", "")].value = value
+
+    return spoil
+
+
+CASES: list[tuple[str, Spoil, list[tuple[str, str]]]] = [
+    ("approximation", set_name(ACTUAL, "約400人"), [(ACTUAL, "not-a-number")]),
+    ("other unit", set_name(ACTUAL, "435名"), [(ACTUAL, "not-a-number")]),
+    ("negative mark", set_name(ACTUAL, "▲435"), [(ACTUAL, "not-a-number")]),
+    ("underscore", set_name(ACTUAL, "4_35"), [(ACTUAL, "not-a-number")]),
+    ("boolean", set_name(ACTUAL, True), [(ACTUAL, "not-a-number")]),
+    ("full width with unit", set_name(ACTUAL, "４３５人"), [(ACTUAL, "number-normalized")]),
+    ("thousands separator", set_name(ACTUAL, "1,000"), [(ACTUAL, "number-normalized")]),
+    ("spaces", set_name(ACTUAL, "\u3000435 "), [(ACTUAL, "number-normalized")]),
+    ("dash", set_name(ACTUAL, "―"), [(ACTUAL, "dash-as-not-applicable")]),
+    ("formula", set_name(ACTUAL, "=2000+418"), [(ACTUAL, "formula-in-input")]),
+    ("error value", set_name(ACTUAL, "#DIV/0!"), [(ACTUAL, "error-value")]),
+    ("number and state", set_name(STATE, "集計中"), [(ACTUAL, "actual-and-state")]),
+    ("not a state", set_name(STATE, "未定"), [(STATE, "not-a-choice")]),
+    ("missing actual", set_name(ACTUAL, None), [(ACTUAL, "required-missing")]),
+    ("missing text", set_name(REPORT, None), [(REPORT, "required-missing")]),
+    ("too long", set_name(REPORT, "あ" * 1001), [(REPORT, "text-too-long")]),
+    ("control character", set_name(REPORT, "取組\x7fを実施"), [(REPORT, "illegal-character")]),
+    ("grade not in scale", set_name(GRADE, "D"), [(GRADE, "not-a-choice")]),
+    ("full-width grade", set_name(GRADE, "Ｂ"), [(GRADE, "choice-normalized")]),
+    (
+        "grade below top, no explanation",
+        set_name(EXPLAIN, None),
+        [(EXPLAIN, "explanation-required")],
+    ),
+    (
+        "target typed over",
+        set_name(indicator_name("p04", "p04-1", "t2019"), 2000),
+        [(indicator_name("p04", "p04-1", "t2019"), "prefilled-changed")],
+    ),
+    (
+        "past actual typed over",
+        set_name(indicator_name("p04", "p04-1", "a2018"), 9999),
+        [(indicator_name("p04", "p04-1", "a2018"), "prefilled-changed")],
+    ),
+    (
+        "project name edited",
+        set_name(project_name("p04", "name"), "ボランティア養成事業（改）"),
+        [(project_name("p04", "name"), "prefilled-changed")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "spoil", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_spoiled_return_names_exactly_its_cells(
+    label: str,
+    spoil: Spoil,
+    expected: list[tuple[str, str]],
+    tmp_path: Path,
+    card_plan: Plan,
+    card_returns: dict[str, GeneratedForm],
+) -> None:
+    form = card_returns["社会福祉協議会"]  # ボランティア養成事業: graded B
+    result = check(card_plan, spoiled(form, tmp_path, spoil))
+    assert found(result) == [(FORM, cell_of(form, name), code) for name, code in expected]
+
+
+def test_merged_input_cells_are_refused(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+    actual, state = cell_of(form, ACTUAL), cell_of(form, STATE)
+
+    def merge(wb: Workbook) -> None:
+        wb[FORM].protection.sheet = False
+        wb[FORM].merge_cells(f"{actual}:{state}")
+
+    codes = found(check(card_plan, spoiled(form, tmp_path, merge)))
+    assert codes == [(FORM, actual, "input-merged"), (FORM, state, "input-merged")]
+
+
+def test_lost_name_is_reported_not_guessed(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+
+    def drop(wb: Workbook) -> None:
+        del wb.defined_names[REPORT]
+
+    result = check(card_plan, spoiled(form, tmp_path, drop))
+    assert [(f.code, f.field) for f in result.findings] == [("name-missing", "活動報告")]
+
+
+def _stamp(key: str, value: Any) -> Spoil:
+    def spoil(wb: Workbook) -> None:
+        ws = wb[STAMP_SHEET]
+        for row in ws.iter_rows():
+            if row[0].value == key:
+                row[1].value = value
+
+    return spoil
+
+
+@pytest.mark.parametrize(
+    ("spoil", "code"),
+    [
+        (_stamp("plan", "another-plan"), "wrong-plan"),
+        (_stamp("fiscal_year", "2020"), "wrong-year"),
+        (_stamp("department", "教育委員会"), "unknown-department"),
+        (_stamp("department", "生涯学習課"), "department-mismatch"),
+        (_stamp("form_version", "99"), "form-version"),
+        (_stamp("fiscal_year", "令和元年"), "stamp-invalid"),
+    ],
+)
+def test_which_form_is_this(
+    spoil: Spoil,
+    code: str,
+    tmp_path: Path,
+    card_plan: Plan,
+    card_returns: dict[str, GeneratedForm],
+) -> None:
+    result = check(card_plan, spoiled(card_returns["中央公民館"], tmp_path, spoil))
+    assert [f.code for f in result.findings] == [code]
+    assert result.entries == []
+
+
+def test_renamed_to_another_department(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    target = tmp_path / "kashiwa-lifelong-learning_R1_生涯学習課.xlsx"
+    shutil.copy(card_returns["中央公民館"].path, target)
+    result = check(card_plan, target)
+    assert [(f.code, f.raw) for f in result.findings] == [("department-mismatch", "生涯学習課")]
+    copy = tmp_path / "kashiwa-lifelong-learning_R1_中央公民館 (2).xlsx"
+    shutil.copy(card_returns["中央公民館"].path, copy)
+    assert check(card_plan, copy).ok
+
+
+def test_form_of_an_older_plan(tmp_path: Path, card_plan: Plan) -> None:
+    older = card_plan.model_copy(update={"title": "第3次柏市生涯学習推進計画（案）"})
+    [form] = generate_forms(older, tmp_path, departments=["中央公民館"])
+    assert [f.code for f in check(card_plan, form.path).findings] == ["outdated-form"]
+
+
+def test_content_pasted_into_a_fresh_workbook(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    source = openpyxl.load_workbook(card_returns["中央公民館"].path)
+    fresh = openpyxl.Workbook()
+    ws = fresh.active
+    assert ws is not None
+    for row in source[FORM].iter_rows():
+        for c in row:
+            if c.value is not None and not isinstance(c, openpyxl.cell.cell.MergedCell):
+                ws[c.coordinate] = c.value
+    path = tmp_path / "pasted.xlsx"
+    fresh.save(path)
+    assert [f.code for f in check(card_plan, path).findings] == ["names-lost"]
+
+
+def test_not_a_form_and_not_a_workbook(tmp_path: Path, card_plan: Plan) -> None:
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "集計表"  # type: ignore[index]
+    wb.save(plain)
+    csv = tmp_path / "renamed.xlsx"
+    csv.write_text("事業名,実績\n公民館事業,2418\n", encoding="utf-8")
+    report = check_returns(card_plan, [plain, csv])
+    assert [[f.code for f in r.findings] for r in report.returns] == [
+        ["not-a-form"],
+        ["not-a-workbook"],
+    ]
+
+
+def test_pending_refused_when_the_plan_says_so(
+    tmp_path: Path, matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    strict = matrix_plan.model_copy(
+        update={"checks": matrix_plan.checks.model_copy(update={"allow_pending": False})}
+    )
+    form = matrix_returns["地域包括支援課"]
+    result = check(strict, form.path)
+    state = cell_of(form, indicator_name("p2-1-1-a", "p2-1-1-a-1", "state"))
+    assert ("記入様式", state, "pending-not-allowed") in found(result)
+
+
+def test_improvement_required_for_a_self_graded_cross(
+    tmp_path: Path, matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    form = matrix_returns["子育て支援課"]
+    path = spoiled(form, tmp_path, set_name(project_name("p2-1-2-o", "self_grade"), "×"))
+    improvement = cell_of(form, project_name("p2-1-2-o", "improvement"))
+    assert found(check(matrix_plan, path)) == [(FORM, improvement, "improvement-required")]
+
+
+def test_every_finding_has_both_languages_and_a_place(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+
+    def many(wb: Workbook) -> None:
+        for spoil, _ in [(c[1], c[2]) for c in CASES[:3]]:
+            spoil(wb)
+        set_name(REPORT, "あ" * 1001)(wb)
+
+    result = check(card_plan, spoiled(form, tmp_path, many))
+    assert result.errors
+    for f in result.findings:
+        assert f.message_ja
+        assert f.message_en
+        assert f.file == form.path.name
+        assert f.sheet == FORM
+        assert f.cell
