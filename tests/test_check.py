@@ -24,6 +24,7 @@ from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_return, check_returns
 from kpibook.template import load_template
 from kpibook.values import ValueKind
+from tests.test_libreoffice import needs_libreoffice, pdf_text, resave_xlsx, to_pdf
 
 Spoil = Callable[[Workbook], None]
 FORM = "記入様式"
@@ -329,3 +330,126 @@ def test_every_finding_has_both_languages_and_a_place(
         assert f.file == form.path.name
         assert f.sheet == FORM
         assert f.cell
+
+
+# -- the command, annotated copies, and a real client ------------------------------------
+
+
+def test_cli_json_is_the_library_report(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from tests.conftest import CARD
+
+    bad = spoiled(card_returns["社会福祉協議会"], tmp_path, set_name(ACTUAL, "約400人"))
+    paths = [bad, card_returns["中央公民館"].path]
+    result = CliRunner().invoke(
+        main, ["check", "-p", str(CARD / "plan.yaml"), "--json", *map(str, paths)]
+    )
+    assert result.exit_code == 1
+    library = check_returns(card_plan, paths)
+    assert json.loads(result.stdout) == json.loads(library.model_dump_json())
+
+
+def test_cli_plain_output_and_exit_codes(
+    tmp_path: Path, card_returns: dict[str, GeneratedForm]
+) -> None:
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from tests.conftest import CARD
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(card_returns["地域支援課"].path, folder)
+    (folder / "~$lock.xlsx").write_bytes(b"owner")  # Excel's lock file is not a return
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", "-p", str(CARD / "plan.yaml"), str(folder)])
+    assert ok.exit_code == 0
+    assert "[地域支援課]: OK" in ok.stdout
+    assert "checked 1 return(s)" in ok.stdout
+    bad = spoiled(card_returns["社会福祉協議会"], folder, set_name(ACTUAL, "約400人"))
+    out = runner.invoke(main, ["check", "-p", str(CARD / "plan.yaml"), str(folder)])
+    assert out.exit_code == 1
+    assert f"{bad.name}  [社会福祉協議会]: エラー 1" in out.stdout
+    assert "not-a-number" in out.stdout
+    assert "約400人" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+    usage = runner.invoke(main, ["check", str(folder)])
+    assert usage.exit_code == 2
+
+
+def test_annotated_copy_marks_each_problem(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    from kpibook.returns.annotate import annotate_returns
+
+    form = card_returns["社会福祉協議会"]
+
+    def spoil(wb: Workbook) -> None:
+        set_name(ACTUAL, "約400人")(wb)
+        set_name(GRADE, "D")(wb)
+
+    path = spoiled(form, tmp_path, spoil)
+    before = path.read_bytes()
+    report = check_returns(card_plan, [path])
+    [copy] = annotate_returns(card_plan, report, tmp_path / "annotated")
+    assert path.read_bytes() == before  # the return itself is never modified
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames[0] == "エラー一覧"
+    ws = wb[FORM]
+    for name in (ACTUAL, GRADE):
+        [(_, ref)] = list(wb.defined_names[name].destinations)
+        cell = ws[str(ref).replace("$", "")]
+        assert cell.comment is not None
+        assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    actual_cell = ws[cell_of(form, ACTUAL)]
+    assert actual_cell.value == "約400人"  # what they typed, to correct
+    assert "数値として読めません" in str(actual_cell.comment.text)
+    errors = wb["エラー一覧"]
+    links = [c.hyperlink.location for row in errors.iter_rows() for c in row if c.hyperlink]
+    assert f"'{FORM}'!{cell_of(form, ACTUAL)}" in links
+    # fixing the two cells in the copy gives a clean return
+    fixed = openpyxl.load_workbook(copy)
+    set_name(ACTUAL, 435)(fixed)
+    set_name(GRADE, "B")(fixed)
+    fixed.save(tmp_path / "fixed.xlsx")
+    assert check(card_plan, tmp_path / "fixed.xlsx").ok
+
+
+@needs_libreoffice
+def test_a_return_resaved_by_libreoffice_reads_back_the_same(
+    tmp_path: Path,
+    card_plan: Plan,
+    matrix_plan: Plan,
+    card_returns: dict[str, GeneratedForm],
+    matrix_returns: dict[str, GeneratedForm],
+) -> None:
+    for plan, form in (
+        (card_plan, card_returns["協働推進課"]),
+        (matrix_plan, matrix_returns["地域包括支援課"]),
+    ):
+        [resaved] = resave_xlsx([form.path], tmp_path / plan.id)
+        before, after = check(plan, form.path), check(plan, resaved)
+        assert after.errors == []
+        assert after.entries == before.entries
+        assert after.stamp == before.stamp
+
+
+@needs_libreoffice
+def test_annotated_copy_opens_in_libreoffice_with_its_comments(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    from kpibook.returns.annotate import annotate_returns
+
+    path = spoiled(card_returns["社会福祉協議会"], tmp_path, set_name(ACTUAL, "約400人"))
+    [copy] = annotate_returns(card_plan, check_returns(card_plan, [path]), tmp_path / "a")
+    [pdf] = to_pdf([copy], tmp_path / "pdf")
+    assert "数値として読めません" in pdf_text(pdf)
+    [resaved] = resave_xlsx([copy], tmp_path / "resaved")
+    ws = openpyxl.load_workbook(resaved)[FORM]
+    assert ws[cell_of(card_returns["社会福祉協議会"], ACTUAL)].comment is not None

@@ -25,16 +25,27 @@ needs_libreoffice = pytest.mark.skipif(
 
 
 def to_pdf(files: list[Path], outdir: Path) -> list[Path]:
+    """Print to PDF with one LibreOffice run."""
+    return convert(files, outdir, "pdf", ".pdf")
+
+
+def resave_xlsx(files: list[Path], outdir: Path) -> list[Path]:
+    """Open and save as .xlsx in LibreOffice, as a department using it would."""
+    return convert(files, outdir, "xlsx:Calc MS Excel 2007 XML", ".xlsx")
+
+
+def convert(files: list[Path], outdir: Path, target: str, suffix: str) -> list[Path]:
     """Convert with one LibreOffice run (a private profile, so runs do not collide)."""
     assert SOFFICE is not None, "LibreOffice is required (CI installs libreoffice-calc-nogui)"
-    profile = outdir / "profile"
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir.parent / f".profile-{outdir.name}"
     result = subprocess.run(
         [
             SOFFICE,
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            "pdf",
+            target,
             "--outdir",
             str(outdir),
             *map(str, files),
@@ -44,10 +55,10 @@ def to_pdf(files: list[Path], outdir: Path) -> list[Path]:
         timeout=600,
         check=False,
     )
-    pdfs = [outdir / (f.stem + ".pdf") for f in files]
-    missing = [p.name for p in pdfs if not p.exists()]
+    out = [outdir / (f.stem + suffix) for f in files]
+    missing = [p.name for p in out if not p.exists()]
     assert not missing, f"LibreOffice did not convert {missing}: {result.stderr}"
-    return pdfs
+    return out
 
 
 def pdf_text(pdf: Path) -> str:

@@ -132,16 +132,18 @@ def write_form(
         sheet = book.sheet(template.sheet)
         lists = book.sheet(template.lists_sheet)
         stamp_sheet = book.sheet(STAMP_SHEET)
+        widths = (
+            card_widths(template)
+            if isinstance(template, CardTemplate)
+            else matrix_widths(template, plan)
+        )
+        form = FormSheet(
+            book, sheet, template, widths, lists, values=values or {}, marks=marks or {}
+        )
         if isinstance(template, CardTemplate):
-            form = FormSheet(
-                book, sheet, template, card_widths(template), lists, values=values or {}
-            )
             repeat = write_cards(form, content, template)
         else:
             assert isinstance(template, MatrixTemplate)
-            form = FormSheet(
-                book, sheet, template, matrix_widths(template, plan), lists, values=values or {}
-            )
             repeat = write_matrix(form, content, template)
         header = f"{plan.title}　{content.department}"
         form.finish(repeat, header)
