@@ -135,10 +135,16 @@ class FormBook:
     """Merged ranges per sheet, 0-based (first row, first col, last row, last col)."""
     strings: set[str]
     """Text found in the first rows of each sheet, to recognise a form whose names were lost."""
+    probed: list[tuple[str, str, RawValue, RawValue]]
+    """For a probe range of (sheet, cell, expected) rows: (sheet, cell, expected, found)."""
 
 
-def read_form_book(path: Path, scan_rows: int = 60) -> FormBook:
-    """Read names, named cells, merges and some text; formulas are kept as formulas."""
+def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
+    """Read names, named cells, merges and some text; formulas are kept as formulas.
+
+    ``probe`` names a range whose rows are (sheet, cell, expected value): each listed cell
+    is read too, so that a caller can compare it with what was expected.
+    """
     openpyxl = _openpyxl()
     from openpyxl.utils.cell import range_boundaries
 
@@ -199,6 +205,13 @@ def read_form_book(path: Path, scan_rows: int = 60) -> FormBook:
             for c in row
             if isinstance(c.value, str)
         }
-        return FormBook(list(wb.sheetnames), names, ranges, merged, strings)
+        probed: list[tuple[str, str, RawValue, RawValue]] = []
+        for row in ranges.get(probe or "", []):
+            sheet, cell, expected = (
+                (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
+            )
+            found = wb[sheet][cell].value if sheet in wb.sheetnames else None
+            probed.append((sheet, cell, expected, found))
+        return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
     finally:
         wb.close()

@@ -453,3 +453,19 @@ def test_annotated_copy_opens_in_libreoffice_with_its_comments(
     [resaved] = resave_xlsx([copy], tmp_path / "resaved")
     ws = openpyxl.load_workbook(resaved)[FORM]
     assert ws[cell_of(card_returns["社会福祉協議会"], ACTUAL)].comment is not None
+
+
+def test_a_changed_label_is_named_by_its_cell(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+    wb = openpyxl.load_workbook(form.path)
+    label = next(c for row in wb[FORM].iter_rows() for c in row if c.value == "事業の概要")
+
+    def spoil(wb: Workbook) -> None:
+        wb[FORM].protection.sheet = False
+        wb[FORM][label.coordinate] = "事業の内容"
+
+    result = check(card_plan, spoiled(form, tmp_path, spoil))
+    assert found(result) == [(FORM, label.coordinate, "prefilled-changed")]
+    assert result.findings[0].raw == "事業の内容"

@@ -26,6 +26,7 @@ from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.forms.spec import (
     FORM_FORMAT,
     FORM_VERSION,
+    LABELS_NAME,
     STAMP_NAME,
     STAMP_SHEET,
     Stamp,
@@ -46,6 +47,11 @@ class GeneratedForm:
     path: Path
     stamp: Stamp
     inputs: list[InputRecord]
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    letters = cell.rstrip("0123456789")
+    return (int(cell[len(letters) :]), letters.rjust(3))
 
 
 def form_filename(plan: Plan, department: str) -> str:
@@ -154,6 +160,13 @@ def write_form(
             stamp_sheet.write(r, 0, key)
             stamp_sheet.write(r, 1, value)
         book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
+        labels = sorted(form.labels.items(), key=lambda kv: _cell_key(kv[0]))
+        for r, (cell, text) in enumerate(labels):
+            stamp_sheet.write(r, 3, sheet.name)
+            stamp_sheet.write(r, 4, cell)
+            stamp_sheet.write(r, 5, text)
+        if labels:
+            book.define_range(LABELS_NAME, STAMP_SHEET, (0, len(labels) - 1), (3, 5))
         stamp_sheet.protect(password)
         stamp_sheet.hide(very=True)
         lists.protect(password)

@@ -91,6 +91,9 @@ class FormSheet:
     """Problems to mark on inputs, by name: the cell is highlighted with this comment."""
     cells: dict[str, str] = field(default_factory=dict)
     """Every defined name written, with its A1 cell."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Every locked text written (labels, headings, prefilled texts), by A1 cell: recorded
+    beside the stamp so that ``kpibook check`` can report a changed label by its cell."""
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,12 +105,16 @@ class FormSheet:
 
     def write(self, row: int, col: int, value: CellValue, style: Style) -> None:
         self.sheet.write(row, col, value, style)
+        if isinstance(value, str) and value and style.locked:
+            self.labels[a1(row, col)] = value
 
     def span(
         self, row: int, first: int, last: int, value: CellValue, style: Style, rows: int = 1
     ) -> None:
         """A display cell over columns ``first..last`` (and ``rows`` rows), fitted to text."""
         self.sheet.merge(row, first, row + rows - 1, last, value, style)
+        if isinstance(value, str) and value and style.locked:
+            self.labels[a1(row, first)] = value
         if isinstance(value, str) and rows == 1:
             self.fit(row, value, sum(self.widths[first : last + 1]))
 

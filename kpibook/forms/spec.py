@@ -31,6 +31,8 @@ FORM_VERSION = 1
 """Bumped when the names or the stamp change meaning."""
 STAMP_SHEET = "_kpibook"
 STAMP_NAME = "kpibook.stamp"
+LABELS_NAME = "kpibook.labels"
+"""Range beside the stamp listing (sheet, cell, text) of every locked text of the form."""
 NAME_PREFIX = "kpi"
 STATE_PENDING = "集計中"
 STATE_NOT_APPLICABLE = "該当なし"

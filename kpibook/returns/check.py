@@ -27,6 +27,7 @@ from kpibook.forms.content import FormContent, form_content
 from kpibook.forms.inputs import FormInput, form_inputs, prefilled_texts
 from kpibook.forms.spec import (
     FORM_VERSION,
+    LABELS_NAME,
     STAMP_NAME,
     STATE_KINDS,
     Stamp,
@@ -170,7 +171,7 @@ def _cell_order(cell: str | None) -> tuple[int, int]:
 
 def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     try:
-        c.book = read_form_book(c.path)
+        c.book = read_form_book(c.path, probe=LABELS_NAME)
     except LoadError as exc:
         c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
         return None, []
@@ -249,7 +250,23 @@ def _department_in_file_name(name: str, plan: Plan) -> str | None:
 
 
 def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
-    """Every named prefilled value must equal the plan's; the plan's is used regardless."""
+    """Every named prefilled value must equal the plan's, and every label the form's; the
+    plan's values are used regardless."""
+    named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
+    for sheet, ref, expected, found in book.probed:
+        if (sheet, ref) in named:
+            continue  # compared with the plan below
+        if (found or "") != expected:
+            c.findings.append(
+                finding(
+                    "prefilled-changed",
+                    c.file,
+                    sheet=sheet,
+                    cell=ref,
+                    raw=found or "",
+                    expected=expected,
+                )
+            )
     for fp in content.projects:
         pid = fp.project.id
         for key, text in prefilled_texts(fp, c.template).items():
