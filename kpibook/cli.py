@@ -191,6 +191,100 @@ def check(
         raise SystemExit(1)
 
 
+@main.command("merge")
+@click.option(
+    "-p",
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The plan the returns answer (.yaml or .xlsx).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The master workbook to write (.xlsx); replaced only when complete.",
+)
+@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the merge report as JSON.")
+@click.option("--strict", is_flag=True, help="Write nothing if any return has an error.")
+@click.option(
+    "--use",
+    "use",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="When a department sent several returns, the one to merge (repeatable).",
+)
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The form template the forms were generated with, if not the built-in one.",
+)
+def merge_command(
+    plan_path: Path,
+    output: Path,
+    returns: tuple[Path, ...],
+    as_json: bool,
+    strict: bool,
+    use: tuple[Path, ...],
+    template_path: Path | None,
+) -> None:
+    """Check the returns and build the master workbook (概要, 一覧, 報告書, 提出状況).
+
+    Rejected returns (with errors), conflicts (two returns of one department) and
+    departments that sent nothing are listed; the others are merged. Exit status 0 when
+    the master was written, 1 when --strict refused to write it.
+    """
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+    from kpibook.render import merge_text
+    from kpibook.sources import load_plan
+    from kpibook.template import load_template
+
+    files = _return_files(returns)
+    inputs = {p.resolve() for p in [plan_path, *files]}
+    if output.resolve() in inputs:
+        raise click.UsageError(f"{output} is one of the inputs; choose another output file")
+    plan = load_plan(plan_path)
+    template = load_template(plan.layout, template_path) if template_path else None
+    report, entries = merge(plan, files, template, list(use))
+    click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
+    if strict and report.has_errors:
+        click.echo(
+            "--strict: a return has errors; the master was not written / "
+            "エラーのある回答があるため、集約ブックは作成しませんでした",
+            err=True,
+        )
+        raise SystemExit(1)
+    write_master(plan, report, entries, output, template)
+    click.echo(f"wrote {output}", err=as_json)
+
+
+@main.command()
+@click.argument("outdir", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--example",
+    default="kashiwa-lifelong-learning-r1",
+    show_default=True,
+    help="Which built-in example (see `kpibook examples`).",
+)
+def demo(outdir: Path | None, example: str) -> None:
+    """Run the whole cycle on a built-in example, leaving every step in OUTDIR.
+
+    Generates the departments' forms, fills them in as the departments did (the
+    example's entries, as the official report published them), checks and merges the
+    returns, and writes the master workbook.
+    """
+    from kpibook.demo import run_demo
+    from kpibook.render import demo_text
+
+    result = run_demo(example, outdir or Path(f"kpibook-demo-{example}"))
+    click.echo(demo_text(result))
+
+
 @main.command()
 def examples() -> None:
     """List the built-in examples."""

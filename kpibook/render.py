@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kpibook.findings import Severity
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
+from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.returns.check import CheckReport
+
+if TYPE_CHECKING:
+    from kpibook.demo import DemoResult
 from kpibook.textfit import text_width
 
 
@@ -140,4 +145,52 @@ def check_text(report: CheckReport) -> str:
         f"警告 {c['warnings']} / checked {c['returns']} return(s): {c['with_errors']} with "
         f"errors, {c['errors']} error(s), {c['warnings']} warning(s)"
     )
+    return "\n".join(lines)
+
+
+def merge_text(report: MergeReport) -> str:
+    """Where every department stands, and the grade summary."""
+    lines = ["提出状況 / submissions:"]
+    for d in report.departments:
+        detail = d.used or "、".join(d.files) or "－"
+        counts = f"（エラー {d.errors}、警告 {d.warnings}）" if d.files else ""
+        lines.append(
+            f"  {STATUS_JA[d.status]:<4} {d.status.value:<9} {d.department}: {detail}{counts}"
+        )
+    for name in report.unidentified:
+        lines.append(f"  対象外   unidentified {name}")
+    for r in report.returns:
+        if r.errors:
+            lines.append(f"  {r.file}:")
+            for f in r.errors:
+                place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else "-"
+                lines.append(f"    {place} {f.code}: {f.message_ja} / {f.message_en}")
+    g = report.grades
+    lines.append("")
+    lines.append("計算した評価 / computed: " + "  ".join(f"{k} {v}" for k, v in g.counts().items()))
+    lines.append(
+        "担当課の評価 / self:     " + "  ".join(f"{k} {v}" for k, v in g.counts("self").items())
+    )
+    mismatched = [p for p in g.projects if p.mismatch]
+    lines.append(f"評価の不一致 / disagreements: {len(mismatched)}")
+    for p in mismatched:
+        lines.append(f"  ≠ {p.name}（{p.department}）: 計算 {p.grade} / 自己評価 {p.self_grade}")
+    return "\n".join(lines)
+
+
+def demo_text(result: DemoResult) -> str:
+    r = result.report
+    returned = sum(d.status.value == "returned" for d in r.departments)
+    lines = [
+        f"{result.plan.title}　{r.grades.fiscal_year_label} — kpibook demo",
+        "",
+        f"1. 記入様式 / forms:        {result.forms}/  ({len(r.departments)} 担当課)",
+        f"2. 回答 / filled returns:   {result.returns}/  (as the departments reported)",
+        f"3. 集約ブック / master:      {result.master}",
+        f"   提出 {returned}/{len(r.departments)} 担当課; sheets 概要・一覧・報告書・提出状況",
+        "",
+        merge_text(r),
+        "",
+        f"Open {result.master} — 報告書 prints like the official report.",
+    ]
     return "\n".join(lines)

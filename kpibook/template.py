@@ -87,6 +87,7 @@ class CardLabels(Model):
     relisted: Label
     filled_by_lead: Label
     also_listed: Label
+    relisting_of: Label
 
 
 class CardColumns(Model):

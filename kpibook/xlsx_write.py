@@ -150,6 +150,21 @@ class Sheet:
             row, col, f"internal:'{sheet}'!{cell}", self._book.format(style), string=text
         )
 
+    def conditional(
+        self,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        options: dict[str, Any],
+        style: Style | None = None,
+    ) -> None:
+        """Conditional formatting (xlsxwriter's options; ``style`` becomes its format)."""
+        if style is not None:
+            options = {**options, "format": self._book.format(style)}
+        if self._ws.conditional_format(first_row, first_col, last_row, last_col, options) != 0:
+            raise ValueError(f"invalid conditional format on {self.name}: {options}")
+
     def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
         """Data validation on one cell (xlsxwriter's data_validation options)."""
         result = self._ws.data_validation(row, col, row, col, options)

@@ -12,6 +12,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kpibook import __version__
 from kpibook.errors import KpibookError
@@ -34,7 +35,7 @@ from kpibook.forms.spec import (
 )
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
-from kpibook.xlsx_write import Book, CellValue
+from kpibook.xlsx_write import Book, CellValue, Sheet
 
 
 class UnknownDepartment(KpibookError):
@@ -52,6 +53,26 @@ class GeneratedForm:
 def _cell_key(cell: str) -> tuple[int, str]:
     letters = cell.rstrip("0123456789")
     return (int(cell[len(letters) :]), letters.rjust(3))
+
+
+def lay_out(
+    book: Book,
+    sheet: Sheet,
+    template: FormTemplate,
+    content: FormContent,
+    lists: Sheet | None,
+    **options: Any,
+) -> tuple[FormSheet, tuple[int, int]]:
+    """Lay ``content`` out in the template's layout; returns the sheet and its title rows.
+
+    ``options`` go to :class:`FormSheet` (values, marks, report)."""
+    plan = content.plan
+    if isinstance(template, CardTemplate):
+        form = FormSheet(book, sheet, template, card_widths(template), lists, **options)
+        return form, write_cards(form, content, template)
+    assert isinstance(template, MatrixTemplate)
+    form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists, **options)
+    return form, write_matrix(form, content, template)
 
 
 def form_filename(plan: Plan, department: str) -> str:
@@ -138,19 +159,9 @@ def write_form(
         sheet = book.sheet(template.sheet)
         lists = book.sheet(template.lists_sheet)
         stamp_sheet = book.sheet(STAMP_SHEET)
-        widths = (
-            card_widths(template)
-            if isinstance(template, CardTemplate)
-            else matrix_widths(template, plan)
+        form, repeat = lay_out(
+            book, sheet, template, content, lists, values=values or {}, marks=marks or {}
         )
-        form = FormSheet(
-            book, sheet, template, widths, lists, values=values or {}, marks=marks or {}
-        )
-        if isinstance(template, CardTemplate):
-            repeat = write_cards(form, content, template)
-        else:
-            assert isinstance(template, MatrixTemplate)
-            repeat = write_matrix(form, content, template)
         header = f"{plan.title}　{content.department}"
         form.finish(repeat, header)
         sheet.protect(password)

@@ -10,6 +10,8 @@ years across), which also gives every indicator of a card its own rows.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kpibook.fiscal import era_label
 from kpibook.forms.content import FormContent, FormProject, years_shown
 from kpibook.forms.inputs import (
@@ -47,15 +49,20 @@ def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[i
         f"{plan.title}（{era_label(plan.report_year, 'long')}{t.labels.title_suffix}）",
         s.title,
     )
-    deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
-    fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
     row = 3
+    if fs.report:
+        row = _front_matter(fs, row, content, t)
+    else:
+        deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
+        fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
     shown = _sections_with_content(content)
     for path in plan.iter_sections():
         section = path.section
         if section.id not in shown:
             continue
         start = row
+        if fs.report and len(path.nodes) == 1:
+            fs.forced.add(start)  # the report starts each 基本方針 on a new page
         row = _heading(fs, row, section, t)
         cards = content.in_section(section.id)
         for n, fp in enumerate(cards):
@@ -66,6 +73,56 @@ def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[i
         if not cards:
             fs.block(start, row - 1)
     return (0, 1)
+
+
+def grade_ranges(plan_bands: list[tuple[str, Decimal, str]]) -> list[tuple[str, str]]:
+    """The legend as the official form prints it: A かなり達成できた(80～100%)."""
+    out = []
+    for n, (grade, low, label) in enumerate(plan_bands):
+        high = "100" if n == 0 else f"{plan_bands[n - 1][1] - 1:f}"
+        out.append((grade, f"{label}({low:f}～{high}%)"))
+    return out
+
+
+def _front_matter(fs: FormSheet, row: int, content: FormContent, t: CardTemplate) -> int:
+    """The report's opening: intro, the grade legend and the index of projects."""
+    plan, s = content.plan, fs.styles
+    start = row
+    for paragraph in plan.intro:
+        fs.span(row, LABEL, LAST, paragraph, s.text.but(border=0))
+        row += 1
+    row += 1
+    fs.span(row, LABEL, LAST, "※評価について", s.text.but(border=0, bold=True))
+    row += 1
+    fs.write(row, LABEL, "評価指数", s.label.but(align="center"))
+    fs.span(row, BODY, BODY, "達成度", s.label.but(align="center"))
+    row += 1
+    bands = [(b.grade, b.min_rate, b.label) for b in plan.grading.bands]
+    for grade, text in grade_ranges(bands):
+        fs.write(row, LABEL, grade, s.text_center)
+        fs.span(row, BODY, BODY, text, s.text)
+        row += 1
+    row += 1
+    for path in plan.iter_sections():
+        listed = content.in_section(path.section.id)
+        if not listed and path.section.children:
+            title = f"{path.section.number} {path.section.title or ''}".strip()
+            fs.span(row, LABEL, LAST, title, s.text.but(border=0, bold=True))
+            row += 1
+            continue
+        if not listed:
+            continue
+        title = f"{path.section.number} {path.section.title or ''}".strip()
+        fs.span(row, LABEL, LAST, title, s.text.but(border=0, bold=True))
+        row += 1
+        for fp in listed:
+            number = content.projects.index(fp) + 1
+            fs.span(row, LABEL, BODY, f"・ {fp.project.name}", s.text.but(border=0))
+            fs.span(row, YEAR, ACTUAL, fp.project.lead_department, s.text.but(border=0))
+            fs.write(row, STATE, number, s.text.but(border=0, align="right"))
+            row += 1
+    fs.block(start, row - 1)
+    return row + 1
 
 
 def _sections_with_content(content: FormContent) -> set[str]:
@@ -102,7 +159,11 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
     fs.fit(row, departments, fs.widths[ACTUAL] + fs.widths[STATE])
     row += 1
-    if fp.other_places:
+    if fp.relisting_of:
+        fs.write(row, LABEL, labels.relisted, s.label)
+        fs.span(row, BODY, LAST, labels.relisting_of.format(first=fp.relisting_of), s.text)
+        row += 1
+    elif fp.other_places:
         fs.write(row, LABEL, labels.relisted, s.label)
         places = "、".join(fp.other_places)
         fs.span(row, BODY, LAST, labels.also_listed.format(places=places), s.text)
@@ -120,6 +181,11 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
         row = _text_entry(fs, row, fp, entry, t, inputs)
     grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
     fs.write(row, LABEL, t.self_grade.label, s.label)
+    if fs.report:
+        fs.write(row, BODY, fs.values.get(inputs[("self_grade", None)].name), s.text_center)
+        fs.span(row, YEAR, LAST, None, s.text)
+        row += 1
+        return _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
     if fp.writes:
         fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)
     else:
@@ -143,6 +209,13 @@ def _actual_note(
 ) -> int:
     """実績値の注記: one wide cell per indicator, for remarks printed with the actual."""
     s = fs.styles
+    if fs.report:  # only notes that were written, across the card
+        text = fs.values.get(inputs[("actual_note", indicator)].name)
+        if not text:
+            return row
+        fs.write(row, LABEL, note.label, s.label)
+        fs.span(row, BODY, LAST, text, s.text)
+        return row + 1
     fs.write(row, LABEL, note.label, s.label)
     if fp.writes:
         inp = inputs[("actual_note", indicator)]
@@ -163,6 +236,9 @@ def _text_entry(
     s, p = fs.styles, fp.project
     spec = text_spec(entry.label, entry.help, entry.max_length, entry.required)
     fs.write(row, LABEL, entry.label, s.label)
+    if fs.report:  # printed across the card, as the official report does
+        fs.span(row, BODY, LAST, fs.values.get(inputs[(entry.key, None)].name), s.text)
+        return row + 1
     if fp.writes:
         fs.input(row, BODY, inputs[(entry.key, None)], s.input_text)
         fs.fit(row, "", fs.widths[BODY], min_lines=t.text_lines)

@@ -26,6 +26,8 @@ class FormProject:
     """Its printed number there, e.g. ``1.(1)`` or ``柱2(1)①ア``."""
     other_places: list[str]
     """The printed numbers of its other listings (再掲), including outside this plan."""
+    relisting_of: str | None = None
+    """In the consolidated report, a listing after the first: the first's number (【再掲】)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,33 @@ def form_content(plan: Plan, department: str) -> FormContent:
         )
     chosen.sort(key=lambda t: (t[0], t[1]))
     return FormContent(plan, department, [fp for _, _, fp in chosen])
+
+
+def report_content(plan: Plan) -> FormContent:
+    """Every listing of every project, for the consolidated report: a project listed twice
+    (再掲) is printed twice, the second time marked, and filled in once."""
+    order = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
+    listed: list[tuple[int, int, int, FormProject]] = []
+    for index, project in enumerate(plan.projects):
+        numbers = [placement_number(plan, pl) for pl in project.placements]
+        for n, placement in enumerate(project.placements):
+            listed.append(
+                (
+                    order[placement.section],
+                    index,
+                    n,
+                    FormProject(
+                        project=project,
+                        writes=True,
+                        placement=placement,
+                        number=numbers[n],
+                        other_places=[] if n else [*numbers[1:], *project.other_listings],
+                        relisting_of=numbers[0] if n else None,
+                    ),
+                )
+            )
+    listed.sort(key=lambda t: (t[0], t[1], t[2]))
+    return FormContent(plan, "", [fp for *_, fp in listed])
 
 
 def years_shown(plan: Plan, indicator: Indicator) -> list[FiscalYear]:

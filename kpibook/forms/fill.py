@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, form_filename, write_form
-from kpibook.forms.content import departments_with_forms, form_content
+from kpibook.forms.content import FormContent, departments_with_forms, form_content
 from kpibook.forms.inputs import form_inputs
 from kpibook.forms.spec import STATE_NOT_APPLICABLE, STATE_PENDING
 from kpibook.plan import Plan
@@ -25,8 +25,15 @@ def entry_values(
     plan: Plan, department: str, entries: Entries, template: FormTemplate
 ) -> dict[str, CellValue]:
     """The input cells' values, by name, that hold a department's entries."""
+    return content_values(form_content(plan, department), entries, template)
+
+
+def content_values(
+    content: FormContent, entries: Entries, template: FormTemplate
+) -> dict[str, CellValue]:
+    """The input cells' values, by name, for the projects of ``content``."""
     values: dict[str, CellValue] = {}
-    for inp in form_inputs(form_content(plan, department), template):
+    for inp in form_inputs(content, template):
         entry = entries.for_project(inp.project)
         if entry is None:
             continue

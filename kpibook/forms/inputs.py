@@ -132,9 +132,13 @@ def form_inputs(content: FormContent, template: FormTemplate) -> list[FormInput]
 def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:
     """The project's texts as the form prints them, by name suffix (name, overview, ...)."""
     p = fp.project
+    relisted = template.labels.relisted
     if isinstance(template, CardTemplate):
-        return {"name": p.name, "overview": p.overview or "", "annual_plan": p.annual_plan or ""}
+        name = f"{p.name}{relisted}" if fp.relisting_of else p.name
+        return {"name": name, "overview": p.overview or "", "annual_plan": p.annual_plan or ""}
     name = p.name
-    if fp.other_places:
+    if fp.relisting_of:
+        name += f"{relisted}{fp.relisting_of}"
+    elif fp.other_places:
         name += "\n" + template.labels.also_listed.format(places="、".join(fp.other_places))
     return {"name": name, "overview": fp.placement.content or p.overview or ""}

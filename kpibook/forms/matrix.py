@@ -99,9 +99,9 @@ def write_matrix(fs: FormSheet, content: FormContent, t: MatrixTemplate) -> tupl
         s.title,
     )
     deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
-    fs.span(
-        1, NUMBER, layout.last, f"{t.labels.department}: {content.department}{deadline}", s.hint
-    )
+    if not fs.report:
+        line = f"{t.labels.department}: {content.department}{deadline}"
+        fs.span(1, NUMBER, layout.last, line, s.hint)
     _header(fs, layout, plan, t)
     row = HEADER_ROW + 2
     shown = {

@@ -80,10 +80,13 @@ class FormSheet:
     sheet: Sheet
     template: FormTemplate
     widths: list[float]
-    lists_sheet: Sheet
+    lists_sheet: Sheet | None
+    """Where long dropdown lists go (None in the report, which has no dropdowns)."""
     styles: Styles = field(init=False)
     heights: dict[int, float] = field(default_factory=dict)
     blocks: list[tuple[int, int]] = field(default_factory=list)
+    forced: set[int] = field(default_factory=set)
+    """Rows that start a new page whatever room is left (a section of the report)."""
     inputs: list[InputRecord] = field(default_factory=list)
     values: dict[str, CellValue] = field(default_factory=dict)
     """Values to write into inputs, by name (a filled return, an annotated copy)."""
@@ -91,6 +94,8 @@ class FormSheet:
     """Problems to mark on inputs, by name: the cell is highlighted with this comment."""
     cells: dict[str, str] = field(default_factory=dict)
     """Every defined name written, with its A1 cell."""
+    report: bool = False
+    """The consolidated report: inputs are printed as their values, nothing is named."""
     labels: dict[str, str] = field(default_factory=dict)
     """Every locked text written (labels, headings, prefilled texts), by A1 cell: recorded
     beside the stamp so that ``kpibook check`` can report a changed label by its cell."""
@@ -127,6 +132,13 @@ class FormSheet:
     def input(self, row: int, col: int, inp: FormInput, style: Style) -> None:
         """An unlocked, named, validated input cell (always a single cell)."""
         name, spec = inp.name, inp.spec
+        if self.report:
+            value = self.values.get(name)
+            shown = style.but(locked=True, fill=None, font_color=None)
+            self.sheet.write(row, col, value, shown)
+            if isinstance(value, str):
+                self.fit(row, value, self.widths[col])
+            return
         if name in self.marks:
             style = style.but(fill=MARK_FILL, font_color=MARK_FONT)
             self.sheet.comment(row, col, self.marks[name])
@@ -139,7 +151,9 @@ class FormSheet:
         self.inputs.append(InputRecord(name, a1(row, col), inp.project, spec))
 
     def name(self, name: str, row: int, col: int) -> None:
-        """A defined name for one cell of this sheet."""
+        """A defined name for one cell of this sheet (none in the report)."""
+        if self.report:
+            return
         self.book.define_name(name, self.sheet.name, row, col)
         self.cells[name] = a1(row, col)
 
@@ -173,6 +187,7 @@ class FormSheet:
 
     def _list_range(self, choices: tuple[str, ...]) -> str:
         """Long dropdown lists live on the hidden lists sheet (Excel's 255-char limit)."""
+        assert self.lists_sheet is not None, "a sheet with dropdowns needs a lists sheet"
         if choices not in self._lists:
             col = len(self._lists)
             for r, choice in enumerate(choices):
@@ -223,7 +238,7 @@ class FormSheet:
         used = 0.0
         for first, last in self.blocks:
             height = sum(self._height(r) for r in range(first, last + 1))
-            if used > 0 and used + height > page:
+            if (first in self.forced and first > 0) or (used > 0 and used + height > page):
                 breaks.append(first)
                 used = 0.0
             used = (used + height) % page if height > page else used + height

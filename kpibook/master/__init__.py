@@ -1,0 +1,55 @@
+"""The master workbook (``kpibook merge``): 概要, 一覧, 報告書 and 提出状況.
+
+Rates and grades are computed in Python and written as values, so every viewer shows
+the same numbers without recalculating.  The consolidated report (報告書) is the plan's
+official layout with every department's entries, printed from the same layout code as
+the forms, so the two cannot drift apart.  The file is written atomically and
+deterministically (pinned timestamps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from kpibook.entries import Entries
+from kpibook.forms import lay_out
+from kpibook.forms.content import report_content
+from kpibook.forms.fill import content_values
+from kpibook.master.overview import SHEET as OVERVIEW
+from kpibook.master.overview import write_overview
+from kpibook.master.status import SHEET as STATUS
+from kpibook.master.status import write_status
+from kpibook.master.table import SHEET as TABLE
+from kpibook.master.table import write_table
+from kpibook.merge import MergeReport
+from kpibook.plan import Plan
+from kpibook.template import FormTemplate, load_template
+from kpibook.xlsx_write import Book
+
+REPORT = "報告書"
+
+
+def write_master(
+    plan: Plan,
+    report: MergeReport,
+    entries: Entries,
+    path: Path,
+    template: FormTemplate | None = None,
+    created: dt.datetime | None = None,
+) -> None:
+    template = template or load_template(plan.layout)
+    with Book(path, created=created) as book:
+        overview = book.sheet(OVERVIEW)
+        table = book.sheet(TABLE)
+        report_sheet = book.sheet(REPORT)
+        status = book.sheet(STATUS)
+        write_overview(overview, plan, report)
+        write_table(table, plan, report, entries)
+        content = report_content(plan)
+        values = content_values(content, entries, template)
+        form, repeat = lay_out(
+            book, report_sheet, template, content, None, values=values, report=True
+        )
+        form.finish(repeat, plan.title)
+        write_status(status, plan, report)

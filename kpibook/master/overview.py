@@ -1,0 +1,163 @@
+"""概要: where every department stands, grade counts by section and by department, the
+legend, and the disagreements, with colours where a coordinator must look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kpibook.fiscal import era_label
+from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade
+from kpibook.master.styles import BAD, CELL, CENTER, GOOD, HEAD, NOTE, SECTION, TITLE, WHOLE
+from kpibook.merge import STATUS_JA, MergeReport, Status
+from kpibook.plan import Plan
+from kpibook.xlsx_write import Sheet
+
+SHEET = "概要"
+
+
+def write_overview(sheet: Sheet, plan: Plan, report: MergeReport) -> None:
+    sheet.column_width(0, 0, 34)
+    sheet.column_width(1, 12, 10)
+    sheet.column_width(2, 2, 40)
+    title = f"{plan.title}　{era_label(plan.report_year, 'long')} 進捗状況の集計"
+    sheet.write(0, 0, title, TITLE)
+    row = 2
+    row = _submissions(sheet, row, report) + 1
+    grades = report.grades.projects
+    by_id = {g.project: g for g in grades}
+    sections: list[tuple[str, list[ProjectGrade]]] = []
+    for path in plan.iter_sections():
+        ids = {path.section.id} | {
+            p.section.id for p in plan.iter_sections() if path.section in p.nodes
+        }
+        listed = [
+            by_id[p.id] for p in plan.projects if any(pl.section in ids for pl in p.placements)
+        ]
+        indent = "　" * (len(path.nodes) - 1)
+        name = f"{indent}{path.section.number} {path.section.title or ''}".rstrip()
+        sections.append((name, listed))
+    row = _counts(sheet, row, plan, "評価の集計（体系別）", sections, grades) + 1
+    departments = [
+        (d, [g for g in grades if g.department == d])
+        for d in plan.department_names()
+        if any(g.department == d for g in grades)
+    ]
+    row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
+    row = _legend(sheet, row, plan) + 1
+    _mismatches(sheet, row, [g for g in grades if g.mismatch])
+    sheet.print_setup(landscape=True, header=f"{plan.title}　概要")
+    sheet.activate()
+
+
+def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
+    sheet.write(row, 0, "提出状況", SECTION)
+    row += 1
+    for col, head in enumerate(("担当課", "状況", "採用した回答", "エラー", "警告")):
+        sheet.write(row, col, head, HEAD)
+    first = row + 1
+    for d in report.departments:
+        row += 1
+        sheet.write(row, 0, d.department, CELL)
+        sheet.write(row, 1, STATUS_JA[d.status], CENTER)
+        files = d.used or "、".join(d.files) or "－"
+        sheet.write(row, 2, files, CELL)
+        sheet.write(row, 3, d.errors, WHOLE)
+        sheet.write(row, 4, d.warnings, WHOLE)
+    for status in (Status.MISSING, Status.REJECTED, Status.CONFLICT):
+        sheet.conditional(
+            first,
+            1,
+            row,
+            1,
+            {"type": "cell", "criteria": "==", "value": f'"{STATUS_JA[status]}"'},
+            BAD,
+        )
+    sheet.conditional(
+        first,
+        1,
+        row,
+        1,
+        {"type": "cell", "criteria": "==", "value": f'"{STATUS_JA[Status.RETURNED]}"'},
+        GOOD,
+    )
+    sheet.conditional(first, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0}, BAD)
+    counts = {s: sum(d.status is s for d in report.departments) for s in Status}
+    row += 1
+    summary = "、".join(f"{STATUS_JA[s]} {n}" for s, n in counts.items())
+    if report.unidentified:
+        summary += f"、この計画の様式でないファイル {len(report.unidentified)}"
+    sheet.write(row, 0, summary, NOTE)
+    return row + 1
+
+
+def _counts(
+    sheet: Sheet,
+    row: int,
+    plan: Plan,
+    title: str,
+    groups: Iterable[tuple[str, list[ProjectGrade]]],
+    everything: list[ProjectGrade],
+) -> int:
+    grades = plan.grading.grades
+    ng = plan.grading.not_gradable
+    heads = [
+        "",
+        *(f"計算 {g}" for g in grades),
+        f"計算 {ng}",
+        *(f"担当課 {g}" for g in grades),
+        f"担当課 {SELF_GRADE_MISSING}",
+        "不一致",
+    ]
+    sheet.write(row, 0, title, SECTION)
+    row += 1
+    for col, head in enumerate(heads):
+        sheet.write(row, col, head, HEAD)
+    first = row + 1
+    for name, listed in [*groups, ("合計（再掲は1回）", everything)]:
+        row += 1
+        counts = [sum(p.grade == g for p in listed) for g in grades]
+        counts.append(sum(p.grade is None for p in listed))
+        counts += [sum(p.self_grade == g for p in listed) for g in grades]
+        counts.append(sum(p.self_grade is None for p in listed))
+        counts.append(sum(p.mismatch for p in listed))
+        sheet.write(row, 0, name, CELL.but(bold=name.startswith("合計")))
+        for col, n in enumerate(counts, start=1):
+            sheet.write(row, col, n, WHOLE)
+    last_col = len(heads) - 1
+    sheet.conditional(
+        first, last_col, row, last_col, {"type": "cell", "criteria": ">", "value": 0}, BAD
+    )
+    return row + 1
+
+
+def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
+    from kpibook.forms.card import grade_ranges
+
+    sheet.write(row, 0, "評価の基準（達成率 = 報告年度の実績値 ÷ 目標値）", SECTION)
+    row += 1
+    bands = [(b.grade, b.min_rate, b.label) for b in plan.grading.bands]
+    for grade, text in grade_ranges(bands):
+        sheet.write(row, 0, grade, CENTER)
+        sheet.write(row, 1, text, CELL.but(wrap=False))
+        row += 1
+    sheet.write(row, 0, plan.grading.not_gradable, CENTER)
+    sheet.write(
+        row,
+        1,
+        "目標値または実績値がなく評価できない（集計中・該当なしを含む）",
+        CELL.but(wrap=False),
+    )
+    return row + 1
+
+
+def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> None:
+    sheet.write(row, 0, f"計算上の評価と担当課の評価が異なる事業（{len(mismatched)}件）", SECTION)
+    row += 1
+    for col, head in enumerate(("事業", "担当課", "計算", "担当課の評価")):
+        sheet.write(row, col, head, HEAD)
+    for g in mismatched:
+        row += 1
+        sheet.write(row, 0, g.name, CELL)
+        sheet.write(row, 1, g.department, CELL)
+        sheet.write(row, 2, g.grade, CENTER)
+        sheet.write(row, 3, g.self_grade, CENTER)

@@ -1,0 +1,183 @@
+"""一覧: one row per indicator, tidy (one value per cell, no merged cells, units in their own
+column, fiscal years as western years with the era label), for filtering and open data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kpibook.entries import Entries
+from kpibook.fiscal import era_label
+from kpibook.grading import IndicatorGrade, ProjectGrade
+from kpibook.master.styles import (
+    BAD,
+    CELL,
+    CENTER,
+    GREY,
+    HEAD,
+    RATE,
+    grade_styles,
+    number_style,
+)
+from kpibook.merge import MergeReport
+from kpibook.plan import Indicator, Plan, Project
+from kpibook.values import Value, ValueKind
+from kpibook.xlsx_write import CellValue, Sheet
+
+SHEET = "一覧"
+MISMATCH = "不一致"
+
+
+def _cell(value: Value | None) -> CellValue:
+    if value is None or value.is_empty:
+        return None
+    if value.kind is ValueKind.NUMBER:
+        assert value.number is not None
+        return value.number
+    if value.kind is ValueKind.EMPTY:
+        return None
+    return value.display()
+
+
+def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries) -> None:
+    indicators = [i for p in plan.projects for i in p.indicators]
+    target_years = sorted({y for i in indicators for y in i.targets})
+    actual_years = sorted({y for i in indicators for y in i.actuals} | {plan.report_year})
+    source = {d.department: d.used or "" for d in report.departments}
+    headers = [
+        "体系番号",
+        "体系",
+        "事業ID",
+        "事業名",
+        "掲載数",
+        "担当課",
+        "関係課",
+        "指標ID",
+        "指標",
+        "単位",
+        *(f"目標値 {y} ({era_label(y)})" for y in target_years),
+        "最終目標",
+        *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
+        "評価に用いた目標",
+        "達成率(%)",
+        "指標の評価",
+        "事業の評価",
+        "担当課の評価",
+        "評価の一致",
+        "回答ファイル",
+    ]
+    col = {h: n for n, h in enumerate(headers)}
+    for n, head in enumerate(headers):
+        sheet.write(0, n, head, HEAD)
+    grades = {g.project: g for g in report.grades.projects}
+    row = 1
+    ng = plan.grading.not_gradable
+    for project in plan.projects:
+        grade = grades[project.id]
+        lines: list[tuple[Indicator | None, IndicatorGrade | None]] = list(
+            zip(project.indicators, grade.indicators, strict=True)
+        ) or [(None, None)]
+        for ind, ig in lines:
+            values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
+            values.append(source.get(project.lead_department, ""))
+            for n, value in enumerate(values):
+                style = number_style(value) if isinstance(value, int | float | Decimal) else CELL
+                if n == col["達成率(%)"] and value is not None:
+                    style = RATE
+                if headers[n] in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致"):
+                    style = CENTER
+                sheet.write(row, n, value, style)
+            row += 1
+    last = row - 1
+    sheet.freeze(1, 4)
+    sheet.autofilter(0, 0, max(last, 1), len(headers) - 1)
+    widths = {"体系": 24, "事業名": 30, "指標": 24, "回答ファイル": 30, "関係課": 14, "担当課": 14}
+    for n, head in enumerate(headers):
+        sheet.column_width(n, n, widths.get(head, 11))
+    if last < 1:
+        return
+    for name in ("指標の評価", "事業の評価", "担当課の評価"):
+        c = col[name]
+        for grade_mark, style in grade_styles(plan):
+            sheet.conditional(
+                1, c, last, c, {"type": "cell", "criteria": "==", "value": f'"{grade_mark}"'}, style
+            )
+        sheet.conditional(
+            1, c, last, c, {"type": "cell", "criteria": "==", "value": f'"{ng}"'}, GREY
+        )
+    rate = col["達成率(%)"]
+    sheet.conditional(
+        1,
+        rate,
+        last,
+        rate,
+        {
+            "type": "data_bar",
+            "bar_color": "#63BE7B",
+            "bar_solid": True,
+            "min_type": "num",
+            "min_value": 0,
+            "max_type": "num",
+            "max_value": 150,
+        },
+    )
+    flag = col["評価の一致"]
+    sheet.conditional(
+        1, flag, last, flag, {"type": "cell", "criteria": "==", "value": f'"{MISMATCH}"'}, BAD
+    )
+    sheet.print_setup(landscape=True, repeat_rows=(0, 0), header=f"{plan.title}　一覧")
+
+
+def _row(
+    plan: Plan,
+    project: Project,
+    grade: ProjectGrade,
+    ind: Indicator | None,
+    ig: IndicatorGrade | None,
+    target_years: list[int],
+    actual_years: list[int],
+    entries: Entries,
+    ng: str,
+) -> list[CellValue]:
+    path = plan.section_path(project.placements[0].section)
+    entry = entries.for_project(project.id)
+    report_actual = entry.actuals.get(ind.id) if entry and ind else None
+    values: list[CellValue] = [
+        path.numbers(),
+        " / ".join(n.title or n.number for n in path.nodes),
+        project.id,
+        project.name,
+        len(project.placements),
+        project.lead_department,
+        "、".join(project.other_departments) or None,
+        ind.id if ind else None,
+        ind.label if ind else None,
+        ind.unit if ind else None,
+    ]
+    values += [_cell(ind.targets.get(y)) if ind else None for y in target_years]
+    values.append(_cell(ind.final_target) if ind else None)
+    for y in actual_years:
+        if ind is None:
+            values.append(None)
+        elif y == plan.report_year:
+            values.append(_cell(report_actual))
+        else:
+            values.append(_cell(ind.actuals.get(y)))
+    used = None
+    if ig and ig.target is not None:
+        used = (
+            f"{'最終目標' if ig.target_source == 'final' else era_label(plan.report_year)}: "
+            f"{ig.target.display(ig.unit)}"
+        )
+    rate = float(round(ig.rate, 1)) if ig and ig.rate is not None else None
+    agree = None
+    if grade.grade is not None and grade.self_grade is not None:
+        agree = MISMATCH if grade.mismatch else "一致"
+    values += [
+        used,
+        rate,
+        (ig.grade or ng) if ig else None,
+        grade.grade or ng,
+        grade.self_grade,
+        agree,
+    ]
+    return values
