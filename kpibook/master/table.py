@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kpibook.cells import col_letter
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
 from kpibook.grading import IndicatorGrade, ProjectGrade
@@ -21,9 +22,11 @@ from kpibook.master.styles import (
 from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.values import Value, ValueKind
-from kpibook.xlsx_write import CellValue, Sheet
+from kpibook.xlsx_write import CellValue, Sheet, Style
 
 SHEET = "一覧"
+ROW_BAD = Style(fill="#FDE9E7")
+ROW_GREY = Style(fill="#F2F2F2")
 MISMATCH = "不一致"
 
 
@@ -123,6 +126,16 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
     flag = col["評価の一致"]
     sheet.conditional(
         1, flag, last, flag, {"type": "cell", "criteria": "==", "value": f'"{MISMATCH}"'}, BAD
+    )
+    # Whole rows: a disagreement in light red, a project that cannot be graded in grey.
+    end = len(headers) - 1
+    flag_ref = f"${col_letter(flag)}2"
+    project_ref = f"${col_letter(col['事業の評価'])}2"
+    sheet.conditional(
+        1, 0, last, end, {"type": "formula", "criteria": f'={flag_ref}="{MISMATCH}"'}, ROW_BAD
+    )
+    sheet.conditional(
+        1, 0, last, end, {"type": "formula", "criteria": f'={project_ref}="{ng}"'}, ROW_GREY
     )
     sheet.print_setup(landscape=True, repeat_rows=(0, 0), header=f"{plan.title}　一覧")
 
