@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kpibook import __version__
 from kpibook.errors import KpibookError
+
+if TYPE_CHECKING:
+    from kpibook.plan import Plan
+    from kpibook.template import FormTemplate
 
 EXIT_USAGE = 2
 
@@ -25,6 +29,25 @@ class Group(click.Group):
         except KpibookError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+plan_option = click.option(
+    "-p",
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The plan the returns answer (.yaml or .xlsx).",
+)
+returns_argument = click.argument(
+    "returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
+)
+template_option = click.option(
+    "--template",
+    "template_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The form template the forms were generated with, if not the built-in one.",
+)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,15 +138,23 @@ def generate(
     locked and prefilled, and a named, validated cell for every input.
     """
     from kpibook.forms import generate_forms
-    from kpibook.sources import load_plan
-    from kpibook.template import load_template
 
-    loaded = load_plan(plan)
-    template = load_template(loaded.layout, template_path) if template_path else None
+    loaded, template = _plan_and_template(plan, template_path)
     forms = generate_forms(loaded, outdir, list(departments) or None, password, timestamp, template)
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
     click.echo(f"{len(forms)} form(s) in {outdir}")
+
+
+def _plan_and_template(
+    plan_path: Path, template_path: Path | None
+) -> tuple[Plan, FormTemplate | None]:
+    """The plan, and the template given for it (None: the built-in one of its layout)."""
+    from kpibook.sources import load_plan
+    from kpibook.template import load_template
+
+    plan = load_plan(plan_path)
+    return plan, load_template(plan.layout, template_path) if template_path else None
 
 
 def _return_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -140,15 +171,8 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
 
 
 @main.command()
-@click.option(
-    "-p",
-    "--plan",
-    "plan_path",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The plan the returns answer (.yaml or .xlsx).",
-)
-@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@plan_option
+@returns_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the check report as JSON.")
 @click.option(
     "--annotate",
@@ -156,12 +180,7 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     help="Write, for each return with findings, a copy for the department with every "
     "problem marked (the returns themselves are never changed).",
 )
-@click.option(
-    "--template",
-    "template_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="The form template the forms were generated with, if not the built-in one.",
-)
+@template_option
 def check(
     plan_path: Path,
     returns: tuple[Path, ...],
@@ -175,11 +194,8 @@ def check(
     """
     from kpibook.render import check_text
     from kpibook.returns.check import check_returns
-    from kpibook.sources import load_plan
-    from kpibook.template import load_template
 
-    plan = load_plan(plan_path)
-    template = load_template(plan.layout, template_path) if template_path else None
+    plan, template = _plan_and_template(plan_path, template_path)
     report = check_returns(plan, _return_files(returns), template)
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
@@ -192,14 +208,7 @@ def check(
 
 
 @main.command("merge")
-@click.option(
-    "-p",
-    "--plan",
-    "plan_path",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The plan the returns answer (.yaml or .xlsx).",
-)
+@plan_option
 @click.option(
     "-o",
     "--output",
@@ -207,7 +216,7 @@ def check(
     type=click.Path(path_type=Path, dir_okay=False),
     help="The master workbook to write (.xlsx); replaced only when complete.",
 )
-@click.argument("returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@returns_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the merge report as JSON.")
 @click.option("--strict", is_flag=True, help="Write nothing if any return has an error.")
 @click.option(
@@ -217,12 +226,7 @@ def check(
     type=click.Path(path_type=Path, dir_okay=False),
     help="When a department sent several returns, the one to merge (repeatable).",
 )
-@click.option(
-    "--template",
-    "template_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="The form template the forms were generated with, if not the built-in one.",
-)
+@template_option
 def merge_command(
     plan_path: Path,
     output: Path,
@@ -241,15 +245,12 @@ def merge_command(
     from kpibook.master import write_master
     from kpibook.merge import merge
     from kpibook.render import merge_text
-    from kpibook.sources import load_plan
-    from kpibook.template import load_template
 
     files = _return_files(returns)
     inputs = {p.resolve() for p in [plan_path, *files]}
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
-    plan = load_plan(plan_path)
-    template = load_template(plan.layout, template_path) if template_path else None
+    plan, template = _plan_and_template(plan_path, template_path)
     report, entries = merge(plan, files, template, list(use))
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:

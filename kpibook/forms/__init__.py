@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,10 @@ def generate_forms(
     password: str | None = None,
     created: dt.datetime | None = None,
     template: FormTemplate | None = None,
+    values: Callable[[str], dict[str, CellValue]] | None = None,
 ) -> list[GeneratedForm]:
-    """Write one form per department (all that have something to fill, or those named)."""
+    """Write one form per department (all that have something to fill, or those named);
+    ``values`` gives a department's input values (a filled return)."""
     template = template or load_template(plan.layout)
     eligible = departments_with_forms(plan)
     if departments:
@@ -121,6 +124,7 @@ def generate_forms(
             template,
             password,
             created,
+            values=values(d) if values else None,
         )
         for d in chosen
     ]

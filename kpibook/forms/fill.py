@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpibook.entries import Entries
-from kpibook.forms import GeneratedForm, form_filename, write_form
-from kpibook.forms.content import FormContent, departments_with_forms, form_content
+from kpibook.forms import GeneratedForm, generate_forms
+from kpibook.forms.content import FormContent, form_content
 from kpibook.forms.inputs import form_inputs
 from kpibook.forms.spec import STATE_NOT_APPLICABLE, STATE_PENDING
 from kpibook.plan import Plan
@@ -58,15 +58,7 @@ def write_filled_forms(
     plan: Plan, entries: Entries, outdir: Path, template: FormTemplate | None = None
 ) -> list[GeneratedForm]:
     """Every department's form, filled in with its entries."""
-    template = template or load_template(plan.layout)
-    outdir.mkdir(parents=True, exist_ok=True)
-    return [
-        write_form(
-            plan,
-            form_content(plan, d),
-            outdir / form_filename(plan, d),
-            template,
-            values=entry_values(plan, d, entries, template),
-        )
-        for d in departments_with_forms(plan)
-    ]
+    chosen = template or load_template(plan.layout)
+    return generate_forms(
+        plan, outdir, template=chosen, values=lambda d: entry_values(plan, d, entries, chosen)
+    )
