@@ -20,6 +20,7 @@ import click
 from kpibook.cli import main as cli_main
 from kpibook.findings import CATALOGUE
 from kpibook.grading import REASONS
+from kpibook.opendata import TABLES
 from kpibook.planbook.layout import DATA_SHEETS, SETTINGS
 
 DOCS = Path(__file__).resolve().parent
@@ -85,7 +86,20 @@ def findings_catalogue() -> str:
     return "\n".join(rows) + "\n"
 
 
+def export_tables() -> str:
+    out = []
+    for table in TABLES:
+        key = ", ".join(table.primary_key)
+        out.append(f"### `{table.name}` — {table.title}\n\n{table.description} Key: {key}.\n")
+        out.append("| column | type | 日本語 | meaning |\n|---|---|---|---|")
+        for c in table.columns:
+            out.append(f"| `{c.name}` | {c.type} | {c.title} | {c.description} |")
+        out.append("")
+    return "\n".join(out)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "export-tables": export_tables,
     "findings-catalogue": findings_catalogue,
     "cli-reference": cli_reference,
     "workbook-sheets": workbook_sheets,

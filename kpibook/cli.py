@@ -14,6 +14,7 @@ from kpibook import __version__
 from kpibook.errors import KpibookError
 
 if TYPE_CHECKING:
+    from kpibook.entries import Entries
     from kpibook.plan import Plan
     from kpibook.template import FormTemplate
 
@@ -284,6 +285,100 @@ def demo(outdir: Path | None, example: str) -> None:
 
     result = run_demo(example, outdir or Path(f"kpibook-demo-{example}"))
     click.echo(demo_text(result))
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV files with datapackage.json, or one JSON file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for CSV (created if missing), or the JSON file.",
+)
+@click.option(
+    "--entries",
+    "entries_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With a plan as SOURCE: the departments' entries (.yaml).",
+)
+def export(source: Path, fmt: str, output: Path, entries_path: Path | None) -> None:
+    """Export a master workbook (or a plan) as tidy open-data tables.
+
+    Sections, projects, listings (再掲 included), departments, indicators, targets and
+    actuals in long form, the departments' entries, and the grades; CSV is UTF-8 with BOM
+    and described by a Data Package (datapackage.json).
+    """
+    from kpibook.opendata import write_csv, write_json
+
+    plan, entries = _plan_or_master(source, entries_path)
+    if fmt == "csv":
+        for path in write_csv(plan, entries, output):
+            click.echo(f"wrote {path}")
+    else:
+        click.echo(f"wrote {write_json(plan, entries, output)}")
+
+
+@main.command()
+@click.argument("master", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--to-year", required=True, help="The next report year (R2, 2020, 令和2年度).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Next year's plan (.yaml or .xlsx).",
+)
+def rollover(master: Path, to_year: str, output: Path) -> None:
+    """Start next year from this year's master: write next year's plan.
+
+    This year's actuals become history, targets are kept, and what needs attention
+    (actuals still 集計中, missing reports, indicators without a target) is listed.
+    Then `kpibook generate` on the new plan gives next year's forms.
+    """
+    from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+    from kpibook.master.data import read_master
+    from kpibook.rollover import rollover as roll
+    from kpibook.sources import save_plan
+
+    try:
+        year = parse_fiscal_year(to_year)
+    except FiscalYearError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if output.exists() and output.resolve() == master.resolve():
+        raise click.UsageError("the output must not be the master itself")
+    plan, entries = read_master(master)
+    new_plan, notes = roll(plan, entries, year)
+    save_plan(new_plan, output)
+    click.echo(f"wrote {output}")
+    if notes:
+        click.echo(f"確認が必要な点 / needs attention ({len(notes)}):")
+        for note in notes:
+            click.echo(f"  - {note}")
+
+
+def _plan_or_master(source: Path, entries_path: Path | None) -> tuple[Plan, Entries | None]:
+    """A master's plan and entries, or a plan with optional entries."""
+    from kpibook.errors import LoadError
+    from kpibook.master.data import read_master
+    from kpibook.sources import load_entries, load_plan
+
+    if source.suffix.lower() == ".xlsx" and entries_path is None:
+        try:
+            return read_master(source)
+        except LoadError as exc:
+            if "not a kpibook master" not in str(exc):
+                raise
+    plan = load_plan(source)
+    return plan, load_entries(entries_path, plan) if entries_path else None
 
 
 @main.command()

@@ -127,6 +127,8 @@ def merge(
                 warnings=sum(len(r.warnings) for r in results_used),
             )
         )
+    order = {p.id: n for n, p in enumerate(plan.projects)}
+    entries.sort(key=lambda e: order[e.project])
     merged = Entries(plan=plan.id, fiscal_year=plan.report_year, entries=entries)
     report = MergeReport(
         plan=plan.id,

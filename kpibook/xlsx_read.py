@@ -8,8 +8,11 @@ off); kpibook refuses to read workbooks without it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +38,17 @@ def _openpyxl() -> ModuleType:
             "XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。"
         )
     return openpyxl
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """openpyxl warns that it drops Excel's extension lists (data bars, some validations)
+    it cannot read; kpibook reads values, names and merges, which they do not affect."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*extension is not supported", category=UserWarning
+        )
+        yield
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,9 @@ def read_grids(path: Path) -> list[Grid]:
     openpyxl = _openpyxl()
     path = Path(path)
     try:
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with _quiet():
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise LoadError(
             path, [Problem(str(path), "ファイルがありません", "no such file")]
@@ -92,19 +107,20 @@ def read_grids(path: Path) -> list[Grid]:
             ) from None
         raise
     try:
-        grids = []
-        for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
-            cells: dict[tuple[int, int], Cell] = {}
-            max_row = max_col = -1
-            for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(), strict=False):
-                for cf, cv in zip(row_f, row_v, strict=False):
-                    if cv.value is None and cf.value is None:
-                        continue
-                    r, c = cf.row - 1, cf.column - 1
-                    cells[(r, c)] = Cell(cv.value, formula=cf.data_type == "f")
-                    max_row, max_col = max(max_row, r), max(max_col, c)
-            grids.append(Grid(ws_f.title, cells, max_row, max_col))
-        return grids
+        with _quiet():  # read-only sheets parse (and warn) while their rows are read
+            grids = []
+            for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+                cells: dict[tuple[int, int], Cell] = {}
+                max_row = max_col = -1
+                for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(), strict=False):
+                    for cf, cv in zip(row_f, row_v, strict=False):
+                        if cv.value is None and cf.value is None:
+                            continue
+                        r, c = cf.row - 1, cf.column - 1
+                        cells[(r, c)] = Cell(cv.value, formula=cf.data_type == "f")
+                        max_row, max_col = max(max_row, r), max(max_col, c)
+                grids.append(Grid(ws_f.title, cells, max_row, max_col))
+            return grids
     finally:
         formulas.close()
         values.close()
@@ -150,7 +166,8 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
 
     path = Path(path)
     try:
-        wb = openpyxl.load_workbook(path, data_only=False, keep_links=False, rich_text=False)
+        with _quiet():
+            wb = openpyxl.load_workbook(path, data_only=False, keep_links=False, rich_text=False)
     except Exception as exc:  # openpyxl raises many kinds; each means "not readable"
         raise LoadError(
             path,

@@ -34,7 +34,9 @@ def resave_xlsx(files: list[Path], outdir: Path) -> list[Path]:
     return convert(files, outdir, "xlsx:Calc MS Excel 2007 XML", ".xlsx")
 
 
-def convert(files: list[Path], outdir: Path, target: str, suffix: str) -> list[Path]:
+def convert(
+    files: list[Path], outdir: Path, target: str, suffix: str, infilter: str | None = None
+) -> list[Path]:
     """Convert with one LibreOffice run (a private profile, so runs do not collide)."""
     assert SOFFICE is not None, "LibreOffice is required (CI installs libreoffice-calc-nogui)"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -44,6 +46,7 @@ def convert(files: list[Path], outdir: Path, target: str, suffix: str) -> list[P
             SOFFICE,
             f"-env:UserInstallation=file://{profile}",
             "--headless",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
             target,
             "--outdir",

@@ -74,7 +74,10 @@ def texts(path: Path, sheet: str) -> list[str]:
 
 
 def test_master_has_its_four_sheets(card_master: Path) -> None:
-    assert openpyxl.load_workbook(card_master).sheetnames == ["概要", "一覧", "報告書", "提出状況"]
+    wb = openpyxl.load_workbook(card_master)
+    visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert visible == ["概要", "一覧", "報告書", "提出状況"]
+    assert wb["_kpibook"].sheet_state == "veryHidden"  # the plan and entries, for export
 
 
 def test_card_master_holds_every_published_figure(

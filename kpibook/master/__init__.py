@@ -16,6 +16,7 @@ from kpibook.entries import Entries
 from kpibook.forms import lay_out
 from kpibook.forms.content import report_content
 from kpibook.forms.fill import content_values
+from kpibook.master.data import embed
 from kpibook.master.overview import SHEET as OVERVIEW
 from kpibook.master.overview import write_overview
 from kpibook.master.status import SHEET as STATUS
@@ -53,3 +54,4 @@ def write_master(
         )
         form.finish(repeat, plan.title)
         write_status(status, plan, report)
+        embed(book, plan, entries)

@@ -1,0 +1,93 @@
+"""The master's own data: the plan and the merged entries, as JSON on a hidden sheet.
+
+``kpibook export`` and ``kpibook rollover`` start from a master alone, so it carries what
+it was made from.  The JSON is split over cells (a cell holds at most 32,767 characters).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kpibook.entries import Entries
+from kpibook.errors import LoadError, Problem, problems_from_validation
+from kpibook.plan import Plan
+from kpibook.xlsx_read import read_grids
+from kpibook.xlsx_write import Book
+
+SHEET = "_kpibook"
+FORMAT = "kpibook-master"
+VERSION = 1
+CHUNK = 30_000
+
+
+def embed(book: Book, plan: Plan, entries: Entries) -> None:
+    """Write the plan and entries on a very hidden, protected sheet."""
+    sheet = book.sheet(SHEET)
+    data = json.dumps(
+        {"plan": plan.model_dump(mode="json"), "entries": entries.model_dump(mode="json")},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    sheet.write(0, 0, "format")
+    sheet.write(0, 1, FORMAT)
+    sheet.write(1, 0, "version")
+    sheet.write(1, 1, VERSION)
+    for n in range(0, len(data), CHUNK):
+        sheet.write(2 + n // CHUNK, 0, "data")
+        sheet.write(2 + n // CHUNK, 1, data[n : n + CHUNK])
+    sheet.protect(None)
+    sheet.hide(very=True)
+
+
+def read_master(path: Path) -> tuple[Plan, Entries]:
+    """The plan and entries a master workbook was made from."""
+    path = Path(path)
+    grids = {g.name: g for g in read_grids(path)}
+    grid = grids.get(SHEET)
+    if grid is None or grid.value(0, 1) != FORMAT:
+        raise LoadError(
+            path,
+            [
+                Problem(
+                    path.name,
+                    "kpibook の集約ブックではありません"
+                    "（kpibook merge で作成したものを指定してください）",
+                    "not a kpibook master workbook (made by kpibook merge)",
+                )
+            ],
+        )
+    if grid.value(1, 1) != VERSION:
+        raise LoadError(
+            path,
+            [
+                Problem(
+                    path.name,
+                    "この集約ブックの版には対応していません",
+                    f"master version {grid.value(1, 1)} is not supported",
+                )
+            ],
+        )
+    text = "".join(
+        str(grid.value(r, 1)) for r in range(2, grid.max_row + 1) if grid.value(r, 0) == "data"
+    )
+    try:
+        data = json.loads(text)
+        plan = Plan.model_validate(data["plan"])
+        entries = Entries.model_validate(data["entries"])
+    except ValidationError as exc:
+        raise LoadError(path, problems_from_validation(exc, lambda loc: path.name)) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LoadError(
+            path,
+            [
+                Problem(
+                    path.name,
+                    "集約ブックのデータが壊れています",
+                    f"the master's data is damaged: {exc}",
+                )
+            ],
+        ) from None
+    return plan, entries

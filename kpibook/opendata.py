@@ -1,0 +1,475 @@
+"""Open data (``kpibook export``): the plan, the entries and the grades as tidy tables.
+
+The tables follow the 総務省 rules for machine-readable statistical tables: one value per
+cell, no merged cells, numbers without units (units in their own column), no layout
+rows, western fiscal years with the era label alongside.  Every table and column is
+declared once in :data:`TABLES`; the CSV files, the JSON document, the Data Package
+descriptor (``datapackage.json``, Table Schema) and ``docs/export.md`` all come from it.
+
+CSV files are UTF-8 with a BOM (Excel opens them in Japanese) and every text field that
+a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
+return) is prefixed with ``'`` (OWASP's advice on CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from kpibook import __version__
+from kpibook.atomic import write_bytes_atomic
+from kpibook.entries import Entries
+from kpibook.fiscal import era_label
+from kpibook.forms.content import placement_number
+from kpibook.grading import REASONS, grade_report
+from kpibook.plan import Plan, Section
+from kpibook.values import Value, ValueKind
+
+FieldType = Literal["string", "integer", "number", "boolean"]
+FORMAT = "kpibook-export"
+VERSION = 1
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: FieldType
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+
+
+def _c(name: str, type_: FieldType, title: str, description: str) -> Column:
+    return Column(name, type_, title, description)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "sections",
+        "体系",
+        "The plan's tree (基本方針 → 施策 → ...), one row per node.",
+        (
+            _c("section_id", "string", "体系ID", "Stable id of the section."),
+            _c("parent_id", "string", "上位の体系ID", "Id of the section above; empty at the top."),
+            _c("level", "integer", "階層", "Depth in the tree, 1 at the top."),
+            _c("level_name", "string", "階層名", "What the plan calls this level (基本方針)."),
+            _c("number", "string", "番号", "The number as printed: 1., (1), ①, 柱2."),
+            _c("full_number", "string", "番号（通し）", "Numbers from the top: 1.(2)."),
+            _c("title", "string", "名称", "Heading text."),
+            _c("action_goal", "string", "行動目標", "《行動目標》."),
+            _c("outcome_goal", "string", "成果目標", "《成果目標》."),
+        ),
+        ("section_id",),
+    ),
+    Table(
+        "projects",
+        "事業",
+        "One row per project, however often it is listed.",
+        (
+            _c("project_id", "string", "事業ID", "Stable id of the project."),
+            _c("name", "string", "事業名", "Name as printed."),
+            _c("lead_department", "string", "主担当課", "The department that reports it."),
+            _c("overview", "string", "事業の概要", "事業の概要 / 内容."),
+            _c("annual_plan", "string", "年度計画", "年度計画."),
+            _c("listings", "integer", "掲載数", "How many times it is listed (2 or more: 再掲)."),
+        ),
+        ("project_id",),
+    ),
+    Table(
+        "placements",
+        "掲載",
+        "Every listing of a project; a project listed again is a 再掲.",
+        (
+            _c("project_id", "string", "事業ID", "The project."),
+            _c("listing", "integer", "掲載順", "1 for its first listing, 2 for the next, ..."),
+            _c("section_id", "string", "体系ID", "Where it is listed; empty outside this plan."),
+            _c("number", "string", "掲載番号", "The listing's number as printed: 柱2(1)①ア."),
+            _c("relisting", "boolean", "再掲", "True for every listing after the first."),
+            _c(
+                "content", "string", "掲載時の内容", "内容 printed at this listing, when different."
+            ),
+        ),
+        ("project_id", "listing"),
+    ),
+    Table(
+        "project_departments",
+        "担当課",
+        "Departments of each project (the lead and sharers).",
+        (
+            _c("project_id", "string", "事業ID", "The project."),
+            _c("department", "string", "担当課", "A department."),
+            _c("role", "string", "役割", "lead (fills it in, 青色セル) or shared."),
+        ),
+        ("project_id", "department"),
+    ),
+    Table(
+        "indicators",
+        "指標",
+        "One row per indicator of a project.",
+        (
+            _c("indicator_id", "string", "指標ID", "Stable id of the indicator."),
+            _c("project_id", "string", "事業ID", "The project."),
+            _c("label", "string", "指標名", "As printed, e.g. 参加人数."),
+            _c("unit", "string", "単位", "Unit of every value (人, 件, %); never in the values."),
+            _c("direction", "string", "方向", "higher or lower: which way is better."),
+            _c("note", "string", "備考", "Remark about the whole series."),
+        ),
+        ("indicator_id",),
+    ),
+    Table(
+        "values",
+        "目標値・実績値",
+        "Targets and actuals in long form, one value per row.",
+        (
+            _c("indicator_id", "string", "指標ID", "The indicator."),
+            _c("kind", "string", "種別", "target, final_target (【最終目標】) or actual."),
+            _c(
+                "fiscal_year",
+                "integer",
+                "年度",
+                "Western fiscal year (April-March); empty for final_target.",
+            ),
+            _c("era_label", "string", "年度（和暦）", "The same year as printed: R1, H30."),
+            _c(
+                "state",
+                "string",
+                "状態",
+                "number, qualitative (増加/減少/維持), pending (集計中), "
+                "not_applicable (－) or empty.",
+            ),
+            _c("value", "number", "値", "The number, when state is number."),
+            _c(
+                "qualitative",
+                "string",
+                "定性目標",
+                "増加, 減少 or 維持, when state is qualitative.",
+            ),
+            _c("note", "string", "注記", "Remark printed with the value."),
+            _c("source", "string", "出典", "plan (set by the coordinator) or return (reported)."),
+        ),
+        ("indicator_id", "kind", "fiscal_year"),
+    ),
+    Table(
+        "entries",
+        "記入内容",
+        "What each department reported for the report year.",
+        (
+            _c("project_id", "string", "事業ID", "The project."),
+            _c("department", "string", "担当課", "The department that reported it."),
+            _c("activity_report", "string", "活動報告", "活動報告 (card plans)."),
+            _c("issues", "string", "課題・懸案事項", "課題・懸案事項 (card plans)."),
+            _c("future_plan", "string", "今後の予定", "今後の予定 (card plans)."),
+            _c("self_grade", "string", "担当課の評価", "The department's own grade."),
+            _c("grade_explanation", "string", "評価の説明", "評価の説明 (card plans)."),
+            _c("comment", "string", "成果・課題・方向性", "Results and direction (matrix plans)."),
+            _c("improvement", "string", "改善策", "Improvement measures (matrix plans)."),
+        ),
+        ("project_id",),
+    ),
+    Table(
+        "grades",
+        "評価",
+        "Computed grades beside the departments' own, per project and indicator.",
+        (
+            _c("project_id", "string", "事業ID", "The project."),
+            _c("indicator_id", "string", "指標ID", "The indicator; empty on the project's row."),
+            _c("target_kind", "string", "評価に用いた目標", "year (the report year's) or final."),
+            _c("target", "number", "目標値", "The target graded against, when a number."),
+            _c("actual", "number", "実績値", "The report year's actual, when a number."),
+            _c("rate", "number", "達成率(%)", "Achievement rate in percent, to 4 decimals."),
+            _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
+            _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
+            _c("self_grade", "string", "担当課の評価", "On the project's row: the department's."),
+            _c(
+                "mismatch",
+                "boolean",
+                "不一致",
+                "On the project's row: both grades exist and differ.",
+            ),
+        ),
+        ("project_id", "indicator_id"),
+    ),
+)
+
+Row = dict[str, Any]
+
+
+def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
+    """Every table's rows, in the plan's order."""
+    entries = entries or Entries(plan=plan.id, fiscal_year=plan.report_year)
+    out: dict[str, list[Row]] = {
+        "sections": list(_sections(plan, plan.sections, None, 1, "")),
+        "projects": [],
+        "placements": [],
+        "project_departments": [],
+        "indicators": [],
+        "values": [],
+        "entries": [],
+        "grades": [],
+    }
+    for p in plan.projects:
+        out["projects"].append(
+            {
+                "project_id": p.id,
+                "name": p.name,
+                "lead_department": p.lead_department,
+                "overview": p.overview,
+                "annual_plan": p.annual_plan,
+                "listings": len(p.placements),
+            }
+        )
+        listing = 0
+        for n, pl in enumerate(p.placements):
+            listing += 1
+            out["placements"].append(
+                {
+                    "project_id": p.id,
+                    "listing": listing,
+                    "section_id": pl.section,
+                    "number": placement_number(plan, pl),
+                    "relisting": n > 0,
+                    "content": pl.content,
+                }
+            )
+        for outside in p.other_listings:
+            listing += 1
+            out["placements"].append(
+                {
+                    "project_id": p.id,
+                    "listing": listing,
+                    "section_id": None,
+                    "number": outside,
+                    "relisting": True,
+                    "content": None,
+                }
+            )
+        out["project_departments"] += [
+            {
+                "project_id": p.id,
+                "department": d,
+                "role": "lead" if d == p.lead_department else "shared",
+            }
+            for d in p.departments
+        ]
+        entry = entries.for_project(p.id)
+        for ind in p.indicators:
+            out["indicators"].append(
+                {
+                    "indicator_id": ind.id,
+                    "project_id": p.id,
+                    "label": ind.label,
+                    "unit": ind.unit,
+                    "direction": ind.direction.value,
+                    "note": ind.note,
+                }
+            )
+            for year, v in ind.targets.items():
+                out["values"].append(_value(ind.id, "target", year, v, "plan"))
+            if not ind.final_target.is_empty:
+                out["values"].append(_value(ind.id, "final_target", None, ind.final_target, "plan"))
+            for year, v in ind.actuals.items():
+                out["values"].append(_value(ind.id, "actual", year, v, "plan"))
+            reported = entry.actuals.get(ind.id) if entry else None
+            if reported is not None and not reported.is_empty:
+                out["values"].append(_value(ind.id, "actual", plan.report_year, reported, "return"))
+        if entry is not None:
+            out["entries"].append(
+                {
+                    "project_id": p.id,
+                    "department": p.lead_department,
+                    **{
+                        k: getattr(entry, k)
+                        for k in (
+                            "activity_report",
+                            "issues",
+                            "future_plan",
+                            "self_grade",
+                            "grade_explanation",
+                            "comment",
+                            "improvement",
+                        )
+                    },
+                }
+            )
+    for g in grade_report(plan, entries).projects:
+        out["grades"].append(
+            {
+                "project_id": g.project,
+                "indicator_id": None,
+                "target_kind": None,
+                "target": None,
+                "actual": None,
+                "rate": None,
+                "grade": g.grade,
+                "not_gradable": REASONS[g.not_gradable][1] if g.not_gradable else None,
+                "self_grade": g.self_grade,
+                "mismatch": g.mismatch,
+            }
+        )
+        for ig in g.indicators:
+            out["grades"].append(
+                {
+                    "project_id": g.project,
+                    "indicator_id": ig.indicator,
+                    "target_kind": ig.target_source,
+                    "target": _number(ig.target),
+                    "actual": _number(ig.actual),
+                    "rate": None if ig.rate is None else round(ig.rate, 4),
+                    "grade": ig.grade,
+                    "not_gradable": REASONS[ig.not_gradable][1] if ig.not_gradable else None,
+                    "self_grade": None,
+                    "mismatch": None,
+                }
+            )
+    return out
+
+
+def _sections(
+    plan: Plan, nodes: list[Section], parent: str | None, level: int, above: str
+) -> Iterator[Row]:
+    names = plan.section_levels
+    for node in nodes:
+        full = above + node.number
+        yield {
+            "section_id": node.id,
+            "parent_id": parent,
+            "level": level,
+            "level_name": names[level - 1] if level <= len(names) else None,
+            "number": node.number,
+            "full_number": full,
+            "title": node.title,
+            "action_goal": node.action_goal,
+            "outcome_goal": node.outcome_goal,
+        }
+        yield from _sections(plan, node.children, node.id, level + 1, full)
+
+
+def _value(indicator: str, kind: str, year: int | None, v: Value, source: str) -> Row:
+    return {
+        "indicator_id": indicator,
+        "kind": kind,
+        "fiscal_year": year,
+        "era_label": era_label(year) if year is not None else None,
+        "state": v.kind.value,
+        "value": v.number,
+        "qualitative": v.qualitative.value if v.qualitative else None,
+        "note": v.note,
+        "source": source,
+    }
+
+
+def _number(v: Value | None) -> Decimal | None:
+    return v.number if v is not None and v.kind is ValueKind.NUMBER else None
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def neutralize(text: str) -> str:
+    """A text a spreadsheet would run as a formula, made inert (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Any, column: Column) -> str:
+    if value is None:
+        return ""
+    if column.type == "boolean":
+        return "true" if value else "false"
+    if column.type in ("integer", "number"):
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return neutralize(str(value))
+
+
+def write_csv(plan: Plan, entries: Entries | None, outdir: Path) -> list[Path]:
+    """One CSV per table and a ``datapackage.json`` describing them."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    rows = tables(plan, entries)
+    written = []
+    for table in TABLES:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([c.name for c in table.columns])
+        for row in rows[table.name]:
+            writer.writerow([_csv_cell(row.get(c.name), c) for c in table.columns])
+        path = outdir / f"{table.name}.csv"
+        write_bytes_atomic(path, buffer.getvalue().encode("utf-8-sig"))
+        written.append(path)
+    descriptor = outdir / "datapackage.json"
+    write_bytes_atomic(
+        descriptor, json.dumps(datapackage(plan), ensure_ascii=False, indent=2).encode("utf-8")
+    )
+    return [*written, descriptor]
+
+
+def datapackage(plan: Plan) -> dict[str, Any]:
+    """A frictionless Tabular Data Package describing the CSV files."""
+    return {
+        "profile": "tabular-data-package",
+        "name": plan.id,
+        "title": f"{plan.title}　{era_label(plan.report_year, 'long')} 進捗状況",
+        "description": f"Exported by kpibook {__version__}.",
+        "resources": [
+            {
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "path": f"{t.name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "schema": {
+                    "fields": [
+                        {
+                            "name": c.name,
+                            "type": c.type,
+                            "title": c.title,
+                            "description": c.description,
+                        }
+                        for c in t.columns
+                    ],
+                    "primaryKey": list(t.primary_key),
+                    "missingValues": [""],
+                },
+            }
+            for t in TABLES
+        ],
+    }
+
+
+def write_json(plan: Plan, entries: Entries | None, path: Path) -> Path:
+    """All tables in one JSON document (schema: docs/export.md)."""
+    rows = tables(plan, entries)
+
+    def plain(value: Any) -> Any:
+        return float(value) if isinstance(value, Decimal) else value
+
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "plan": plan.id,
+        "title": plan.title,
+        "fiscal_year": plan.report_year,
+        "era_label": era_label(plan.report_year),
+        "tables": {
+            t.name: [{c.name: plain(r.get(c.name)) for c in t.columns} for r in rows[t.name]]
+            for t in TABLES
+        },
+    }
+    write_bytes_atomic(path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+    return path

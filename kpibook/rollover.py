@@ -1,0 +1,139 @@
+"""Next year's plan from this year's master (``kpibook rollover``).
+
+This year's reported actuals become history, the report year moves on, targets are kept,
+and the departments' texts and own grades stay behind (they belonged to this year's
+entries, not to the plan).  What the coordinator must look at before generating next
+year's forms is listed: actuals still 集計中, departments that reported nothing, years
+skipped, indicators that will have no target to grade against, and projects in the plan
+period's last year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpibook.entries import Entries
+from kpibook.errors import KpibookError
+from kpibook.fiscal import FiscalYear, era_label
+from kpibook.grading import final_target
+from kpibook.plan import Plan
+from kpibook.values import ValueKind
+
+
+class RolloverError(KpibookError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something the coordinator should check in next year's plan."""
+
+    code: str
+    project: str | None
+    indicator: str | None
+    message_ja: str
+    message_en: str
+
+    def __str__(self) -> str:
+        return f"{self.message_ja} / {self.message_en}"
+
+
+def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, list[Attention]]:
+    """The plan for ``to_year``, and what needs attention."""
+    this = plan.report_year
+    if to_year <= this:
+        raise RolloverError(
+            f"{era_label(to_year, 'long')} は報告年度（{era_label(this, 'long')}）"
+            "より後にしてください"
+            f" / --to-year must come after the report year {this}"
+        )
+    if to_year > plan.period.end:
+        raise RolloverError(
+            f"計画期間は{era_label(plan.period.end, 'long')}までです。次の計画を作るか、計画期間を"
+            f"延ばしてください / the plan period ends in {plan.period.end}; make the next "
+            "plan or extend the period first"
+        )
+    notes: list[Attention] = []
+    data = plan.model_dump(mode="python")
+    data["report_year"] = to_year
+    for p, project in zip(data["projects"], plan.projects, strict=True):
+        entry = entries.for_project(project.id)
+        if entry is None:
+            notes.append(
+                Attention(
+                    "not-reported",
+                    project.id,
+                    None,
+                    f"{project.name}: {era_label(this)}の回答がありません"
+                    "（実績値の履歴が空になります）",
+                    f"{project.name}: nothing was reported for {this}; its history has a gap",
+                )
+            )
+        for ind_data, ind in zip(p["indicators"], project.indicators, strict=True):
+            actual = entry.actuals.get(ind.id) if entry else None
+            if actual is not None and not actual.is_empty:
+                ind_data["actuals"][this] = actual.model_dump()
+                if actual.kind is ValueKind.PENDING:
+                    notes.append(
+                        Attention(
+                            "still-pending",
+                            project.id,
+                            ind.id,
+                            f"{project.name}（{ind.label}）: {era_label(this)}の実績値は"
+                            "集計中のままです。"
+                            "確定したら計画の実績値を更新してください",
+                            f"{project.name} ({ind.label}): the {this} actual is still pending; "
+                            "update it in the plan when tallied",
+                        )
+                    )
+            elif entry is not None:
+                notes.append(
+                    Attention(
+                        "no-actual",
+                        project.id,
+                        ind.id,
+                        f"{project.name}（{ind.label}）: {era_label(this)}の実績値がありません",
+                        f"{project.name} ({ind.label}): no actual for {this}",
+                    )
+                )
+            has_year = ind.targets.get(to_year)
+            usable = has_year is not None and has_year.kind in (
+                ValueKind.NUMBER,
+                ValueKind.QUALITATIVE,
+            )
+            fallback = plan.grading.fallback_to_final and final_target(
+                ind, plan.period.end
+            ).kind in (ValueKind.NUMBER, ValueKind.QUALITATIVE)
+            if not usable and not fallback:
+                notes.append(
+                    Attention(
+                        "no-target",
+                        project.id,
+                        ind.id,
+                        f"{project.name}（{ind.label}）: {era_label(to_year)}の目標値がなく、"
+                        "評価できません",
+                        f"{project.name} ({ind.label}): no target for {to_year}; "
+                        "it cannot be graded",
+                    )
+                )
+    for year in range(this + 1, to_year):
+        notes.append(
+            Attention(
+                "skipped-year",
+                None,
+                None,
+                f"{era_label(year)}の実績値はどこからも入りません（年度を飛ばしています）",
+                f"fiscal year {year} is skipped: no actuals will be recorded for it",
+            )
+        )
+    if to_year == plan.period.end:
+        notes.append(
+            Attention(
+                "last-year",
+                None,
+                None,
+                f"{era_label(to_year, 'long')}は計画期間の最終年度です（事業は今回で終了します）",
+                f"{to_year} is the last year of the plan period: its projects end with it",
+            )
+        )
+    return Plan.model_validate(data), notes
