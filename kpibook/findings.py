@@ -48,6 +48,65 @@ CATALOGUE: dict[str, Kind] = {
             "the file cannot be opened as an .xlsx workbook: {detail}",
         ),
         _k(
+            "empty-file",
+            E,
+            "Empty file",
+            "ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
+            "the file is empty ({detail}); it may still be copying, or was not saved",
+        ),
+        _k(
+            "text-not-workbook",
+            E,
+            "Text or CSV, not a workbook",
+            "CSV またはテキストのファイルです。"
+            "配布した Excel ブック（.xlsx）のまま保存してください。",
+            "this is {detail}, not a workbook; it is not read as CSV",
+        ),
+        _k(
+            "legacy-or-encrypted",
+            E,
+            "Old .xls or password-protected",
+            "古い形式（.xls）か、開くときにパスワードが必要なブックです。"
+            "パスワードを外し、Excel ブック（.xlsx）形式で保存してください。",
+            "{detail}: save it as .xlsx without a password to open",
+        ),
+        _k(
+            "other-spreadsheet",
+            E,
+            "Another spreadsheet format",
+            "Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
+            "{detail}: save it as an Excel workbook (.xlsx)",
+        ),
+        _k(
+            "corrupt-file",
+            E,
+            "Damaged file",
+            "ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
+            "the file is damaged or incomplete: {detail}",
+        ),
+        _k(
+            "too-large",
+            E,
+            "File too large",
+            "ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
+            "the file is too large: {detail}",
+        ),
+        _k(
+            "zip-bomb",
+            E,
+            "Refused: would unpack to too much",
+            "ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
+            "refused before reading: {detail} (a compression bomb, or not a form)",
+        ),
+        _k(
+            "strict-ooxml",
+            E,
+            "Strict Open XML workbook",
+            "「Strict Open XML スプレッドシート」形式では読めません。"
+            "「Excel ブック（.xlsx）」形式で保存し直してください。",
+            "Strict Open XML is not read (it would lose every sheet); re-save as an Excel Workbook",
+        ),
+        _k(
             "not-a-form",
             E,
             "Not a kpibook form",

@@ -40,6 +40,24 @@ def _openpyxl() -> ModuleType:
     return openpyxl
 
 
+def explain(exc: BaseException) -> str:
+    """An openpyxl failure in words, naming its root cause (openpyxl's own message often
+    hides it), and saying so plainly when defusedxml refused the file's XML."""
+    chain = [exc]
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
+        chain.append(nxt)
+    root = chain[-1]
+    if type(root).__module__.startswith("defusedxml"):
+        return (
+            f"refused by defusedxml ({type(root).__name__}): the workbook's XML declares "
+            "entities (an XML bomb or an external entity)"
+        )
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if root is not exc:
+        text += f" (cause: {type(root).__name__}: {root})"
+    return text
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """openpyxl warns that it drops Excel's extension lists (data bars, some validations)
@@ -95,7 +113,7 @@ def read_grids(path: Path) -> list[Grid]:
                 Problem(
                     str(path),
                     "Excel ブック（.xlsx）として読み込めません",
-                    f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                    f"not a readable .xlsx workbook ({explain(exc)})",
                 )
             ],
         ) from None
@@ -175,7 +193,7 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
                 Problem(
                     str(path),
                     "Excel ブック（.xlsx）として読み込めません",
-                    f"{type(exc).__name__}: {exc}",
+                    explain(exc),
                 )
             ],
         ) from None

@@ -287,7 +287,7 @@ def test_not_a_form_and_not_a_workbook(tmp_path: Path, card_plan: Plan) -> None:
     report = check_returns(card_plan, [plain, csv])
     assert [[f.code for f in r.findings] for r in report.returns] == [
         ["not-a-form"],
-        ["not-a-workbook"],
+        ["text-not-workbook"],
     ]
 
 

@@ -44,6 +44,7 @@ from kpibook.returns.normalize import (
     is_dash,
     parse_number_text,
 )
+from kpibook.returns.preflight import preflight
 from kpibook.template import CardTemplate, FormTemplate
 from kpibook.values import Value, ValueKind, format_number
 from kpibook.xlsx_read import FormBook, NamedCell, read_form_book
@@ -138,8 +139,7 @@ def check_returns(
 def check_return(plan: Plan, path: Path, template: FormTemplate) -> ReturnResult:
     """Check one returned file."""
     c = _Check(plan, template, Path(path))
-    data = Path(path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256(Path(path))
     stamp, entries = _check(c)
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
     findings = sorted(
@@ -157,6 +157,18 @@ def check_return(plan: Plan, path: Path, template: FormTemplate) -> ReturnResult
     )
 
 
+def _sha256(path: Path) -> str:
+    """SHA-256 of the file, read in blocks (a hostile file may be large)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
 def _cell_order(cell: str | None) -> tuple[int, int]:
     if not cell:
         return (0, 0)
@@ -170,6 +182,10 @@ def _cell_order(cell: str | None) -> tuple[int, int]:
 
 
 def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
+    refusal = preflight(c.path)
+    if refusal is not None:
+        c.add(refusal.code, detail=refusal.detail)
+        return None, []
     try:
         c.book = read_form_book(c.path, probe=LABELS_NAME)
     except LoadError as exc:

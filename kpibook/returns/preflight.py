@@ -1,0 +1,104 @@
+"""Pre-flight: look at a returned file's bytes before any XML parser sees it.
+
+Returns come from many hands.  The content is sniffed, not the file name: a CSV renamed
+.xlsx, an old .xls, a password-protected workbook, an ODS, or a zip that is not a
+workbook each get a plain answer.  A zip's directory is checked against limits (members,
+declared sizes, compression ratio) so that a 500 KB file cannot unpack to gigabytes, and
+a Strict OOXML workbook (which openpyxl silently reads as having no sheets) is refused.
+Nothing here decompresses more than the first bytes of one part.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE = 50 * 1024 * 1024
+"""A department's form is tens of kilobytes; 50 MB leaves room for any real one."""
+MAX_MEMBERS = 2_000
+MAX_MEMBER = 100 * 1024 * 1024
+"""Declared uncompressed size of one part."""
+MAX_TOTAL = 300 * 1024 * 1024
+MAX_RATIO = 100
+"""Compression ratio above which a large part is treated as a zip bomb."""
+RATIO_FLOOR = 1024 * 1024
+"""Parts smaller than this are not judged by ratio (tiny XML compresses very well)."""
+
+ZIP = b"PK\x03\x04"
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+STRICT_NAMESPACE = b"purl.oclc.org/ooxml"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a file is not read: a finding code and what to say about it."""
+
+    code: str
+    detail: str
+
+
+def preflight(path: Path) -> Refusal | None:
+    """None when the file may be read as a workbook; else why not."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        return Refusal("not-a-workbook", f"cannot be read: {exc.strerror or exc}")
+    if size == 0:
+        return Refusal("empty-file", "0 bytes")
+    if size > MAX_FILE:
+        return Refusal("too-large", f"{size:,} bytes (at most {MAX_FILE:,})")
+    if head.startswith(OLE):
+        return Refusal("legacy-or-encrypted", "an OLE compound file (.xls, or encrypted)")
+    if not head.startswith(ZIP):
+        return Refusal(*_not_zip(head))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _check_archive(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        return Refusal("corrupt-file", str(exc))
+
+
+def _not_zip(head: bytes) -> tuple[str, str]:
+    sample = head[:2048]
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        if text and printable / len(text) > 0.95:
+            kind = "CSV" if "," in text or "\t" in text else "text"
+            return "text-not-workbook", kind
+    return "not-a-workbook", "unknown content"
+
+
+def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
+    infos = archive.infolist()
+    names = {i.filename for i in infos}
+    if len(infos) > MAX_MEMBERS:
+        return Refusal("zip-bomb", f"{len(infos)} parts (at most {MAX_MEMBERS})")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_MEMBER:
+            return Refusal("zip-bomb", f"{info.filename} unpacks to {info.file_size:,} bytes")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
+            return Refusal("zip-bomb", f"{info.filename} is compressed {ratio:,.0f}:1")
+    if total > MAX_TOTAL:
+        return Refusal("zip-bomb", f"unpacks to {total:,} bytes in all")
+    if "mimetype" in names and "content.xml" in names:
+        return Refusal("other-spreadsheet", "an OpenDocument spreadsheet (.ods)")
+    if "xl/workbook.bin" in names:
+        return Refusal("other-spreadsheet", "an Excel binary workbook (.xlsb)")
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return Refusal("not-a-workbook", "a zip archive that is not an Excel workbook")
+    with archive.open("xl/workbook.xml") as part:
+        start = part.read(2048)
+    if STRICT_NAMESPACE in start:
+        return Refusal("strict-ooxml", "Strict Open XML")
+    return None
