@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from kpibook.plan import Plan
     from kpibook.template import FormTemplate
 
-EXIT_USAGE = 2
-
 
 class Group(click.Group):
     """Turns kpibook's errors into a message on stderr and the error's exit code."""

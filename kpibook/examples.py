@@ -8,7 +8,6 @@ from kpibook.errors import KpibookError
 from kpibook.resources import data_dir
 
 PLAN_FILE = "plan.yaml"
-PLAN_WORKBOOK = "plan.xlsx"
 ENTRIES_FILE = "entries.yaml"
 
 

@@ -374,9 +374,6 @@ class Plan(Model):
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
 
-    def projects_led_by(self, department: str) -> list[Project]:
-        return [p for p in self.projects if p.lead_department == department]
-
 
 class PlanIntegrityError(ValueError):
     """References inside a plan that do not hold; each problem has its place in the plan."""

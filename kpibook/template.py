@@ -16,6 +16,17 @@ from kpibook.plan import Label, Layout, Model, Text
 from kpibook.plantext import load_model_yaml
 from kpibook.resources import data_dir
 
+TextKey = Literal[
+    "activity_report",
+    "issues",
+    "future_plan",
+    "grade_explanation",
+    "comment",
+    "improvement",
+    "actual_note",
+]
+"""The text entries a form can have; each is a field of the department's entry."""
+
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
@@ -48,15 +59,9 @@ class PrintSettings(Model):
 class TextEntry(Model):
     """A text the department writes (活動報告, comment, ...)."""
 
-    key: Literal[
-        "activity_report",
-        "issues",
-        "future_plan",
-        "grade_explanation",
-        "comment",
-        "improvement",
-        "actual_note",
-    ] = Field(description="The entry field it fills (actual_note: the note on an actual).")
+    key: TextKey = Field(
+        description="The entry field it fills (actual_note: the note on an actual)."
+    )
     label: Text = Field(description="Label as printed; {year}/{next} become era labels.")
     max_length: int = Field(ge=1, le=32_767, description="Longest text accepted, in characters.")
     required: bool = Field(description="Whether a return without it is an error.")

@@ -254,7 +254,6 @@ class Book:
         self._tmp: Path | None = None
         self._wb: xlsxwriter.Workbook | None = None
         self._formats: dict[Style, xlsxwriter.format.Format] = {}
-        self._sheets: dict[str, Sheet] = {}
 
     def __enter__(self) -> Book:
         self._tmp = self._atomic.__enter__()
@@ -297,16 +296,10 @@ class Book:
         if self._wb.define_name(name, ref) == -1:
             raise ValueError(f"invalid defined name {name!r}")
 
-    def custom_property(self, name: str, value: str) -> None:
-        assert self._wb is not None
-        self._wb.set_custom_property(name, value)
-
     def sheet(self, name: str) -> Sheet:
         assert self._wb is not None, "use Book as a context manager"
         ws = self._wb.add_worksheet(name)
-        sheet = Sheet(ws, self, name)
-        self._sheets[name] = sheet
-        return sheet
+        return Sheet(ws, self, name)
 
     def format(self, style: Style) -> xlsxwriter.format.Format:
         assert self._wb is not None

@@ -40,10 +40,6 @@ class FormContent:
     def in_section(self, section_id: str) -> list[FormProject]:
         return [fp for fp in self.projects if fp.placement.section == section_id]
 
-    @property
-    def writes_anything(self) -> bool:
-        return any(fp.writes for fp in self.projects)
-
 
 def departments_with_forms(plan: Plan) -> list[str]:
     """Departments that lead at least one project, in the plan's order."""

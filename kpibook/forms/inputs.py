@@ -21,20 +21,10 @@ from kpibook.forms.spec import (
     text_spec,
 )
 from kpibook.plan import Indicator, Plan
-from kpibook.template import CardTemplate, FormTemplate, TextEntry
+from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey
 
-Field = Literal[
-    "actual",
-    "state",
-    "self_grade",
-    "activity_report",
-    "issues",
-    "future_plan",
-    "grade_explanation",
-    "comment",
-    "improvement",
-    "actual_note",
-]
+Field = Literal["actual", "state", "self_grade"] | TextKey
+"""What an input fills: the actual, its state, the grade, or one of the text entries."""
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,6 @@ class CheckReport(BaseModel):
         }
 
 
-FIELD_LABELS_JA = {"actual": "実績値", "state": "実績の状況"}
-
-
 @dataclass
 class _Check:
     plan: Plan
