@@ -77,7 +77,9 @@ def card_example(seed: Json) -> tuple[Plan, Entries]:
         relisted = card.get("relisted") or {}
         if relisted.get("is_relisting"):
             # 再掲: the same project, listed again; its card repeats the first one.
-            project_of_seq[relisted["relist_of_seq"]]["placements"].append({"section": section_id})
+            project_of_seq[relisted["relist_of_seq"]]["placements"].append(
+                {"section": section_id, "order": card["index_no"]}  # its place in the index
+            )
             continue
         if card["dept"] not in departments:
             departments.append(card["dept"])
@@ -91,7 +93,7 @@ def card_example(seed: Json) -> tuple[Plan, Entries]:
             "lead_department": card["dept"],
             "overview": card["overview"],
             "annual_plan": card["annual_plan"],
-            "placements": [{"section": section_id}],
+            "placements": [{"section": section_id, "order": card["index_no"]}],
             "indicators": indicators,
             "footnotes": card["footnotes"],
         }

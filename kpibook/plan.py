@@ -126,6 +126,13 @@ class Placement(Model):
         description="事業の概要/内容 as printed at this listing, when it differs from the "
         "project's own (seed 003 words some re-listings differently).",
     )
+    order: int | None = Field(
+        default=None,
+        ge=1,
+        description="Printed position of this listing in the plan's index (seed 000 numbers "
+        "its 22 listings 1-22). Within a section, listings with a position come first, in "
+        "that order; the others follow in the order of the plan's projects.",
+    )
 
 
 class Footnote(Model):

@@ -134,6 +134,21 @@ def test_card_report_prints_every_text_and_lists_the_relisting_twice(
     assert sum(v for v in total[1:5] if isinstance(v, int)) == len(card_plan.projects)
 
 
+def test_card_report_index_follows_the_official_numbering(card_master: Path) -> None:
+    ws = openpyxl.load_workbook(card_master)["報告書"]
+    index = [
+        (r[0], r[5])
+        for r in ws.iter_rows(values_only=True)
+        if isinstance(r[0], str) and r[0].startswith("・ ") and isinstance(r[5], int)
+    ]
+    assert [n for _, n in index] == list(range(1, 23))
+    assert [n for name, n in index if "市民大学" in name] == [3, 7]  # as in seed 000's index
+    sixth, seventh, eighth = (name for name, n in index if n in (6, 7, 8))
+    assert "公益活動" in sixth
+    assert "市民大学" in seventh
+    assert "パレット柏" in eighth
+
+
 def test_matrix_master(matrix_master: Path) -> None:
     rows = {r["指標ID"]: r for r in table(matrix_master) if r["指標ID"]}
     satisfaction = rows["p2-1-1-a-1"]

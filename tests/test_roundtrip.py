@@ -98,7 +98,11 @@ def plans(draw: st.DrawFn) -> Plan:
                 ],
                 "overview": draw(st.one_of(st.none(), text)),
                 "placements": [
-                    {"section": sid, "number": draw(st.one_of(st.none(), label))}
+                    {
+                        "section": sid,
+                        "number": draw(st.one_of(st.none(), label)),
+                        "order": draw(st.one_of(st.none(), st.integers(1, 99))),
+                    }
                     for sid in draw(
                         st.lists(st.sampled_from(section_ids), min_size=1, max_size=2, unique=True)
                     )

@@ -51,10 +51,17 @@ def placement_number(plan: Plan, placement: Placement) -> str:
     return plan.section_path(placement.section).numbers() + (placement.number or "")
 
 
+def listing_key(placement: Placement, project_index: int) -> tuple[int, int]:
+    """Order of listings within a section: by printed position, then by project order."""
+    if placement.order is not None:
+        return (0, placement.order)
+    return (1, project_index)
+
+
 def form_content(plan: Plan, department: str) -> FormContent:
     """The projects of ``department``'s form."""
     order = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
-    chosen: list[tuple[int, int, FormProject]] = []
+    chosen: list[tuple[int, tuple[int, int], FormProject]] = []
     for index, project in enumerate(plan.projects):
         if department not in project.departments:
             continue
@@ -63,7 +70,7 @@ def form_content(plan: Plan, department: str) -> FormContent:
         chosen.append(
             (
                 order[first.section],
-                index,
+                listing_key(first, index),
                 FormProject(
                     project=project,
                     writes=project.lead_department == department,
@@ -81,14 +88,14 @@ def report_content(plan: Plan) -> FormContent:
     """Every listing of every project, for the consolidated report: a project listed twice
     (再掲) is printed twice, the second time marked, and filled in once."""
     order = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
-    listed: list[tuple[int, int, int, FormProject]] = []
+    listed: list[tuple[int, tuple[int, int], int, FormProject]] = []
     for index, project in enumerate(plan.projects):
         numbers = [placement_number(plan, pl) for pl in project.placements]
         for n, placement in enumerate(project.placements):
             listed.append(
                 (
                     order[placement.section],
-                    index,
+                    listing_key(placement, index),
                     n,
                     FormProject(
                         project=project,

@@ -258,6 +258,13 @@ PLACEMENTS_SHEET = SheetDef(
             "この箇所だけ内容の文章が違う場合に記入（任意）。",
             50,
         ),
+        Column(
+            "掲載順",
+            "order",
+            Kind.INT,
+            "索引での通し番号（任意）。体系の中では番号のある掲載がこの順に先に並びます。",
+            8,
+        ),
     ),
 )
 INDICATORS_SHEET = SheetDef(

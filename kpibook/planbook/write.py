@@ -76,7 +76,9 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
             for p in plan.projects
         ],
         PLACEMENTS_SHEET.name: [
-            [p.id, pl.section, pl.number, pl.content] for p in plan.projects for pl in p.placements
+            [p.id, pl.section, pl.number, pl.content, pl.order]
+            for p in plan.projects
+            for pl in p.placements
         ],
         INDICATORS_SHEET.name: [
             [
