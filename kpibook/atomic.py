@@ -1,12 +1,44 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of one."""
+"""Atomic file output: a reader sees the old file or the new one, never half of one.
+
+Failures while writing become one clear error naming the file: a target held open by
+another program (Windows refuses to replace it), a full disk, a folder without write
+permission.  In every case the previous file is left as it was and no temporary file
+is left behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from kpibook.errors import KpibookError
+
+
+class OutputError(KpibookError):
+    """An output file could not be written; the previous one is unchanged."""
+
+    def __init__(self, target: Path, exc: OSError) -> None:
+        self.target = target
+        if isinstance(exc, PermissionError):
+            ja = (
+                "書き込めません。ほかのプログラム（Excel など）で開いていれば閉じて、"
+                "もう一度実行してください"
+            )
+            en = "cannot write it; if it is open in another program (Excel), close it and retry"
+        elif exc.errno == errno.ENOSPC:
+            ja = "ディスクの空き容量が足りません"
+            en = "the disk is full"
+        else:
+            ja = "書き込めません"
+            en = f"cannot write it ({exc.strerror or exc})"
+        super().__init__(
+            f"{target}: {ja} / {en}（以前のファイルはそのままです / the previous "
+            "file, if any, is unchanged）"
+        )
 
 
 @contextlib.contextmanager
@@ -16,14 +48,22 @@ def atomic_path(target: Path) -> Iterator[Path]:
     If the block fails, the temporary file is removed and ``target`` is left as it was.
     """
     target = Path(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(target, exc) from None
+    except OSError as exc:  # writing the temporary file failed (a full disk)
+        raise OutputError(target, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.format
 import xlsxwriter.worksheet
 
@@ -271,14 +272,27 @@ class Book:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         assert self._wb is not None
-        if exc is None:
-            self._wb.close()
-        else:
+        if exc is not None:
             # Close what was started so no handle leaks; the temporary file is discarded
             # and the original error is the one that propagates.
             with contextlib.suppress(Exception):
                 self._wb.close()
-        self._atomic.__exit__(type(exc) if exc else None, exc, None)
+            self._atomic.__exit__(type(exc), exc, None)
+            return
+        try:
+            self._wb.close()
+        except Exception as failure:
+            cause: BaseException = failure
+            # xlsxwriter reports I/O failures (a full disk) as FileCreateError(OSError).
+            if (
+                isinstance(failure, xlsxwriter.exceptions.FileCreateError)
+                and failure.args
+                and isinstance(failure.args[0], OSError)
+            ):
+                cause = failure.args[0]
+            self._atomic.__exit__(type(cause), cause, None)  # raises OutputError for OSError
+            raise
+        self._atomic.__exit__(None, None, None)
 
     def define_name(self, name: str, sheet: str, row: int, col: int) -> None:
         """A workbook-level name for one cell, e.g. ``kpi.p01.activity_report``."""

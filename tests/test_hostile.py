@@ -176,3 +176,65 @@ def test_one_bad_file_never_stops_the_others(
     empty.write_bytes(b"")
     report = check_returns(card_plan, [empty, good.path])
     assert [r.ok for r in report.returns] == [False, True]
+
+
+# -- output faults (bad-inputs.md section F) ---------------------------------------------
+
+
+@pytest.fixture
+def folder_and_master(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> tuple[Path, Path, bytes]:
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from tests.conftest import CARD
+
+    returns = tmp_path / "returns"
+    write_filled_forms(card_plan, card_entries, returns)
+    master = tmp_path / "master.xlsx"
+    result = CliRunner().invoke(
+        main, ["merge", "-p", str(CARD / "plan.yaml"), "-o", str(master), str(returns)]
+    )
+    assert result.exit_code == 0, result.output
+    return returns, master, master.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("replace", "開いていれば閉じて"),  # Windows: the master is open in Excel
+        ("fsync", "ディスクの空き容量が足りません"),  # the disk filled up
+    ],
+)
+def test_output_fault_is_a_message_and_keeps_the_previous_master(
+    fault: str,
+    message: str,
+    folder_and_master: tuple[Path, Path, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from tests.conftest import CARD
+
+    returns, master, before = folder_and_master
+
+    def replace(*_: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    def fsync(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(f"kpibook.atomic.os.{fault}", replace if fault == "replace" else fsync)
+    result = CliRunner().invoke(
+        main, ["merge", "-p", str(CARD / "plan.yaml"), "-o", str(master), str(returns)]
+    )
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "master.xlsx" in result.stderr
+    assert "Traceback" not in result.output
+    assert master.read_bytes() == before
+    assert sorted(p.name for p in master.parent.iterdir()) == ["master.xlsx", "returns"]
