@@ -219,6 +219,11 @@ def check(
 @click.option("--json", "as_json", is_flag=True, help="Print the merge report as JSON.")
 @click.option("--strict", is_flag=True, help="Write nothing if any return has an error.")
 @click.option(
+    "--break-lock",
+    is_flag=True,
+    help="Remove a lock left by a merge that crashed (never while another merge runs).",
+)
+@click.option(
     "--use",
     "use",
     multiple=True,
@@ -234,6 +239,7 @@ def merge_command(
     strict: bool,
     use: tuple[Path, ...],
     template_path: Path | None,
+    break_lock: bool,
 ) -> None:
     """Check the returns and build the master workbook (概要, 一覧, 報告書, 提出状況).
 
@@ -241,16 +247,31 @@ def merge_command(
     departments that sent nothing are listed; the others are merged. Exit status 0 when
     the master was written, 1 when --strict refused to write it.
     """
-    from kpibook.master import write_master
-    from kpibook.merge import merge
-    from kpibook.render import merge_text
+    from kpibook.lock import exclusive
 
     files = _return_files(returns)
     inputs = {p.resolve() for p in [plan_path, *files]}
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
+    with exclusive(output, break_lock):
+        _merge_and_write(plan_path, template_path, files, list(use), output, as_json, strict)
+
+
+def _merge_and_write(
+    plan_path: Path,
+    template_path: Path | None,
+    files: list[Path],
+    use: list[Path],
+    output: Path,
+    as_json: bool,
+    strict: bool,
+) -> None:
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+    from kpibook.render import merge_text
+
     plan, template = _plan_and_template(plan_path, template_path)
-    report, entries = merge(plan, files, template, list(use))
+    report, entries = merge(plan, files, template, use)
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
         click.echo(

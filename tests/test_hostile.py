@@ -238,3 +238,28 @@ def test_output_fault_is_a_message_and_keeps_the_previous_master(
     assert "Traceback" not in result.output
     assert master.read_bytes() == before
     assert sorted(p.name for p in master.parent.iterdir()) == ["master.xlsx", "returns"]
+
+
+def test_two_merges_at_once(folder_and_master: tuple[Path, Path, bytes]) -> None:
+    import json as json_
+
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from kpibook.lock import lock_path
+    from tests.conftest import CARD
+
+    returns, master, before = folder_and_master
+    lock = lock_path(master)
+    lock.write_text(
+        json_.dumps({"host": "pc-02", "pid": 4242, "since": "2020-05-29T10:00"}), encoding="utf-8"
+    )
+    args = ["merge", "-p", str(CARD / "plan.yaml"), "-o", str(master), str(returns)]
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 1
+    assert "pc-02 pid 4242" in second.stderr
+    assert master.read_bytes() == before
+    assert lock.exists()  # the other run's lock is not ours to remove
+    broken = CliRunner().invoke(main, [*args, "--break-lock"])
+    assert broken.exit_code == 0, broken.output
+    assert not lock.exists()  # released after the run
