@@ -99,6 +99,14 @@ CATALOGUE: dict[str, Kind] = {
             "refused before reading: {detail} (a compression bomb, or not a form)",
         ),
         _k(
+            "xml-refused",
+            E,
+            "Refused: unsafe XML",
+            "安全のため読み込みませんでした（ファイル内の XML に Excel が書かない宣言があります）。"
+            "配布した様式に記入したものを送ってください。",
+            "{detail}",
+        ),
+        _k(
             "strict-ooxml",
             E,
             "Strict Open XML workbook",

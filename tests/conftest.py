@@ -98,3 +98,51 @@ SMALL_PLAN: dict[str, Any] = {
 def small_plan_data() -> dict[str, Any]:
     """A fresh, valid plan as plain data; tests change it to make it invalid."""
     return copy.deepcopy(SMALL_PLAN)
+
+
+# -- the fast reader gives what openpyxl gives ---------------------------------------------
+
+COMPARED: list[str] = []
+"""Files read by both readers during the run (a test checks that comparisons happened)."""
+
+
+def _comparable(value: Any) -> Any:
+    """openpyxl returns array formulas as objects; the fast reader gives their text."""
+    if type(value).__name__ in {"ArrayFormula", "DataTableFormula"}:
+        return getattr(value, "text", None)
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _scan_agrees_with_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every return any test checks is read by both readers, and they must agree."""
+    from kpibook.errors import LoadError
+    from kpibook.returns import check
+    from kpibook.xlsx_scan import FormBook
+    from tests import oracle
+
+    fast = check.read_form_book
+
+    def both(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
+        book = fast(path, scan_rows, probe)
+        try:
+            ref = oracle.read_form_book(path, scan_rows, probe)
+        except LoadError:
+            return book  # openpyxl cannot read it; the fast reader may still
+        for name, cell in ref.names.items():
+            if cell is not None:
+                ref.names[name] = cell.__class__(
+                    cell.sheet, cell.row, cell.col, _comparable(cell.value), cell.kind
+                )
+        assert book.sheetnames == ref.sheetnames, path
+        assert book.names == ref.names, path
+        assert book.ranges == ref.ranges, path
+        assert {k: sorted(v) for k, v in book.merged.items() if v} == {
+            k: sorted(v) for k, v in ref.merged.items() if v
+        }, path
+        assert book.strings == ref.strings, path
+        assert book.probed == ref.probed, path
+        COMPARED.append(str(path))
+        return book
+
+    monkeypatch.setattr(check, "read_form_book", both)

@@ -19,7 +19,7 @@ from kpibook.forms.inputs import form_inputs
 from kpibook.plan import Plan
 from kpibook.returns.check import CheckReport, ReturnResult
 from kpibook.template import FormTemplate, load_template
-from kpibook.xlsx_read import read_form_book
+from kpibook.xlsx_scan import read_form_book
 from kpibook.xlsx_write import CellValue
 
 SUFFIX = "_確認"

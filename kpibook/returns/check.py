@@ -47,7 +47,7 @@ from kpibook.returns.normalize import (
 from kpibook.returns.preflight import preflight
 from kpibook.template import CardTemplate, FormTemplate
 from kpibook.values import Value, ValueKind, format_number
-from kpibook.xlsx_read import FormBook, NamedCell, read_form_book
+from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
 
 
 class ReturnResult(BaseModel):
@@ -185,6 +185,9 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         return None, []
     try:
         c.book = read_form_book(c.path, probe=LABELS_NAME)
+    except RefusedWorkbook as exc:
+        c.add("xml-refused", detail=exc.problems[0].message_en)
+        return None, []
     except LoadError as exc:
         c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
         return None, []
