@@ -23,12 +23,13 @@ whole, with expat and no DTD support:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -86,23 +87,41 @@ class NamedCell:
     """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d."""
 
 
-@dataclass
 class FormBook:
     """What ``kpibook check`` needs of a returned workbook, read once."""
 
-    sheetnames: list[str]
-    names: dict[str, NamedCell | None]
-    """Every single-cell defined name; None where it points nowhere (#REF!, a range)."""
-    ranges: dict[str, list[list[RawValue]]]
-    """Values of multi-cell defined names (the stamp), row by row."""
-    merged: dict[str, list[tuple[int, int, int, int]]]
-    """Merged ranges per sheet, 0-based (first row, first col, last row, last col)."""
-    strings: set[str]
-    """Text found in the first rows of each sheet, to recognise a form whose names were lost."""
-    probed: list[tuple[str, str, RawValue, RawValue]]
-    """For a probe range of (sheet, cell, expected) rows: (sheet, cell, expected, found)."""
-    notes: list[str] = field(default_factory=list)
-    """What the workbook holds besides cells that a coordinator should know of (English)."""
+    def __init__(
+        self,
+        sheetnames: list[str],
+        names: dict[str, NamedCell | None],
+        ranges: dict[str, list[list[RawValue]]],
+        merged: dict[str, list[tuple[int, int, int, int]]],
+        strings: Callable[[], set[str]],
+        probed: list[tuple[str, str, RawValue, RawValue]],
+        notes: list[str] | None = None,
+    ) -> None:
+        self.sheetnames = sheetnames
+        self.names = names
+        """Every single-cell defined name; None where it points nowhere (#REF!, a range)."""
+        self.ranges = ranges
+        """Values of multi-cell defined names (the stamp), row by row."""
+        self.merged = merged
+        """Merged ranges of the sheets read, 0-based (first row, first col, last row, last
+        col); every sheet a name points at is read."""
+        self._strings = strings
+        self._scanned: set[str] | None = None
+        self.probed = probed
+        """For a probe range of (sheet, cell, expected) rows: (sheet, cell, expected, found)."""
+        self.notes = notes or []
+        """What the workbook holds besides cells that a coordinator should know of."""
+
+    @property
+    def strings(self) -> set[str]:
+        """Text in the first rows of every sheet, to recognise a form whose names were lost
+        (read only when asked: a form with its names never needs it)."""
+        if self._scanned is None:
+            self._scanned = self._strings()
+        return self._scanned
 
 
 def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
@@ -113,8 +132,8 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            return _Reader(archive).form_book(scan_rows, probe)
+        data = path.read_bytes()  # pre-flight bounds the size; parts are read lazily
+        return _Reader(zipfile.ZipFile(io.BytesIO(data))).form_book(scan_rows, probe)
     except Refused as exc:
         problem = Problem(str(path), "安全のため読み込みません", str(exc))
         raise RefusedWorkbook(path, [problem]) from None
@@ -163,6 +182,17 @@ class _Sheet:
 
     def get(self, row: int, col: int) -> tuple[RawValue, str]:
         return self.cells.get((row, col), (None, "n"))
+
+    def hide_merged(self) -> None:
+        """As in Excel, only the first cell of a merged range keeps its value."""
+        for r1, c1, r2, c2 in self.merged:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:  # not a form's merge: drop only what
+                hidden = [k for k in self.cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2]
+            else:
+                hidden = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+            for key in hidden:
+                if key != (r1, c1):
+                    self.cells.pop(key, None)
 
 
 class _Reader:
@@ -220,14 +250,21 @@ class _Reader:
         if "xl/vbaProject.bin" in self.parts:
             self.notes.append("contains macros (VBA); they are never run")
         epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+        targets = {name: wb_rels.get(rid, ("", "")) for name, rid in sheets}
         grids: dict[str, _Sheet] = {}
-        for name, rid in sheets:
-            kind, target = wb_rels.get(rid, ("", ""))
-            if kind.endswith("/worksheet") and target in self.parts:
-                grids[name] = self.sheet(target, strings, dates, spans, epoch)
-            else:
-                grids[name] = _Sheet()  # a chart sheet, or a sheet whose part is missing
-        return _book(grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
+
+        def grid(name: str) -> _Sheet:
+            """A sheet, parsed on first use (a chart sheet or a missing part is empty)."""
+            if name not in grids:
+                kind, target = targets[name]
+                grids[name] = (
+                    self.sheet(target, strings, dates, spans, epoch)
+                    if kind.endswith("/worksheet") and target in self.parts
+                    else _Sheet()
+                )
+            return grids[name]
+
+        return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
 
     def workbook(self, part: str) -> tuple[list[tuple[str, str]], dict[str, str], bool]:
         sheets: list[tuple[str, str]] = []
@@ -400,6 +437,7 @@ class _Reader:
                 buf.append(data)
 
         _parser(start, end, chars).Parse(self.read(part), True)
+        grid.hide_merged()
         return grid
 
 
@@ -487,28 +525,15 @@ def _area(text: str, sheetnames: set[str]) -> tuple[str, int, int, int, int] | N
 
 
 def _book(
-    grids: dict[str, _Sheet],
+    grid: Callable[[str], _Sheet],
+    parsed: dict[str, _Sheet],
     sheetnames: list[str],
     defined: dict[str, str],
     scan_rows: int,
     probe: str | None,
     notes: list[str],
 ) -> FormBook:
-    hidden: dict[str, set[tuple[int, int]]] = {}
-    for name, grid in grids.items():
-        covered = hidden.setdefault(name, set())
-        for r1, c1, r2, c2 in grid.merged:
-            if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
-                continue  # not a form's merge; the check reports it if it covers an input
-            covered.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
-            covered.discard((r1, c1))
-
-    def value(sheet: str, r: int, c: int) -> tuple[RawValue, str]:
-        if (r, c) in hidden[sheet]:
-            return None, "n"
-        return grids[sheet].get(r, c)
-
-    known = set(grids)
+    known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}
     ranges: dict[str, list[list[RawValue]]] = {}
     for name, text in defined.items():
@@ -517,25 +542,35 @@ def _book(
             names[name] = None
             continue
         sheet, r1, c1, r2, c2 = area
+        cells = grid(sheet)
         if (r1, c1) == (r2, c2):
-            names[name] = NamedCell(sheet, r1, c1, *value(sheet, r1, c1))
+            names[name] = NamedCell(sheet, r1, c1, *cells.get(r1, c1))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
-                [value(sheet, r, c)[0] for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
+                [cells.get(r, c)[0] for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
             ]
-    strings = {
-        v.strip()
-        for name, grid in grids.items()
-        for (r, c), (v, _) in grid.cells.items()
-        if r < scan_rows and isinstance(v, str) and (r, c) not in hidden[name]
-    }
     probed: list[tuple[str, str, RawValue, RawValue]] = []
     for row in ranges.get(probe or "", []):
         sheet, ref, expected = (
             (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
         )
         m = _CELL_REF.fullmatch(ref)
-        found = value(sheet, int(m[2]) - 1, _col(m[1]))[0] if m and sheet in grids else None
+        found = grid(sheet).get(int(m[2]) - 1, _col(m[1]))[0] if m and sheet in known else None
         probed.append((sheet, ref, expected, found))
-    merged = {name: list(grid.merged) for name, grid in grids.items()}
+
+    def strings() -> set[str]:
+        found: set[str] = set()
+        for name in sheetnames:
+            try:
+                cells = grid(name).cells
+            except (Refused, expat.ExpatError, ValueError, KeyError, IndexError, OSError):
+                continue  # a sheet no name points at, unreadable: its text is not needed
+            found.update(
+                v.strip()
+                for (r, _), (v, _) in cells.items()
+                if r < scan_rows and isinstance(v, str)
+            )
+        return found
+
+    merged = {name: list(sheet.merged) for name, sheet in parsed.items()}
     return FormBook(sheetnames, names, ranges, merged, strings, probed, notes)

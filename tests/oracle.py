@@ -91,6 +91,6 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             )
             found = wb[sheet][cell].value if sheet in wb.sheetnames else None
             probed.append((sheet, cell, expected, found))
-        return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
+        return FormBook(list(wb.sheetnames), names, ranges, merged, lambda: strings, probed)
     finally:
         wb.close()
