@@ -5,6 +5,7 @@ options, calls one library function and prints the result.  Errors a user can ca
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from kpibook.errors import KpibookError
 
 if TYPE_CHECKING:
     from kpibook.entries import Entries
+    from kpibook.parallel import Progress
     from kpibook.plan import Plan
     from kpibook.template import FormTemplate
 
@@ -40,6 +42,12 @@ plan_option = click.option(
 )
 returns_argument = click.argument(
     "returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
+)
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: every core).",
 )
 template_option = click.option(
     "--template",
@@ -123,6 +131,7 @@ def grades(
     help="Creation time written into the files (default: fixed, so the same plan always "
     "gives the same bytes).",
 )
+@jobs_option
 def generate(
     plan: Path,
     outdir: Path,
@@ -130,6 +139,7 @@ def generate(
     password: str | None,
     template_path: Path | None,
     timestamp: dt.datetime | None,
+    jobs: int | None,
 ) -> None:
     """Write one input workbook (.xlsx) per department from PLAN.
 
@@ -139,7 +149,16 @@ def generate(
     from kpibook.forms import generate_forms
 
     loaded, template = _plan_and_template(plan, template_path)
-    forms = generate_forms(loaded, outdir, list(departments) or None, password, timestamp, template)
+    forms = generate_forms(
+        loaded,
+        outdir,
+        list(departments) or None,
+        password,
+        timestamp,
+        template,
+        jobs=jobs,
+        progress=_progress("様式を作成中 / writing forms"),
+    )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
     click.echo(f"{len(forms)} form(s) in {outdir}")
@@ -157,16 +176,25 @@ def _plan_and_template(
 
 
 def _return_files(paths: tuple[Path, ...]) -> list[Path]:
-    """Files named, and the files in folders named (not hidden files or lock files)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out += sorted(
-                p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
-            )
-        else:
-            out.append(path)
-    return out
+    """Files named, and the files in folders named; lock files are reported and skipped."""
+    from kpibook.returns.preflight import collect_returns
+
+    files, skipped = collect_returns(list(paths))
+    for note in skipped:
+        click.echo(f"note: {note}", err=True)
+    return files
+
+
+def _progress(label: str) -> Progress | None:
+    """A counter on the terminal for long runs; nothing when output is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 20 and (done == total or done % max(1, total // 100) == 0):
+            click.echo(f"\r{label}: {done:,}/{total:,}", err=True, nl=done == total)
+
+    return show
 
 
 @main.command()
@@ -180,12 +208,14 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     "problem marked (the returns themselves are never changed).",
 )
 @template_option
+@jobs_option
 def check(
     plan_path: Path,
     returns: tuple[Path, ...],
     as_json: bool,
     annotate: Path | None,
     template_path: Path | None,
+    jobs: int | None,
 ) -> None:
     """Check returned forms (files or folders) and name every problem by file, sheet and cell.
 
@@ -195,7 +225,9 @@ def check(
     from kpibook.returns.check import check_returns
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report = check_returns(plan, _return_files(returns), template)
+    report = check_returns(
+        plan, _return_files(returns), template, jobs, _progress("点検中 / checking")
+    )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
         from kpibook.returns.annotate import annotate_returns
@@ -230,7 +262,15 @@ def check(
     type=click.Path(path_type=Path, dir_okay=False),
     help="When a department sent several returns, the one to merge (repeatable).",
 )
+@click.option(
+    "--report/--no-report",
+    "printable",
+    default=None,
+    help="Write the printable 報告書 sheet, or leave it out (default: written unless the "
+    "plan has more than 2,000 projects).",
+)
 @template_option
+@jobs_option
 def merge_command(
     plan_path: Path,
     output: Path,
@@ -240,6 +280,8 @@ def merge_command(
     use: tuple[Path, ...],
     template_path: Path | None,
     break_lock: bool,
+    printable: bool | None,
+    jobs: int | None,
 ) -> None:
     """Check the returns and build the master workbook (概要, 一覧, 報告書, 提出状況).
 
@@ -254,7 +296,9 @@ def merge_command(
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
     with exclusive(output, break_lock):
-        _merge_and_write(plan_path, template_path, files, list(use), output, as_json, strict)
+        _merge_and_write(
+            plan_path, template_path, files, list(use), output, as_json, strict, printable, jobs
+        )
 
 
 def _merge_and_write(
@@ -265,13 +309,15 @@ def _merge_and_write(
     output: Path,
     as_json: bool,
     strict: bool,
+    printable: bool | None,
+    jobs: int | None,
 ) -> None:
-    from kpibook.master import write_master
+    from kpibook.master import REPORT, write_master
     from kpibook.merge import merge
     from kpibook.render import merge_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report, entries = merge(plan, files, template, use)
+    report, entries = merge(plan, files, template, use, jobs, _progress("点検中 / checking"))
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
         click.echo(
@@ -280,7 +326,12 @@ def _merge_and_write(
             err=True,
         )
         raise SystemExit(1)
-    write_master(plan, report, entries, output, template)
+    if not write_master(plan, report, entries, output, template, printable=printable):
+        click.echo(
+            f"note: {len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
+            "(--report writes it) / 事業数が多いため「報告書」シートは省略しました",
+            err=True,
+        )
     click.echo(f"wrote {output}", err=as_json)
 
 

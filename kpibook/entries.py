@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from kpibook.fiscal import era_label
-from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text
+from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text, cached_index
 from kpibook.values import Value, ValueKind
 
 
@@ -55,10 +55,9 @@ class Entries(Model):
     entries: list[ProjectEntry] = Field(default_factory=list, description="One per project.")
 
     def for_project(self, project_id: str) -> ProjectEntry | None:
-        for e in self.entries:
-            if e.project == project_id:
-                return e
-        return None
+        """The project's entry (indexed once: a national set has tens of thousands)."""
+        index = cached_index(self, self.entries, lambda: {e.project: e for e in self.entries})
+        return index.get(project_id)
 
 
 def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:

@@ -18,6 +18,7 @@ from kpibook.entries import Entries, ProjectEntry
 from kpibook.errors import KpibookError
 from kpibook.forms.content import departments_with_forms
 from kpibook.grading import GradeReport, grade_report
+from kpibook.parallel import Progress
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_returns
 from kpibook.template import FormTemplate
@@ -87,9 +88,11 @@ def merge(
     paths: list[Path],
     template: FormTemplate | None = None,
     use: list[Path] | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[MergeReport, Entries]:
     """Check every return and merge the clean ones; ``use`` settles conflicts."""
-    checked = check_returns(plan, paths, template)
+    checked = check_returns(plan, paths, template, jobs, progress)
     chosen = {Path(p).resolve() for p in use or []}
     known = {Path(r.path).resolve() for r in checked.returns}
     if chosen - known:

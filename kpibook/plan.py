@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -372,14 +372,48 @@ class Plan(Model):
                 return path
         raise KeyError(section_id)
 
+    def _indexes(self) -> tuple[dict[str, Project], dict[str, list[int]]]:
+        """Projects by id, and project positions by department, built once per plan (a
+        national plan has tens of thousands of projects)."""
+
+        def build() -> tuple[dict[str, Project], dict[str, list[int]]]:
+            by_dept: dict[str, list[int]] = {}
+            for n, p in enumerate(self.projects):
+                for d in dict.fromkeys(p.departments):
+                    by_dept.setdefault(d, []).append(n)
+            return {p.id: p for p in self.projects}, by_dept
+
+        return cached_index(self, self.projects, build)
+
     def project(self, project_id: str) -> Project:
-        for p in self.projects:
-            if p.id == project_id:
-                return p
-        raise KeyError(project_id)
+        return self._indexes()[0][project_id]
+
+    def projects_of(self, department: str) -> list[tuple[int, Project]]:
+        """The projects ``department`` leads or shares, with their positions in the plan."""
+        return [(n, self.projects[n]) for n in self._indexes()[1].get(department, [])]
 
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
+
+
+T = TypeVar("T")
+
+_INDEXES: dict[int, tuple[object, int, int, Any]] = {}
+
+
+def cached_index(owner: object, items: list[Any], build: Callable[[], T]) -> T:
+    """An index over ``owner``'s ``items``, built once and rebuilt if the list is replaced
+    or changes length.  Kept outside the models so that equality and copies ignore it;
+    the few most recent owners are kept (strongly, so their ids are not reused)."""
+    key = (id(items), len(items))
+    held = _INDEXES.get(id(owner))
+    if held is not None and held[0] is owner and held[1:3] == key:
+        return cast(T, held[3])
+    index = build()
+    if len(_INDEXES) >= 8:
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[id(owner)] = (owner, *key, index)
+    return index
 
 
 class PlanIntegrityError(ValueError):

@@ -34,6 +34,7 @@ from kpibook.forms.spec import (
     Stamp,
     fingerprint,
 )
+from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
 from kpibook.xlsx_write import Book, CellValue, Sheet
@@ -94,9 +95,11 @@ def generate_forms(
     created: dt.datetime | None = None,
     template: FormTemplate | None = None,
     values: Callable[[str], dict[str, CellValue]] | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> list[GeneratedForm]:
-    """Write one form per department (all that have something to fill, or those named);
-    ``values`` gives a department's input values (a filled return)."""
+    """Write one form per department (all that have something to fill, or those named),
+    on every core; ``values`` gives a department's input values (a filled return)."""
     template = template or load_template(plan.layout)
     eligible = departments_with_forms(plan)
     if departments:
@@ -116,18 +119,26 @@ def generate_forms(
     else:
         chosen = eligible
     outdir.mkdir(parents=True, exist_ok=True)
-    return [
-        write_form(
-            plan,
-            form_content(plan, d),
-            outdir / form_filename(plan, d),
-            template,
-            password,
-            created,
-            values=values(d) if values else None,
-        )
-        for d in chosen
-    ]
+    jobs_in = [(d, values(d) if values else None) for d in chosen]
+    context = (plan, outdir, template, password, created)
+    return map_files(_write_one, context, jobs_in, jobs, progress)
+
+
+def _write_one(
+    context: tuple[Plan, Path, FormTemplate, str | None, dt.datetime | None],
+    job: tuple[str, dict[str, CellValue] | None],
+) -> GeneratedForm:
+    plan, outdir, template, password, created = context
+    department, values = job
+    return write_form(
+        plan,
+        form_content(plan, department),
+        outdir / form_filename(plan, department),
+        template,
+        password,
+        created,
+        values=values,
+    )
 
 
 def write_form(

@@ -62,9 +62,7 @@ def form_content(plan: Plan, department: str) -> FormContent:
     """The projects of ``department``'s form."""
     order = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
     chosen: list[tuple[int, tuple[int, int], FormProject]] = []
-    for index, project in enumerate(plan.projects):
-        if department not in project.departments:
-            continue
+    for index, project in plan.projects_of(department):
         first = project.placements[0]
         others = [placement_number(plan, pl) for pl in project.placements[1:]]
         chosen.append(

@@ -29,6 +29,9 @@ from kpibook.template import FormTemplate, load_template
 from kpibook.xlsx_write import Book
 
 REPORT = "報告書"
+REPORT_LIMIT = 2_000
+"""Above this many projects the printable report (thousands of pages) is written only
+when asked for; the 一覧 and 概要 always are."""
 
 
 def write_master(
@@ -38,20 +41,36 @@ def write_master(
     path: Path,
     template: FormTemplate | None = None,
     created: dt.datetime | None = None,
-) -> None:
+    printable: bool | None = None,
+) -> bool:
+    """Write the master; the printable 報告書 is left out when ``printable`` is False, or
+    when it is None and the plan is too large to print (more than REPORT_LIMIT projects).
+    Returns whether the 報告書 was written."""
     template = template or load_template(plan.layout)
+    if printable is None:
+        printable = len(plan.projects) <= REPORT_LIMIT
+    notes = (
+        []
+        if printable
+        else [
+            f"※ 事業数が多い（{len(plan.projects):,}件）ため、印刷用の「{REPORT}」シートは"
+            "作成していません。必要な場合は kpibook merge --report で作成してください。"
+        ]
+    )
     with Book(path, created=created) as book:
         overview = book.sheet(OVERVIEW)
         table = book.sheet(TABLE)
-        report_sheet = book.sheet(REPORT)
+        report_sheet = book.sheet(REPORT) if printable else None
         status = book.sheet(STATUS)
-        write_overview(overview, plan, report)
+        write_overview(overview, plan, report, notes)
         write_table(table, plan, report, entries)
-        content = report_content(plan)
-        values = content_values(content, entries, template)
-        form, repeat = lay_out(
-            book, report_sheet, template, content, None, values=values, report=True
-        )
-        form.finish(repeat, plan.title)
+        if report_sheet is not None:
+            content = report_content(plan)
+            values = content_values(content, entries, template)
+            form, repeat = lay_out(
+                book, report_sheet, template, content, None, values=values, report=True
+            )
+            form.finish(repeat, plan.title)
         write_status(status, plan, report)
         embed(book, plan, entries)
+    return printable

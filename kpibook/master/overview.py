@@ -15,14 +15,19 @@ from kpibook.xlsx_write import Sheet
 SHEET = "概要"
 
 
-def write_overview(sheet: Sheet, plan: Plan, report: MergeReport) -> None:
+def write_overview(
+    sheet: Sheet, plan: Plan, report: MergeReport, notes: list[str] | None = None
+) -> None:
     sheet.column_width(0, 0, 34)
     sheet.column_width(1, 12, 10)
     sheet.column_width(2, 2, 40)
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 進捗状況の集計"
     sheet.write(0, 0, title, TITLE)
     row = 2
-    row = _submissions(sheet, row, report) + 1
+    for note in notes or []:
+        sheet.write(row, 0, note)
+        row += 1
+    row = _submissions(sheet, row + 1 if notes else row, report) + 1
     grades = report.grades.projects
     by_id = {g.project: g for g in grades}
     sections: list[tuple[str, list[ProjectGrade]]] = []
@@ -37,11 +42,10 @@ def write_overview(sheet: Sheet, plan: Plan, report: MergeReport) -> None:
         name = f"{indent}{path.section.number} {path.section.title or ''}".rstrip()
         sections.append((name, listed))
     row = _counts(sheet, row, plan, "評価の集計（体系別）", sections, grades) + 1
-    departments = [
-        (d, [g for g in grades if g.department == d])
-        for d in plan.department_names()
-        if any(g.department == d for g in grades)
-    ]
+    by_department: dict[str, list[ProjectGrade]] = {}
+    for g in grades:
+        by_department.setdefault(g.department, []).append(g)
+    departments = [(d, by_department[d]) for d in plan.department_names() if d in by_department]
     row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
     row = _legend(sheet, row, plan) + 1
     _mismatches(sheet, row, [g for g in grades if g.mismatch])

@@ -36,6 +36,7 @@ from kpibook.forms.spec import (
     prefilled_cell,
     project_name,
 )
+from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.returns.normalize import (
     NotANumber,
@@ -120,17 +121,25 @@ class _Check:
 
 
 def check_returns(
-    plan: Plan, paths: list[Path], template: FormTemplate | None = None
+    plan: Plan,
+    paths: list[Path],
+    template: FormTemplate | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> CheckReport:
-    """Check every file; one broken file never stops the others."""
+    """Check every file, on every core; one broken file never stops the others."""
     from kpibook.template import load_template
 
     template = template or load_template(plan.layout)
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=[check_return(plan, p, template) for p in paths],
+        returns=map_files(_check_one, (plan, template), paths, jobs, progress),
     )
+
+
+def _check_one(context: tuple[Plan, FormTemplate], path: Path) -> ReturnResult:
+    return check_return(context[0], path, context[1])
 
 
 def check_return(plan: Plan, path: Path, template: FormTemplate) -> ReturnResult:

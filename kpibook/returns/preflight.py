@@ -102,3 +102,39 @@ def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
     if STRICT_NAMESPACE in start:
         return Refusal("strict-ooxml", "Strict Open XML")
     return None
+
+
+def lock_owner_of(name: str) -> str | None:
+    """The workbook a lock file stands for: Excel's owner file ``~$x.xlsx`` (Excel keeps
+    only the last characters of long names) or LibreOffice's ``.~lock.x.xlsx#``."""
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return name[len(".~lock.") : -1]
+    if name.startswith("~$"):
+        return name[2:]
+    return None
+
+
+def collect_returns(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files to check: files named, and the files in folders named, in name order.
+
+    In a folder, lock files (a workbook open in Excel or LibreOffice somewhere) and other
+    hidden files are left out; each lock file is reported, since the department may still
+    be editing.  A file named explicitly is always checked, whatever its name.
+    """
+    files: list[Path] = []
+    notes: list[str] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for p in sorted(q for q in path.iterdir() if q.is_file()):
+            owner = lock_owner_of(p.name)
+            if owner is not None:
+                notes.append(
+                    f"{p}: a lock file, skipped: a workbook ending in {owner!r} is open in "
+                    f"Excel or LibreOffice somewhere / 「{owner}」が開かれたままです"
+                    "（編集中かもしれません）。このロックファイルは読み込みません"
+                )
+            elif not p.name.startswith("."):
+                files.append(p)
+    return files, notes
