@@ -37,7 +37,10 @@ M = TypeVar("M", bound=BaseModel)
 # -- loading ------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
+
+class _Loader(_Base):  # type: ignore[misc]
     """SafeLoader with YAML 1.2 core scalars and duplicate keys refused."""
 
 
@@ -73,7 +76,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
                 None, None, f"key {key!r} is given twice", key_node.start_mark
             )
         seen[key] = key_node
-    return loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)

@@ -1,0 +1,336 @@
+"""National-scale benchmark: generate, check and merge for every municipality, against floors.
+
+    python benchmarks/national.py                      # 1,741 departments, 3 runs
+    python benchmarks/national.py --departments 100 --runs 1
+
+Builds a synthetic plan (``synthetic.py``: each department fills 20 projects × 3
+indicators), then for each stage measures wall time and peak memory, and the same work
+done by the fastest tools that do only the bare minimum, measured in the same run:
+
+- generate: ``kpibook generate`` (all cores) against bare xlsxwriter writing the same
+  cells (values only, one core);
+- check: ``kpibook check`` (all cores) against python-calamine reading every value of the
+  same returns (one core);
+- merge: ``kpibook merge`` (check + master) against the calamine read plus bare
+  xlsxwriter writing the master's cells;
+- ``kpibook --help``, as a user starts it.
+
+Every stage runs in a fresh child process, so that its peak memory (``ru_maxrss``) is its
+own; workers are reported separately.  Times are medians of ``--runs`` runs.  Prints a
+Markdown table for docs/performance.md.  python-calamine is needed for the floor reads
+(``pip install python-calamine``); it is not a kpibook dependency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _rss() -> dict[str, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_mib": round(me, 1), "worker_peak_mib": round(kids, 1)}
+
+
+# -- stages, each run in a child process -----------------------------------------------
+
+
+def _load(work: Path) -> Any:
+    import pickle
+
+    with open(work / "plan.pickle", "rb") as f:
+        return pickle.load(f)
+
+
+def stage_setup(work: Path, departments: int) -> dict[str, Any]:
+    import pickle
+
+    from synthetic import synthetic_entries, synthetic_plan
+
+    from kpibook.forms.fill import write_filled_forms
+    from kpibook.plantext import save_yaml
+
+    started = time.perf_counter()
+    plan = synthetic_plan(departments)
+    entries = synthetic_entries(plan)
+    built = time.perf_counter() - started
+    save_yaml(plan, work / "plan.yaml")
+    with open(work / "plan.pickle", "wb") as f:
+        pickle.dump((plan, entries), f)
+    write_filled_forms(plan, entries, work / "returns")
+    started = time.perf_counter()
+    from kpibook.plantext import load_plan_yaml
+
+    load_plan_yaml(work / "plan.yaml")
+    return {
+        "build_s": built,
+        "plan_yaml_load_s": time.perf_counter() - started,
+        "projects": len(plan.projects),
+        "indicators": sum(len(p.indicators) for p in plan.projects),
+        "returns": len(list((work / "returns").glob("*.xlsx"))),
+        "return_kib": round(
+            statistics.median(p.stat().st_size for p in (work / "returns").glob("*.xlsx")) / 1024,
+            1,
+        ),
+    }
+
+
+def stage_generate(work: Path) -> dict[str, Any]:
+    from kpibook.forms import generate_forms
+
+    plan, _ = _load(work)
+    out = work / "forms"
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    generate_forms(plan, out)
+    return {"seconds": time.perf_counter() - started, **_rss()}
+
+
+def stage_generate_floor(work: Path) -> dict[str, Any]:
+    """Bare xlsxwriter writing each form's cells (values only), one core."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    out = work / "floor-forms"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    spent = 0.0
+    cells = 0
+    for n, path in enumerate(sorted((work / "forms").glob("*.xlsx"))):
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets = [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+        started = time.perf_counter()
+        book = xlsxwriter.Workbook(str(out / f"{n}.xlsx"))
+        for name, rows in sheets:
+            ws = book.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    if v != "":
+                        ws.write(r, c, v)
+                        cells += 1
+        book.close()
+        spent += time.perf_counter() - started
+    return {"seconds": spent, "cells": cells, **_rss()}
+
+
+def stage_check(work: Path) -> dict[str, Any]:
+    from kpibook.returns.check import check_returns
+
+    plan, _ = _load(work)
+    paths = sorted((work / "returns").glob("*.xlsx"))
+    started = time.perf_counter()
+    report = check_returns(plan, paths)
+    seconds = time.perf_counter() - started
+    assert report.ok, "the synthetic returns must be clean"
+    return {"seconds": seconds, **_rss()}
+
+
+def stage_read_floor(work: Path) -> dict[str, Any]:
+    """python-calamine reading every value of every sheet of every return, one core."""
+    from python_calamine import CalamineWorkbook
+
+    paths = sorted((work / "returns").glob("*.xlsx"))
+    started = time.perf_counter()
+    for path in paths:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+    return {"seconds": time.perf_counter() - started, **_rss()}
+
+
+def stage_merge(work: Path) -> dict[str, Any]:
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+
+    plan, _ = _load(work)
+    paths = sorted((work / "returns").glob("*.xlsx"))
+    started = time.perf_counter()
+    report, entries = merge(plan, paths)
+    checked = time.perf_counter() - started
+    printed = write_master(plan, report, entries, work / "master.xlsx")
+    return {
+        "seconds": time.perf_counter() - started,
+        "check_seconds": checked,
+        "report_sheet": printed,
+        **_rss(),
+    }
+
+
+def stage_master_floor(work: Path) -> dict[str, Any]:
+    """Bare xlsxwriter writing the master's cells (values only, constant memory)."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(work / "master.xlsx"))
+    sheets = [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+    started = time.perf_counter()
+    book = xlsxwriter.Workbook(str(work / "floor-master.xlsx"), {"constant_memory": True})
+    cells = 0
+    for name, rows in sheets:
+        ws = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v != "":
+                    ws.write(r, c, v)
+                    cells += 1
+    book.close()
+    return {"seconds": time.perf_counter() - started, "cells": cells, **_rss()}
+
+
+def stage_help(work: Path) -> dict[str, Any]:
+    exe = Path(sys.executable).with_name("kpibook")
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        subprocess.run([str(exe), "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return {"seconds": statistics.median(times), **_rss()}
+
+
+def stage_examples(work: Path) -> dict[str, Any]:
+    from kpibook.demo import run_demo
+    from kpibook.examples import example_names
+
+    out: dict[str, Any] = {}
+    for name in example_names():
+        started = time.perf_counter()
+        run_demo(name, work / f"demo-{name}")
+        out[name] = time.perf_counter() - started
+    return {"seconds": sum(out.values()), "each": out, **_rss()}
+
+
+STAGES = {
+    "generate": stage_generate,
+    "generate_floor": stage_generate_floor,
+    "check": stage_check,
+    "read_floor": stage_read_floor,
+    "merge": stage_merge,
+    "master_floor": stage_master_floor,
+    "help": stage_help,
+    "examples": stage_examples,
+}
+
+
+# -- the parent -------------------------------------------------------------------------
+
+
+def child(stage: str, work: Path, *extra: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--stage", stage, "--workdir", str(work), *extra],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--departments", type=int, default=1741)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--stage", choices=["setup", *STAGES])
+    ap.add_argument("--json", type=Path, help="Also write the raw results here.")
+    args = ap.parse_args()
+    if args.stage:
+        work = args.workdir
+        if args.stage == "setup":
+            result = stage_setup(work, args.departments)
+        else:
+            result = STAGES[args.stage](work)
+        print(json.dumps(result))
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="kpibook-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"# {args.departments} departments in {work}\n# {machine()}", file=sys.stderr)
+    setup = child("setup", work, "--departments", str(args.departments))
+    print(f"# setup: {json.dumps(setup)}", file=sys.stderr)
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
+    for n in range(args.runs):
+        for stage in STAGES:
+            runs[stage].append(child(stage, work))
+            print(f"# run {n + 1} {stage}: {json.dumps(runs[stage][-1])}", file=sys.stderr)
+    med = {s: statistics.median(r["seconds"] for r in rs) for s, rs in runs.items()}
+    peak = {s: max(r["peak_mib"] for r in rs) for s, rs in runs.items()}
+    workers = {s: max(r["worker_peak_mib"] for r in rs) for s, rs in runs.items()}
+    ratios = {
+        "generate": med["generate"] / med["generate_floor"],
+        "check": med["check"] / med["read_floor"],
+        "merge": med["merge"] / (med["read_floor"] + med["master_floor"]),
+    }
+    targets = {"generate": 1.3, "check": 3.0, "merge": 1.5}
+    n = setup["returns"]
+    print(
+        f"\n{args.departments:,} departments, {setup['indicators']:,} indicators, "
+        f"{n:,} returns of {setup['return_kib']} KiB; medians of {args.runs} run(s); "
+        f"{machine()}\n"
+    )
+    print("| stage | wall | per file | peak (main / each worker) | floor | ratio | target |")
+    print("|---|---|---|---|---|---|---|")
+    floors = {"generate": "generate_floor", "check": "read_floor", "merge": None}
+    for stage in ("generate", "check", "merge"):
+        floor = floors[stage]
+        floor_s = med[floor] if floor else med["read_floor"] + med["master_floor"]
+        print(
+            f"| {stage} | {med[stage]:.1f} s | {med[stage] / n * 1000:.1f} ms | "
+            f"{peak[stage]:.0f} / {workers[stage]:.0f} MiB | {floor_s:.1f} s | "
+            f"{ratios[stage]:.2f}× | ≤ {targets[stage]}× |"
+        )
+    print(
+        f"| floor: calamine read | {med['read_floor']:.1f} s | "
+        f"{med['read_floor'] / n * 1000:.1f} ms | {peak['read_floor']:.0f} MiB | | | |"
+    )
+    print(
+        f"| floor: xlsxwriter forms | {med['generate_floor']:.1f} s | "
+        f"{med['generate_floor'] / n * 1000:.1f} ms | | | | |"
+    )
+    print(
+        f"| floor: xlsxwriter master | {med['master_floor']:.1f} s | | "
+        f"{peak['master_floor']:.0f} MiB | | | |"
+    )
+    print(f"| kpibook --help | {med['help'] * 1000:.0f} ms | | | | | ≤ 150 ms |")
+    each = runs["examples"][-1]["each"]
+    print(
+        f"| both examples (demo) | {med['examples']:.1f} s | "
+        + ", ".join(f"{k}: {v:.1f} s" for k, v in each.items())
+        + " | | | | |"
+    )
+    print(f"\nplan.yaml load: {setup['plan_yaml_load_s']:.1f} s ({setup['projects']:,} projects)")
+    if args.json:
+        args.json.write_text(json.dumps({"setup": setup, "runs": runs}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
