@@ -107,6 +107,22 @@ CATALOGUE: dict[str, Kind] = {
             "{detail}",
         ),
         _k(
+            "external-link",
+            W,
+            "Links to another workbook (ignored)",
+            "別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
+            "数値は直接入力してください。",
+            "the workbook links to another workbook ({detail}); links are never read or "
+            "followed, and nothing linked reaches the master",
+        ),
+        _k(
+            "macros",
+            W,
+            "Contains macros (never run)",
+            "マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
+            "the workbook contains macros ({detail}); they are never run, values are read",
+        ),
+        _k(
             "strict-ooxml",
             E,
             "Strict Open XML workbook",

@@ -398,21 +398,23 @@ class Plan(Model):
 
 T = TypeVar("T")
 
-_INDEXES: dict[int, tuple[object, int, int, Any]] = {}
+_INDEXES: dict[tuple[int, str], tuple[object, int, int, Any]] = {}
 
 
 def cached_index(owner: object, items: list[Any], build: Callable[[], T]) -> T:
-    """An index over ``owner``'s ``items``, built once and rebuilt if the list is replaced
-    or changes length.  Kept outside the models so that equality and copies ignore it;
-    the few most recent owners are kept (strongly, so their ids are not reused)."""
+    """An index over ``owner``'s ``items`` (one per ``build`` function), built once and
+    rebuilt if the list is replaced or changes length.  Kept outside the models so that
+    equality and copies ignore it; the few most recent owners are kept (strongly, so that
+    their ids are not reused)."""
     key = (id(items), len(items))
-    held = _INDEXES.get(id(owner))
+    slot = (id(owner), build.__qualname__)
+    held = _INDEXES.get(slot)
     if held is not None and held[0] is owner and held[1:3] == key:
         return cast(T, held[3])
     index = build()
-    if len(_INDEXES) >= 8:
+    if len(_INDEXES) >= 16:
         _INDEXES.pop(next(iter(_INDEXES)))
-    _INDEXES[id(owner)] = (owner, *key, index)
+    _INDEXES[slot] = (owner, *key, index)
     return index
 
 

@@ -98,7 +98,7 @@ class FormBook:
         merged: dict[str, list[tuple[int, int, int, int]]],
         strings: Callable[[], set[str]],
         probed: list[tuple[str, str, RawValue, RawValue]],
-        notes: list[str] | None = None,
+        notes: list[tuple[str, str]] | None = None,
     ) -> None:
         self.sheetnames = sheetnames
         self.names = names
@@ -113,7 +113,8 @@ class FormBook:
         self.probed = probed
         """For a probe range of (sheet, cell, expected) rows: (sheet, cell, expected, found)."""
         self.notes = notes or []
-        """What the workbook holds besides cells that a coordinator should know of."""
+        """What the workbook holds besides cells that a coordinator should know of, as
+        (finding code, part): links to other workbooks, macros."""
 
     @property
     def strings(self) -> set[str]:
@@ -199,7 +200,7 @@ class _Reader:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
-        self.notes: list[str] = []
+        self.notes: list[tuple[str, str]] = []
 
     def read(self, name: str) -> bytes:
         info = self.parts.get(name)
@@ -246,9 +247,10 @@ class _Reader:
             elif kind.endswith("/styles"):
                 dates, spans = self.date_styles(target)
             elif kind.endswith("/externalLink"):
-                self.notes.append(f"links to another workbook ({target}); links are not read")
-        if "xl/vbaProject.bin" in self.parts:
-            self.notes.append("contains macros (VBA); they are never run")
+                self.notes.append(("external-link", target))
+        vba = [name for name in self.parts if name.lower().endswith("vbaproject.bin")]
+        if vba:
+            self.notes.append(("macros", vba[0]))
         epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         targets = {name: wb_rels.get(rid, ("", "")) for name, rid in sheets}
         grids: dict[str, _Sheet] = {}
@@ -531,7 +533,7 @@ def _book(
     defined: dict[str, str],
     scan_rows: int,
     probe: str | None,
-    notes: list[str],
+    notes: list[tuple[str, str]],
 ) -> FormBook:
     known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}

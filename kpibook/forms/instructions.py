@@ -65,7 +65,7 @@ def write_instructions(
     for col, head in enumerate(("事業・記入欄", "記入のしかた", "セル")):
         sheet.write(row, col, head, s.label)
     row += 1
-    names = {p.id: p.name for p in plan.projects}
+    names = {fp.project.id: fp.project.name for fp in content.projects}
     for record in form.inputs:
         row = _input_line(sheet, row, record, names, template, form)
     sheet.print_setup(landscape=False)

@@ -21,7 +21,7 @@ from kpibook.forms.spec import (
     indicator_name,
     project_name,
 )
-from kpibook.plan import Indicator, Plan
+from kpibook.plan import Indicator, Plan, cached_index
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import lines_needed, row_height
 
@@ -38,7 +38,12 @@ class ValueColumn:
 
 def value_columns(plan: Plan) -> list[ValueColumn]:
     """Past actuals and targets of every year the plan has, and the report year's actual,
-    in time order (a year's target before its actual, as in seed 003's R3 columns)."""
+    in time order (a year's target before its actual, as in seed 003's R3 columns).
+    Worked out once per plan: every department's form has the same columns."""
+    return cached_index(plan, plan.projects, lambda: _value_columns(plan))
+
+
+def _value_columns(plan: Plan) -> list[ValueColumn]:
     indicators = [i for p in plan.projects for i in p.indicators]
     actual_years = {y for i in indicators for y in i.actuals if y < plan.report_year}
     target_years = {y for i in indicators for y in i.targets}

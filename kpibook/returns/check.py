@@ -200,6 +200,8 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     except LoadError as exc:
         c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
         return None, []
+    for code, part in c.book.notes:
+        c.add(code, detail=part)
     stamp = _stamp(c, c.book)
     if stamp is None:
         return None, []

@@ -78,8 +78,11 @@ def fold_choice(text: str) -> str:
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ESCAPED_CONTROL = re.compile(r"_x00(0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])_")
+"""How Excel and XlsxWriter store such a character in a file (``_x0016_``)."""
 
 
 def control_characters(text: str) -> list[str]:
     """Control characters Excel cannot hold or that break printing (tab and newline allowed)."""
-    return [f"U+{ord(c):04X}" for c in CONTROL.findall(text)]
+    found = [f"U+{ord(c):04X}" for c in CONTROL.findall(text)]
+    return found + [f"U+00{h.upper()}" for h in ESCAPED_CONTROL.findall(text)]
