@@ -101,29 +101,44 @@ def stage_generate(work: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, **_rss()}
 
 
-def stage_generate_floor(work: Path) -> dict[str, Any]:
-    """Bare xlsxwriter writing each form's cells (values only), one core."""
-    import xlsxwriter
+def _values(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet's values, read by python-calamine (not timed)."""
     from python_calamine import CalamineWorkbook
 
+    wb = CalamineWorkbook.from_path(str(path))
+    return [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+
+
+def _write_values(
+    target: Path, sheets: list[tuple[str, list[list[Any]]]], options: dict[str, Any]
+) -> int:
+    """Bare xlsxwriter writing the non-empty values; the number of cells written."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(target), options)
+    cells = 0
+    for name, rows in sheets:
+        ws = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v != "":
+                    ws.write(r, c, v)
+                    cells += 1
+    book.close()
+    return cells
+
+
+def stage_generate_floor(work: Path) -> dict[str, Any]:
+    """Bare xlsxwriter writing each form's cells (values only), one core."""
     out = work / "floor-forms"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     spent = 0.0
     cells = 0
     for n, path in enumerate(sorted((work / "forms").glob("*.xlsx"))):
-        wb = CalamineWorkbook.from_path(str(path))
-        sheets = [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+        sheets = _values(path)
         started = time.perf_counter()
-        book = xlsxwriter.Workbook(str(out / f"{n}.xlsx"))
-        for name, rows in sheets:
-            ws = book.add_worksheet(name)
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    if v != "":
-                        ws.write(r, c, v)
-                        cells += 1
-        book.close()
+        cells += _write_values(out / f"{n}.xlsx", sheets, {})
         spent += time.perf_counter() - started
     return {"seconds": spent, "cells": cells, **_rss()}
 
@@ -173,22 +188,9 @@ def stage_merge(work: Path) -> dict[str, Any]:
 
 def stage_master_floor(work: Path) -> dict[str, Any]:
     """Bare xlsxwriter writing the master's cells (values only, constant memory)."""
-    import xlsxwriter
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_path(str(work / "master.xlsx"))
-    sheets = [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+    sheets = _values(work / "master.xlsx")
     started = time.perf_counter()
-    book = xlsxwriter.Workbook(str(work / "floor-master.xlsx"), {"constant_memory": True})
-    cells = 0
-    for name, rows in sheets:
-        ws = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v != "":
-                    ws.write(r, c, v)
-                    cells += 1
-    book.close()
+    cells = _write_values(work / "floor-master.xlsx", sheets, {"constant_memory": True})
     return {"seconds": time.perf_counter() - started, "cells": cells, **_rss()}
 
 
