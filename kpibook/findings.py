@@ -102,7 +102,8 @@ CATALOGUE: dict[str, Kind] = {
             "xml-refused",
             E,
             "Refused: unsafe XML",
-            "安全のため読み込みませんでした（ファイル内の XML に Excel が書かない宣言があります）。"
+            "安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
+            "異常な量の要素があります）。"
             "配布した様式に記入したものを送ってください。",
             "{detail}",
         ),

@@ -3,15 +3,17 @@
 ``kpibook check`` reads every return with this module, once.  It takes from the zip only
 what a check needs -- the workbook's sheets and defined names, the shared strings, which
 cell styles are dates, each sheet's cells and merged ranges -- and parses each part once,
-whole, with expat and no DTD support:
+whole, with expat through ElementTree's C tree builder (no Python call per element):
 
-- **Safe:** a document type declaration (where entity bombs and external entities live)
-  is refused outright; OOXML never has one.  Each part is limited in size before it is
-  read (pre-flight has already checked the zip's directory), and a part is parsed in one
+- **Safe:** a part must be UTF-8 (as Excel and LibreOffice write) and must not contain a
+  document type declaration, where entity bombs and external entities live; both are
+  checked on the bytes before the parser sees them, and a part with a DTD is refused
+  outright.  Each part is limited in size and in number of tags before it is parsed
+  (pre-flight has already checked the zip's directory), and a part is parsed in one
   call, so expat's slow path for huge tokens fed in small pieces is never taken: the
-  worst case costs a fraction of a second, not minutes.
+  worst case costs a fraction of a second and a bounded amount of memory.
 - **Fast:** no object per cell, no styles beyond the date test, nothing built that a
-  check does not ask for; about a tenth of openpyxl's cost per workbook.
+  check does not ask for; about a fifteenth of openpyxl's cost per workbook.
 - **Faithful:** values come out as openpyxl gives them in normal mode with formulas kept
   (``data_only=False``): numbers as int or float, dates by cell style (1900 and 1904
   systems), text from shared or inline strings (rich runs joined, phonetic runs
@@ -22,17 +24,18 @@ whole, with expat and no DTD support:
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import functools
 import io
 import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from xml.parsers import expat
+from typing import NamedTuple
+from xml.etree import ElementTree as ET
 
 from kpibook.errors import LoadError, Problem
 
@@ -42,15 +45,26 @@ MAX_PART = 20 * 1024 * 1024
 """Largest XML part read (declared, uncompressed).  A form's largest part is a few hundred
 kilobytes; 20 MB keeps the worst case of expat's large-token behaviour under a second."""
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships}"
+MAX_MARKUP = 500_000
+"""Most tags (``<``) in one part.  A form's largest sheet has under 10,000; the bound
+keeps the element tree of the worst part allowed near 200 MiB."""
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_C, _V, _F, _IS, _T, _ROW, _RPH, _MERGE, _SI = (
+    _MAIN + x for x in ("c", "v", "f", "is", "t", "row", "rPh", "mergeCell", "si")
+)
+_SHEET, _DEFINED, _WB_PR, _NUM_FMT, _CELL_XFS, _XF = (
+    _MAIN + x for x in ("sheet", "definedName", "workbookPr", "numFmt", "cellXfs", "xf")
+)
+_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
 _CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _AREA = re.compile(
     r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!\s]+))!"
-    r"(?P<a>\$?[A-Z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Z]{1,3}\$?\d+))?$"
+    r"\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$"
 )
 
 WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
@@ -75,8 +89,7 @@ class RefusedWorkbook(LoadError):
     """A workbook refused for safety, before its content was read."""
 
 
-@dataclass(frozen=True)
-class NamedCell:
+class NamedCell(NamedTuple):
     """What a defined name points at: one cell, or nothing usable (``None`` fields)."""
 
     sheet: str | None
@@ -112,9 +125,20 @@ class FormBook:
         self._scanned: set[str] | None = None
         self.probed = probed
         """For a probe range of (sheet, cell, expected) rows: (sheet, cell, expected, found)."""
+        self._merge_rows: dict[str, dict[int, list[tuple[int, int, int, int]]]] = {}
         self.notes = notes or []
         """What the workbook holds besides cells that a coordinator should know of, as
         (finding code, part): links to other workbooks, macros."""
+
+    def merge_over(self, sheet: str | None, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """The merged range (of more than one cell) that covers a cell, if any."""
+        index = self._merge_rows.get(sheet or "")
+        if index is None:
+            index = self._merge_rows[sheet or ""] = _rows_index(self.merged.get(sheet or "", []))
+        for r1, c1, r2, c2 in index.get(row, index.get(-1, [])):
+            if r1 <= row <= r2 and c1 <= col <= c2 and (r1, c1) != (r2, c2):
+                return r1, c1, r2, c2
+        return None
 
     @property
     def strings(self) -> set[str]:
@@ -123,6 +147,23 @@ class FormBook:
         if self._scanned is None:
             self._scanned = self._strings()
         return self._scanned
+
+
+def _rows_index(
+    merged: list[tuple[int, int, int, int]],
+) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Merged ranges by the rows they cover; ranges taller than 1,000 rows are under -1
+    and also checked for every row (a form's merges are a few rows tall).  A sheet whose
+    merges cover more than 100,000 rows in all is not a form: all its merges go under -1."""
+    if sum(m[2] - m[0] + 1 for m in merged if m[2] - m[0] < 1_000) > 100_000:
+        return {-1: merged}
+    tall = [m for m in merged if m[2] - m[0] >= 1_000]
+    index: dict[int, list[tuple[int, int, int, int]]] = {-1: tall}
+    for m in merged:
+        if m[2] - m[0] < 1_000:
+            for row in range(m[0], m[2] + 1):
+                index.setdefault(row, list(tall)).append(m)
+    return index
 
 
 def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
@@ -140,7 +181,7 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
         raise RefusedWorkbook(path, [problem]) from None
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
-    except expat.ExpatError as exc:
+    except ET.ParseError as exc:
         detail = f"malformed XML: {exc}"
     except RecursionError:
         detail = "XML nested too deeply"
@@ -149,29 +190,30 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     ) from None
 
 
-def _parser(
-    start: Callable[[str, dict[str, str]], None],
-    end: Callable[[str], None] | None = None,
-    text: Callable[[str], None] | None = None,
-) -> Any:
-    p = expat.ParserCreate(namespace_separator="}")
-    p.buffer_text = True
-    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def refuse(*_: object) -> None:
+def _tree(data: bytes, part: str) -> ET.Element:
+    """Parse one part whole, after the checks that make parsing it safe and bounded."""
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    declared = _DECLARED.match(body)
+    encoding = declared[1].decode("ascii").lower().replace("_", "-") if declared else "utf-8"
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:4]:
+        encoding = "utf-16/32"
+    if encoding not in ("utf-8", "utf8"):
+        raise ValueError(f"part {part} is encoded in {encoding}; Excel writes UTF-8")
+    if b"<!DOCTYPE" in data:  # in UTF-8 the declaration can only be these bytes
         raise Refused(
-            "refused: the workbook's XML declares a document type (DTD) with entities, as "
-            "XML bombs and external-entity attacks do; Excel never writes one"
+            f"refused: part {part} declares a document type (DTD) with entities, as XML "
+            "bombs and external-entity attacks do; Excel never writes one"
         )
-
-    p.StartDoctypeDeclHandler = refuse
-    p.EntityDeclHandler = refuse
-    p.StartElementHandler = start
-    if end is not None:
-        p.EndElementHandler = end
-    if text is not None:
-        p.CharacterDataHandler = text
-    return p
+    markup = data.count(b"<")
+    if markup > MAX_MARKUP:
+        raise Refused(
+            f"part {part} has {markup:,} XML tags (at most {MAX_MARKUP:,}; a form has a few "
+            "thousand)"
+        )
+    parser = ET.XMLParser(encoding="utf-8")
+    parser.feed(data)
+    root: ET.Element = parser.close()
+    return root
 
 
 class _Sheet:
@@ -219,18 +261,15 @@ class _Reader:
         out: dict[str, tuple[str, str]] = {}
         if name not in self.parts:
             return out
-
-        def start(tag: str, a: dict[str, str]) -> None:
-            if tag == _PKG_REL + "Relationship" and a.get("TargetMode") != "External":
-                target = a.get("Target", "")
+        for rel in self.tree(name).iter(_PKG_REL + "Relationship"):
+            if rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
                 resolved = (
                     target.lstrip("/")
                     if target.startswith("/")
                     else posixpath.normpath(posixpath.join(folder, target))
                 )
-                out[a.get("Id", "")] = (a.get("Type", ""), resolved)
-
-        _parser(start).Parse(self.read(name), True)
+                out[rel.get("Id", "")] = (rel.get("Type", ""), resolved)
         return out
 
     def form_book(self, scan_rows: int, probe: str | None) -> FormBook:
@@ -268,80 +307,36 @@ class _Reader:
 
         return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
 
+    def tree(self, name: str) -> ET.Element:
+        return _tree(self.read(name), name)
+
     def workbook(self, part: str) -> tuple[list[tuple[str, str]], dict[str, str], bool]:
-        sheets: list[tuple[str, str]] = []
-        defined: dict[str, str] = {}
-        date1904 = False
-        current: list[str] = []
-        text: list[str] = []
-
-        def start(tag: str, a: dict[str, str]) -> None:
-            nonlocal date1904
-            if tag == _MAIN + "sheet":
-                sheets.append((a.get("name", ""), a.get(_DOC_REL + "id", "")))
-            elif tag == _MAIN + "definedName":
-                text.clear()
-                current[:] = [] if "localSheetId" in a else [a.get("name", "")]
-            elif tag == _MAIN + "workbookPr":
-                date1904 = a.get("date1904", "").lower() in ("1", "true")
-
-        def end(tag: str) -> None:
-            if tag == _MAIN + "definedName" and current:
-                defined[current[0]] = "".join(text)
-                current.clear()
-
-        _parser(start, end, text.append).Parse(self.read(part), True)
+        root = self.tree(part)
+        sheets = [(s.get("name", ""), s.get(_DOC_REL + "id", "")) for s in root.iter(_SHEET)]
+        defined = {
+            d.get("name", ""): d.text or ""
+            for d in root.iter(_DEFINED)
+            if d.get("localSheetId") is None
+        }
+        date1904 = any(pr.get("date1904", "").lower() in ("1", "true") for pr in root.iter(_WB_PR))
         return sheets, defined, date1904
 
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
-        parts: list[str] = []
-        depth = {"rPh": 0}
-        keep = [False]
-        si, t, rph = _MAIN + "si", _MAIN + "t", _MAIN + "rPh"
-
-        def start(tag: str, _a: dict[str, str]) -> None:
-            if tag == t:
-                keep[0] = depth["rPh"] == 0
-            elif tag == si:
-                parts.clear()
-            elif tag == rph:
-                depth["rPh"] += 1
-
-        def end(tag: str) -> None:
-            if tag == t:
-                keep[0] = False
-            elif tag == si:
-                out.append("".join(parts))
-            elif tag == rph:
-                depth["rPh"] -= 1
-
-        def chars(data: str) -> None:
-            if keep[0]:
-                parts.append(data)
-
-        _parser(start, end, chars).Parse(self.read(part), True)
+        for si in self.tree(part).iter(_SI):
+            if len(si) == 1 and si[0].tag == _T:
+                out.append(si[0].text or "")
+            else:
+                out.append(_runs(si))
         return out
 
     def date_styles(self, part: str) -> tuple[set[int], set[int]]:
         """Indexes of the cell formats (``s=``) that show dates, and those that show spans."""
-        custom: dict[int, str] = {}
-        fmt_ids: list[int] = []
-        in_xfs = [False]
-
-        def start(tag: str, a: dict[str, str]) -> None:
-            if tag == _MAIN + "numFmt":
-                custom[int(a.get("numFmtId", "0"))] = a.get("formatCode", "")
-            elif tag == _MAIN + "cellXfs":
-                in_xfs[0] = True
-            elif tag == _MAIN + "xf" and in_xfs[0]:
-                fmt_ids.append(int(a.get("numFmtId", "0")))
-
-        def end(tag: str) -> None:
-            if tag == _MAIN + "cellXfs":
-                in_xfs[0] = False
-
-        _parser(start, end).Parse(self.read(part), True)
+        root = self.tree(part)
+        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(_NUM_FMT)}
+        fmt_ids = [
+            int(xf.get("numFmtId", "0")) for xfs in root.iter(_CELL_XFS) for xf in xfs.iter(_XF)
+        ]
         dates, spans = set(), set()
         for index, fid in enumerate(fmt_ids):
             code = custom.get(fid)
@@ -362,87 +357,57 @@ class _Reader:
     ) -> _Sheet:
         grid = _Sheet()
         cells = grid.cells
-        C, V, F, IS, T, ROW, RPH, MERGE = (
-            _MAIN + x for x in ("c", "v", "f", "is", "t", "row", "rPh", "mergeCell")
-        )
-        at = [0, -1]  # current row, column (0-based)
-        cell: dict[str, str] = {}
-        buf: list[str] = []
-        collecting = [False]
-        v_text: list[str | None] = [None]
-        f_text: list[str | None] = [None]
-        is_parts: list[str] | None = None
-        in_rph = [0]
+        root = self.tree(part)
         shared: dict[str, str] = {}
-
-        def start(tag: str, a: dict[str, str]) -> None:
-            nonlocal is_parts
-            if tag == C:
-                cell.clear()
-                cell.update(a)
-                ref = a.get("r")
+        at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
+        for row in root.iter(_ROW):
+            r = row.get("r")
+            at_row = int(r) - 1 if r else at_row + 1
+            at_col = -1
+            for c in row:
+                if c.tag != _C:
+                    continue
+                ref = c.get("r")
                 if ref:
-                    m = _CELL_REF.fullmatch(ref)
-                    if m is None:
+                    at = _ref(ref)
+                    if at is None:
                         raise ValueError(f"cell reference {ref!r} in {part}")
-                    at[0], at[1] = int(m[2]) - 1, _col(m[1])
+                    at_row, at_col = at
                 else:
-                    at[1] += 1
-                v_text[0] = f_text[0] = None
-                is_parts = None
-            elif tag in (V, F):
-                buf.clear()
-                collecting[0] = True
-                if tag == F:
-                    cell["\0f"] = a.get("t", "")
-                    cell["\0si"] = a.get("si", "")
-            elif tag == IS:
-                is_parts = []
-            elif tag == T and is_parts is not None:
-                buf.clear()
-                collecting[0] = in_rph[0] == 0
-            elif tag == RPH:
-                in_rph[0] += 1
-            elif tag == ROW:
-                r = a.get("r")
-                at[0] = int(r) - 1 if r else at[0] + 1
-                at[1] = -1
-            elif tag == MERGE:
-                ref = a.get("ref", "")
-                first, _, last = ref.partition(":")
-                m1, m2 = _CELL_REF.fullmatch(first), _CELL_REF.fullmatch(last or first)
-                if m1 and m2:
-                    grid.merged.append((int(m1[2]) - 1, _col(m1[1]), int(m2[2]) - 1, _col(m2[1])))
-
-        def end(tag: str) -> None:
-            if tag == V:
-                v_text[0] = "".join(buf)
-                collecting[0] = False
-            elif tag == F:
-                f_text[0] = "".join(buf)
-                collecting[0] = False
-            elif tag == T and collecting[0]:
-                if is_parts is not None:
-                    is_parts.append("".join(buf))
-                collecting[0] = False
-            elif tag == RPH:
-                in_rph[0] -= 1
-            elif tag == C:
-                value = _value(
-                    cell, v_text[0], f_text[0], is_parts, strings, dates, spans, epoch, shared
-                )
+                    at_col += 1
+                t = c.get("t")
+                if not len(c):  # a styled empty cell, most of a form's
+                    if t is not None and t != "n":
+                        cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
+                    continue
+                if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
+                    cells[(at_row, at_col)] = (strings[int(c[0].text)], "s")
+                    continue
+                value = _value(c, strings, dates, spans, epoch, shared)
                 if value[0] is not None or value[1] != "n":
-                    cells[(at[0], at[1])] = value
-
-        def chars(data: str) -> None:
-            if collecting[0]:
-                buf.append(data)
-
-        _parser(start, end, chars).Parse(self.read(part), True)
+                    cells[(at_row, at_col)] = value
+        for merge in root.iter(_MERGE):
+            first, _, last = merge.get("ref", "").partition(":")
+            m1, m2 = _CELL_REF.fullmatch(first), _CELL_REF.fullmatch(last or first)
+            if m1 and m2:
+                grid.merged.append((int(m1[2]) - 1, _col(m1[1]), int(m2[2]) - 1, _col(m2[1])))
         grid.hide_merged()
         return grid
 
 
+def _runs(element: ET.Element) -> str:
+    """The text of a string item: its ``t`` and its runs' ``t``, without phonetic runs."""
+    return "".join(t.text or "" for child in element if child.tag != _RPH for t in child.iter(_T))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _ref(ref: str) -> tuple[int, int] | None:
+    """A cell reference (``F8``, ``$F$8``) as 0-based (row, col); forms repeat them."""
+    m = _CELL_REF.fullmatch(ref)
+    return None if m is None else (int(m[2]) - 1, _col(m[1]))
+
+
+@functools.lru_cache(maxsize=4096)
 def _col(letters: str) -> int:
     n = 0
     for ch in letters:
@@ -451,31 +416,42 @@ def _col(letters: str) -> int:
 
 
 def _value(
-    cell: dict[str, str],
-    v: str | None,
-    f: str | None,
-    inline: list[str] | None,
+    c: ET.Element,
     strings: list[str],
     dates: set[int],
     spans: set[int],
     epoch: dt.datetime,
     shared: dict[str, str],
 ) -> tuple[RawValue, str]:
-    t = cell.get("t", "n")
-    if "\0f" in cell:
-        si = cell.get("\0si", "")
-        if cell["\0f"] == "shared" and si:
-            if f:
-                shared[si] = f
-            f = f or shared.get(si, "")
-        return "=" + (f or ""), "f"
+    """One cell as openpyxl gives it: (value, kind)."""
+    v = f = inline = None
+    for child in c:
+        tag = child.tag
+        if tag == _V:
+            v = child
+        elif tag == _F:
+            f = child
+        elif tag == _IS:
+            inline = child
+    t = c.get("t", "n")
+    if f is not None:
+        formula = f.text or ""
+        si = f.get("si", "")
+        if f.get("t", "") == "shared" and si:
+            if formula:
+                shared[si] = formula
+            formula = formula or shared.get(si, "")
+        return "=" + formula, "f"
     if t == "inlineStr":
-        return ("".join(inline), "s") if inline is not None else (None, "s")
-    if not v:
+        return (_runs(inline), "s") if inline is not None else (None, "s")
+    text = v.text if v is not None else None
+    if not text:
         return None, t
     if t == "n":
-        number: int | float = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-        style = int(cell.get("s") or 0)
+        number: int | float = (
+            float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+        )
+        style = int(c.get("s") or 0)
         if style in dates:
             try:
                 return _from_excel(number, epoch, style in spans), "d"
@@ -483,17 +459,17 @@ def _value(
                 return "#VALUE!", "e"
         return number, "n"
     if t == "s":
-        return strings[int(v)], "s"
+        return strings[int(text)], "s"
     if t == "b":
-        return bool(int(v)), "b"
+        return bool(int(text)), "b"
     if t == "str":
-        return v, "s"
+        return text, "s"
     if t == "d":
         try:
-            return dt.datetime.fromisoformat(v.rstrip("Z")), "d"
+            return dt.datetime.fromisoformat(text.rstrip("Z")), "d"
         except ValueError:
-            return v, "s"
-    return v, t
+            return text, "s"
+    return text, t
 
 
 def _from_excel(
@@ -510,19 +486,18 @@ def _from_excel(
     return epoch + dt.timedelta(days=day) + diff
 
 
-def _area(text: str, sheetnames: set[str]) -> tuple[str, int, int, int, int] | None:
-    """A defined name's one area on an existing sheet, 0-based and ordered, else None."""
+@functools.lru_cache(maxsize=65_536)
+def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
+    """``'Sheet'!$A$1:$B$2`` as (sheet, rows and columns 0-based and ordered); forms of
+    one layout repeat the same texts, so they are remembered."""
     m = _AREA.match(text.strip())
     if m is None:
         return None
     sheet = m["plain"] or m["quoted"].replace("''", "'")
-    if sheet not in sheetnames:
-        return None
-    a = _CELL_REF.fullmatch(m["a"])
-    b = _CELL_REF.fullmatch(m["b"] or m["a"])
-    assert a is not None
-    assert b is not None
-    r1, c1, r2, c2 = int(a[2]) - 1, _col(a[1]), int(b[2]) - 1, _col(b[1])
+    r1, c1 = int(m["r1"]) - 1, _col(m["c1"])
+    if m["c2"] is None:
+        return sheet, r1, c1, r1, c1
+    r2, c2 = int(m["r2"]) - 1, _col(m["c2"])
     return sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
@@ -538,18 +513,20 @@ def _book(
     known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}
     ranges: dict[str, list[list[RawValue]]] = {}
+    empty: tuple[RawValue, str] = (None, "n")
     for name, text in defined.items():
-        area = _area(text, known)
-        if area is None:
+        area = _parse_area(text)
+        if area is None or area[0] not in known:
             names[name] = None
             continue
         sheet, r1, c1, r2, c2 = area
-        cells = grid(sheet)
-        if (r1, c1) == (r2, c2):
-            names[name] = NamedCell(sheet, r1, c1, *cells.get(r1, c1))
+        sheet_cells = grid(sheet).cells
+        if r1 == r2 and c1 == c2:
+            names[name] = NamedCell(sheet, r1, c1, *sheet_cells.get((r1, c1), empty))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
-                [cells.get(r, c)[0] for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
+                [sheet_cells.get((r, c), empty)[0] for c in range(c1, c2 + 1)]
+                for r in range(r1, r2 + 1)
             ]
     probed: list[tuple[str, str, RawValue, RawValue]] = []
     for row in ranges.get(probe or "", []):
@@ -565,7 +542,7 @@ def _book(
         for name in sheetnames:
             try:
                 cells = grid(name).cells
-            except (Refused, expat.ExpatError, ValueError, KeyError, IndexError, OSError):
+            except (Refused, ET.ParseError, ValueError, KeyError, IndexError, OSError):
                 continue  # a sheet no name points at, unreadable: its text is not needed
             found.update(
                 v.strip()

@@ -26,7 +26,7 @@ from kpibook.plan import Plan
 from kpibook.plantext import save_yaml
 from kpibook.returns.check import ReturnResult, check_return
 from kpibook.template import load_template
-from kpibook.xlsx_scan import MAX_PART, read_form_book
+from kpibook.xlsx_scan import MAX_MARKUP, MAX_PART, read_form_book
 from tests.test_hostile import repack
 
 
@@ -279,6 +279,42 @@ def test_huge_token_is_parsed_once_within_bounds(
     assert found(result) == []
     assert time.monotonic() - started < 20
     assert found(check(card_plan, spoil(MAX_PART // (1 << 20) + 1))) == [("xml-refused", None)]
+
+
+def test_part_with_too_many_tags_is_refused_unparsed(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """Half a million tiny elements would make an element tree of hundreds of MiB from a
+    few MB of XML: the tags are counted on the bytes and the part is refused unparsed."""
+    _, part, _ = input_cell(good, ".actual")
+    rng = random.Random(7)
+    filler = "".join(f"<!--{c}-->" for c in rng.choices(string.ascii_letters, k=MAX_MARKUP))
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        return data.decode().replace("<sheetData>", filler + "<sheetData>", 1).encode()
+
+    result = check(card_plan, repack(good.path, tmp_path / "tags.xlsx", change))
+    assert found(result) == [("xml-refused", None)]
+    assert "XML tags" in result.findings[0].message_en
+
+
+def test_part_not_in_utf8_is_unreadable_not_guessed(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """Excel and LibreOffice write UTF-8; a part in another encoding (where a DTD could
+    hide from a byte check) is not read."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/sharedStrings.xml":
+            return data
+        text = data.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+        return text.encode("utf-16")
+
+    result = check(card_plan, repack(good.path, tmp_path / "utf16.xlsx", change))
+    assert found(result) == [("not-a-workbook", None)]
+    assert "UTF-8" in result.findings[0].message_en
 
 
 def test_external_link_part_is_reported_and_never_read(

@@ -404,10 +404,11 @@ def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     if cell is None:
         c.add("name-missing", field=inp.label, raw=inp.name)
         return None
-    for r1, c1, r2, c2 in book.merged.get(cell.sheet or "", []):
-        if r1 <= cell.row <= r2 and c1 <= cell.col <= c2 and (r1, c1) != (r2, c2):
-            c.add("input-merged", cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
-            return None
+    merge = book.merge_over(cell.sheet, cell.row, cell.col)
+    if merge is not None:
+        r1, c1, r2, c2 = merge
+        c.add("input-merged", cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
+        return None
     if cell.kind == "f":
         c.add("formula-in-input", cell, field=inp.label, raw=cell.value)
         return None
