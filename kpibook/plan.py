@@ -395,6 +395,12 @@ class Plan(Model):
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
 
+    def has_department(self, name: str) -> bool:
+        return name in cached_index(self, self.departments, self._department_set)
+
+    def _department_set(self) -> frozenset[str]:
+        return frozenset(d.name for d in self.departments)
+
 
 T = TypeVar("T")
 

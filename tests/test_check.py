@@ -253,6 +253,28 @@ def test_renamed_to_another_department(
     copy = tmp_path / "kashiwa-lifelong-learning_R1_中央公民館 (2).xlsx"
     shutil.copy(card_returns["中央公民館"].path, copy)
     assert check(card_plan, copy).ok
+    renamed = tmp_path / "kashiwa-lifelong-learning_R1_生涯学習課_修正.xlsx"
+    shutil.copy(card_returns["中央公民館"].path, renamed)
+    assert [(f.code, f.raw) for f in check(card_plan, renamed).findings] == [
+        ("department-mismatch", "生涯学習課")
+    ]
+
+
+def test_file_name_names_the_longest_known_department(card_plan: Plan) -> None:
+    """Renamed copies keep the department's name first; a department whose name starts
+    another's is not mistaken for it."""
+    from kpibook.plan import Department
+    from kpibook.returns.check import _department_in_file_name
+
+    plan = card_plan.model_copy(
+        update={"departments": [*card_plan.departments, Department(name="中央公民館_分館")]}
+    )
+    prefix = "kashiwa-lifelong-learning_R1_"
+    assert _department_in_file_name(prefix + "中央公民館_分館 (1).xlsx", plan) == "中央公民館_分館"
+    assert _department_in_file_name(prefix + "中央公民館（修正）.xlsx", plan) == "中央公民館"
+    assert _department_in_file_name(prefix + "中央公民館\u3000最終.xlsx", plan) == "中央公民館"
+    assert _department_in_file_name(prefix + "中央公民館版.xlsx", plan) is None
+    assert _department_in_file_name("other_R1_中央公民館.xlsx", plan) is None
 
 
 def test_form_of_an_older_plan(tmp_path: Path, card_plan: Plan) -> None:

@@ -103,7 +103,7 @@ def generate_forms(
     template = template or load_template(plan.layout)
     eligible = departments_with_forms(plan)
     if departments:
-        unknown = [d for d in departments if d not in plan.department_names()]
+        unknown = [d for d in departments if not plan.has_department(d)]
         if unknown:
             raise UnknownDepartment(
                 f"担当課「{'」「'.join(unknown)}」は計画にありません / not in the plan: "

@@ -250,7 +250,7 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
             raw=era_label(stamp.fiscal_year, "long"),
             expected=era_label(plan.report_year, "long"),
         )
-    elif stamp.department not in plan.department_names():
+    elif not plan.has_department(stamp.department):
         c.add("unknown-department", raw=stamp.department)
     elif (named := _department_in_file_name(c.path.name, plan)) not in (None, stamp.department):
         c.add("department-mismatch", raw=named, expected=stamp.department)
@@ -266,10 +266,14 @@ def _department_in_file_name(name: str, plan: Plan) -> str | None:
     if not stem.startswith(prefix):
         return None
     named = stem.removeprefix(prefix)
-    # Copies are often renamed "…_課 (1)" or "…_課_修正"; only a known department counts.
-    for department in plan.department_names():
-        if named == department or re.match(re.escape(department) + r"[\s_(（-]", named):
-            return department
+    # Copies are often renamed "…_課 (1)" or "…_課_修正"; only a known department counts,
+    # the longest one the name starts with.
+    if plan.has_department(named):
+        return named
+    for end in range(len(named) - 1, 0, -1):
+        mark = named[end]
+        if (mark.isspace() or mark in "_(（-") and plan.has_department(named[:end]):
+            return named[:end]
     return None
 
 
