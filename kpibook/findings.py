@@ -219,6 +219,13 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # -- values -------------------------------------------------------------------------
         _k(
+            "too-many-digits",
+            E,
+            "More digits than a spreadsheet keeps",
+            "有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
+            "{raw!r} has more than 15 significant digits, which a spreadsheet cannot keep exactly",
+        ),
+        _k(
             "not-a-number",
             E,
             "Not a number",

@@ -72,7 +72,7 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
         for ind_data, ind in zip(p["indicators"], project.indicators, strict=True):
             actual = entry.actuals.get(ind.id) if entry else None
             if actual is not None and not actual.is_empty:
-                ind_data["actuals"][this] = actual.model_dump()
+                ind_data["actuals"][this] = actual.compact()
                 if actual.kind is ValueKind.PENDING:
                     notes.append(
                         Attention(

@@ -19,18 +19,13 @@ compact one back.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_serializer,
-    model_validator,
-)
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 MAX_SIGNIFICANT_DIGITS = 15
 """What an Excel cell (an IEEE double) keeps exactly; longer numbers would change silently."""
@@ -97,70 +92,71 @@ def to_decimal(x: int | float | Decimal) -> Decimal:
     return d
 
 
-class Value(BaseModel):
-    """A target or actual value with its state and an optional note."""
+NOTE_MAX = 2000
+"""Longest note on a value (a remark such as ※事業見直しのため実施せず)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: ValueKind = Field(description="Which state the value is in.")
-    number: Decimal | None = Field(
-        default=None, description="The number, when kind is 'number' (unit is the indicator's)."
-    )
-    qualitative: Qualitative | None = Field(
-        default=None, description="増加 / 減少 / 維持, when kind is 'qualitative'."
-    )
-    note: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=2000,
-        description="A remark printed with the value, e.g. ※事業見直しのため実施せず.",
-    )
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A target or actual value with its state and an optional note.
+
+    - ``kind``: which state the value is in;
+    - ``number``: the number, exactly when kind is 'number' (the unit is the indicator's);
+    - ``qualitative``: 増加 / 減少 / 維持, exactly when kind is 'qualitative';
+    - ``note``: a remark printed with the value, e.g. ※事業見直しのため実施せず.
+
+    A slotted dataclass rather than a pydantic model: a national plan holds about a
+    million values, and a model instance (with its ``__dict__`` and set of fields) costs
+    several times the memory.  Models that hold values validate them with pydantic all
+    the same (``__get_pydantic_core_schema__``), from any compact form or the full one,
+    and write them back in the compact form.
+    """
+
+    kind: ValueKind
+    number: Decimal | None = None
+    qualitative: Qualitative | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is ValueKind.NUMBER) != (self.number is not None):
+            raise BadValue("'number' is set exactly when kind is 'number'")
+        if (self.kind is ValueKind.QUALITATIVE) != (self.qualitative is not None):
+            raise BadValue("'qualitative' is set exactly when kind is 'qualitative'")
 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
     def of(cls, compact: Any) -> Value:
-        """Build from the compact form (number, token, None or {value, note})."""
-        return cls.model_validate(compact)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_compact(cls, data: Any) -> Any:
-        if isinstance(data, Value):
-            return data
-        if isinstance(data, dict):
-            if "kind" in data:
-                return data
-            extra = set(data) - {"value", "note"}
+        """Build from the compact form (number, token, None or {value, note}), or the full
+        form ({kind, number, qualitative, note})."""
+        if isinstance(compact, Value):
+            return compact
+        if isinstance(compact, dict):
+            if "kind" in compact:
+                return _full(compact)
+            extra = set(compact) - {"value", "note"}
             if extra:
                 raise BadValue(f"unknown key(s) {sorted(extra)}; use 'value' and 'note'")
-            inner = data.get("value")
+            inner = compact.get("value")
             if isinstance(inner, dict):
                 raise BadValue("a value cannot contain another {value, note}")
-            return {**_compact_to_fields(inner), "note": data.get("note")}
-        return _compact_to_fields(data)
+            return cls(**_compact_to_fields(inner), note=_note(compact.get("note")))
+        return cls(**_compact_to_fields(compact))
 
-    @field_validator("number", mode="before")
+    def with_note(self, note: str | None) -> Value:
+        return replace(self, note=_note(note))
+
     @classmethod
-    def _exact_number(cls, v: Any) -> Decimal | None:
-        if v is None:
-            return None
-        if not isinstance(v, int | float | Decimal):
-            raise BadValue(f"{v!r} is not a number")
-        return to_decimal(v)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if (self.kind is ValueKind.NUMBER) != (self.number is not None):
-            raise BadValue("'number' is set exactly when kind is 'number'")
-        if (self.kind is ValueKind.QUALITATIVE) != (self.qualitative is not None):
-            raise BadValue("'qualitative' is set exactly when kind is 'qualitative'")
-        return self
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_plain_validator_function(
+            cls.of,
+            serialization=core_schema.plain_serializer_function_ser_schema(cls.compact),
+        )
 
     # -- output -------------------------------------------------------------------------
 
-    @model_serializer(mode="plain")
-    def _to_compact(self) -> Any:
+    def compact(self) -> Any:
+        """The compact form: the token, or {value, note} when there is a note."""
         token = self.token()
         return token if self.note is None else {"value": token, "note": self.note}
 
@@ -198,6 +194,35 @@ class Value(BaseModel):
 
 
 EMPTY = Value(kind=ValueKind.EMPTY)
+
+
+def _full(data: dict[Any, Any]) -> Value:
+    """The full form, ``{kind, number, qualitative, note}``, as the plan's JSON has it."""
+    extra = set(data) - {"kind", "number", "qualitative", "note"}
+    if extra:
+        raise BadValue(f"unknown key(s) {sorted(extra)}")
+    try:
+        kind = ValueKind(data["kind"])
+        qualitative = None if data.get("qualitative") is None else Qualitative(data["qualitative"])
+    except ValueError as exc:
+        raise BadValue(str(exc)) from None
+    number = data.get("number")
+    if number is not None:
+        if isinstance(number, bool) or not isinstance(number, int | float | Decimal):
+            raise BadValue(f"{number!r} is not a number")
+        number = to_decimal(number)
+    return Value(kind, number, qualitative, _note(data.get("note")))
+
+
+def _note(note: Any) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str) or not 1 <= len(note) <= NOTE_MAX:
+        raise BadValue(
+            f"a note is text of 1 to {NOTE_MAX:,} characters",
+            f"注記は{NOTE_MAX}文字以内の文字列にしてください",
+        )
+    return note
 
 
 def _compact_to_fields(data: Any) -> dict[str, Any]:

@@ -131,8 +131,18 @@ def test_inline_rich_text_number_is_read_as_text_and_converted(
         ('<c r="{r}" t="d"><v>2024-05-01T00:00:00</v></c>', "not-a-number"),
         ('<c r="{r}"><f>SUM(1,2)</f></c>', "formula-in-input"),
         ("<c r=\"{r}\"><f>'[外部.xlsx]Sheet1'!$A$1</f><v>5</v></c>", "formula-in-input"),
+        ('<c r="{r}"><v>1234567890123456</v></c>', "too-many-digits"),
+        ('<c r="{r}"><v>1e999</v></c>', "not-a-number"),
     ],
-    ids=["error", "boolean", "iso-date", "formula-without-value", "linked-formula"],
+    ids=[
+        "error",
+        "boolean",
+        "iso-date",
+        "formula-without-value",
+        "linked-formula",
+        "sixteen-digits",
+        "infinite",
+    ],
 )
 def test_cell_encodings_are_named_at_the_cell(
     cell: str, code: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from kpibook.values import Qualitative, Value, ValueKind
+from kpibook.values import BadValue, Qualitative, Value, ValueKind
 
 
 @pytest.mark.parametrize(
@@ -41,8 +41,8 @@ def test_note_round_trips() -> None:
     v = Value.of({"value": None, "note": "設置無し"})
     assert v.kind is ValueKind.EMPTY
     assert v.note == "設置無し"
-    assert v.model_dump() == {"value": None, "note": "設置無し"}
-    assert Value.of(v.model_dump()) == v
+    assert v.compact() == {"value": None, "note": "設置無し"}
+    assert Value.of(v.compact()) == v
 
 
 @pytest.mark.parametrize(
@@ -60,8 +60,20 @@ def test_note_round_trips() -> None:
     ],
 )
 def test_rejects(bad: Any) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(BadValue):
         Value.of(bad)
+
+
+def test_a_model_reports_a_bad_value_at_its_place() -> None:
+    from kpibook.plan import Indicator
+
+    with pytest.raises(ValidationError) as caught:
+        Indicator.model_validate(
+            {"id": "i1", "label": "参加者数", "targets": {2020: 100, 2021: "約100人"}}
+        )
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("targets", 2021)
+    assert getattr(error["ctx"]["error"], "ja", "").startswith("数値（単位なし）")
 
 
 def test_display() -> None:

@@ -9,6 +9,7 @@ plan's values always win over what a return shows in a locked cell.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from kpibook.returns.normalize import (
 )
 from kpibook.returns.preflight import preflight
 from kpibook.template import CardTemplate, FormTemplate
-from kpibook.values import Value, ValueKind, format_number
+from kpibook.values import BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
 
 
@@ -385,7 +386,7 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
                 texts.setdefault(inp.project, {})[inp.field] = text
     for (pid, iid), note in notes.items():
         value = actuals.setdefault(pid, {}).get(iid, Value(kind=ValueKind.EMPTY))
-        actuals[pid][iid] = value.model_copy(update={"note": note})
+        actuals[pid][iid] = value.with_note(note)
     entries = []
     for fp in content.projects:
         if not fp.writes:
@@ -472,7 +473,12 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
         c.add("not-a-number", cell, field=inp.label, raw=raw)
         return None
     if isinstance(raw, int | float):
-        return Value.of(raw)
+        try:
+            return Value.of(raw)
+        except BadValue:  # 16 digits and more, or 1e999 written into the XML
+            digits = isinstance(raw, int) or math.isfinite(raw)
+            c.add("too-many-digits" if digits else "not-a-number", cell, field=inp.label, raw=raw)
+            return None
     if not isinstance(raw, str):  # a date, a time
         c.add("not-a-number", cell, field=inp.label, raw=raw)
         return None
