@@ -15,7 +15,7 @@ from typing import Literal
 
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.content import FormContent, FormProject
-from kpibook.forms.inputs import by_key, prefilled_texts, project_inputs
+from kpibook.forms.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.forms.sheet import FormSheet
 from kpibook.forms.spec import (
     indicator_name,
@@ -192,9 +192,10 @@ def _project(
     for r in range(row, row + rows):
         fs.heights[r] = max(fs.heights.get(r, 0), per_row)
     indicators: list[Indicator | None] = list(p.indicators) or [None]
+    inputs = by_key(project_inputs(fp, plan, t))
     for k, ind in enumerate(indicators):
-        _indicator_row(fs, row + k, fp, ind, layout, plan, t)
-    _project_entries(fs, row, rows, fp, layout, content, t)
+        _indicator_row(fs, row + k, fp, ind, layout, inputs, t)
+    _project_entries(fs, row, rows, fp, layout, inputs, t)
     return row + rows
 
 
@@ -204,7 +205,7 @@ def _indicator_row(
     fp: FormProject,
     ind: Indicator | None,
     layout: Layout,
-    plan: Plan,
+    inputs: dict[InputKey, FormInput],
     t: MatrixTemplate,
 ) -> None:
     s, pid = fs.styles, fp.project.id
@@ -225,7 +226,6 @@ def _indicator_row(
         part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
         fs.prefilled(row, col, values.get(vc.year), number, indicator_name(pid, ind.id, part))
     if fp.writes:
-        inputs = by_key(project_inputs(fp, plan, t))
         fs.indicator_inputs(
             row,
             layout.input_col,
@@ -244,7 +244,7 @@ def _project_entries(
     rows: int,
     fp: FormProject,
     layout: Layout,
-    content: FormContent,
+    inputs: dict[InputKey, FormInput],
     t: MatrixTemplate,
 ) -> None:
     s, p = fs.styles, fp.project
@@ -253,7 +253,6 @@ def _project_entries(
         lead = t.labels.filled_by_lead.format(lead=p.lead_department)
         fs.span(row, layout.grade_col, layout.comment_col + 1, lead, s.read_only, rows=rows)
         return
-    inputs = by_key(project_inputs(fp, content.plan, t))
     fs.input(row, layout.grade_col, inputs[("self_grade", None)], s.input_choice)
     for entry, col in zip(t.texts, cols[1:], strict=False):
         fs.input(row, col, inputs[(entry.key, None)], s.input_text)

@@ -135,6 +135,8 @@ class InputSpec:
 def clip_utf16(text: str, limit: int) -> str:
     """At most ``limit`` UTF-16 code units: how Excel counts its message limits, so a
     character outside the BMP (𠮷) counts twice."""
+    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) <= 2 * limit:
+        return text
     out, used = "", 0
     for ch in text:
         units = 2 if ord(ch) > 0xFFFF else 1
