@@ -26,11 +26,9 @@ CHUNK = 30_000
 def embed(book: Book, plan: Plan, entries: Entries) -> None:
     """Write the plan and entries on a very hidden, protected sheet."""
     sheet = book.sheet(SHEET)
-    data = json.dumps(
-        {"plan": plan.model_dump(mode="json"), "entries": entries.model_dump(mode="json")},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    # Serialised by pydantic-core straight to JSON: a national plan as Python dicts first
+    # would be hundreds of MiB for a moment.
+    data = f'{{"entries": {entries.model_dump_json()}, "plan": {plan.model_dump_json()}}}'
     sheet.write(0, 0, "format")
     sheet.write(0, 1, FORMAT)
     sheet.write(1, 0, "version")
