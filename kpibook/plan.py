@@ -367,10 +367,14 @@ class Plan(Model):
         return walk(self.sections, ())
 
     def section_path(self, section_id: str) -> SectionPath:
+        paths = cached_index(self, self.sections, self._section_paths)
+        return paths[section_id]
+
+    def _section_paths(self) -> dict[str, SectionPath]:
+        paths: dict[str, SectionPath] = {}
         for path in self.iter_sections():
-            if path.section.id == section_id:
-                return path
-        raise KeyError(section_id)
+            paths.setdefault(path.section.id, path)  # the first, as a search would find
+        return paths
 
     def _indexes(self) -> tuple[dict[str, Project], dict[str, list[int]]]:
         """Projects by id, and project positions by department, built once per plan (a

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -255,6 +256,7 @@ class Book:
         self._tmp: Path | None = None
         self._wb: xlsxwriter.Workbook | None = None
         self._formats: dict[Style, xlsxwriter.format.Format] = {}
+        self._by_id: dict[int, tuple[Style, xlsxwriter.format.Format]] = {}
 
     def __enter__(self) -> Book:
         self._tmp = self._atomic.__enter__()
@@ -268,9 +270,21 @@ class Book:
             },
         )
         self._wb.set_properties({"created": self._created})
+        # A workbook is millions of small objects that live until it is closed, none in a
+        # cycle that matters: with the collector on, each full collection would walk them
+        # all again (and a national plan beside them); it is paused while the book is open.
+        self._collecting = gc.isenabled()
+        gc.disable()
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            self._close(exc)
+        finally:
+            if self._collecting:
+                gc.enable()
+
+    def _close(self, exc: BaseException | None) -> None:
         assert self._wb is not None
         if exc is not None:
             # Close what was started so no handle leaks; the temporary file is discarded
@@ -316,9 +330,15 @@ class Book:
         return Sheet(ws, self, name)
 
     def format(self, style: Style) -> xlsxwriter.format.Format:
+        held = self._by_id.get(id(style))  # a style object seen before: no hashing
+        if held is not None and held[0] is style:
+            return held[1]
         assert self._wb is not None
         fmt = self._formats.get(style)
         if fmt is None:
             fmt = self._wb.add_format(style.options())
             self._formats[style] = fmt
+        if len(self._by_id) > 4096:  # styles made afresh for each cell: do not hold them all
+            self._by_id.clear()
+        self._by_id[id(style)] = (style, fmt)  # holding the style keeps its id unique
         return fmt

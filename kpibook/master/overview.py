@@ -30,14 +30,15 @@ def write_overview(
     row = _submissions(sheet, row + 1 if notes else row, report) + 1
     grades = report.grades.projects
     by_id = {g.project: g for g in grades}
+    # A project counts under each section it is placed in and under their ancestors, once.
+    under: dict[str, dict[str, ProjectGrade]] = {}
+    for project in plan.projects:
+        for pl in project.placements:
+            for node in plan.section_path(pl.section).nodes:
+                under.setdefault(node.id, {})[project.id] = by_id[project.id]
     sections: list[tuple[str, list[ProjectGrade]]] = []
     for path in plan.iter_sections():
-        ids = {path.section.id} | {
-            p.section.id for p in plan.iter_sections() if path.section in p.nodes
-        }
-        listed = [
-            by_id[p.id] for p in plan.projects if any(pl.section in ids for pl in p.placements)
-        ]
+        listed = list(under.get(path.section.id, {}).values())
         indent = "　" * (len(path.nodes) - 1)
         name = f"{indent}{path.section.number} {path.section.title or ''}".rstrip()
         sections.append((name, listed))

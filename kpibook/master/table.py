@@ -71,6 +71,8 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
     col = {h: n for n, h in enumerate(headers)}
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
+    centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
+    rate_col = col["達成率(%)"]
     grades = {g.project: g for g in report.grades.projects}
     row = 1
     ng = plan.grading.not_gradable
@@ -83,11 +85,14 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
             values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
             values.append(source.get(project.lead_department, ""))
             for n, value in enumerate(values):
-                style = number_style(value) if isinstance(value, int | float | Decimal) else CELL
-                if n == col["達成率(%)"] and value is not None:
-                    style = RATE
-                if headers[n] in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致"):
+                if n in centered:
                     style = CENTER
+                elif n == rate_col and value is not None:
+                    style = RATE
+                elif isinstance(value, int | float | Decimal):
+                    style = number_style(value)
+                else:
+                    style = CELL
                 sheet.write(row, n, value, style)
             row += 1
     last = row - 1
