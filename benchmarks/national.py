@@ -78,6 +78,7 @@ def stage_setup(work: Path, departments: int) -> dict[str, Any]:
 
     load_plan_yaml(work / "plan.yaml")
     return {
+        "departments": departments,
         "build_s": built,
         "plan_yaml_load_s": time.perf_counter() - started,
         "projects": len(plan.projects),
@@ -262,7 +263,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--departments", type=int, default=1741)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--workdir", type=Path)
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        help="Work here; a set built before for the same --departments is reused.",
+    )
     ap.add_argument("--stage", choices=["setup", *STAGES])
     ap.add_argument("--json", type=Path, help="Also write the raw results here.")
     args = ap.parse_args()
@@ -277,7 +282,11 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kpibook-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"# {args.departments} departments in {work}\n# {machine()}", file=sys.stderr)
-    setup = child("setup", work, "--departments", str(args.departments))
+    saved = work / "setup.json"
+    setup = json.loads(saved.read_text()) if saved.exists() else {}
+    if setup.get("departments") != args.departments or not (work / "plan.pickle").exists():
+        setup = child("setup", work, "--departments", str(args.departments))
+        saved.write_text(json.dumps(setup))
     print(f"# setup: {json.dumps(setup)}", file=sys.stderr)
     runs: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
     for n in range(args.runs):
