@@ -87,21 +87,37 @@ def fingerprint(
 ) -> str:
     """SHA-256 over what the form prefills: any change to it gives another fingerprint."""
     content = {
+        **_shared_content(plan, template),
+        "department": department,
+        "projects": [p.model_dump(mode="json") for p in projects],
+    }
+    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_SHARED: list[tuple[Plan, FormTemplate, dict[str, Any]]] = []
+
+
+def _shared_content(plan: Plan, template: FormTemplate) -> dict[str, Any]:
+    """The part of a fingerprint every department's form shares, dumped once per plan
+    and template (both are immutable; 1,741 forms would dump it 1,741 times)."""
+    for held_plan, held_template, content in _SHARED:
+        if held_plan is plan and held_template is template:
+            return content
+    content = {
         "plan": plan.id,
         "title": plan.title,
         "report_year": plan.report_year,
         "period": plan.period.model_dump(),
-        "department": department,
         "grading": plan.grading.model_dump(mode="json"),
         "sections": [
             [n.model_dump(mode="json", exclude={"children"}) for n in path.nodes]
             for path in plan.iter_sections()
         ],
-        "projects": [p.model_dump(mode="json") for p in projects],
         "template": template.model_dump(mode="json"),
     }
-    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    _SHARED[:] = [(plan, template, content)]
+    return content
 
 
 # -- inputs -------------------------------------------------------------------------------

@@ -329,11 +329,11 @@ def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> No
         return
     expected = prefilled_cell(value)
     if isinstance(expected, Decimal):
-        ok = (
-            isinstance(cell.value, int | float)
-            and not isinstance(cell.value, bool)
-            and Decimal(format(cell.value, ".15g")) == expected
-        )
+        found = cell.value
+        if type(found) is int:  # exact; most prefilled numbers are whole
+            ok = expected == found
+        else:
+            ok = isinstance(found, float) and Decimal(format(found, ".15g")) == expected
         shown = format_number(expected)
     else:
         ok = cell.value == expected
