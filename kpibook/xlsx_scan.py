@@ -132,9 +132,10 @@ class FormBook:
 
     def merge_over(self, sheet: str | None, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range (of more than one cell) that covers a cell, if any."""
-        index = self._merge_rows.get(sheet or "")
+        key = sheet or ""
+        index = self._merge_rows.get(key)
         if index is None:
-            index = self._merge_rows[sheet or ""] = _rows_index(self.merged.get(sheet or "", []))
+            index = self._merge_rows[key] = _rows_index(self.merged.get(key, []))
         for r1, c1, r2, c2 in index.get(row, index.get(-1, [])):
             if r1 <= row <= r2 and c1 <= col <= c2 and (r1, c1) != (r2, c2):
                 return r1, c1, r2, c2

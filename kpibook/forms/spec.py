@@ -95,15 +95,15 @@ def fingerprint(
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-_SHARED: list[tuple[Plan, FormTemplate, dict[str, Any]]] = []
+_SHARED: tuple[Plan, FormTemplate, dict[str, Any]] | None = None
 
 
 def _shared_content(plan: Plan, template: FormTemplate) -> dict[str, Any]:
     """The part of a fingerprint every department's form shares, dumped once per plan
     and template (both are immutable; 1,741 forms would dump it 1,741 times)."""
-    for held_plan, held_template, content in _SHARED:
-        if held_plan is plan and held_template is template:
-            return content
+    global _SHARED
+    if _SHARED is not None and _SHARED[0] is plan and _SHARED[1] is template:
+        return _SHARED[2]
     content = {
         "plan": plan.id,
         "title": plan.title,
@@ -116,7 +116,7 @@ def _shared_content(plan: Plan, template: FormTemplate) -> dict[str, Any]:
         ],
         "template": template.model_dump(mode="json"),
     }
-    _SHARED[:] = [(plan, template, content)]
+    _SHARED = (plan, template, content)
     return content
 
 
@@ -151,7 +151,7 @@ class InputSpec:
 def clip_utf16(text: str, limit: int) -> str:
     """At most ``limit`` UTF-16 code units: how Excel counts its message limits, so a
     character outside the BMP (𠮷) counts twice."""
-    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) <= 2 * limit:
+    if len(text.encode("utf-16-le")) <= 2 * limit:
         return text
     out, used = "", 0
     for ch in text:
