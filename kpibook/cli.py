@@ -230,7 +230,7 @@ def check(
     )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
-        from kpibook.returns.annotate import annotate_returns
+        from kpibook.forms.annotate import annotate_returns
 
         for path in annotate_returns(plan, report, annotate, template):
             click.echo(f"wrote {path}", err=as_json)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpibook.contract.content import departments_with_forms
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.errors import KpibookError
-from kpibook.forms.content import departments_with_forms
 from kpibook.grading import GradeReport, grade_report
 from kpibook.parallel import Progress
 from kpibook.plan import Plan

@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 from kpibook import __version__
 from kpibook.atomic import write_bytes_atomic
+from kpibook.contract.content import placement_number
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
-from kpibook.forms.content import placement_number
 from kpibook.grading import REASONS, grade_report
 from kpibook.plan import Plan, Section
 from kpibook.values import Value, ValueKind

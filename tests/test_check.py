@@ -16,10 +16,11 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
+from kpibook.contract.names import indicator_name, project_name
+from kpibook.contract.stamp import STAMP_SHEET
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.forms.fill import write_filled_forms
-from kpibook.forms.spec import STAMP_SHEET, indicator_name, project_name
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_return, check_returns
 from kpibook.template import load_template
@@ -263,18 +264,18 @@ def test_renamed_to_another_department(
 def test_file_name_names_the_longest_known_department(card_plan: Plan) -> None:
     """Renamed copies keep the department's name first; a department whose name starts
     another's is not mistaken for it."""
+    from kpibook.contract.files import department_in_file_name
     from kpibook.plan import Department
-    from kpibook.returns.check import _department_in_file_name
 
     plan = card_plan.model_copy(
         update={"departments": [*card_plan.departments, Department(name="中央公民館_分館")]}
     )
     prefix = "kashiwa-lifelong-learning_R1_"
-    assert _department_in_file_name(prefix + "中央公民館_分館 (1).xlsx", plan) == "中央公民館_分館"
-    assert _department_in_file_name(prefix + "中央公民館（修正）.xlsx", plan) == "中央公民館"
-    assert _department_in_file_name(prefix + "中央公民館\u3000最終.xlsx", plan) == "中央公民館"
-    assert _department_in_file_name(prefix + "中央公民館版.xlsx", plan) is None
-    assert _department_in_file_name("other_R1_中央公民館.xlsx", plan) is None
+    assert department_in_file_name(prefix + "中央公民館_分館 (1).xlsx", plan) == "中央公民館_分館"
+    assert department_in_file_name(prefix + "中央公民館（修正）.xlsx", plan) == "中央公民館"
+    assert department_in_file_name(prefix + "中央公民館\u3000最終.xlsx", plan) == "中央公民館"
+    assert department_in_file_name(prefix + "中央公民館版.xlsx", plan) is None
+    assert department_in_file_name("other_R1_中央公民館.xlsx", plan) is None
 
 
 def test_form_of_an_older_plan(tmp_path: Path, card_plan: Plan) -> None:
@@ -408,7 +409,7 @@ def test_cli_plain_output_and_exit_codes(
 def test_annotated_copy_marks_each_problem(
     tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
 ) -> None:
-    from kpibook.returns.annotate import annotate_returns
+    from kpibook.forms.annotate import annotate_returns
 
     form = card_returns["社会福祉協議会"]
 
@@ -466,7 +467,7 @@ def test_a_return_resaved_by_libreoffice_reads_back_the_same(
 def test_annotated_copy_opens_in_libreoffice_with_its_comments(
     tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
 ) -> None:
-    from kpibook.returns.annotate import annotate_returns
+    from kpibook.forms.annotate import annotate_returns
 
     path = spoiled(card_returns["社会福祉協議会"], tmp_path, set_name(ACTUAL, "約400人"))
     [copy] = annotate_returns(card_plan, check_returns(card_plan, [path]), tmp_path / "a")

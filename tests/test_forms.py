@@ -16,18 +16,13 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpibook.contract.content import departments_with_forms, form_content
+from kpibook.contract.files import form_filename
+from kpibook.contract.names import encode_id, indicator_name, project_name
+from kpibook.contract.specs import STATES
+from kpibook.contract.stamp import STAMP_NAME, STAMP_SHEET, Stamp
 from kpibook.errors import KpibookError
-from kpibook.forms import GeneratedForm, form_filename, generate_forms
-from kpibook.forms.content import departments_with_forms, form_content
-from kpibook.forms.spec import (
-    STAMP_NAME,
-    STAMP_SHEET,
-    STATES,
-    Stamp,
-    encode_id,
-    indicator_name,
-    project_name,
-)
+from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, load_template
 from kpibook.values import ValueKind
@@ -345,7 +340,7 @@ def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> Non
             assert _stamp(wb) == form.stamp
             content = form_content(plan, form.department)
             template = load_template(plan.layout)
-            from kpibook.forms.inputs import form_inputs
+            from kpibook.contract.inputs import form_inputs
 
             expected = {inp.name for inp in form_inputs(content, template)}
             assert {r.name for r in form.inputs} == expected
@@ -355,9 +350,9 @@ def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> Non
 
 
 def test_long_choice_lists_go_to_the_hidden_lists_sheet(tmp_path: Path) -> None:
-    from kpibook.forms.inputs import FormInput
+    from kpibook.contract.inputs import FormInput
+    from kpibook.contract.specs import InputSpec
     from kpibook.forms.sheet import FormSheet
-    from kpibook.forms.spec import InputSpec
     from kpibook.plan import Layout
     from kpibook.xlsx_write import Book
 
@@ -413,7 +408,7 @@ def test_forms_hold_exactly_the_inputs_the_checker_expects(
     card_forms: list[GeneratedForm],
     matrix_forms: list[GeneratedForm],
 ) -> None:
-    from kpibook.forms.inputs import form_inputs
+    from kpibook.contract.inputs import form_inputs
 
     plan = card_plan if which == "card" else matrix_plan
     for form in card_forms if which == "card" else matrix_forms:

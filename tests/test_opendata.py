@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from kpibook.cli import main
+from kpibook.contract.names import indicator_name
 from kpibook.entries import Entries
 from kpibook.forms import generate_forms
 from kpibook.forms.fill import write_filled_forms
-from kpibook.forms.spec import indicator_name
 from kpibook.master import write_master
 from kpibook.master.data import read_master
 from kpibook.merge import merge

@@ -9,31 +9,30 @@ definitions, and a hidden stamp that identifies the form.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kpibook import __version__
-from kpibook.errors import KpibookError
-from kpibook.fiscal import era_label
-from kpibook.forms.card import card_widths, write_cards
-from kpibook.forms.content import FormContent, departments_with_forms, form_content
-from kpibook.forms.findings_sheet import SHEET_NAME as FINDINGS_SHEET
-from kpibook.forms.findings_sheet import Located, write_findings_sheet
-from kpibook.forms.instructions import write_instructions
-from kpibook.forms.matrix import matrix_widths, write_matrix
-from kpibook.forms.sheet import FormSheet, InputRecord
-from kpibook.forms.spec import (
+from kpibook.contract.content import FormContent, departments_with_forms, form_content
+from kpibook.contract.files import form_filename
+from kpibook.contract.fingerprint import Fingerprinter
+from kpibook.contract.stamp import (
     FORM_FORMAT,
     FORM_VERSION,
     LABELS_NAME,
     STAMP_NAME,
     STAMP_SHEET,
     Stamp,
-    fingerprint,
 )
+from kpibook.errors import KpibookError
+from kpibook.forms.card import card_widths, write_cards
+from kpibook.forms.findings_sheet import SHEET_NAME as FINDINGS_SHEET
+from kpibook.forms.findings_sheet import Located, write_findings_sheet
+from kpibook.forms.instructions import write_instructions
+from kpibook.forms.matrix import matrix_widths, write_matrix
+from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
@@ -77,16 +76,6 @@ def lay_out(
     return form, write_matrix(form, content, template)
 
 
-def form_filename(plan: Plan, department: str) -> str:
-    """``<plan>_<R1>_<department>.xlsx``: safe on Windows, macOS and Linux.
-
-    Department names cannot hold the characters Windows forbids (the plan checks that);
-    the name is NFC-normalised so macOS and Linux see the same bytes.
-    """
-    name = f"{plan.id}_{era_label(plan.report_year)}_{department}".rstrip(". ")
-    return unicodedata.normalize("NFC", name) + ".xlsx"
-
-
 def generate_forms(
     plan: Plan,
     outdir: Path,
@@ -120,15 +109,15 @@ def generate_forms(
         chosen = eligible
     outdir.mkdir(parents=True, exist_ok=True)
     jobs_in = [(d, values(d) if values else None) for d in chosen]
-    context = (plan, outdir, template, password, created)
+    context = (plan, outdir, template, password, created, Fingerprinter(plan, template))
     return map_files(_write_one, context, jobs_in, jobs, progress)
 
 
 def _write_one(
-    context: tuple[Plan, Path, FormTemplate, str | None, dt.datetime | None],
+    context: tuple[Plan, Path, FormTemplate, str | None, dt.datetime | None, Fingerprinter],
     job: tuple[str, dict[str, CellValue] | None],
 ) -> GeneratedForm:
-    plan, outdir, template, password, created = context
+    plan, outdir, template, password, created, fingerprints = context
     department, values = job
     return write_form(
         plan,
@@ -138,6 +127,7 @@ def _write_one(
         password,
         created,
         values=values,
+        fingerprints=fingerprints,
     )
 
 
@@ -151,20 +141,24 @@ def write_form(
     values: dict[str, CellValue] | None = None,
     marks: dict[str, str] | None = None,
     findings: list[Located] | None = None,
+    fingerprints: Fingerprinter | None = None,
 ) -> GeneratedForm:
     """One department's workbook, written atomically.
 
     ``values`` fill inputs by name; ``marks`` highlight inputs with a comment; with
     ``findings`` an エラー一覧 sheet comes first (an annotated copy for the department).
+    ``fingerprints`` (one per plan and template) saves serialising what every form of
+    the plan shares again for each form.
     """
+    fingerprints = fingerprints or Fingerprinter(plan, template)
     stamp = Stamp(
         format=FORM_FORMAT,
         form_version=FORM_VERSION,
         plan=plan.id,
         fiscal_year=plan.report_year,
         department=content.department,
-        fingerprint=fingerprint(
-            plan, content.department, template, [fp.project for fp in content.projects]
+        fingerprint=fingerprints.of(
+            content.department, [fp.project for fp in content.projects], FORM_VERSION
         ),
         generator=f"kpibook {__version__}",
     )

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kpibook.fiscal import era_label
-from kpibook.forms.content import FormContent, FormProject, years_shown
-from kpibook.forms.inputs import (
+from kpibook.contract.content import FormContent, FormProject, years_shown
+from kpibook.contract.inputs import (
     FormInput,
     InputKey,
     by_key,
     prefilled_texts,
     project_inputs,
 )
+from kpibook.contract.names import indicator_name, project_name
+from kpibook.contract.specs import grade_spec, text_spec
+from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
-from kpibook.forms.spec import (
-    grade_spec,
-    indicator_name,
-    project_name,
-    text_spec,
-)
 from kpibook.plan import Indicator, Section
 from kpibook.template import CardTemplate, TextEntry
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kpibook.contract.content import FormContent, form_content
+from kpibook.contract.inputs import form_inputs
+from kpibook.contract.specs import STATE_NOT_APPLICABLE, STATE_PENDING
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, generate_forms
-from kpibook.forms.content import FormContent, form_content
-from kpibook.forms.inputs import form_inputs
-from kpibook.forms.spec import STATE_NOT_APPLICABLE, STATE_PENDING
 from kpibook.plan import Plan
 from kpibook.template import FormTemplate, load_template
 from kpibook.values import ValueKind

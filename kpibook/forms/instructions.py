@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from kpibook.contract.content import FormContent
+from kpibook.contract.specs import STATES
 from kpibook.fiscal import era_label
-from kpibook.forms.content import FormContent
 from kpibook.forms.sheet import FormSheet, InputRecord
-from kpibook.forms.spec import STATES
 from kpibook.plan import Plan
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height

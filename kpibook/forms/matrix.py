@@ -13,14 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kpibook.contract.content import FormContent, FormProject
+from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
+from kpibook.contract.names import indicator_name, project_name
 from kpibook.fiscal import FiscalYear, era_label
-from kpibook.forms.content import FormContent, FormProject
-from kpibook.forms.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.forms.sheet import FormSheet
-from kpibook.forms.spec import (
-    indicator_name,
-    project_name,
-)
 from kpibook.plan import Indicator, Plan, cached_index
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import lines_needed, row_height

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpibook.cells import a1, absolute, col_letter
-from kpibook.forms.inputs import FormInput
-from kpibook.forms.spec import InputSpec, list_fits_inline, number_format, prefilled_cell
+from kpibook.contract.inputs import FormInput
+from kpibook.contract.specs import InputSpec, prefilled_cell
+from kpibook.forms.formats import list_fits_inline, number_format
 from kpibook.plan import Indicator
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height

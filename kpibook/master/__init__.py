@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from kpibook.contract.content import report_content
 from kpibook.entries import Entries
 from kpibook.forms import lay_out
-from kpibook.forms.content import report_content
 from kpibook.forms.fill import content_values
 from kpibook.master.data import embed
 from kpibook.master.overview import SHEET as OVERVIEW

@@ -11,32 +11,32 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from kpibook.cells import a1
+from kpibook.contract.content import FormContent, form_content
+from kpibook.contract.files import department_in_file_name
+from kpibook.contract.fingerprint import Fingerprinter
+from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts
+from kpibook.contract.names import SCHEMES, NameScheme
+from kpibook.contract.specs import STATE_KINDS, prefilled_cell
+from kpibook.contract.stamp import (
+    FORM_VERSION,
+    LABELS_NAME,
+    STAMP_NAME,
+    SUPPORTED_VERSIONS,
+    Stamp,
+    StampError,
+)
 from kpibook.entries import ProjectEntry
 from kpibook.errors import LoadError
 from kpibook.findings import Finding, Severity, finding
 from kpibook.fiscal import era_label
-from kpibook.forms.content import FormContent, form_content
-from kpibook.forms.inputs import FormInput, form_inputs, prefilled_texts
-from kpibook.forms.spec import (
-    FORM_VERSION,
-    LABELS_NAME,
-    STAMP_NAME,
-    STATE_KINDS,
-    Stamp,
-    fingerprint,
-    indicator_name,
-    prefilled_cell,
-    project_name,
-)
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.returns.normalize import (
@@ -106,8 +106,11 @@ class CheckReport(BaseModel):
 class _Check:
     plan: Plan
     template: FormTemplate
+    fingerprints: Fingerprinter
     path: Path
     book: FormBook | None = None
+    names: NameScheme = SCHEMES[FORM_VERSION]
+    """The name scheme of the form's version, once its stamp is read."""
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -132,20 +135,27 @@ def check_returns(
     from kpibook.template import load_template
 
     template = template or load_template(plan.layout)
+    context = Fingerprinter(plan, template)
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=map_files(_check_one, (plan, template), paths, jobs, progress),
+        returns=map_files(_check_one, context, paths, jobs, progress),
     )
 
 
-def _check_one(context: tuple[Plan, FormTemplate], path: Path) -> ReturnResult:
-    return check_return(context[0], path, context[1])
+def _check_one(fingerprints: Fingerprinter, path: Path) -> ReturnResult:
+    return check_return(fingerprints.plan, path, fingerprints.template, fingerprints)
 
 
-def check_return(plan: Plan, path: Path, template: FormTemplate) -> ReturnResult:
+def check_return(
+    plan: Plan,
+    path: Path,
+    template: FormTemplate,
+    fingerprints: Fingerprinter | None = None,
+) -> ReturnResult:
     """Check one returned file."""
-    c = _Check(plan, template, Path(path))
+    fingerprints = fingerprints or Fingerprinter(plan, template)
+    c = _Check(plan, template, fingerprints, Path(path))
     digest = _sha256(Path(path))
     stamp, entries = _check(c)
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
@@ -207,8 +217,9 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     if stamp is None:
         return None, []
     content = form_content(c.plan, stamp.department)
-    expected = fingerprint(
-        c.plan, stamp.department, c.template, [fp.project for fp in content.projects]
+    c.names = SCHEMES[stamp.form_version]
+    expected = c.fingerprints.of(
+        stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
     if stamp.fingerprint != expected:
         c.add("outdated-form")
@@ -229,20 +240,14 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
             c.add("not-a-form")
         return None
     try:
-        raw = {str(k): v for k, v in rows if k is not None}
-        stamp = Stamp.model_validate(
-            {
-                **raw,
-                "fiscal_year": int(str(raw.get("fiscal_year"))),
-                "form_version": int(str(raw.get("form_version"))),
-            }
-        )
-    except (ValidationError, ValueError, TypeError) as exc:
-        c.add("stamp-invalid", detail=str(exc).splitlines()[0])
+        stamp = Stamp.from_rows(rows)
+    except StampError as exc:
+        c.add("stamp-invalid", detail=str(exc))
         return None
     plan = c.plan
-    if stamp.form_version != FORM_VERSION:
-        c.add("form-version", raw=stamp.form_version, expected=FORM_VERSION)
+    if stamp.form_version not in SUPPORTED_VERSIONS:
+        supported = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
+        c.add("form-version", raw=stamp.form_version, expected=supported)
     elif stamp.plan != plan.id:
         c.add("wrong-plan", raw=stamp.plan, expected=plan.id)
     elif stamp.fiscal_year != plan.report_year:
@@ -253,28 +258,10 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
         )
     elif not plan.has_department(stamp.department):
         c.add("unknown-department", raw=stamp.department)
-    elif (named := _department_in_file_name(c.path.name, plan)) not in (None, stamp.department):
+    elif (named := department_in_file_name(c.path.name, plan)) not in (None, stamp.department):
         c.add("department-mismatch", raw=named, expected=stamp.department)
     else:
         return stamp
-    return None
-
-
-def _department_in_file_name(name: str, plan: Plan) -> str | None:
-    """The department a file name written by ``generate`` names (None: not our pattern)."""
-    prefix = f"{plan.id}_{era_label(plan.report_year)}_"
-    stem = unicodedata.normalize("NFC", Path(name).stem)
-    if not stem.startswith(prefix):
-        return None
-    named = stem.removeprefix(prefix)
-    # Copies are often renamed "…_課 (1)" or "…_課_修正"; only a known department counts,
-    # the longest one the name starts with.
-    if plan.has_department(named):
-        return named
-    for end in range(len(named) - 1, 0, -1):
-        mark = named[end]
-        if (mark.isspace() or mark in "_(（-") and plan.has_department(named[:end]):
-            return named[:end]
     return None
 
 
@@ -302,7 +289,7 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
     for fp in content.projects:
         pid = fp.project.id
         for key, text in prefilled_texts(fp, c.template).items():
-            _same_text(c, book, project_name(pid, key), text)
+            _same_text(c, book, c.names.project(pid, key), text)
         for ind in fp.project.indicators:
             checks: list[tuple[str, Value | None]] = [
                 (f"t{y}", v) for y, v in ind.targets.items() if y <= c.plan.report_year
@@ -311,7 +298,7 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             if isinstance(c.template, CardTemplate):
                 checks.append(("final", ind.final_target))
             for part, value in checks:
-                _same_value(c, book, indicator_name(pid, ind.id, part), value)
+                _same_value(c, book, c.names.indicator(pid, ind.id, part), value)
 
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
@@ -346,7 +333,7 @@ def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> No
 
 
 def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEntry]:
-    inputs = form_inputs(content, c.template)
+    inputs = form_inputs(content, c.template, c.names)
     by_name = {i.name: i for i in inputs}
     texts: dict[str, dict[str, Any]] = {}
     actuals: dict[str, dict[str, Value]] = {}
@@ -359,7 +346,7 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
             continue  # read together with its actual
         if inp.field == "actual":
             assert inp.indicator is not None
-            state = by_name[indicator_name(inp.project, inp.indicator.id, "state")]
+            state = by_name[c.names.indicator(inp.project, inp.indicator.id, "state")]
             value = _actual(c, book, inp, state)
             if value is None:
                 failed.add(inp.name)

@@ -9,17 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kpibook.contract.content import FormContent, FormProject
+from kpibook.contract.names import CURRENT, NameScheme
+from kpibook.contract.specs import InputSpec, grade_spec, number_spec, state_spec, text_spec
 from kpibook.fiscal import era_label
-from kpibook.forms.content import FormContent, FormProject
-from kpibook.forms.spec import (
-    InputSpec,
-    grade_spec,
-    indicator_name,
-    number_spec,
-    project_name,
-    state_spec,
-    text_spec,
-)
 from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey
 
@@ -47,8 +40,11 @@ def text_title(entry: TextEntry, plan: Plan) -> str:
     return entry.label.format(year=year, next=next_year).split("\n")[0].lstrip("・")
 
 
-def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[FormInput]:
-    """The inputs of one project the department writes (none if it only shares it)."""
+def project_inputs(
+    fp: FormProject, plan: Plan, template: FormTemplate, names: NameScheme = CURRENT
+) -> list[FormInput]:
+    """The inputs of one project the department writes (none if it only shares it), named
+    by ``names`` (a reader passes the scheme of the form's version)."""
     if not fp.writes:
         return []
     pid = fp.project.id
@@ -58,12 +54,12 @@ def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[
         number = number_spec(ind, year)
         out.append(
             FormInput(
-                indicator_name(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
+                names.indicator(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
             )
         )
         state = state_spec()
         out.append(
-            FormInput(indicator_name(pid, ind.id, "state"), pid, "state", state.title, state, ind)
+            FormInput(names.indicator(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
     if isinstance(template, CardTemplate) and template.actual_note is not None:
         note = template.actual_note
@@ -72,7 +68,7 @@ def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[
             spec = text_spec(label, note.help, note.max_length, note.required)
             out.append(
                 FormInput(
-                    indicator_name(pid, ind.id, "note"),
+                    names.indicator(pid, ind.id, "note"),
                     pid,
                     "actual_note",
                     label,
@@ -83,25 +79,25 @@ def project_inputs(fp: FormProject, plan: Plan, template: FormTemplate) -> list[
             )
     g = template.self_grade
     grade = FormInput(
-        project_name(pid, "self_grade"),
+        names.project(pid, "self_grade"),
         pid,
         "self_grade",
         g.label,
         grade_spec(plan, g.label, g.help, g.required),
     )
-    texts = [_text_input(pid, entry, plan) for entry in template.texts]
+    texts = [_text_input(pid, entry, plan, names) for entry in template.texts]
     if isinstance(template, CardTemplate):  # printed: texts, 担当課の評価, 評価の説明
-        out += [*texts, grade, _text_input(pid, template.grade_explanation, plan)]
+        out += [*texts, grade, _text_input(pid, template.grade_explanation, plan, names)]
     else:  # printed: 評価, then the comment columns
         out += [grade, *texts]
     return out
 
 
-def _text_input(pid: str, entry: TextEntry, plan: Plan) -> FormInput:
+def _text_input(pid: str, entry: TextEntry, plan: Plan, names: NameScheme) -> FormInput:
     title = text_title(entry, plan)
     spec = text_spec(title, entry.help, entry.max_length, entry.required)
     return FormInput(
-        project_name(pid, entry.key), pid, entry.key, title, spec, max_length=entry.max_length
+        names.project(pid, entry.key), pid, entry.key, title, spec, max_length=entry.max_length
     )
 
 
@@ -114,9 +110,11 @@ def by_key(inputs: list[FormInput]) -> dict[InputKey, FormInput]:
     return {(i.field, i.indicator.id if i.indicator else None): i for i in inputs}
 
 
-def form_inputs(content: FormContent, template: FormTemplate) -> list[FormInput]:
+def form_inputs(
+    content: FormContent, template: FormTemplate, names: NameScheme = CURRENT
+) -> list[FormInput]:
     """Every input of a department's form, in printed order of projects."""
-    return [i for fp in content.projects for i in project_inputs(fp, content.plan, template)]
+    return [i for fp in content.projects for i in project_inputs(fp, content.plan, template, names)]
 
 
 def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:

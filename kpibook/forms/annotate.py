@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpibook.cells import a1
+from kpibook.contract.content import form_content
+from kpibook.contract.inputs import form_inputs
 from kpibook.forms import write_form
-from kpibook.forms.content import form_content
 from kpibook.forms.findings_sheet import Located
-from kpibook.forms.inputs import form_inputs
 from kpibook.plan import Plan
 from kpibook.returns.check import CheckReport, ReturnResult
 from kpibook.template import FormTemplate, load_template

@@ -1,126 +1,26 @@
-"""What a department form contains, independent of where the cells go.
+"""What each input of a form accepts: the one definition of its validation.
 
-* **Names**: every input cell has a workbook-level defined name (``kpi.<project>.<field>``,
-  ``kpi.<project>.<indicator>.actual``); prefilled values have names too, so a reader finds
-  them after rows are inserted and can check them against the plan.  ``docs/
-  workbook-format.md`` documents the scheme.
-* **Stamp**: plan, fiscal year, department, form version and a fingerprint of everything
-  prefilled, kept on a hidden sheet.
-* **Inputs**: one :class:`InputSpec` per kind of input; the same object gives the cell's
-  data validation and the line of the instructions sheet (記入要領), so they cannot
-  disagree.
+An :class:`InputSpec` gives the cell's data validation (which Excel and LibreOffice
+enforce as the department types) and its line on the instructions sheet (記入要領), so
+they cannot disagree; ``kpibook check`` enforces the same rules on what comes back.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from kpibook.fiscal import FiscalYear
-from kpibook.plan import Indicator, Plan, Project
-from kpibook.template import FormTemplate
+from kpibook.plan import Indicator, Plan
 from kpibook.values import Value, ValueKind
 
-FORM_FORMAT = "kpibook-form"
-FORM_VERSION = 1
-"""Bumped when the names or the stamp change meaning."""
-STAMP_SHEET = "_kpibook"
-STAMP_NAME = "kpibook.stamp"
-LABELS_NAME = "kpibook.labels"
-"""Range beside the stamp listing (sheet, cell, text) of every locked text of the form."""
-NAME_PREFIX = "kpi"
 STATE_PENDING = "集計中"
 STATE_NOT_APPLICABLE = "該当なし"
 STATES = (STATE_PENDING, STATE_NOT_APPLICABLE)
 """Choices of the 実績の状況 cell; mean ValueKind.PENDING and NOT_APPLICABLE."""
 STATE_KINDS = {STATE_PENDING: ValueKind.PENDING, STATE_NOT_APPLICABLE: ValueKind.NOT_APPLICABLE}
-INLINE_LIST_LIMIT = 255
-"""Excel refuses an inline dropdown list longer than this (joined with commas)."""
-
-
-# -- names --------------------------------------------------------------------------------
-
-
-def encode_id(identifier: str) -> str:
-    """An id as a defined-name part: ``_`` → ``__``, ``-`` → ``_0`` (injective)."""
-    return identifier.replace("_", "__").replace("-", "_0")
-
-
-def project_name(project: str, field: str) -> str:
-    """``kpi.p01.activity_report``"""
-    return f"{NAME_PREFIX}.{encode_id(project)}.{field}"
-
-
-def indicator_name(project: str, indicator: str, part: str) -> str:
-    """``kpi.p01.p01_01.actual`` (input), ``.state`` (input), ``.t2019`` / ``.final`` /
-    ``.a2018`` (prefilled target, final target, past actual)."""
-    return f"{NAME_PREFIX}.{encode_id(project)}.{encode_id(indicator)}.{part}"
-
-
-# -- stamp --------------------------------------------------------------------------------
-
-
-class Stamp(BaseModel):
-    """Identifies a form; written on the hidden sheet, read back by ``kpibook check``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    format: Literal["kpibook-form"] = Field(description="Marks the workbook as a kpibook form.")
-    form_version: int = Field(description="Version of the name and stamp scheme.")
-    plan: str = Field(description="Plan id.")
-    fiscal_year: FiscalYear = Field(description="The report year.")
-    department: str = Field(description="The department the form is for.")
-    fingerprint: str = Field(description="SHA-256 of everything prefilled in this form.")
-    generator: str = Field(description="kpibook version that wrote the form.")
-
-    def rows(self) -> list[tuple[str, str]]:
-        return [(k, str(v)) for k, v in self.model_dump().items()]
-
-
-def fingerprint(
-    plan: Plan, department: str, template: FormTemplate, projects: list[Project]
-) -> str:
-    """SHA-256 over what the form prefills: any change to it gives another fingerprint."""
-    content = {
-        **_shared_content(plan, template),
-        "department": department,
-        "projects": [p.model_dump(mode="json") for p in projects],
-    }
-    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-_SHARED: tuple[Plan, FormTemplate, dict[str, Any]] | None = None
-
-
-def _shared_content(plan: Plan, template: FormTemplate) -> dict[str, Any]:
-    """The part of a fingerprint every department's form shares, dumped once per plan
-    and template (both are immutable; 1,741 forms would dump it 1,741 times)."""
-    global _SHARED
-    if _SHARED is not None and _SHARED[0] is plan and _SHARED[1] is template:
-        return _SHARED[2]
-    content = {
-        "plan": plan.id,
-        "title": plan.title,
-        "report_year": plan.report_year,
-        "period": plan.period.model_dump(),
-        "grading": plan.grading.model_dump(mode="json"),
-        "sections": [
-            [n.model_dump(mode="json", exclude={"children"}) for n in path.nodes]
-            for path in plan.iter_sections()
-        ],
-        "template": template.model_dump(mode="json"),
-    }
-    _SHARED = (plan, template, content)
-    return content
-
-
-# -- inputs -------------------------------------------------------------------------------
+NO_VALUE = "－"
+"""What a prefilled target or actual cell shows when the plan has no value."""
 
 
 @dataclass(frozen=True)
@@ -253,25 +153,6 @@ def text_spec(title: str, help_text: str, max_length: int, required: bool) -> In
         validation={"validate": "length", "criteria": "<=", "value": max_length},
         required=required,
     )
-
-
-def list_fits_inline(choices: list[str]) -> bool:
-    return len(",".join(choices)) <= INLINE_LIST_LIMIT
-
-
-def number_format(ind: Indicator) -> str:
-    """Excel number format showing the value with its unit: ``#,##0"人"``."""
-    if ind.decimals is not None and ind.decimals > 0:
-        base = "#,##0." + "0" * ind.decimals
-    elif is_whole(ind):
-        base = "#,##0"
-    else:
-        base = "General"
-    unit = ind.unit or ""
-    return base + (f'"{unit}"' if unit and '"' not in unit else "")
-
-
-NO_VALUE = "－"
 
 
 def prefilled_cell(value: Value | None) -> Decimal | str:

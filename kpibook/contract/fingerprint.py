@@ -1,0 +1,270 @@
+"""The fingerprint of a form: SHA-256 over an explicit list of what the form prefills.
+
+A form is *outdated* when what the coordinator prefilled into it is no longer what the
+plan says.  The fingerprint makes that decidable: the writer stamps it, the reader
+computes it again from the plan and compares.  What is hashed is listed here, field by
+field, for each form version — never "whatever the models dump" — so that adding a
+field to the plan model (with a default, or one the form does not show) changes no
+fingerprint and outdates no form a department already holds.  A form of an older
+version is compared by its own version's list.
+
+Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
+are encoded in names); ``tests/test_contract.py`` pins a literal hash of each, so a
+change to what is hashed fails until the version is bumped on purpose.
+
+The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
+ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
+and decimals of the grade scale as their decimal text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from kpibook.plan import (
+    Footnote,
+    GradeBand,
+    GradingScheme,
+    Indicator,
+    Placement,
+    Plan,
+    Project,
+    Section,
+)
+from kpibook.template import (
+    CardColumns,
+    CardLabels,
+    CardTemplate,
+    Colours,
+    Font,
+    FormTemplate,
+    GradeEntry,
+    Margins,
+    MatrixColumns,
+    MatrixLabels,
+    MatrixTemplate,
+    PrintSettings,
+    TextEntry,
+)
+from kpibook.values import Value
+
+# -- what version 1 hashes ------------------------------------------------------------
+
+_V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    Project: (
+        "id",
+        "name",
+        "lead_department",
+        "other_departments",
+        "overview",
+        "annual_plan",
+        "placements",
+        "indicators",
+        "footnotes",
+        "other_listings",
+    ),
+    Placement: ("section", "number", "content", "order"),
+    Indicator: (
+        "id",
+        "label",
+        "unit",
+        "direction",
+        "decimals",
+        "targets",
+        "final_target",
+        "actuals",
+        "note",
+    ),
+    Footnote: ("term", "text"),
+    Section: ("id", "number", "title", "action_goal", "outcome_goal"),
+    GradingScheme: (
+        "bands",
+        "fallback_to_final",
+        "qualitative_met",
+        "qualitative_unmet",
+        "not_gradable",
+        "project_rule",
+    ),
+    GradeBand: ("grade", "min_rate", "label"),
+    Font: ("name", "size"),
+    Colours: ("input", "label", "heading", "lead", "read_only"),
+    Margins: ("left", "right", "top", "bottom"),
+    PrintSettings: ("orientation", "fit_width", "margins"),
+    TextEntry: ("key", "label", "max_length", "required", "help"),
+    GradeEntry: ("key", "label", "required", "help"),
+    CardLabels: (
+        "title_suffix",
+        "policy_goal",
+        "outcome_goal",
+        "project",
+        "department",
+        "overview",
+        "annual_plan",
+        "targets",
+        "actuals",
+        "final_target",
+        "indicator",
+        "year",
+        "state",
+        "relisted",
+        "filled_by_lead",
+        "also_listed",
+        "relisting_of",
+    ),
+    CardColumns: ("label", "body", "year", "value", "state"),
+    MatrixLabels: (
+        "title_suffix",
+        "number",
+        "name",
+        "content",
+        "department",
+        "department_note",
+        "indicator",
+        "actual",
+        "target",
+        "midterm",
+        "state",
+        "relisted",
+        "filled_by_lead",
+        "also_listed",
+    ),
+    MatrixColumns: (
+        "number",
+        "name",
+        "content",
+        "department",
+        "indicator",
+        "value",
+        "state",
+        "grade",
+        "text",
+    ),
+    CardTemplate: (
+        "sheet",
+        "instructions_sheet",
+        "lists_sheet",
+        "font",
+        "self_grade",
+        "texts",
+        "text_lines",
+        "colours",
+        "print",
+        "layout",
+        "labels",
+        "grade_explanation",
+        "actual_note",
+        "columns",
+    ),
+    MatrixTemplate: (
+        "sheet",
+        "instructions_sheet",
+        "lists_sheet",
+        "font",
+        "self_grade",
+        "texts",
+        "text_lines",
+        "colours",
+        "print",
+        "layout",
+        "labels",
+        "columns",
+    ),
+}
+
+
+def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> Any:
+    """``obj`` as JSON data, models reduced to their listed fields."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj.value if isinstance(obj, Enum) else obj
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, Value):
+        token = obj.token()
+        return token if obj.note is None else {"value": token, "note": obj.note}
+    if isinstance(obj, BaseModel):
+        listed = fields.get(type(obj))
+        if listed is None:
+            raise TypeError(f"the fingerprint lists no fields of {type(obj).__name__}")
+        return {name: _canonical(getattr(obj, name), fields) for name in listed}
+    if isinstance(obj, list | tuple):
+        return [_canonical(x, fields) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): _canonical(v, fields) for k, v in obj.items()}
+    raise TypeError(f"the fingerprint cannot hash a {type(obj).__name__}")
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    """What every department's form of a plan shares, by key, each already serialised."""
+
+    def c(obj: Any) -> Any:
+        return _canonical(obj, _V1_FIELDS)
+
+    return {
+        "plan": _dumps(plan.id),
+        "title": _dumps(plan.title),
+        "report_year": _dumps(plan.report_year),
+        "period": _dumps({"start": plan.period.start, "end": plan.period.end}),
+        "grading": _dumps(c(plan.grading)),
+        "sections": _dumps([[c(n) for n in path.nodes] for path in plan.iter_sections()]),
+        "template": _dumps(c(template)),
+    }
+
+
+def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V1_FIELDS) for p in projects]),
+    }
+
+
+# -- the versions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Version:
+    shared: Callable[[Plan, FormTemplate], dict[str, str]]
+    own: Callable[[str, list[Project]], dict[str, str]]
+
+
+VERSIONS: dict[int, _Version] = {
+    1: _Version(_shared_v1, _own_v1),
+    2: _Version(_shared_v1, _own_v1),
+}
+"""What each form version hashes."""
+
+
+@dataclass
+class Fingerprinter:
+    """Fingerprints of one plan's forms.  The part every department's form shares is
+    serialised once per version (a national plan has 1,741 forms), held by this object
+    and nowhere else."""
+
+    plan: Plan
+    template: FormTemplate
+    _shared: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def of(self, department: str, projects: list[Project], form_version: int) -> str:
+        """SHA-256 (hex) of what ``department``'s form of ``form_version`` prefills;
+        KeyError for a version this kpibook does not know."""
+        version = VERSIONS[form_version]
+        shared = self._shared.get(form_version)
+        if shared is None:
+            shared = self._shared[form_version] = version.shared(self.plan, self.template)
+        parts = {**shared, **version.own(department, projects)}
+        # The same text json.dumps gives for the whole dict with sorted keys.
+        blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -1,0 +1,107 @@
+"""Defined names of a form's cells: built by the writer, found and parsed by the reader.
+
+Every input cell and every prefilled value has a workbook-level defined name, so a
+reader finds it wherever rows were inserted, and never by guessing positions::
+
+    kpi.<project>.<field>                  kpi.p01.activity_report, kpi.p01.self_grade
+    kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
+                                           .t2019 / .final / .a2018 (prefilled)
+
+An id is encoded so that the name is a valid Excel name and the encoding is
+injective: ``_`` → ``__``, ``-`` → ``_0``, ``.`` → ``_1``.  Encoded ids hold only ASCII
+letters, digits and ``_``, so the dots between the parts are unambiguous and
+:meth:`NameScheme.parse` inverts the builders.  Excel and LibreOffice compare names
+without regard to case; the plan refuses ids that differ only in case, so two names of
+one form never collide.
+
+Form version 1 left ``.`` in ids as it was, so project ``q.r`` with indicator ``s`` and
+project ``q`` with indicator ``r.s`` shared a name; forms of that version are still read
+with their own scheme (:data:`SCHEMES`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NAME_PREFIX = "kpi"
+EXCEL_NAME_MAX = 255
+"""Excel refuses a defined name longer than this."""
+
+_ENCODE_V1 = str.maketrans({"_": "__", "-": "_0"})
+_ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
+_DECODE = {"__": "_", "_0": "-", "_1": "."}
+_TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
+_PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
+
+
+@dataclass(frozen=True)
+class NameRef:
+    """What a defined name of the scheme points at."""
+
+    project: str
+    indicator: str | None
+    part: str
+    """The field (project level) or the part (indicator level)."""
+
+
+@dataclass(frozen=True)
+class NameScheme:
+    """The names of one form version."""
+
+    form_version: int
+    encode_dots: bool
+
+    def encode(self, identifier: str) -> str:
+        """An id as a defined-name part (``p-1.a_b`` → ``p_01_1a__b``)."""
+        return identifier.translate(_ENCODE if self.encode_dots else _ENCODE_V1)
+
+    def project(self, project: str, field: str) -> str:
+        """``kpi.p01.activity_report``: a project's own input or prefilled text."""
+        return f"{NAME_PREFIX}.{self.encode(project)}.{field}"
+
+    def indicator(self, project: str, indicator: str, part: str) -> str:
+        """``kpi.p01.p01_01.actual``: an indicator's input (``actual``, ``state``,
+        ``note``) or prefilled value (``t2019`` target, ``final`` target, ``a2018`` past
+        actual)."""
+        return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
+
+    def parse(self, name: str) -> NameRef | None:
+        """The reference a defined name of this scheme makes; None for any other name
+        (and, in version 1, for a name whose ids held dots: it cannot be told apart)."""
+        parts = name.split(".")
+        if parts[0] != NAME_PREFIX or len(parts) not in (3, 4):
+            return None
+        try:
+            project = decode_id(parts[1])
+            if len(parts) == 3:
+                return NameRef(project, None, parts[2]) if parts[2].isidentifier() else None
+            if not _PART.match(parts[3]):
+                return None
+            return NameRef(project, decode_id(parts[2]), parts[3])
+        except ValueError:
+            return None
+
+
+def decode_id(encoded: str) -> str:
+    """The id an encoding made; ValueError for a part no encoding makes."""
+    tokens = _TOKEN.findall(encoded)
+    if not tokens or "".join(tokens) != encoded:
+        raise ValueError(f"not an encoded id: {encoded!r}")
+    return "".join(_DECODE.get(t, t) for t in tokens)
+
+
+def casefold_key(identifier: str) -> str:
+    """What Excel compares when it compares names: two ids with the same key would give
+    one form two inputs of one name."""
+    return identifier.casefold()
+
+
+SCHEMES = {1: NameScheme(1, encode_dots=False), 2: NameScheme(2, encode_dots=True)}
+"""The name scheme of each form version a reader accepts."""
+CURRENT = SCHEMES[max(SCHEMES)]
+"""The scheme ``kpibook generate`` writes."""
+project_name = CURRENT.project
+indicator_name = CURRENT.indicator
+parse_name = CURRENT.parse
+encode_id = CURRENT.encode
