@@ -146,16 +146,16 @@ def generate(
     Each form mirrors the plan's official layout, with everything the coordinator owns
     locked and prefilled, and a named, validated cell for every input.
     """
-    from kpibook.forms import generate_forms
+    from kpibook import api
 
     loaded, template = _plan_and_template(plan, template_path)
-    forms = generate_forms(
+    forms = api.generate_forms(
         loaded,
-        outdir,
-        list(departments) or None,
-        password,
-        timestamp,
-        template,
+        outdir=outdir,
+        departments=departments,
+        password=password,
+        created=timestamp,
+        template=template,
         jobs=jobs,
         progress=_progress("様式を作成中 / writing forms"),
     )
@@ -168,18 +168,17 @@ def _plan_and_template(
     plan_path: Path, template_path: Path | None
 ) -> tuple[Plan, FormTemplate | None]:
     """The plan, and the template given for it (None: the built-in one of its layout)."""
-    from kpibook.sources import load_plan
-    from kpibook.template import load_template
+    from kpibook import api
 
-    plan = load_plan(plan_path)
-    return plan, load_template(plan.layout, template_path) if template_path else None
+    plan = api.load_plan(plan_path)
+    return plan, api.load_template(plan, template_path) if template_path else None
 
 
 def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     """Files named, and the files in folders named; lock files are reported and skipped."""
-    from kpibook.returns.preflight import collect_returns
+    from kpibook import api
 
-    files, skipped = collect_returns(list(paths))
+    files, skipped = api.return_files(paths)
     for note in skipped:
         click.echo(f"note: {note}", err=True)
     return files
@@ -221,12 +220,16 @@ def check(
 
     Exit status 0 when no return has an error (warnings allowed), 1 otherwise.
     """
+    from kpibook import api
     from kpibook.render import check_text
-    from kpibook.returns.check import check_returns
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report = check_returns(
-        plan, _return_files(returns), template, jobs, _progress("点検中 / checking")
+    report = api.check_returns(
+        plan,
+        returns=_return_files(returns),
+        template=template,
+        jobs=jobs,
+        progress=_progress("点検中 / checking"),
     )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
@@ -312,12 +315,20 @@ def _merge_and_write(
     printable: bool | None,
     jobs: int | None,
 ) -> None:
-    from kpibook.master import REPORT, write_master
-    from kpibook.merge import merge
+    from kpibook import api
+    from kpibook.master import REPORT
     from kpibook.render import merge_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report, entries = merge(plan, files, template, use, jobs, _progress("点検中 / checking"))
+    merged = api.merge_returns(
+        plan,
+        returns=files,
+        use=use,
+        template=template,
+        jobs=jobs,
+        progress=_progress("点検中 / checking"),
+    )
+    report = merged.report
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
         click.echo(
@@ -326,7 +337,7 @@ def _merge_and_write(
             err=True,
         )
         raise SystemExit(1)
-    if not write_master(plan, report, entries, output, template, printable=printable):
+    if not api.write_master(merged, path=output, printable=printable):
         click.echo(
             f"note: {len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
             "(--report writes it) / 事業数が多いため「報告書」シートは省略しました",
@@ -387,14 +398,13 @@ def export(source: Path, fmt: str, output: Path, entries_path: Path | None) -> N
     actuals in long form, the departments' entries, and the grades; CSV is UTF-8 with BOM
     and described by a Data Package (datapackage.json).
     """
-    from kpibook.opendata import write_csv, write_json
+    from kpibook import api
 
     plan, entries = _plan_or_master(source, entries_path)
-    if fmt == "csv":
-        for path in write_csv(plan, entries, output):
-            click.echo(f"wrote {path}")
-    else:
-        click.echo(f"wrote {write_json(plan, entries, output)}")
+    for path in api.export_plan(
+        plan, entries, output=output, format="json" if fmt == "json" else "csv"
+    ):
+        click.echo(f"wrote {path}")
 
 
 @main.command()
