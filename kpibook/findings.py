@@ -233,6 +233,28 @@ CATALOGUE: dict[str, Kind] = {
             "{raw!r} is not a number; enter the number alone, without units or 約",
         ),
         _k(
+            "not-whole",
+            E,
+            "Not a whole number",
+            "整数で入力してください（{raw}）。この欄は小数を受け付けません。",
+            "{raw!r} is not a whole number, which this input requires",
+        ),
+        _k(
+            "out-of-range",
+            E,
+            "Outside the accepted range",
+            "入力できる範囲（{expected}）の外です（{raw}）。桁や符号を確認してください。",
+            "{raw!r} is outside the accepted range {expected}",
+        ),
+        _k(
+            "state-in-number",
+            W,
+            "State typed into the number cell",
+            "実績値の欄の「{raw}」を実績の状況として読みました。"
+            "次回は右の「実績の状況」で選択してください。",
+            "read {raw!r} typed into the number cell as the actual's state",
+        ),
+        _k(
             "number-normalized",
             W,
             "Number converted",

@@ -139,6 +139,21 @@ CASES: list[tuple[str, Spoil, list[tuple[str, str]]]] = [
     ("spaces", set_name(ACTUAL, "\u3000435 "), [(ACTUAL, "number-normalized")]),
     ("dash", set_name(ACTUAL, "―"), [(ACTUAL, "dash-as-not-applicable")]),
     ("formula", set_name(ACTUAL, "=2000+418"), [(ACTUAL, "formula-in-input")]),
+    ("decimal in a whole count", set_name(ACTUAL, 435.5), [(ACTUAL, "not-whole")]),
+    ("negative count", set_name(ACTUAL, -120), [(ACTUAL, "out-of-range")]),
+    (
+        "minus sign typed as text",
+        set_name(ACTUAL, "−13"),
+        [(ACTUAL, "out-of-range")],
+    ),
+    ("slip of several zeros", set_name(ACTUAL, 435_000_000), [(ACTUAL, "out-of-range")]),
+    ("pending typed as the number", set_name(ACTUAL, "集計中"), [(ACTUAL, "state-in-number")]),
+    (
+        "pending typed and another state chosen",
+        lambda wb: (set_name(ACTUAL, "集計中")(wb), set_name(STATE, "該当なし")(wb))[0],
+        [(ACTUAL, "actual-and-state"), (ACTUAL, "state-in-number")],
+    ),
+    ("lower-case grade", set_name(GRADE, "b"), [(GRADE, "choice-normalized")]),
     ("error value", set_name(ACTUAL, "#DIV/0!"), [(ACTUAL, "error-value")]),
     ("number and state", set_name(STATE, "集計中"), [(ACTUAL, "actual-and-state")]),
     ("not a state", set_name(STATE, "未定"), [(STATE, "not-a-choice")]),
@@ -492,3 +507,24 @@ def test_a_changed_label_is_named_by_its_cell(
     result = check(card_plan, spoiled(form, tmp_path, spoil))
     assert found(result) == [(FORM, label.coordinate, "prefilled-changed")]
     assert result.findings[0].raw == "事業の内容"
+
+
+@pytest.mark.parametrize(
+    ("typed", "choices", "read"),
+    [
+        ("◯", ["○", "△", "×"], "○"),
+        ("〇", ["○", "△", "×"], "○"),
+        ("ａ", ["A", "B", "C"], "A"),
+        ("b", ["A", "B", "C"], "B"),
+        ("ｂ ", ["A", "B", "C"], "B"),
+        ("D", ["A", "B", "C"], None),
+        ("a", ["A", "a"], "a"),
+        ("Ａ", ["A", "a"], "A"),
+    ],
+)
+def test_a_choice_typed_by_hand_is_read_as_what_it_can_only_mean(
+    typed: str, choices: list[str], read: str | None
+) -> None:
+    from kpibook.returns.normalize import fold_choice
+
+    assert fold_choice(typed, choices) == read

@@ -432,6 +432,18 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     number = _number(c, inp, cell)
     if number is None:
         return None
+    typed_state = number.kind if number.kind in STATE_KINDS.values() else None
+    if typed_state is not None and state not in (None, typed_state):
+        c.add(
+            "actual-and-state",
+            cell,
+            field=inp.label,
+            raw=cell.value,
+            expected=str(state_cell.value),
+        )
+        return None
+    if typed_state is not None and not is_dash(str(cell.value)):
+        state, state_cell = typed_state, cell
     if number.kind is ValueKind.NUMBER and state is not None:
         c.add(
             "actual-and-state",
@@ -461,21 +473,29 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
         return None
     if isinstance(raw, int | float):
         try:
-            return Value.of(raw)
+            value = Value.of(raw)
         except BadValue:  # 16 digits and more, or 1e999 written into the XML
             digits = isinstance(raw, int) or math.isfinite(raw)
             c.add("too-many-digits" if digits else "not-a-number", cell, field=inp.label, raw=raw)
             return None
+        assert value.number is not None
+        return value if _valid_number(c, inp, cell, value.number) else None
     if not isinstance(raw, str):  # a date, a time
         c.add("not-a-number", cell, field=inp.label, raw=raw)
         return None
     if is_dash(raw):
         c.add("dash-as-not-applicable", cell, field=inp.label, raw=raw)
         return Value(kind=ValueKind.NOT_APPLICABLE)
+    typed = STATE_KINDS.get(raw.strip(" \u3000\t\r\n"))
+    if typed is not None:  # 集計中 typed where the number goes: what the department meant
+        c.add("state-in-number", cell, field=inp.label, raw=raw)
+        return Value(kind=typed)
     try:
         parsed = parse_number_text(raw, unit)
     except NotANumber:
         c.add("not-a-number", cell, field=inp.label, raw=raw)
+        return None
+    if not _valid_number(c, inp, cell, parsed.value):
         return None
     c.add(
         "number-normalized",
@@ -488,6 +508,23 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     return Value(kind=ValueKind.NUMBER, number=parsed.value)
 
 
+def _valid_number(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> bool:
+    """What the cell's validation declares, enforced again: a value pasted past it (or
+    typed in a program that does not enforce it) is refused as Excel would have."""
+    rule = inp.spec.validation
+    if rule.get("validate") == "integer" and number != number.to_integral_value():
+        c.add("not-whole", cell, field=inp.label, raw=cell.value)
+        return False
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if low is None or high is None:
+        return True
+    if not Decimal(str(low)) <= number <= Decimal(str(high)):
+        shown = f"{format_number(Decimal(str(low)))}～{format_number(Decimal(str(high)))}"
+        c.add("out-of-range", cell, field=inp.label, raw=cell.value, expected=shown)
+        return False
+    return True
+
+
 def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     if _blank(cell.value):
         return None
@@ -495,8 +532,8 @@ def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     raw = str(cell.value)
     if raw.strip() in grades:
         return raw.strip()
-    folded = fold_choice(raw)
-    if folded in grades:
+    folded = fold_choice(raw, grades)
+    if folded is not None:
         c.add("choice-normalized", cell, field=inp.label, raw=raw, value=folded)
         return folded
     c.add("not-a-choice", cell, field=inp.label, raw=raw, expected="・".join(grades))
