@@ -355,6 +355,15 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # -- what the coordinator owns ------------------------------------------------------
         _k(
+            "prefilled-missing",
+            E,
+            "Prefilled cell deleted",
+            "計画の値（{expected}）のセルが見つかりません（行やセルが削除された可能性があります）。"
+            "配布した様式に記入し直してください。",
+            "the prefilled cell {raw} (showing {expected!r}) is missing or its name points "
+            "nowhere: rows or cells were deleted",
+        ),
+        _k(
             "prefilled-changed",
             E,
             "Prefilled value changed",

@@ -528,3 +528,82 @@ def test_a_choice_typed_by_hand_is_read_as_what_it_can_only_mean(
     from kpibook.returns.normalize import fold_choice
 
     assert fold_choice(typed, choices) == read
+
+
+# -- every prefilled cell is compared with the plan -----------------------------------
+
+
+def test_every_prefilled_name_of_a_form_is_one_the_reader_compares(
+    card_returns: dict[str, GeneratedForm],
+    matrix_returns: dict[str, GeneratedForm],
+    card_plan: Plan,
+    matrix_plan: Plan,
+) -> None:
+    """The writer names exactly the targets and past actuals the contract lists, so none
+    is left out of the comparison (the matrix's final target column was)."""
+    from kpibook.contract.content import form_content
+    from kpibook.contract.inputs import prefilled_values
+    from kpibook.contract.names import parse_name
+
+    for plan, forms in ((card_plan, card_returns), (matrix_plan, matrix_returns)):
+        template = load_template(plan.layout)
+        for form in forms.values():
+            wb = openpyxl.load_workbook(form.path)
+            written = {
+                n
+                for n in wb.defined_names
+                if (ref := parse_name(n)) is not None
+                and ref.indicator is not None
+                and ref.part not in ("actual", "state", "note")
+            }
+            content = form_content(plan, form.department)
+            listed = {
+                name for fp in content.projects for name, _ in prefilled_values(fp, plan, template)
+            }
+            assert written == listed, form.department
+
+
+def test_a_changed_final_target_in_the_matrix_is_found(
+    tmp_path: Path, matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    department, form = next(iter(matrix_returns.items()))
+    project = next(p for p in matrix_plan.projects if p.lead_department == department)
+    indicator = next(i for i in project.indicators if i.targets)
+    last = max(indicator.targets)
+    assert last > matrix_plan.report_year  # the target column after the report year
+    name = indicator_name(project.id, indicator.id, f"t{last}")
+    result = check(matrix_plan, spoiled(form, tmp_path, set_name(name, 999999)))
+    assert found(result) == [(FORM, cell_of(form, name), "prefilled-changed")]
+
+
+def test_a_dash_cell_typed_over_is_found(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """A prefilled cell showing 「－」 (no value in the plan) is compared too."""
+    form = card_returns["社会福祉協議会"]
+    from kpibook.contract.content import form_content
+    from kpibook.contract.inputs import prefilled_values
+
+    content = form_content(card_plan, "社会福祉協議会")
+    template = load_template(card_plan.layout)
+    name = next(
+        n
+        for fp in content.projects
+        for n, v in prefilled_values(fp, card_plan, template)
+        if v is None
+    )
+    result = check(card_plan, spoiled(form, tmp_path, set_name(name, 500)))
+    assert found(result) == [(FORM, cell_of(form, name), "prefilled-changed")]
+
+
+def test_a_deleted_prefilled_name_is_found(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+    name = indicator_name("p04", "p04-1", "t2019")
+
+    def drop(wb: Workbook) -> None:
+        del wb.defined_names[name]
+
+    result = check(card_plan, spoiled(form, tmp_path, drop))
+    assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", name)]

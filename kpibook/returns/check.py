@@ -22,7 +22,7 @@ from kpibook.cells import a1
 from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
-from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts
+from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts, prefilled_values
 from kpibook.contract.names import SCHEMES, NameScheme
 from kpibook.contract.specs import STATE_KINDS, prefilled_cell
 from kpibook.contract.stamp import (
@@ -47,7 +47,7 @@ from kpibook.returns.normalize import (
     parse_number_text,
 )
 from kpibook.returns.preflight import preflight
-from kpibook.template import CardTemplate, FormTemplate
+from kpibook.template import FormTemplate
 from kpibook.values import BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
 
@@ -290,31 +290,34 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
         pid = fp.project.id
         for key, text in prefilled_texts(fp, c.template).items():
             _same_text(c, book, c.names.project(pid, key), text)
-        for ind in fp.project.indicators:
-            checks: list[tuple[str, Value | None]] = [
-                (f"t{y}", v) for y, v in ind.targets.items() if y <= c.plan.report_year
-            ]
-            checks += [(f"a{y}", v) for y, v in ind.actuals.items()]
-            if isinstance(c.template, CardTemplate):
-                checks.append(("final", ind.final_target))
-            for part, value in checks:
-                _same_value(c, book, c.names.indicator(pid, ind.id, part), value)
+        for name, value in prefilled_values(fp, c.plan, c.template, c.names):
+            _same_value(c, book, name, value)
 
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
-    cell = book.names.get(name)
+    cell = _prefilled_cell(c, book, name, text)
     if cell is None:
-        return  # a prefilled text without a name is not located, so not compared
+        return
     found = "" if cell.value is None else str(cell.value)
     if found.replace("\r\n", "\n") != text:
         c.add("prefilled-changed", cell, raw=found, expected=text)
 
 
-def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> None:
+def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> NamedCell | None:
+    """The cell a prefilled name points at; a name lost or pointing nowhere is a finding
+    (the cell was deleted, or the name removed), never a value silently not compared."""
     cell = book.names.get(name)
     if cell is None:
-        return
+        shown = format_number(expected) if isinstance(expected, Decimal) else str(expected)
+        c.add("prefilled-missing", raw=name, expected=shown)
+    return cell
+
+
+def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> None:
     expected = prefilled_cell(value)
+    cell = _prefilled_cell(c, book, name, expected)
+    if cell is None:
+        return
     if isinstance(expected, Decimal):
         found = cell.value
         if type(found) is int:  # exact; most prefilled numbers are whole
