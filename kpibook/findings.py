@@ -214,8 +214,17 @@ CATALOGUE: dict[str, Kind] = {
             "conflict",
             E,
             "Two returns for one department",
-            "同じ担当課の回答が複数あります（{raw}）。提出するファイルを1つにしてください。",
-            "more than one return for {field}: {raw}",
+            "同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
+            "どれを使うか担当課に確認してください。",
+            "{field} sent other returns too ({raw}); nothing of them is merged until one is "
+            "chosen with kpibook merge --use FILE",
+        ),
+        _k(
+            "duplicate-copy",
+            W,
+            "Identical copy of another return",
+            "{raw} と同じ内容のファイルです。1件の回答として扱います。",
+            "byte-identical to {raw}; both are one return, read once",
         ),
         # -- values -------------------------------------------------------------------------
         _k(

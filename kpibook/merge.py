@@ -92,7 +92,7 @@ def merge(
     progress: Progress | None = None,
 ) -> tuple[MergeReport, Entries]:
     """Check every return and merge the clean ones; ``use`` settles conflicts."""
-    checked = check_returns(plan, paths, template, jobs, progress)
+    checked = check_returns(plan, paths, template, jobs, progress, use)
     chosen = {Path(p).resolve() for p in use or []}
     known = {Path(r.path).resolve() for r in checked.returns}
     if chosen - known:
@@ -108,7 +108,9 @@ def merge(
     statuses: list[DepartmentStatus] = []
     entries: list[ProjectEntry] = []
     for department in departments_with_forms(plan):
-        results = by_dept.get(department, [])
+        found = by_dept.get(department, [])
+        # byte-identical copies are one return (check marks the later ones)
+        results = [r for r in found if not any(f.code == "duplicate-copy" for f in r.findings)]
         picked = [r for r in results if Path(r.path).resolve() in chosen]
         results_used = picked if len(results) > 1 and len(picked) == 1 else results
         if not results:
@@ -124,7 +126,7 @@ def merge(
             DepartmentStatus(
                 department=department,
                 status=status,
-                files=[r.file for r in results],
+                files=[r.file for r in found],
                 used=used.file if used else None,
                 errors=sum(len(r.errors) for r in results_used),
                 warnings=sum(len(r.warnings) for r in results_used),

@@ -130,17 +130,59 @@ def check_returns(
     template: FormTemplate | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    use: list[Path] | None = None,
 ) -> CheckReport:
-    """Check every file, on every core; one broken file never stops the others."""
+    """Check every file, on every core; one broken file never stops the others.
+    ``use`` settles which of a department's several returns counts (no conflict)."""
     from kpibook.template import load_template
 
     template = template or load_template(plan.layout)
     context = Fingerprinter(plan, template)
+    results = map_files(_check_one, context, paths, jobs, progress)
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=map_files(_check_one, context, paths, jobs, progress),
+        returns=_one_return_each(results, use or []),
     )
+
+
+def _one_return_each(results: list[ReturnResult], use: list[Path]) -> list[ReturnResult]:
+    """A department that sent several returns: byte-identical copies (``… (1).xlsx``)
+    are one return, the later ones marked; different ones are a *conflict* on each,
+    unless ``use`` names the one to take."""
+    by_dept: dict[str, list[int]] = {}
+    for n, result in enumerate(results):
+        if result.department is not None:
+            by_dept.setdefault(result.department, []).append(n)
+    chosen = {Path(p).resolve() for p in use}
+    out = list(results)
+    for department, indexes in by_dept.items():
+        if len(indexes) < 2:
+            continue
+        first_by_digest: dict[str, int] = {}
+        distinct: list[int] = []
+        for n in indexes:
+            first = first_by_digest.setdefault(results[n].sha256, n)
+            if first != n:
+                out[n] = _with(out[n], finding("duplicate-copy", out[n].file, raw=out[first].file))
+            else:
+                distinct.append(n)
+        if len(distinct) < 2 or any(Path(results[n].path).resolve() in chosen for n in distinct):
+            continue
+        for n in distinct:
+            others = "、".join(results[m].file for m in distinct if m != n)
+            out[n] = _with(out[n], finding("conflict", out[n].file, field=department, raw=others))
+    return out
+
+
+def _with(result: ReturnResult, extra: Finding) -> ReturnResult:
+    return result.model_copy(update={"findings": _in_order([*result.findings, extra])})
+
+
+def _in_order(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings; each by sheet and cell in reading order."""
+    order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    return sorted(findings, key=lambda f: (order[f.severity], f.sheet or "", _cell_order(f.cell)))
 
 
 def _check_one(fingerprints: Fingerprinter, path: Path) -> ReturnResult:
@@ -158,11 +200,7 @@ def check_return(
     c = _Check(plan, template, fingerprints, Path(path))
     digest = _sha256(Path(path))
     stamp, entries = _check(c)
-    order = {Severity.ERROR: 0, Severity.WARNING: 1}
-    findings = sorted(
-        c.findings,
-        key=lambda f: (order[f.severity], f.sheet or "", _cell_order(f.cell)),
-    )
+    findings = _in_order(c.findings)
     return ReturnResult(
         file=c.file,
         path=str(path),
