@@ -41,6 +41,35 @@ class OutputError(KpibookError):
         )
 
 
+TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files of ``target`` left beside it by a run that was killed."""
+    prefix = _temp_prefix(target)
+    try:
+        return [
+            p
+            for p in target.parent.iterdir()
+            if p.name.startswith(prefix) and p.name.endswith(TEMP_SUFFIX)
+        ]
+    except OSError:
+        return []
+
+
+def new_file_mode() -> int:
+    """The permissions a new file gets from the user's umask (0644 under umask 022):
+    forms go to shared folders, masters and exports are published, so a file kpibook
+    writes must not be private to its writer as a temporary file is."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``; on success it is fsynced and moved over it.
@@ -49,7 +78,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=_temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent
+        )
     except OSError as exc:
         raise OutputError(target, exc) from None
     os.close(fd)
@@ -59,6 +90,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         try:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
+            os.chmod(tmp, new_file_mode())
             os.replace(tmp, target)
         except OSError as exc:
             raise OutputError(target, exc) from None

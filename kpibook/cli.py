@@ -272,6 +272,12 @@ def check(
     help="Write the printable 報告書 sheet, or leave it out (default: written unless the "
     "plan has more than 2,000 projects).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Replace an existing master even when no return was found (every department "
+    "then shows as missing).",
+)
 @template_option
 @jobs_option
 def merge_command(
@@ -284,6 +290,7 @@ def merge_command(
     template_path: Path | None,
     break_lock: bool,
     printable: bool | None,
+    allow_empty: bool,
     jobs: int | None,
 ) -> None:
     """Check the returns and build the master workbook (概要, 一覧, 報告書, 提出状況).
@@ -293,11 +300,26 @@ def merge_command(
     the master was written, 1 when --strict refused to write it.
     """
     from kpibook.lock import exclusive
+    from kpibook.master import master_in_use
 
     files = _return_files(returns)
     inputs = {p.resolve() for p in [plan_path, *files]}
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
+    if not files and output.exists() and not allow_empty:
+        raise click.UsageError(
+            f"回答が1件も見つからないため、{output} は置き換えません / no return was found in "
+            f"{' '.join(map(str, returns))}; {output} is left as it is (--allow-empty writes "
+            "a master with every department missing)"
+        )
+    opened = master_in_use(output)
+    if opened is not None:
+        raise KpibookError(
+            f"{output}: {opened}で開かれています。閉じてから実行してください（開いていないのに"
+            f"表示される場合は、異常終了で残った {opened} のロックファイルを削除してください）"
+            f" / the master is open in {opened}; close it and run again (if it is not, delete "
+            f"the lock file {opened} left beside it)"
+        )
     with exclusive(output, break_lock):
         _merge_and_write(
             plan_path, template_path, files, list(use), output, as_json, strict, printable, jobs
