@@ -130,7 +130,8 @@ def band(rate: Decimal, scheme: GradingScheme) -> str:
 
 
 def round_rate(rate: Decimal, places: int = RATE_DISPLAY_PLACES) -> Decimal:
-    """Rate for display, rounded half up (81.66 → 81.7); grading never uses this."""
+    """A rate as shown or written anywhere (terminal, master, open data): rounded half up,
+    81.65 → 81.7 (Python's ``round`` would give 81.6).  Grading never uses this."""
     return rate.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
 
 
