@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
-from kpibook.values import EMPTY, Value
+from kpibook.values import EMPTY, Value, ValueKind
 
 EXCEL_CELL_MAX = 32_767
 """Excel refuses longer text in a cell; checked when the plan is loaded, not when writing."""
@@ -191,6 +191,17 @@ class Indicator(Model):
         "year's actual comes from the department's return.",
     )
     note: Text | None = Field(default=None, description="A remark about the whole series.")
+
+    def latest_actual_before(self, year: FiscalYear) -> tuple[FiscalYear, Value] | None:
+        """The actual of the latest year before ``year`` that has a number, with its year.
+
+        Only numbers count: an earlier year reported as 集計中 or － is passed over for the
+        one before it.  A 増加/減少/維持 target is graded against this actual, and the
+        jump check compares a new actual with it."""
+        earlier = [
+            (y, v) for y, v in self.actuals.items() if y < year and v.kind is ValueKind.NUMBER
+        ]
+        return max(earlier, key=lambda yv: yv[0]) if earlier else None
 
 
 class Project(Model):

@@ -136,3 +136,21 @@ def test_shared_projects_have_one_lead(matrix_plan: Plan) -> None:
         "地域の支えあいの充実と体制整備": ("地域包括支援課", ["柏市社会福祉協議会"]),
         "災害情報発信事業": ("広報広聴課", ["防災安全課"]),
     }
+
+
+def test_latest_actual_before_counts_numbers_only() -> None:
+    """What 増加/減少/維持 targets are graded against and the jump check compares with."""
+    from kpibook.plan import Indicator
+    from kpibook.values import Value
+
+    ind = Indicator.model_validate(
+        {
+            "id": "i",
+            "label": "x",
+            "actuals": {2015: 7, 2016: {"value": 5, "note": "※"}, 2017: "集計中", 2018: "－"},
+        }
+    )
+    assert ind.latest_actual_before(2019) == (2016, Value.of({"value": 5, "note": "※"}))
+    assert ind.latest_actual_before(2016) == (2015, Value.of(7))
+    assert ind.latest_actual_before(2015) is None
+    assert Indicator(id="j", label="y").latest_actual_before(2019) is None

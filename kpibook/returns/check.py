@@ -638,14 +638,10 @@ def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
     ind = inp.indicator
     if factor is None or ind is None or value.number is None:
         return
-    earlier = [
-        (y, v.number)
-        for y, v in ind.actuals.items()
-        if v.number is not None and y < c.plan.report_year
-    ]
-    if not earlier:
+    latest = ind.latest_actual_before(c.plan.report_year)
+    if latest is None:
         return
-    year, previous = max(earlier, key=lambda yv: yv[0])
+    year, previous = latest[0], latest[1].number
     if previous is None or previous <= 0:
         return
     ratio = value.number / previous
