@@ -469,16 +469,14 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
 
 def _plan_or_master(source: Path, entries_path: Path | None) -> tuple[Plan, Entries | None]:
     """A master's plan and entries, or a plan with optional entries."""
-    from kpibook.errors import LoadError
-    from kpibook.master.data import read_master
+    from kpibook.master.data import NotAMaster, read_master
     from kpibook.sources import load_entries, load_plan
 
     if source.suffix.lower() == ".xlsx" and entries_path is None:
         try:
             return read_master(source)
-        except LoadError as exc:
-            if "not a kpibook master" not in str(exc):
-                raise
+        except NotAMaster:
+            pass  # a plan workbook
     plan = load_plan(source)
     return plan, load_entries(entries_path, plan) if entries_path else None
 

@@ -13,11 +13,12 @@ the departments' returns.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 
 from pydantic import Field
 
 from kpibook.fiscal import era_label
-from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text, cached_index
+from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text
 from kpibook.values import Value, ValueKind
 
 
@@ -56,8 +57,11 @@ class Entries(Model):
 
     def for_project(self, project_id: str) -> ProjectEntry | None:
         """The project's entry (indexed once: a national set has tens of thousands)."""
-        index = cached_index(self, self.entries, lambda: {e.project: e for e in self.entries})
-        return index.get(project_id)
+        return self._by_project.get(project_id)
+
+    @cached_property
+    def _by_project(self) -> dict[str, ProjectEntry]:
+        return {e.project: e for e in self.entries}
 
 
 def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self, TypeVar, cast
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +32,7 @@ from pydantic import (
 )
 
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
-from kpibook.values import EMPTY, Value
+from kpibook.values import EMPTY, Value, ValueKind
 
 EXCEL_CELL_MAX = 32_767
 """Excel refuses longer text in a cell; checked when the plan is loaded, not when writing."""
@@ -40,9 +41,39 @@ FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
 
 
 class Model(BaseModel):
-    """Base of every plan model: unknown keys are errors, values are not coerced loosely."""
+    """Base of every plan model: unknown keys are errors, values are not coerced loosely.
+
+    What a model works out from its own fields (an index of projects by id) is a
+    ``functools.cached_property``: built on first use and kept on the instance, beside
+    the fields but not one of them, so it is never validated, dumped or compared.  A
+    model is frozen, so it cannot go stale in place; copies (``model_copy``, with or
+    without ``update``, ``copy.deepcopy``) and pickles leave it behind, so a copy builds
+    its own from its own fields.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __copy__(self) -> Self:
+        return _without_derived(super().__copy__())
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return _without_derived(super().__deepcopy__(memo))
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        fields = type(self).model_fields
+        return {**state, "__dict__": {k: v for k, v in state["__dict__"].items() if k in fields}}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _without_derived(model: M) -> M:
+    """``model`` (a fresh copy) without the cached properties it was copied with."""
+    fields = type(model).model_fields
+    for name in [name for name in model.__dict__ if name not in fields]:
+        del model.__dict__[name]
+    return model
 
 
 def _no_edge_space(s: str) -> str:
@@ -191,6 +222,17 @@ class Indicator(Model):
         "year's actual comes from the department's return.",
     )
     note: Text | None = Field(default=None, description="A remark about the whole series.")
+
+    def latest_actual_before(self, year: FiscalYear) -> tuple[FiscalYear, Value] | None:
+        """The actual of the latest year before ``year`` that has a number, with its year.
+
+        Only numbers count: an earlier year reported as 集計中 or － is passed over for the
+        one before it.  A 増加/減少/維持 target is graded against this actual, and the
+        jump check compares a new actual with it."""
+        earlier = [
+            (y, v) for y, v in self.actuals.items() if y < year and v.kind is ValueKind.NUMBER
+        ]
+        return max(earlier, key=lambda yv: yv[0]) if earlier else None
 
 
 class Project(Model):
@@ -367,65 +409,57 @@ class Plan(Model):
         return walk(self.sections, ())
 
     def section_path(self, section_id: str) -> SectionPath:
-        paths = cached_index(self, self.sections, self._section_paths)
-        return paths[section_id]
+        return self._section_paths[section_id]
 
+    # Indexes, built once per plan on first use: a national plan has tens of thousands
+    # of projects, and every department's form and every 一覧 row looks things up.
+
+    @cached_property
     def _section_paths(self) -> dict[str, SectionPath]:
         paths: dict[str, SectionPath] = {}
         for path in self.iter_sections():
             paths.setdefault(path.section.id, path)  # the first, as a search would find
         return paths
 
-    def _indexes(self) -> tuple[dict[str, Project], dict[str, list[int]]]:
-        """Projects by id, and project positions by department, built once per plan (a
-        national plan has tens of thousands of projects)."""
+    @cached_property
+    def _projects_by_id(self) -> dict[str, Project]:
+        return {p.id: p for p in self.projects}
 
-        def build() -> tuple[dict[str, Project], dict[str, list[int]]]:
-            by_dept: dict[str, list[int]] = {}
-            for n, p in enumerate(self.projects):
-                for d in dict.fromkeys(p.departments):
-                    by_dept.setdefault(d, []).append(n)
-            return {p.id: p for p in self.projects}, by_dept
+    @cached_property
+    def _positions_by_department(self) -> dict[str, list[int]]:
+        by_dept: dict[str, list[int]] = {}
+        for n, p in enumerate(self.projects):
+            for d in dict.fromkeys(p.departments):
+                by_dept.setdefault(d, []).append(n)
+        return by_dept
 
-        return cached_index(self, self.projects, build)
+    @cached_property
+    def _department_set(self) -> frozenset[str]:
+        return frozenset(d.name for d in self.departments)
+
+    @cached_property
+    def actual_years(self) -> tuple[FiscalYear, ...]:
+        """The years before the report year that some indicator has an actual for."""
+        years = {y for p in self.projects for i in p.indicators for y in i.actuals}
+        return tuple(sorted(y for y in years if y < self.report_year))
+
+    @cached_property
+    def target_years(self) -> tuple[FiscalYear, ...]:
+        """The years that some indicator has a target for."""
+        return tuple(sorted({y for p in self.projects for i in p.indicators for y in i.targets}))
 
     def project(self, project_id: str) -> Project:
-        return self._indexes()[0][project_id]
+        return self._projects_by_id[project_id]
 
     def projects_of(self, department: str) -> list[tuple[int, Project]]:
         """The projects ``department`` leads or shares, with their positions in the plan."""
-        return [(n, self.projects[n]) for n in self._indexes()[1].get(department, [])]
+        return [(n, self.projects[n]) for n in self._positions_by_department.get(department, [])]
 
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
 
     def has_department(self, name: str) -> bool:
-        return name in cached_index(self, self.departments, self._department_set)
-
-    def _department_set(self) -> frozenset[str]:
-        return frozenset(d.name for d in self.departments)
-
-
-T = TypeVar("T")
-
-_INDEXES: dict[tuple[int, str], tuple[object, int, int, Any]] = {}
-
-
-def cached_index(owner: object, items: list[Any], build: Callable[[], T]) -> T:
-    """An index over ``owner``'s ``items`` (one per ``build`` function), built once and
-    rebuilt if the list is replaced or changes length.  Kept outside the models so that
-    equality and copies ignore it; the few most recent owners are kept (strongly, so that
-    their ids are not reused)."""
-    key = (id(items), len(items))
-    slot = (id(owner), build.__qualname__)
-    held = _INDEXES.get(slot)
-    if held is not None and held[0] is owner and held[1:3] == key:
-        return cast(T, held[3])
-    index = build()
-    if len(_INDEXES) >= 16:
-        _INDEXES.pop(next(iter(_INDEXES)))
-    _INDEXES[slot] = (owner, *key, index)
-    return index
+        return name in self._department_set
 
 
 class PlanIntegrityError(ValueError):

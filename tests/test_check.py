@@ -111,6 +111,41 @@ def test_jump_warning_quotes_both_figures(
     assert "104,490 (R1) vs 47,233 (H30): +121%" in jump.message_en
 
 
+def test_jump_compares_with_the_actual_grading_would(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    """An earlier year reported as 集計中 is passed over, as grading passes over it."""
+    from kpibook.forms.fill import entry_values
+    from kpibook.values import Value
+
+    project = card_plan.project("p01")
+    [indicator] = project.indicators
+    pending = indicator.model_copy(
+        update={"actuals": {**indicator.actuals, 2018: Value.of("集計中")}}
+    )
+    plan = card_plan.model_copy(
+        update={
+            "projects": [
+                project.model_copy(update={"indicators": [pending]}) if p is project else p
+                for p in card_plan.projects
+            ]
+        }
+    )
+    assert plan.project("p01").indicators[0].latest_actual_before(2019) == (
+        2017,
+        Value.of(36140),
+    )
+    template = load_template(plan.layout)
+    [form] = generate_forms(
+        plan,
+        tmp_path,
+        departments=[project.lead_department],
+        values=lambda d: entry_values(plan, d, card_entries, template),
+    )
+    [jump] = [f for f in check(plan, form.path).findings if f.code == "jump"]
+    assert "104,490 (R1) vs 36,140 (H29): +189%" in jump.message_en
+
+
 # -- spoiled returns: (what to do, which input, the findings expected there) -----------
 
 ACTUAL = indicator_name("p04", "p04-1", "actual")

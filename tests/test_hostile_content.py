@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kpibook.cells import col_index
 from kpibook.cli import main
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm
@@ -166,9 +167,7 @@ def test_cells_without_references_are_placed_in_order(
             cols: list[int] = []
 
             def one(c: re.Match[str]) -> str:
-                col = 0
-                for ch in c[1]:
-                    col = col * 26 + ord(ch) - 64
+                col = col_index(c[1])
                 keep = not cols or cols[-1] != col - 1
                 cols.append(col)
                 return c[0] if keep else c[0].replace(f' r="{c[1]}{c[2]}"', "", 1)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from kpibook.entries import Entries
 from kpibook.errors import LoadError
 from kpibook.plan import Plan
 from kpibook.plantext import load_plan_yaml
@@ -136,3 +137,58 @@ def test_shared_projects_have_one_lead(matrix_plan: Plan) -> None:
         "地域の支えあいの充実と体制整備": ("地域包括支援課", ["柏市社会福祉協議会"]),
         "災害情報発信事業": ("広報広聴課", ["防災安全課"]),
     }
+
+
+def test_latest_actual_before_counts_numbers_only() -> None:
+    """What 増加/減少/維持 targets are graded against and the jump check compares with."""
+    from kpibook.plan import Indicator
+    from kpibook.values import Value
+
+    ind = Indicator.model_validate(
+        {
+            "id": "i",
+            "label": "x",
+            "actuals": {2015: 7, 2016: {"value": 5, "note": "※"}, 2017: "集計中", 2018: "－"},
+        }
+    )
+    assert ind.latest_actual_before(2019) == (2016, Value.of({"value": 5, "note": "※"}))
+    assert ind.latest_actual_before(2016) == (2015, Value.of(7))
+    assert ind.latest_actual_before(2015) is None
+    assert Indicator(id="j", label="y").latest_actual_before(2019) is None
+
+
+def test_indexes_are_not_fields_and_copies_build_their_own(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    """A plan's indexes are cached on it, but never dumped, compared, copied or pickled:
+    a ``model_copy(update=...)`` never answers from its original's index."""
+    import copy
+    import pickle
+
+    from kpibook.plan import Plan
+
+    plan = card_plan.model_copy()
+    p01 = plan.project("p01")
+    assert plan.has_department(p01.lead_department)
+    fields = set(Plan.model_fields)
+    assert set(plan.model_dump()) == fields
+    assert plan == Plan.model_validate(plan.model_dump())  # indexed or not, equal
+
+    renamed = plan.model_copy(
+        update={"projects": [p01.model_copy(update={"id": "p99"}), *plan.projects[1:]]}
+    )
+    assert renamed.project("p99").name == p01.name
+    with pytest.raises(KeyError):
+        renamed.project("p01")
+    assert plan.project("p01") is p01
+    fewer = plan.model_copy(update={"departments": plan.departments[1:]})
+    assert not fewer.has_department(plan.departments[0].name)
+    for other in (copy.copy(plan), copy.deepcopy(plan), pickle.loads(pickle.dumps(plan))):
+        assert set(vars(other)) == fields
+        assert other.project("p01") == p01
+
+    entry = card_entries.for_project("p01")
+    assert entry is not None
+    moved = card_entries.model_copy(update={"entries": [entry.model_copy(update={"project": "x"})]})
+    assert moved.for_project("p01") is None
+    assert moved.for_project("x") is not None

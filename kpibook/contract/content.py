@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kpibook.fiscal import FiscalYear
-from kpibook.plan import Indicator, Placement, Plan, Project, cached_index
+from kpibook.plan import Indicator, Placement, Plan, Project
 
 
 @dataclass(frozen=True)
@@ -127,15 +127,8 @@ class ValueColumn:
 def value_columns(plan: Plan) -> list[ValueColumn]:
     """Past actuals and targets of every year the plan has, and the report year's actual,
     in time order (a year's target before its actual, as in seed 003's R3 columns).
-    Worked out once per plan: every department's form has the same columns."""
-    return cached_index(plan, plan.projects, lambda: _value_columns(plan))
-
-
-def _value_columns(plan: Plan) -> list[ValueColumn]:
-    indicators = [i for p in plan.projects for i in p.indicators]
-    actual_years = {y for i in indicators for y in i.actuals if y < plan.report_year}
-    target_years = {y for i in indicators for y in i.targets}
-    cols = [ValueColumn(y, "actual") for y in actual_years]
-    cols += [ValueColumn(y, "target") for y in target_years]
+    Every department's form has the same columns: the plan finds its years once."""
+    cols = [ValueColumn(y, "actual") for y in plan.actual_years]
+    cols += [ValueColumn(y, "target") for y in plan.target_years]
     cols.append(ValueColumn(plan.report_year, "input"))
     return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpibook import __version__
+from kpibook.cells import parse_a1
 from kpibook.contract.content import FormContent, departments_with_forms, form_content
 from kpibook.contract.files import form_filename
 from kpibook.contract.fingerprint import Fingerprinter
@@ -49,11 +50,6 @@ class GeneratedForm:
     path: Path
     stamp: Stamp
     inputs: list[InputRecord]
-
-
-def _cell_key(cell: str) -> tuple[int, str]:
-    letters = cell.rstrip("0123456789")
-    return (int(cell[len(letters) :]), letters.rjust(3))
 
 
 def lay_out(
@@ -180,7 +176,7 @@ def write_form(
             stamp_sheet.write(r, 0, key)
             stamp_sheet.write(r, 1, value)
         book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
-        labels = sorted(form.labels.items(), key=lambda kv: _cell_key(kv[0]))
+        labels = sorted(form.labels.items(), key=lambda kv: parse_a1(kv[0]))
         for r, (cell, text) in enumerate(labels):
             stamp_sheet.write(r, 3, sheet.name)
             stamp_sheet.write(r, 4, cell)

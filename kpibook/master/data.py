@@ -23,6 +23,11 @@ VERSION = 1
 CHUNK = 30_000
 
 
+class NotAMaster(LoadError):
+    """A workbook that is not a kpibook master at all (a plan workbook, say); commands
+    that take a master or a plan read it as a plan next."""
+
+
 def embed(book: Book, plan: Plan, entries: Entries) -> None:
     """Write the plan and entries on a very hidden, protected sheet."""
     sheet = book.sheet(SHEET)
@@ -46,7 +51,7 @@ def read_master(path: Path) -> tuple[Plan, Entries]:
     grids = {g.name: g for g in read_grids(path)}
     grid = grids.get(SHEET)
     if grid is None or grid.value(0, 1) != FORMAT:
-        raise LoadError(
+        raise NotAMaster(
             path,
             [
                 Problem(

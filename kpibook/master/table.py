@@ -8,7 +8,7 @@ from decimal import Decimal
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
-from kpibook.grading import IndicatorGrade, ProjectGrade
+from kpibook.grading import IndicatorGrade, ProjectGrade, round_rate
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -186,7 +186,7 @@ def _row(
             f"{'最終目標' if ig.target_source == 'final' else era_label(plan.report_year)}: "
             f"{ig.target.display(ig.unit)}"
         )
-    rate = float(round(ig.rate, 1)) if ig and ig.rate is not None else None
+    rate = float(round_rate(ig.rate)) if ig and ig.rate is not None else None
     agree = None
     if grade.grade is not None and grade.self_grade is not None:
         agree = MISMATCH if grade.mismatch else "一致"

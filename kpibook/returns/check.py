@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpibook.cells import a1
+from kpibook.cells import a1, parse_a1
 from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
@@ -225,15 +224,11 @@ def _sha256(path: Path) -> str:
 
 
 def _cell_order(cell: str | None) -> tuple[int, int]:
-    if not cell:
-        return (0, 0)
-    m = re.match(r"([A-Z]+)(\d+)", cell)
-    if not m:
-        return (0, 0)
-    col = 0
-    for ch in m[1]:
-        col = col * 26 + ord(ch) - 64
-    return (int(m[2]), col)
+    """Findings of a sheet by row, then column; those without a cell first."""
+    try:
+        return parse_a1(cell) if cell else (-1, -1)
+    except ValueError:  # a tampered label range names its cells as it likes
+        return (-1, -1)
 
 
 def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
@@ -643,14 +638,10 @@ def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
     ind = inp.indicator
     if factor is None or ind is None or value.number is None:
         return
-    earlier = [
-        (y, v.number)
-        for y, v in ind.actuals.items()
-        if v.number is not None and y < c.plan.report_year
-    ]
-    if not earlier:
+    latest = ind.latest_actual_before(c.plan.report_year)
+    if latest is None:
         return
-    year, previous = max(earlier, key=lambda yv: yv[0])
+    year, previous = latest[0], latest[1].number
     if previous is None or previous <= 0:
         return
     ratio = value.number / previous
