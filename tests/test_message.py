@@ -6,7 +6,10 @@ import dataclasses
 
 import pytest
 
+from kpibook.errors import Problem
+from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
+from kpibook.values import BadValue, Value
 
 
 def test_a_message_renders_japanese_then_english() -> None:
@@ -27,3 +30,21 @@ def test_templates_fill_both_languages() -> None:
     assert template.format(raw="x", expected="A, B") == Message(
         ja="「x」は選択肢にありません", en="'x' is not one of A, B"
     )
+
+
+def test_a_problem_renders_its_place_message_and_value() -> None:
+    problem = Problem(
+        where="plan.yaml line 3 (id)", message=Message(ja="必須です", en="required"), raw="x"
+    )
+    assert str(problem) == "plan.yaml line 3 (id): 必須です / required [x]"
+
+
+def test_value_errors_speak_english_to_pydantic_and_both_to_kpibook() -> None:
+    with pytest.raises(BadValue) as bad:
+        Value.of("約5000人")
+    assert str(bad.value) == bad.value.message.en
+    assert "数値（単位なし）" in bad.value.message.ja
+    with pytest.raises(FiscalYearError) as year:
+        parse_fiscal_year("Q5")
+    assert str(year.value) == year.value.message.en
+    assert year.value.message.ja.startswith("年度として読めません")
