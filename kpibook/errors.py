@@ -1,9 +1,9 @@
 """User-facing errors.
 
-Every error a user can cause is a :class:`KpibookError`; the CLI turns it into a message
-and an exit code, never a traceback.  Loading a plan or entries collects *every* problem
-first and raises one :class:`LoadError` listing them, each a :class:`Problem` with its
-place (file and key path or line, or sheet and cell) and a :class:`Message`.
+Every error a user can cause is a :class:`KpibookError` carrying a :class:`Message`; the
+CLI turns it into a message and an exit code, never a traceback.  Loading a plan or
+entries collects *every* problem first and raises one :class:`LoadError` listing them,
+each a :class:`Problem` with its place (file and key path or line, or sheet and cell).
 """
 
 from __future__ import annotations
@@ -21,10 +21,30 @@ if TYPE_CHECKING:  # pydantic is imported where plans are read, not by `kpibook 
 Loc = tuple[str | int, ...]
 
 
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class KpibookError(Exception):
-    """An error the user can fix; its text is shown as is."""
+    """An error the user can fix: a message, and the file it is about when there is one."""
 
     exit_code = 1
+
+    def __init__(self, message: Message, *, where: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return str(self.message) if self.where is None else f"{self.where}: {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields, not by calling __init__ again: subclasses take other
+        # arguments, and an error raised in a worker process must reach the CLI intact.
+        return _restore, (type(self), self.args, self.__dict__)
 
 
 class MessageValueError(ValueError):
@@ -38,6 +58,9 @@ class MessageValueError(ValueError):
     def __init__(self, message: Message) -> None:
         super().__init__(message.en)
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, self.__dict__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,13 +85,18 @@ class LoadError(KpibookError):
     def __init__(self, path: Path | str, problems: Iterable[Problem]) -> None:
         self.path = Path(path)
         self.problems = list(problems)
-        head = f"{self.path}: 読み込めません / cannot load ({len(self.problems)} problem(s))"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        super().__init__(
+            Message(ja="読み込めません", en=f"cannot load ({len(self.problems)} problem(s))"),
+            where=self.path,
+        )
 
     @classmethod
     def single(cls, path: Path | str, message: Message, *, where: str | None = None) -> Self:
         """The file cannot be loaded for one reason, found at ``where`` (the file's path)."""
         return cls(path, [Problem(where=str(path) if where is None else where, message=message)])
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *(f"  - {p}" for p in self.problems)])
 
 
 def loc_text(loc: Loc) -> str:

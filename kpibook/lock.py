@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 
 class Locked(KpibookError):
@@ -47,9 +48,13 @@ def exclusive(target: Path, break_lock: bool = False) -> Iterator[None]:
         except (OSError, ValueError):
             who = "unknown"
         raise Locked(
-            f"{target}: 別の kpibook が作成中です（{who}）。終わるのを待つか、異常終了した"
-            f"場合は --break-lock を付けて実行してください / another kpibook run is writing "
-            f"it ({who}); wait for it, or use --break-lock if that run crashed"
+            Message(
+                ja=f"別の kpibook が作成中です（{who}）。終わるのを待つか、異常終了した"
+                "場合は --break-lock を付けて実行してください",
+                en=f"another kpibook run is writing it ({who}); wait for it, or use "
+                "--break-lock if that run crashed",
+            ),
+            where=target,
         ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -16,6 +16,7 @@ from kpibook.entries import Entries
 from kpibook.errors import KpibookError
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.grading import final_target
+from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.values import ValueKind
 
@@ -43,15 +44,20 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
     this = plan.report_year
     if to_year <= this:
         raise RolloverError(
-            f"{era_label(to_year, 'long')} は報告年度（{era_label(this, 'long')}）"
-            "より後にしてください"
-            f" / --to-year must come after the report year {this}"
+            Message(
+                ja=f"{era_label(to_year, 'long')} は報告年度（{era_label(this, 'long')}）"
+                "より後にしてください",
+                en=f"--to-year must come after the report year {this}",
+            )
         )
     if to_year > plan.period.end:
         raise RolloverError(
-            f"計画期間は{era_label(plan.period.end, 'long')}までです。次の計画を作るか、計画期間を"
-            f"延ばしてください / the plan period ends in {plan.period.end}; make the next "
-            "plan or extend the period first"
+            Message(
+                ja=f"計画期間は{era_label(plan.period.end, 'long')}までです。"
+                "次の計画を作るか、計画期間を延ばしてください",
+                en=f"the plan period ends in {plan.period.end}; "
+                "make the next plan or extend the period first",
+            )
         )
     notes: list[Attention] = []
     data = plan.model_dump(mode="python")

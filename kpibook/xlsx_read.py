@@ -34,9 +34,11 @@ def _openpyxl() -> ModuleType:
 
     if not DEFUSEDXML:
         raise UnsafeEnvironment(
-            "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
-            "kpibook will not read workbooks without protection against XML attacks. / "
-            "XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。"
+            Message(
+                ja="XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。",
+                en="openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
+                "kpibook will not read workbooks without protection against XML attacks.",
+            )
         )
     return openpyxl
 

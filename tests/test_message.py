@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
+from pathlib import Path
 
 import pytest
 
-from kpibook.errors import Problem
+from kpibook.atomic import OutputError
+from kpibook.errors import KpibookError, LoadError, Problem
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.values import BadValue, Value
@@ -48,3 +51,31 @@ def test_value_errors_speak_english_to_pydantic_and_both_to_kpibook() -> None:
         parse_fiscal_year("Q5")
     assert str(year.value) == year.value.message.en
     assert year.value.message.ja.startswith("年度として読めません")
+
+
+def test_errors_render_their_file_and_message() -> None:
+    error = LoadError.single("plan.yaml", Message(ja="ファイルがありません", en="no such file"))
+    assert str(error) == (
+        "plan.yaml: 読み込めません / cannot load (1 problem(s))\n"
+        "  - plan.yaml: ファイルがありません / no such file"
+    )
+    assert str(KpibookError(Message(ja="あ", en="a"), where=Path("x.xlsx"))) == "x.xlsx: あ / a"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        KpibookError(Message(ja="あ", en="a")),
+        LoadError.single("plan.yaml", Message(ja="ファイルがありません", en="no such file")),
+        OutputError(Path("x.xlsx"), PermissionError(13, "Permission denied")),
+        BadValue(Message(ja="値が正しくありません", en="bad")),
+        FiscalYearError("Q5", "expected R1"),
+    ],
+)
+def test_errors_survive_a_worker_process(error: Exception) -> None:
+    """What a worker raises is pickled back to the CLI: it must arrive whole, whatever
+    arguments its class takes."""
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert copy.__dict__ == error.__dict__
