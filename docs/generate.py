@@ -80,8 +80,8 @@ def findings_catalogue() -> str:
         "|---|---|---|---|---|",
     ]
     for kind in CATALOGUE.values():
-        ja = kind.ja.replace("|", "\\|")
-        en = kind.en.replace("|", "\\|")
+        ja = kind.message.ja.replace("|", "\\|")
+        en = kind.message.en.replace("|", "\\|")
         rows.append(f"| `{kind.code}` | {kind.severity.value} | {kind.title} | {ja} | {en} |")
     return "\n".join(rows) + "\n"
 

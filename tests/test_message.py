@@ -10,6 +10,7 @@ import pytest
 
 from kpibook.atomic import OutputError
 from kpibook.errors import KpibookError, LoadError, Problem
+from kpibook.findings import finding
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.values import BadValue, Value
@@ -79,3 +80,14 @@ def test_errors_survive_a_worker_process(error: Exception) -> None:
     assert type(copy) is type(error)
     assert str(copy) == str(error)
     assert copy.__dict__ == error.__dict__
+
+
+def test_a_finding_has_a_message_and_keeps_its_two_json_fields() -> None:
+    found = finding("not-a-number", "x.xlsx", raw="約100人")
+    assert found.message == Message(
+        ja="数値として読めません（約100人）。半角の数値だけを、単位や「約」を付けずに入力してください。",
+        en="'約100人' is not a number; enter the number alone, without units or 約",
+    )
+    dumped = found.model_dump()
+    assert (dumped["message_ja"], dumped["message_en"]) == (found.message.ja, found.message.en)
+    assert "message" not in dumped
