@@ -70,7 +70,7 @@ def workbook_sheets() -> str:
 
 def not_gradable_reasons() -> str:
     rows = ["| code | 日本語 | English |", "|---|---|---|"]
-    rows += [f"| `{code.value}` | {ja} | {en} |" for code, (ja, en) in REASONS.items()]
+    rows += [f"| `{code.value}` | {why.ja} | {why.en} |" for code, why in REASONS.items()]
     return "\n".join(rows) + "\n"
 
 

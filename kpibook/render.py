@@ -116,8 +116,7 @@ def grade_table(report: GradeReport) -> str:
         summary.append(f"{ng} / not gradable: {len(not_gradable)}")
         for p in not_gradable:
             assert p.not_gradable is not None
-            ja, en = REASONS[p.not_gradable]
-            summary.append(f"  - {p.name}: {ja} / {en}")
+            summary.append(f"  - {p.name}: {REASONS[p.not_gradable]}")
     title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
     return "\n".join([title, "", body, *summary])
 
