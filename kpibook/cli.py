@@ -13,6 +13,7 @@ import click
 
 from kpibook import __version__
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 if TYPE_CHECKING:
     from kpibook.entries import Entries
@@ -157,7 +158,7 @@ def generate(
         timestamp,
         template,
         jobs=jobs,
-        progress=_progress("様式を作成中 / writing forms"),
+        progress=_progress(Message(ja="様式を作成中", en="writing forms")),
     )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
@@ -185,7 +186,10 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _progress(label: str) -> Progress | None:
+CHECKING = Message(ja="点検中", en="checking")
+
+
+def _progress(label: Message) -> Progress | None:
     """A counter on the terminal for long runs; nothing when output is not a terminal."""
     if not sys.stderr.isatty():
         return None
@@ -225,9 +229,7 @@ def check(
     from kpibook.returns.check import check_returns
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report = check_returns(
-        plan, _return_files(returns), template, jobs, _progress("点検中 / checking")
-    )
+    report = check_returns(plan, _return_files(returns), template, jobs, _progress(CHECKING))
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
         from kpibook.returns.annotate import annotate_returns
@@ -317,21 +319,22 @@ def _merge_and_write(
     from kpibook.render import merge_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report, entries = merge(plan, files, template, use, jobs, _progress("点検中 / checking"))
+    report, entries = merge(plan, files, template, use, jobs, _progress(CHECKING))
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
-        click.echo(
-            "--strict: a return has errors; the master was not written / "
-            "エラーのある回答があるため、集約ブックは作成しませんでした",
-            err=True,
+        refused = Message(
+            ja="エラーのある回答があるため、集約ブックは作成しませんでした",
+            en="a return has errors; the master was not written",
         )
+        click.echo(f"--strict: {refused}", err=True)
         raise SystemExit(1)
     if not write_master(plan, report, entries, output, template, printable=printable):
-        click.echo(
-            f"note: {len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
-            "(--report writes it) / 事業数が多いため「報告書」シートは省略しました",
-            err=True,
+        left_out = Message(
+            ja=f"事業数が多いため「{REPORT}」シートは省略しました",
+            en=f"{len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
+            "(--report writes it)",
         )
+        click.echo(f"note: {left_out}", err=True)
     click.echo(f"wrote {output}", err=as_json)
 
 
@@ -430,7 +433,7 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
     save_plan(new_plan, output)
     click.echo(f"wrote {output}")
     if notes:
-        click.echo(f"確認が必要な点 / needs attention ({len(notes)}):")
+        click.echo(f"{Message(ja='確認が必要な点', en='needs attention')} ({len(notes)}):")
         for note in notes:
             click.echo(f"  - {note}")
 
