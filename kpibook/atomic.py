@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 
 class OutputError(KpibookError):
@@ -36,8 +37,11 @@ class OutputError(KpibookError):
             ja = "書き込めません"
             en = f"cannot write it ({exc.strerror or exc})"
         super().__init__(
-            f"{target}: {ja} / {en}（以前のファイルはそのままです / the previous "
-            "file, if any, is unchanged）"
+            Message(
+                ja=f"{ja}（以前のファイルはそのままです）",
+                en=f"{en} (the previous file, if any, is unchanged)",
+            ),
+            where=target,
         )
 
 

@@ -13,6 +13,7 @@ import click
 
 from kpibook import __version__
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 if TYPE_CHECKING:
     from kpibook.entries import Entries
@@ -157,7 +158,7 @@ def generate(
         created=timestamp,
         template=template,
         jobs=jobs,
-        progress=_progress("様式を作成中 / writing forms"),
+        progress=_progress(Message(ja="様式を作成中", en="writing forms")),
     )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
@@ -184,7 +185,10 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _progress(label: str) -> Progress | None:
+CHECKING = Message(ja="点検中", en="checking")
+
+
+def _progress(label: Message) -> Progress | None:
     """A counter on the terminal for long runs; nothing when output is not a terminal."""
     if not sys.stderr.isatty():
         return None
@@ -229,7 +233,7 @@ def check(
         returns=_return_files(returns),
         template=template,
         jobs=jobs,
-        progress=_progress("点検中 / checking"),
+        progress=_progress(CHECKING),
     )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
@@ -307,18 +311,22 @@ def merge_command(
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
     if not files and output.exists() and not allow_empty:
-        raise click.UsageError(
-            f"回答が1件も見つからないため、{output} は置き換えません / no return was found in "
-            f"{' '.join(map(str, returns))}; {output} is left as it is (--allow-empty writes "
-            "a master with every department missing)"
+        empty = Message(
+            ja=f"回答が1件も見つからないため、{output} は置き換えません",
+            en=f"no return was found in {' '.join(map(str, returns))}; {output} is left as it "
+            "is (--allow-empty writes a master with every department missing)",
         )
+        raise click.UsageError(str(empty))
     opened = master_in_use(output)
     if opened is not None:
         raise KpibookError(
-            f"{output}: {opened}で開かれています。閉じてから実行してください（開いていないのに"
-            f"表示される場合は、異常終了で残った {opened} のロックファイルを削除してください）"
-            f" / the master is open in {opened}; close it and run again (if it is not, delete "
-            f"the lock file {opened} left beside it)"
+            Message(
+                ja=f"{opened}で開かれています。閉じてから実行してください（開いていないのに"
+                f"表示される場合は、異常終了で残った {opened} のロックファイルを削除してください）",
+                en=f"the master is open in {opened}; close it and run again (if it is not, "
+                f"delete the lock file {opened} left beside it)",
+            ),
+            where=output,
         )
     with exclusive(output, break_lock):
         _merge_and_write(
@@ -348,23 +356,24 @@ def _merge_and_write(
         use=use,
         template=template,
         jobs=jobs,
-        progress=_progress("点検中 / checking"),
+        progress=_progress(CHECKING),
     )
     report = merged.report
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
-        click.echo(
-            "--strict: a return has errors; the master was not written / "
-            "エラーのある回答があるため、集約ブックは作成しませんでした",
-            err=True,
+        refused = Message(
+            ja="エラーのある回答があるため、集約ブックは作成しませんでした",
+            en="a return has errors; the master was not written",
         )
+        click.echo(f"--strict: {refused}", err=True)
         raise SystemExit(1)
     if not api.write_master(merged, path=output, printable=printable):
-        click.echo(
-            f"note: {len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
-            "(--report writes it) / 事業数が多いため「報告書」シートは省略しました",
-            err=True,
+        left_out = Message(
+            ja=f"事業数が多いため「{REPORT}」シートは省略しました",
+            en=f"{len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
+            "(--report writes it)",
         )
+        click.echo(f"note: {left_out}", err=True)
     click.echo(f"wrote {output}", err=as_json)
 
 
@@ -462,7 +471,7 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
     save_plan(new_plan, output)
     click.echo(f"wrote {output}")
     if notes:
-        click.echo(f"確認が必要な点 / needs attention ({len(notes)}):")
+        click.echo(f"{Message(ja='確認が必要な点', en='needs attention')} ({len(notes)}):")
         for note in notes:
             click.echo(f"  - {note}")
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpibook.message import Message
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -27,12 +29,13 @@ class Kind:
     code: str
     severity: Severity
     title: str
-    ja: str
-    en: str
+    message: Message
+    """Templates filled in by :func:`finding`: ``{raw}``, ``{field}``, ``{expected}``,
+    ``{value}`` and ``{detail}``."""
 
 
-def _k(code: str, severity: Severity, title: str, ja: str, en: str) -> Kind:
-    return Kind(code, severity, title, ja, en)
+def _k(code: str, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
+    return Kind(code, severity, title, Message(ja=ja, en=en))
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -44,340 +47,342 @@ CATALOGUE: dict[str, Kind] = {
             "not-a-workbook",
             E,
             "Not a readable workbook",
-            "Excel ブック（.xlsx）として開けません。配布した様式に記入して保存してください。",
-            "the file cannot be opened as an .xlsx workbook: {detail}",
+            ja="Excel ブック（.xlsx）として開けません。配布した様式に記入して保存してください。",
+            en="the file cannot be opened as an .xlsx workbook: {detail}",
         ),
         _k(
             "empty-file",
             E,
             "Empty file",
-            "ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
-            "the file is empty ({detail}); it may still be copying, or was not saved",
+            ja="ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
+            en="the file is empty ({detail}); it may still be copying, or was not saved",
         ),
         _k(
             "text-not-workbook",
             E,
             "Text or CSV, not a workbook",
-            "CSV またはテキストのファイルです。"
+            ja="CSV またはテキストのファイルです。"
             "配布した Excel ブック（.xlsx）のまま保存してください。",
-            "this is {detail}, not a workbook; it is not read as CSV",
+            en="this is {detail}, not a workbook; it is not read as CSV",
         ),
         _k(
             "legacy-or-encrypted",
             E,
             "Old .xls or password-protected",
-            "古い形式（.xls）か、開くときにパスワードが必要なブックです。"
+            ja="古い形式（.xls）か、開くときにパスワードが必要なブックです。"
             "パスワードを外し、Excel ブック（.xlsx）形式で保存してください。",
-            "{detail}: save it as .xlsx without a password to open",
+            en="{detail}: save it as .xlsx without a password to open",
         ),
         _k(
             "other-spreadsheet",
             E,
             "Another spreadsheet format",
-            "Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
-            "{detail}: save it as an Excel workbook (.xlsx)",
+            ja="Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
+            en="{detail}: save it as an Excel workbook (.xlsx)",
         ),
         _k(
             "corrupt-file",
             E,
             "Damaged file",
-            "ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
-            "the file is damaged or incomplete: {detail}",
+            ja="ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
+            en="the file is damaged or incomplete: {detail}",
         ),
         _k(
             "too-large",
             E,
             "File too large",
-            "ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
-            "the file is too large: {detail}",
+            ja="ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
+            en="the file is too large: {detail}",
         ),
         _k(
             "zip-bomb",
             E,
             "Refused: would unpack to too much",
-            "ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
-            "refused before reading: {detail} (a compression bomb, or not a form)",
+            ja="ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
+            en="refused before reading: {detail} (a compression bomb, or not a form)",
         ),
         _k(
             "xml-refused",
             E,
             "Refused: unsafe XML",
-            "安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
+            ja="安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
             "異常な量の要素があります）。"
             "配布した様式に記入したものを送ってください。",
-            "{detail}",
+            en="{detail}",
         ),
         _k(
             "external-link",
             W,
             "Links to another workbook (ignored)",
-            "別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
+            ja="別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
             "数値は直接入力してください。",
-            "the workbook links to another workbook ({detail}); links are never read or "
+            en="the workbook links to another workbook ({detail}); links are never read or "
             "followed, and nothing linked reaches the master",
         ),
         _k(
             "macros",
             W,
             "Contains macros (never run)",
-            "マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
-            "the workbook contains macros ({detail}); they are never run, values are read",
+            ja="マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
+            en="the workbook contains macros ({detail}); they are never run, values are read",
         ),
         _k(
             "strict-ooxml",
             E,
             "Strict Open XML workbook",
-            "「Strict Open XML スプレッドシート」形式では読めません。"
+            ja="「Strict Open XML スプレッドシート」形式では読めません。"
             "「Excel ブック（.xlsx）」形式で保存し直してください。",
-            "Strict Open XML is not read (it would lose every sheet); re-save as an Excel Workbook",
+            en="Strict Open XML is not read (it would lose every sheet); "
+            "re-save as an Excel Workbook",
         ),
         _k(
             "not-a-form",
             E,
             "Not a kpibook form",
-            "配布した記入様式ではありません。配布した様式に記入してください。",
-            "not a kpibook form (no form stamp)",
+            ja="配布した記入様式ではありません。配布した様式に記入してください。",
+            en="not a kpibook form (no form stamp)",
         ),
         _k(
             "names-lost",
             E,
             "Form structure lost",
-            "記入様式の構造（セルの名前）が失われています。別のブックに貼り付けず、"
+            ja="記入様式の構造（セルの名前）が失われています。別のブックに貼り付けず、"
             "配布した様式に直接記入してください。",
-            "this looks like a kpibook form whose defined names and stamp were lost "
+            en="this looks like a kpibook form whose defined names and stamp were lost "
             "(content pasted into another workbook); it is not read by guessing positions",
         ),
         _k(
             "stamp-invalid",
             E,
             "Unreadable stamp",
-            "様式の識別情報が壊れています。配布した様式に記入し直してください。",
-            "the form stamp is damaged: {detail}",
+            ja="様式の識別情報が壊れています。配布した様式に記入し直してください。",
+            en="the form stamp is damaged: {detail}",
         ),
         _k(
             "form-version",
             E,
             "Unsupported form version",
-            "この様式の版には対応していません。新しい様式に記入してください。",
-            "form version {raw} is not supported (expected {expected})",
+            ja="この様式の版には対応していません。新しい様式に記入してください。",
+            en="form version {raw} is not supported (expected {expected})",
         ),
         _k(
             "wrong-plan",
             E,
             "Form of another plan",
-            "別の計画（{raw}）の様式です。この計画の様式に記入してください。",
-            "the form is for plan {raw!r}, not {expected!r}",
+            ja="別の計画（{raw}）の様式です。この計画の様式に記入してください。",
+            en="the form is for plan {raw!r}, not {expected!r}",
         ),
         _k(
             "wrong-year",
             E,
             "Form of another year",
-            "{raw}の様式です。{expected}の様式に記入してください。",
-            "the form is for fiscal year {raw}, not {expected}",
+            ja="{raw}の様式です。{expected}の様式に記入してください。",
+            en="the form is for fiscal year {raw}, not {expected}",
         ),
         _k(
             "unknown-department",
             E,
             "Department not in the plan",
-            "担当課「{raw}」は計画にありません。",
-            "the form is stamped for {raw!r}, which is not a department of the plan",
+            ja="担当課「{raw}」は計画にありません。",
+            en="the form is stamped for {raw!r}, which is not a department of the plan",
         ),
         _k(
             "department-mismatch",
             E,
             "File name names another department",
-            "ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
-            "the file name says {raw!r} but the form is stamped for {expected!r}",
+            ja="ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
+            en="the file name says {raw!r} but the form is stamped for {expected!r}",
         ),
         _k(
             "outdated-form",
             E,
             "Form from an older version of the plan",
-            "計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
-            "the form was generated from another version of the plan (fingerprint differs)",
+            ja="計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
+            en="the form was generated from another version of the plan (fingerprint differs)",
         ),
         _k(
             "name-missing",
             E,
             "Input cell not found",
-            "記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
-            "the input {field!r} (defined name {raw}) is missing or points nowhere",
+            ja="記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
+            en="the input {field!r} (defined name {raw}) is missing or points nowhere",
         ),
         _k(
             "input-merged",
             E,
             "Merged input cell",
-            "記入欄が他のセルと結合されています（{raw}）。結合を解除してください。",
-            "the input cell is part of the merged range {raw}",
+            ja="記入欄が他のセルと結合されています（{raw}）。結合を解除してください。",
+            en="the input cell is part of the merged range {raw}",
         ),
         _k(
             "conflict",
             E,
             "Two returns for one department",
-            "同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
+            ja="同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
             "どれを使うか担当課に確認してください。",
-            "{field} sent other returns too ({raw}); nothing of them is merged until one is "
-            "chosen with kpibook merge --use FILE",
+            en="{field} sent other returns too ({raw}); nothing of them is merged until one "
+            "is chosen with kpibook merge --use FILE",
         ),
         _k(
             "duplicate-copy",
             W,
             "Identical copy of another return",
-            "{raw} と同じ内容のファイルです。1件の回答として扱います。",
-            "byte-identical to {raw}; both are one return, read once",
+            ja="{raw} と同じ内容のファイルです。1件の回答として扱います。",
+            en="byte-identical to {raw}; both are one return, read once",
         ),
         # -- values -------------------------------------------------------------------------
         _k(
             "too-many-digits",
             E,
             "More digits than a spreadsheet keeps",
-            "有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
-            "{raw!r} has more than 15 significant digits, which a spreadsheet cannot keep exactly",
+            ja="有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
+            en="{raw!r} has more than 15 significant digits, "
+            "which a spreadsheet cannot keep exactly",
         ),
         _k(
             "not-a-number",
             E,
             "Not a number",
-            "数値として読めません（{raw}）。半角の数値だけを、単位や「約」を付けずに入力してください。",
-            "{raw!r} is not a number; enter the number alone, without units or 約",
+            ja="数値として読めません（{raw}）。半角の数値だけを、単位や「約」を付けずに入力してください。",
+            en="{raw!r} is not a number; enter the number alone, without units or 約",
         ),
         _k(
             "not-whole",
             E,
             "Not a whole number",
-            "整数で入力してください（{raw}）。この欄は小数を受け付けません。",
-            "{raw!r} is not a whole number, which this input requires",
+            ja="整数で入力してください（{raw}）。この欄は小数を受け付けません。",
+            en="{raw!r} is not a whole number, which this input requires",
         ),
         _k(
             "out-of-range",
             E,
             "Outside the accepted range",
-            "入力できる範囲（{expected}）の外です（{raw}）。桁や符号を確認してください。",
-            "{raw!r} is outside the accepted range {expected}",
+            ja="入力できる範囲（{expected}）の外です（{raw}）。桁や符号を確認してください。",
+            en="{raw!r} is outside the accepted range {expected}",
         ),
         _k(
             "state-in-number",
             W,
             "State typed into the number cell",
-            "実績値の欄の「{raw}」を実績の状況として読みました。"
+            ja="実績値の欄の「{raw}」を実績の状況として読みました。"
             "次回は右の「実績の状況」で選択してください。",
-            "read {raw!r} typed into the number cell as the actual's state",
+            en="read {raw!r} typed into the number cell as the actual's state",
         ),
         _k(
             "number-normalized",
             W,
             "Number converted",
-            "「{raw}」を {value} として読みました（{detail}）。",
-            "read {raw!r} as {value} ({detail})",
+            ja="「{raw}」を {value} として読みました（{detail}）。",
+            en="read {raw!r} as {value} ({detail})",
         ),
         _k(
             "dash-as-not-applicable",
             W,
             "Dash read as not applicable",
-            "「{raw}」を「該当なし」として読みました。",
-            "read {raw!r} as not applicable",
+            ja="「{raw}」を「該当なし」として読みました。",
+            en="read {raw!r} as not applicable",
         ),
         _k(
             "formula-in-input",
             E,
             "Formula in an input cell",
-            "記入欄に数式（{raw}）があります。数式ではなく値を入力してください。",
-            "the input holds the formula {raw}; its cached value cannot be trusted",
+            ja="記入欄に数式（{raw}）があります。数式ではなく値を入力してください。",
+            en="the input holds the formula {raw}; its cached value cannot be trusted",
         ),
         _k(
             "error-value",
             E,
             "Error value",
-            "エラー値（{raw}）が入っています。正しい値を入力してください。",
-            "the cell holds the error value {raw}",
+            ja="エラー値（{raw}）が入っています。正しい値を入力してください。",
+            en="the cell holds the error value {raw}",
         ),
         _k(
             "text-too-long",
             E,
             "Text too long",
-            "{value}文字あります。{expected}文字以内にしてください。",
-            "{value} characters; at most {expected} are accepted",
+            ja="{value}文字あります。{expected}文字以内にしてください。",
+            en="{value} characters; at most {expected} are accepted",
         ),
         _k(
             "illegal-character",
             E,
             "Illegal character",
-            "使えない制御文字（{raw}）が含まれています。削除してください。",
-            "the text contains the control character {raw}",
+            ja="使えない制御文字（{raw}）が含まれています。削除してください。",
+            en="the text contains the control character {raw}",
         ),
         _k(
             "not-a-choice",
             E,
             "Not one of the choices",
-            "「{raw}」は選択肢にありません。{expected} から選んでください。",
-            "{raw!r} is not one of {expected}",
+            ja="「{raw}」は選択肢にありません。{expected} から選んでください。",
+            en="{raw!r} is not one of {expected}",
         ),
         _k(
             "actual-and-state",
             E,
             "Number and state both given",
-            "実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
-            "both a number ({raw}) and a state ({expected}) are given",
+            ja="実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
+            en="both a number ({raw}) and a state ({expected}) are given",
         ),
         _k(
             "pending-not-allowed",
             E,
             "集計中 not allowed",
-            "この計画では「集計中」は使えません。実績値を入力してください。",
-            "this plan does not accept 集計中 (pending) actuals",
+            ja="この計画では「集計中」は使えません。実績値を入力してください。",
+            en="this plan does not accept 集計中 (pending) actuals",
         ),
         _k(
             "choice-normalized",
             W,
             "Choice read after folding",
-            "「{raw}」を「{value}」として読みました。",
-            "read {raw!r} as {value!r}",
+            ja="「{raw}」を「{value}」として読みました。",
+            en="read {raw!r} as {value!r}",
         ),
         # -- rules of the plan --------------------------------------------------------------
         _k(
             "required-missing",
             E,
             "Required entry missing",
-            "「{field}」が未記入です。",
-            "{field} is required but empty",
+            ja="「{field}」が未記入です。",
+            en="{field} is required but empty",
         ),
         _k(
             "explanation-required",
             E,
             "Explanation required",
-            "評価が「{raw}」のときは「{field}」を記入してください。",
-            "{field} is required when the grade is {raw}",
+            ja="評価が「{raw}」のときは「{field}」を記入してください。",
+            en="{field} is required when the grade is {raw}",
         ),
         _k(
             "improvement-required",
             E,
             "Improvement measures required",
-            "評価が「{raw}」のときは改善策を記入してください。",
-            "improvement measures are required when the result is {raw}",
+            ja="評価が「{raw}」のときは改善策を記入してください。",
+            en="improvement measures are required when the result is {raw}",
         ),
         _k(
             "jump",
             W,
             "Large change from the previous year",
-            "前年度から大きく変わっています: {detail}。誤りがないか確認してください。",
-            "large change from the previous year: {detail}",
+            ja="前年度から大きく変わっています: {detail}。誤りがないか確認してください。",
+            en="large change from the previous year: {detail}",
         ),
         # -- what the coordinator owns ------------------------------------------------------
         _k(
             "prefilled-missing",
             E,
             "Prefilled cell deleted",
-            "計画の値（{expected}）のセルが見つかりません（行やセルが削除された可能性があります）。"
+            ja="計画の値（{expected}）のセルが見つかりません（行やセルが削除された可能性があります）。"
             "配布した様式に記入し直してください。",
-            "the prefilled cell {raw} (showing {expected!r}) is missing or its name points "
+            en="the prefilled cell {raw} (showing {expected!r}) is missing or its name points "
             "nowhere: rows or cells were deleted",
         ),
         _k(
             "prefilled-changed",
             E,
             "Prefilled value changed",
-            "計画の値（{expected}）が「{raw}」に書き換えられています。計画の値を使います。",
-            "the locked value {expected!r} was changed to {raw!r}; the plan's value is used",
+            ja="計画の値（{expected}）が「{raw}」に書き換えられています。計画の値を使います。",
+            en="the locked value {expected!r} was changed to {raw!r}; the plan's value is used",
         ),
     ]
 }
@@ -397,6 +402,11 @@ class Finding(BaseModel):
     raw: str | None = Field(default=None, description="The value as found in the cell.")
     message_ja: str
     message_en: str
+
+    @property
+    def message(self) -> Message:
+        """What is wrong, in both languages (the JSON report keeps them as two fields)."""
+        return Message(ja=self.message_ja, en=self.message_en)
 
     @property
     def place(self) -> str:
@@ -425,6 +435,7 @@ def finding(
     params.setdefault("expected", "")
     params.setdefault("value", "")
     params.setdefault("detail", "")
+    message = kind.message.format(**params)
     return Finding(
         code=code,
         severity=kind.severity,
@@ -433,8 +444,8 @@ def finding(
         cell=cell,
         field=field,
         raw=raw_text,
-        message_ja=kind.ja.format(**params),
-        message_en=kind.en.format(**params),
+        message_ja=message.ja,
+        message_en=message.en,
     )
 
 

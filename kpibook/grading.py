@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import FiscalYear, era_label
+from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
 from kpibook.values import EMPTY, Qualitative, Value, ValueKind
 
@@ -45,20 +46,27 @@ class NotGradable(StrEnum):
     NO_PREVIOUS = "no_previous"
 
 
-REASONS: dict[NotGradable, tuple[str, str]] = {
-    NotGradable.NO_INDICATOR: ("評価指標がありません", "the project has no indicator"),
-    NotGradable.NO_TARGET: ("目標値がありません", "no target for the report year or final"),
-    NotGradable.ZERO_TARGET: ("目標値が0のため達成率を計算できません", "the target is zero"),
-    NotGradable.NEGATIVE: ("負の値は評価できません", "negative values cannot be rated"),
-    NotGradable.NO_ACTUAL: ("実績値がありません", "no actual for the report year"),
-    NotGradable.PENDING: ("実績値が集計中です", "the actual is still being tallied (集計中)"),
-    NotGradable.NOT_APPLICABLE: (
-        "実績値が該当なし（－）です",
-        "the actual is marked not applicable",
+REASONS: dict[NotGradable, Message] = {
+    NotGradable.NO_INDICATOR: Message(ja="評価指標がありません", en="the project has no indicator"),
+    NotGradable.NO_TARGET: Message(
+        ja="目標値がありません", en="no target for the report year or final"
     ),
-    NotGradable.NO_PREVIOUS: (
-        "比較する前年度までの実績値がありません",
-        "a 増加/減少/維持 target needs an earlier actual to compare with",
+    NotGradable.ZERO_TARGET: Message(
+        ja="目標値が0のため達成率を計算できません", en="the target is zero"
+    ),
+    NotGradable.NEGATIVE: Message(
+        ja="負の値は評価できません", en="negative values cannot be rated"
+    ),
+    NotGradable.NO_ACTUAL: Message(ja="実績値がありません", en="no actual for the report year"),
+    NotGradable.PENDING: Message(
+        ja="実績値が集計中です", en="the actual is still being tallied (集計中)"
+    ),
+    NotGradable.NOT_APPLICABLE: Message(
+        ja="実績値が該当なし（－）です", en="the actual is marked not applicable"
+    ),
+    NotGradable.NO_PREVIOUS: Message(
+        ja="比較する前年度までの実績値がありません",
+        en="a 増加/減少/維持 target needs an earlier actual to compare with",
     ),
 }
 

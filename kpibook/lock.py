@@ -31,6 +31,7 @@ from typing import Any
 
 from kpibook.atomic import OutputError, stale_temporaries
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 
 class Locked(KpibookError):
@@ -94,9 +95,12 @@ def exclusive(target: Path, break_lock: bool = False) -> Iterator[None]:
         who, alive = _state(_holder(path))
         if alive:
             raise Locked(
-                f"{target}: 別の kpibook が実行中のため、ロックは外しません（{who}）/ "
-                f"the run holding the lock is still alive ({who}); --break-lock does not "
-                "remove the lock of a running merge"
+                Message(
+                    ja=f"別の kpibook が実行中のため、ロックは外しません（{who}）",
+                    en=f"the run holding the lock is still alive ({who}); --break-lock does "
+                    "not remove the lock of a running merge",
+                ),
+                where=target,
             )
         path.unlink(missing_ok=True)
     token = secrets.token_hex(8)
@@ -112,15 +116,22 @@ def exclusive(target: Path, break_lock: bool = False) -> Iterator[None]:
         who, alive = _state(_holder(path))
         if alive is False:
             raise Locked(
-                f"{target}: 前回の kpibook が異常終了したときのロックが残っています（{who}、"
-                "そのプロセスはもうありません）。--break-lock を付けて実行してください / "
-                f"a stale lock of a run that ended without removing it ({who}, no longer "
-                "running); run again with --break-lock"
+                Message(
+                    ja=f"前回の kpibook が異常終了したときのロックが残っています（{who}、"
+                    "そのプロセスはもうありません）。--break-lock を付けて実行してください",
+                    en=f"a stale lock of a run that ended without removing it ({who}, no "
+                    "longer running); run again with --break-lock",
+                ),
+                where=target,
             ) from None
         raise Locked(
-            f"{target}: 別の kpibook が作成中です（{who}）。終わるのを待つか、異常終了した"
-            f"場合は --break-lock を付けて実行してください / another kpibook run is writing "
-            f"it ({who}); wait for it, or use --break-lock if that run crashed"
+            Message(
+                ja=f"別の kpibook が作成中です（{who}）。終わるのを待つか、異常終了した"
+                "場合は --break-lock を付けて実行してください",
+                en=f"another kpibook run is writing it ({who}); wait for it, or use "
+                "--break-lock if that run crashed",
+            ),
+            where=target,
         ) from None
     except OSError as exc:  # a missing or read-only folder, a full disk
         raise OutputError(target, exc) from None

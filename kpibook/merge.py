@@ -18,6 +18,7 @@ from kpibook.contract.content import departments_with_forms
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.errors import KpibookError
 from kpibook.grading import GradeReport, grade_report
+from kpibook.message import Message
 from kpibook.parallel import Progress
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_returns
@@ -97,7 +98,12 @@ def merge(
     known = {Path(r.path).resolve() for r in checked.returns}
     if chosen - known:
         names = ", ".join(sorted(p.name for p in chosen - known))
-        raise UnknownChoice(f"--use names a file that is not among the returns: {names}")
+        raise UnknownChoice(
+            Message(
+                ja=f"--use で指定したファイルは回答の中にありません: {names}",
+                en=f"--use names a file that is not among the returns: {names}",
+            )
+        )
     by_dept: dict[str, list[ReturnResult]] = {}
     unidentified = []
     for result in checked.returns:

@@ -323,7 +323,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 "actual": None,
                 "rate": None,
                 "grade": g.grade,
-                "not_gradable": REASONS[g.not_gradable][1] if g.not_gradable else None,
+                "not_gradable": REASONS[g.not_gradable].en if g.not_gradable else None,
                 "self_grade": g.self_grade,
                 "mismatch": g.mismatch,
             }
@@ -338,7 +338,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "actual": _number(ig.actual),
                     "rate": None if ig.rate is None else round_rate(ig.rate, RATE_PLACES),
                     "grade": ig.grade,
-                    "not_gradable": REASONS[ig.not_gradable][1] if ig.not_gradable else None,
+                    "not_gradable": REASONS[ig.not_gradable].en if ig.not_gradable else None,
                     "self_grade": None,
                     "mismatch": None,
                 }

@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
+from kpibook.message import Message
 from kpibook.values import EMPTY, Value, ValueKind
 
 EXCEL_CELL_MAX = 32_767
@@ -462,16 +463,18 @@ class Plan(Model):
         return name in self._department_set
 
 
+Issue = tuple[tuple[str | int, ...], Message]
+"""A problem of a plan or of entries: its location in the data, and what is wrong."""
+
+
 class PlanIntegrityError(ValueError):
     """References inside a plan that do not hold; each problem has its place in the plan."""
 
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+    def __init__(self, problems: list[Issue]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {en}" for loc, en, _ in problems))
-
-
-Issue = tuple[tuple[str | int, ...], str, str]
-"""(location in the plan, English, Japanese)."""
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, loc))}: {message.en}" for loc, message in problems)
+        )
 
 
 def _duplicates(items: list[str]) -> list[str]:
@@ -489,39 +492,49 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
     for name in _duplicates(depts):
         yield (
             ("departments",),
-            f"department {name!r} is listed twice",
-            f"担当課「{name}」が重複しています",
+            Message(
+                ja=f"担当課「{name}」が重複しています", en=f"department {name!r} is listed twice"
+            ),
         )
     known_depts = set(depts)
 
     section_ids = [p.section.id for p in plan.iter_sections()]
     for sid in _duplicates(section_ids):
-        yield ("sections",), f"section id {sid!r} is used twice", f"体系ID「{sid}」が重複しています"
+        yield (
+            ("sections",),
+            Message(ja=f"体系ID「{sid}」が重複しています", en=f"section id {sid!r} is used twice"),
+        )
     known_sections = set(section_ids)
 
     if not plan.period.start <= plan.report_year <= plan.period.end:
         yield (
             ("report_year",),
-            "the report year is outside the plan period",
-            "報告年度が計画期間の外です",
+            Message(
+                ja="報告年度が計画期間の外です", en="the report year is outside the plan period"
+            ),
         )
     if plan.midterm_year is not None and not (
         plan.period.start <= plan.midterm_year <= plan.period.end
     ):
         yield (
             ("midterm_year",),
-            "the midterm year is outside the plan period",
-            "中間年が計画期間の外です",
+            Message(
+                ja="中間年が計画期間の外です", en="the midterm year is outside the plan period"
+            ),
         )
 
     for pid in _duplicates([p.id for p in plan.projects]):
-        yield ("projects",), f"project id {pid!r} is used twice", f"事業ID「{pid}」が重複しています"
+        yield (
+            ("projects",),
+            Message(ja=f"事業ID「{pid}」が重複しています", en=f"project id {pid!r} is used twice"),
+        )
     indicator_ids = [i.id for p in plan.projects for i in p.indicators]
     for iid in _duplicates(indicator_ids):
         yield (
             ("projects",),
-            f"indicator id {iid!r} is used twice",
-            f"指標ID「{iid}」が重複しています",
+            Message(
+                ja=f"指標ID「{iid}」が重複しています", en=f"indicator id {iid!r} is used twice"
+            ),
         )
 
     for n, project in enumerate(plan.projects):
@@ -539,37 +552,47 @@ def _project_problems(
     if lead not in known_depts:
         yield (
             (*here, "lead_department"),
-            f"{lead!r} is not in the plan's departments",
-            f"「{lead}」は担当課の一覧にありません",
+            Message(
+                ja=f"「{lead}」は担当課の一覧にありません",
+                en=f"{lead!r} is not in the plan's departments",
+            ),
         )
     for k, other in enumerate(project.other_departments):
         if other not in known_depts:
             yield (
                 (*here, "other_departments", k),
-                f"{other!r} is not in the plan's departments",
-                f"「{other}」は担当課の一覧にありません",
+                Message(
+                    ja=f"「{other}」は担当課の一覧にありません",
+                    en=f"{other!r} is not in the plan's departments",
+                ),
             )
         if other == lead:
             yield (
                 (*here, "other_departments", k),
-                f"{other!r} is already the lead department",
-                f"「{other}」は主担当課と同じです",
+                Message(
+                    ja=f"「{other}」は主担当課と同じです",
+                    en=f"{other!r} is already the lead department",
+                ),
             )
     for dup in _duplicates(project.other_departments):
-        yield (*here, "other_departments"), f"{dup!r} is listed twice", f"「{dup}」が重複しています"
+        yield (
+            (*here, "other_departments"),
+            Message(ja=f"「{dup}」が重複しています", en=f"{dup!r} is listed twice"),
+        )
     placed = [pl.section for pl in project.placements]
     for k, sid in enumerate(placed):
         if sid not in known_sections:
             yield (
                 (*here, "placements", k, "section"),
-                f"there is no section {sid!r}",
-                f"体系ID「{sid}」がありません",
+                Message(ja=f"体系ID「{sid}」がありません", en=f"there is no section {sid!r}"),
             )
     for dup in _duplicates(placed):
         yield (
             (*here, "placements"),
-            f"listed twice under section {dup!r}",
-            f"同じ体系「{dup}」に2回掲載されています",
+            Message(
+                ja=f"同じ体系「{dup}」に2回掲載されています",
+                en=f"listed twice under section {dup!r}",
+            ),
         )
     for m, ind in enumerate(project.indicators):
         iloc = (*here, "indicators", m)
@@ -577,14 +600,18 @@ def _project_problems(
             if year > plan.period.end:
                 yield (
                     (*iloc, "targets", year),
-                    "target after the end of the plan period",
-                    "計画期間の後の年度の目標値です",
+                    Message(
+                        ja="計画期間の後の年度の目標値です",
+                        en="target after the end of the plan period",
+                    ),
                 )
         for year in ind.actuals:
             if year >= plan.report_year:
                 yield (
                     (*iloc, "actuals", year),
-                    "actuals of the report year and later come from the departments' "
-                    "returns, not from the plan",
-                    "報告年度以降の実績値は計画ではなく各課の回答から取り込みます",
+                    Message(
+                        ja="報告年度以降の実績値は計画ではなく各課の回答から取り込みます",
+                        en="actuals of the report year and later come from the departments' "
+                        "returns, not from the plan",
+                    ),
                 )

@@ -38,7 +38,8 @@ from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
 from kpibook.cells import parse_a1
-from kpibook.errors import LoadError, Problem
+from kpibook.errors import LoadError
+from kpibook.message import Message
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -179,16 +180,16 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
         data = path.read_bytes()  # pre-flight bounds the size; parts are read lazily
         return _Reader(zipfile.ZipFile(io.BytesIO(data))).form_book(scan_rows, probe)
     except Refused as exc:
-        problem = Problem(str(path), "安全のため読み込みません", str(exc))
-        raise RefusedWorkbook(path, [problem]) from None
+        refused = Message(ja="安全のため読み込みません", en=str(exc))
+        raise RefusedWorkbook.single(path, refused) from None
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
     except ET.ParseError as exc:
         detail = f"malformed XML: {exc}"
     except RecursionError:
         detail = "XML nested too deeply"
-    raise LoadError(
-        path, [Problem(str(path), "Excel ブック（.xlsx）として読み込めません", detail)]
+    raise LoadError.single(
+        path, Message(ja="Excel ブック（.xlsx）として読み込めません", en=detail)
     ) from None
 
 

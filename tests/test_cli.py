@@ -188,3 +188,15 @@ def test_explicit_timestamp(tmp_path: Path) -> None:
     assert code == 0
     [path] = tmp_path.glob("*.xlsx")
     assert openpyxl.load_workbook(path).properties.created.year == 2020
+
+
+def test_an_error_in_a_worker_process_is_a_message(tmp_path: Path, matrix_plan: Plan) -> None:
+    """Forms are written on several processes; an output that cannot be written is an
+    error message there too, not a broken process pool."""
+    from kpibook.contract.files import form_filename
+
+    (tmp_path / form_filename(matrix_plan, "障害福祉課")).mkdir()
+    code, _, err = run("generate", str(MATRIX / "plan.yaml"), "-o", str(tmp_path), "--jobs", "2")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "障害福祉課.xlsx: 書き込めません" in err

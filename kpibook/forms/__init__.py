@@ -34,6 +34,7 @@ from kpibook.forms.findings_sheet import Located, write_findings_sheet
 from kpibook.forms.instructions import write_instructions
 from kpibook.forms.matrix import matrix_widths, write_matrix
 from kpibook.forms.sheet import FormSheet, InputRecord
+from kpibook.message import Message
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
@@ -91,14 +92,20 @@ def generate_forms(
         unknown = [d for d in departments if not plan.has_department(d)]
         if unknown:
             raise UnknownDepartment(
-                f"担当課「{'」「'.join(unknown)}」は計画にありません / not in the plan: "
-                f"{', '.join(unknown)}; departments: {', '.join(plan.department_names())}"
+                Message(
+                    ja=f"担当課「{'」「'.join(unknown)}」は計画にありません",
+                    en=f"not in the plan: {', '.join(unknown)}; "
+                    f"departments: {', '.join(plan.department_names())}",
+                )
             )
         nothing = [d for d in departments if d not in eligible]
         if nothing:
             raise UnknownDepartment(
-                f"「{'」「'.join(nothing)}」が記入する事業はありません / "
-                f"these departments lead no project, so they have no form: {', '.join(nothing)}"
+                Message(
+                    ja=f"「{'」「'.join(nothing)}」が記入する事業はありません",
+                    en="these departments lead no project, so they have no form: "
+                    f"{', '.join(nothing)}",
+                )
             )
         chosen = [d for d in eligible if d in departments]
     else:

@@ -239,10 +239,10 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     try:
         c.book = read_form_book(c.path, probe=LABELS_NAME)
     except RefusedWorkbook as exc:
-        c.add("xml-refused", detail=exc.problems[0].message_en)
+        c.add("xml-refused", detail=exc.problems[0].message.en)
         return None, []
     except LoadError as exc:
-        c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
+        c.add("not-a-workbook", detail=exc.problems[0].message.en if exc.problems else "")
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpibook.message import Message
+
 MAX_FILE = 50 * 1024 * 1024
 """A department's form is tens of kilobytes; 50 MB leaves room for any real one."""
 MAX_MEMBERS = 2_000
@@ -130,11 +132,13 @@ def collect_returns(paths: list[Path]) -> tuple[list[Path], list[str]]:
         for p in sorted(q for q in path.iterdir() if q.is_file()):
             owner = lock_owner_of(p.name)
             if owner is not None:
-                notes.append(
-                    f"{p}: a lock file, skipped: a workbook ending in {owner!r} is open in "
-                    f"Excel or LibreOffice somewhere / 「{owner}」が開かれたままです"
-                    "（編集中かもしれません）。このロックファイルは読み込みません"
+                skipped = Message(
+                    ja=f"「{owner}」が開かれたままです（編集中かもしれません）。"
+                    "このロックファイルは読み込みません",
+                    en=f"a lock file, skipped: a workbook ending in {owner!r} is open in "
+                    "Excel or LibreOffice somewhere",
                 )
+                notes.append(f"{p}: {skipped}")
             elif not p.name.startswith("."):
                 files.append(p)
     return files, notes
