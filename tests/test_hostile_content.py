@@ -223,6 +223,7 @@ def test_1904_date_system_reads_numbers_unchanged_and_dates_from_1904(
 # -- B: hostile content ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_huge_declared_dimension_and_far_cell(
     tmp_path: Path, card_plan: Plan, good: GeneratedForm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -270,6 +271,7 @@ def test_control_characters_stored_as_escapes_are_named(
     assert "U+0016" in result.findings[0].message_en
 
 
+@pytest.mark.slow
 def test_huge_token_is_parsed_once_within_bounds(
     tmp_path: Path, card_plan: Plan, good: GeneratedForm
 ) -> None:
