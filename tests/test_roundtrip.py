@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -138,6 +139,7 @@ def plans(draw: st.DrawFn) -> Plan:
     return plan
 
 
+@pytest.mark.slow
 @given(plans())
 def test_text_form_round_trip(plan: Plan) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,6 +148,7 @@ def test_text_form_round_trip(plan: Plan) -> None:
         assert load_plan_yaml(path) == plan
 
 
+@pytest.mark.slow
 @given(plans())
 def test_workbook_round_trip(plan: Plan) -> None:
     with tempfile.TemporaryDirectory() as tmp:
