@@ -24,9 +24,65 @@ class Severity(StrEnum):
     """kpibook applied or noticed something the coordinator should know about."""
 
 
+class Code(StrEnum):
+    """Every kind of finding, by its stable code (the JSON report and docs/findings.md
+    show the value).  Declared here, each with its catalogue entry below."""
+
+    # the file and the form
+    NOT_A_WORKBOOK = "not-a-workbook"
+    EMPTY_FILE = "empty-file"
+    TEXT_NOT_WORKBOOK = "text-not-workbook"
+    LEGACY_OR_ENCRYPTED = "legacy-or-encrypted"
+    OTHER_SPREADSHEET = "other-spreadsheet"
+    CORRUPT_FILE = "corrupt-file"
+    TOO_LARGE = "too-large"
+    ZIP_BOMB = "zip-bomb"
+    XML_REFUSED = "xml-refused"
+    EXTERNAL_LINK = "external-link"
+    MACROS = "macros"
+    STRICT_OOXML = "strict-ooxml"
+    NOT_A_FORM = "not-a-form"
+    NAMES_LOST = "names-lost"
+    STAMP_INVALID = "stamp-invalid"
+    FORM_VERSION = "form-version"
+    WRONG_PLAN = "wrong-plan"
+    WRONG_YEAR = "wrong-year"
+    UNKNOWN_DEPARTMENT = "unknown-department"
+    DEPARTMENT_MISMATCH = "department-mismatch"
+    OUTDATED_FORM = "outdated-form"
+    NAME_MISSING = "name-missing"
+    INPUT_MERGED = "input-merged"
+    CONFLICT = "conflict"
+    DUPLICATE_COPY = "duplicate-copy"
+    # values
+    TOO_MANY_DIGITS = "too-many-digits"
+    NOT_A_NUMBER = "not-a-number"
+    NOT_WHOLE = "not-whole"
+    OUT_OF_RANGE = "out-of-range"
+    STATE_IN_NUMBER = "state-in-number"
+    NUMBER_NORMALIZED = "number-normalized"
+    DASH_AS_NOT_APPLICABLE = "dash-as-not-applicable"
+    FORMULA_IN_INPUT = "formula-in-input"
+    ERROR_VALUE = "error-value"
+    TEXT_TOO_LONG = "text-too-long"
+    ILLEGAL_CHARACTER = "illegal-character"
+    NOT_A_CHOICE = "not-a-choice"
+    ACTUAL_AND_STATE = "actual-and-state"
+    PENDING_NOT_ALLOWED = "pending-not-allowed"
+    CHOICE_NORMALIZED = "choice-normalized"
+    # rules of the plan
+    REQUIRED_MISSING = "required-missing"
+    EXPLANATION_REQUIRED = "explanation-required"
+    IMPROVEMENT_REQUIRED = "improvement-required"
+    JUMP = "jump"
+    # what the coordinator owns
+    PREFILLED_MISSING = "prefilled-missing"
+    PREFILLED_CHANGED = "prefilled-changed"
+
+
 @dataclass(frozen=True)
 class Kind:
-    code: str
+    code: Code
     severity: Severity
     title: str
     message: Message
@@ -34,31 +90,31 @@ class Kind:
     ``{value}`` and ``{detail}``."""
 
 
-def _k(code: str, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
+def _k(code: Code, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
     return Kind(code, severity, title, Message(ja=ja, en=en))
 
 
 E, W = Severity.ERROR, Severity.WARNING
-CATALOGUE: dict[str, Kind] = {
+CATALOGUE: dict[Code, Kind] = {
     k.code: k
     for k in [
         # -- the file and the form --------------------------------------------------------
         _k(
-            "not-a-workbook",
+            Code.NOT_A_WORKBOOK,
             E,
             "Not a readable workbook",
             ja="Excel ブック（.xlsx）として開けません。配布した様式に記入して保存してください。",
             en="the file cannot be opened as an .xlsx workbook: {detail}",
         ),
         _k(
-            "empty-file",
+            Code.EMPTY_FILE,
             E,
             "Empty file",
             ja="ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
             en="the file is empty ({detail}); it may still be copying, or was not saved",
         ),
         _k(
-            "text-not-workbook",
+            Code.TEXT_NOT_WORKBOOK,
             E,
             "Text or CSV, not a workbook",
             ja="CSV またはテキストのファイルです。"
@@ -66,7 +122,7 @@ CATALOGUE: dict[str, Kind] = {
             en="this is {detail}, not a workbook; it is not read as CSV",
         ),
         _k(
-            "legacy-or-encrypted",
+            Code.LEGACY_OR_ENCRYPTED,
             E,
             "Old .xls or password-protected",
             ja="古い形式（.xls）か、開くときにパスワードが必要なブックです。"
@@ -74,35 +130,35 @@ CATALOGUE: dict[str, Kind] = {
             en="{detail}: save it as .xlsx without a password to open",
         ),
         _k(
-            "other-spreadsheet",
+            Code.OTHER_SPREADSHEET,
             E,
             "Another spreadsheet format",
             ja="Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
             en="{detail}: save it as an Excel workbook (.xlsx)",
         ),
         _k(
-            "corrupt-file",
+            Code.CORRUPT_FILE,
             E,
             "Damaged file",
             ja="ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
             en="the file is damaged or incomplete: {detail}",
         ),
         _k(
-            "too-large",
+            Code.TOO_LARGE,
             E,
             "File too large",
             ja="ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
             en="the file is too large: {detail}",
         ),
         _k(
-            "zip-bomb",
+            Code.ZIP_BOMB,
             E,
             "Refused: would unpack to too much",
             ja="ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
             en="refused before reading: {detail} (a compression bomb, or not a form)",
         ),
         _k(
-            "xml-refused",
+            Code.XML_REFUSED,
             E,
             "Refused: unsafe XML",
             ja="安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
@@ -111,7 +167,7 @@ CATALOGUE: dict[str, Kind] = {
             en="{detail}",
         ),
         _k(
-            "external-link",
+            Code.EXTERNAL_LINK,
             W,
             "Links to another workbook (ignored)",
             ja="別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
@@ -120,14 +176,14 @@ CATALOGUE: dict[str, Kind] = {
             "followed, and nothing linked reaches the master",
         ),
         _k(
-            "macros",
+            Code.MACROS,
             W,
             "Contains macros (never run)",
             ja="マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
             en="the workbook contains macros ({detail}); they are never run, values are read",
         ),
         _k(
-            "strict-ooxml",
+            Code.STRICT_OOXML,
             E,
             "Strict Open XML workbook",
             ja="「Strict Open XML スプレッドシート」形式では読めません。"
@@ -136,14 +192,14 @@ CATALOGUE: dict[str, Kind] = {
             "re-save as an Excel Workbook",
         ),
         _k(
-            "not-a-form",
+            Code.NOT_A_FORM,
             E,
             "Not a kpibook form",
             ja="配布した記入様式ではありません。配布した様式に記入してください。",
             en="not a kpibook form (no form stamp)",
         ),
         _k(
-            "names-lost",
+            Code.NAMES_LOST,
             E,
             "Form structure lost",
             ja="記入様式の構造（セルの名前）が失われています。別のブックに貼り付けず、"
@@ -152,70 +208,70 @@ CATALOGUE: dict[str, Kind] = {
             "(content pasted into another workbook); it is not read by guessing positions",
         ),
         _k(
-            "stamp-invalid",
+            Code.STAMP_INVALID,
             E,
             "Unreadable stamp",
             ja="様式の識別情報が壊れています。配布した様式に記入し直してください。",
             en="the form stamp is damaged: {detail}",
         ),
         _k(
-            "form-version",
+            Code.FORM_VERSION,
             E,
             "Unsupported form version",
             ja="この様式の版には対応していません。新しい様式に記入してください。",
             en="form version {raw} is not supported (expected {expected})",
         ),
         _k(
-            "wrong-plan",
+            Code.WRONG_PLAN,
             E,
             "Form of another plan",
             ja="別の計画（{raw}）の様式です。この計画の様式に記入してください。",
             en="the form is for plan {raw!r}, not {expected!r}",
         ),
         _k(
-            "wrong-year",
+            Code.WRONG_YEAR,
             E,
             "Form of another year",
             ja="{raw}の様式です。{expected}の様式に記入してください。",
             en="the form is for fiscal year {raw}, not {expected}",
         ),
         _k(
-            "unknown-department",
+            Code.UNKNOWN_DEPARTMENT,
             E,
             "Department not in the plan",
             ja="担当課「{raw}」は計画にありません。",
             en="the form is stamped for {raw!r}, which is not a department of the plan",
         ),
         _k(
-            "department-mismatch",
+            Code.DEPARTMENT_MISMATCH,
             E,
             "File name names another department",
             ja="ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
             en="the file name says {raw!r} but the form is stamped for {expected!r}",
         ),
         _k(
-            "outdated-form",
+            Code.OUTDATED_FORM,
             E,
             "Form from an older version of the plan",
             ja="計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
             en="the form was generated from another version of the plan (fingerprint differs)",
         ),
         _k(
-            "name-missing",
+            Code.NAME_MISSING,
             E,
             "Input cell not found",
             ja="記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
             en="the input {field!r} (defined name {raw}) is missing or points nowhere",
         ),
         _k(
-            "input-merged",
+            Code.INPUT_MERGED,
             E,
             "Merged input cell",
             ja="記入欄が他のセルと結合されています（{raw}）。結合を解除してください。",
             en="the input cell is part of the merged range {raw}",
         ),
         _k(
-            "conflict",
+            Code.CONFLICT,
             E,
             "Two returns for one department",
             ja="同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
@@ -224,7 +280,7 @@ CATALOGUE: dict[str, Kind] = {
             "is chosen with kpibook merge --use FILE",
         ),
         _k(
-            "duplicate-copy",
+            Code.DUPLICATE_COPY,
             W,
             "Identical copy of another return",
             ja="{raw} と同じ内容のファイルです。1件の回答として扱います。",
@@ -232,7 +288,7 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # -- values -------------------------------------------------------------------------
         _k(
-            "too-many-digits",
+            Code.TOO_MANY_DIGITS,
             E,
             "More digits than a spreadsheet keeps",
             ja="有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
@@ -240,28 +296,28 @@ CATALOGUE: dict[str, Kind] = {
             "which a spreadsheet cannot keep exactly",
         ),
         _k(
-            "not-a-number",
+            Code.NOT_A_NUMBER,
             E,
             "Not a number",
             ja="数値として読めません（{raw}）。半角の数値だけを、単位や「約」を付けずに入力してください。",
             en="{raw!r} is not a number; enter the number alone, without units or 約",
         ),
         _k(
-            "not-whole",
+            Code.NOT_WHOLE,
             E,
             "Not a whole number",
             ja="整数で入力してください（{raw}）。この欄は小数を受け付けません。",
             en="{raw!r} is not a whole number, which this input requires",
         ),
         _k(
-            "out-of-range",
+            Code.OUT_OF_RANGE,
             E,
             "Outside the accepted range",
             ja="入力できる範囲（{expected}）の外です（{raw}）。桁や符号を確認してください。",
             en="{raw!r} is outside the accepted range {expected}",
         ),
         _k(
-            "state-in-number",
+            Code.STATE_IN_NUMBER,
             W,
             "State typed into the number cell",
             ja="実績値の欄の「{raw}」を実績の状況として読みました。"
@@ -269,70 +325,70 @@ CATALOGUE: dict[str, Kind] = {
             en="read {raw!r} typed into the number cell as the actual's state",
         ),
         _k(
-            "number-normalized",
+            Code.NUMBER_NORMALIZED,
             W,
             "Number converted",
             ja="「{raw}」を {value} として読みました（{detail}）。",
             en="read {raw!r} as {value} ({detail})",
         ),
         _k(
-            "dash-as-not-applicable",
+            Code.DASH_AS_NOT_APPLICABLE,
             W,
             "Dash read as not applicable",
             ja="「{raw}」を「該当なし」として読みました。",
             en="read {raw!r} as not applicable",
         ),
         _k(
-            "formula-in-input",
+            Code.FORMULA_IN_INPUT,
             E,
             "Formula in an input cell",
             ja="記入欄に数式（{raw}）があります。数式ではなく値を入力してください。",
             en="the input holds the formula {raw}; its cached value cannot be trusted",
         ),
         _k(
-            "error-value",
+            Code.ERROR_VALUE,
             E,
             "Error value",
             ja="エラー値（{raw}）が入っています。正しい値を入力してください。",
             en="the cell holds the error value {raw}",
         ),
         _k(
-            "text-too-long",
+            Code.TEXT_TOO_LONG,
             E,
             "Text too long",
             ja="{value}文字あります。{expected}文字以内にしてください。",
             en="{value} characters; at most {expected} are accepted",
         ),
         _k(
-            "illegal-character",
+            Code.ILLEGAL_CHARACTER,
             E,
             "Illegal character",
             ja="使えない制御文字（{raw}）が含まれています。削除してください。",
             en="the text contains the control character {raw}",
         ),
         _k(
-            "not-a-choice",
+            Code.NOT_A_CHOICE,
             E,
             "Not one of the choices",
             ja="「{raw}」は選択肢にありません。{expected} から選んでください。",
             en="{raw!r} is not one of {expected}",
         ),
         _k(
-            "actual-and-state",
+            Code.ACTUAL_AND_STATE,
             E,
             "Number and state both given",
             ja="実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
             en="both a number ({raw}) and a state ({expected}) are given",
         ),
         _k(
-            "pending-not-allowed",
+            Code.PENDING_NOT_ALLOWED,
             E,
             "集計中 not allowed",
             ja="この計画では「集計中」は使えません。実績値を入力してください。",
             en="this plan does not accept 集計中 (pending) actuals",
         ),
         _k(
-            "choice-normalized",
+            Code.CHOICE_NORMALIZED,
             W,
             "Choice read after folding",
             ja="「{raw}」を「{value}」として読みました。",
@@ -340,28 +396,28 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # -- rules of the plan --------------------------------------------------------------
         _k(
-            "required-missing",
+            Code.REQUIRED_MISSING,
             E,
             "Required entry missing",
             ja="「{field}」が未記入です。",
             en="{field} is required but empty",
         ),
         _k(
-            "explanation-required",
+            Code.EXPLANATION_REQUIRED,
             E,
             "Explanation required",
             ja="評価が「{raw}」のときは「{field}」を記入してください。",
             en="{field} is required when the grade is {raw}",
         ),
         _k(
-            "improvement-required",
+            Code.IMPROVEMENT_REQUIRED,
             E,
             "Improvement measures required",
             ja="評価が「{raw}」のときは改善策を記入してください。",
             en="improvement measures are required when the result is {raw}",
         ),
         _k(
-            "jump",
+            Code.JUMP,
             W,
             "Large change from the previous year",
             ja="前年度から大きく変わっています: {detail}。誤りがないか確認してください。",
@@ -369,7 +425,7 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # -- what the coordinator owns ------------------------------------------------------
         _k(
-            "prefilled-missing",
+            Code.PREFILLED_MISSING,
             E,
             "Prefilled cell deleted",
             ja="計画の値（{expected}）のセルが見つかりません（行やセルが削除された可能性があります）。"
@@ -378,7 +434,7 @@ CATALOGUE: dict[str, Kind] = {
             "nowhere: rows or cells were deleted",
         ),
         _k(
-            "prefilled-changed",
+            Code.PREFILLED_CHANGED,
             E,
             "Prefilled value changed",
             ja="計画の値（{expected}）が「{raw}」に書き換えられています。計画の値を使います。",
@@ -393,7 +449,7 @@ class Finding(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    code: str = Field(description="Stable code from the catalogue (docs/findings.md).")
+    code: Code = Field(description="Stable code from the catalogue (docs/findings.md).")
     severity: Severity
     file: str = Field(description="The return's file name.")
     sheet: str | None = Field(default=None, description="Sheet name, when there is a cell.")
@@ -419,7 +475,7 @@ class Finding(BaseModel):
 
 
 def finding(
-    code: str,
+    code: Code,
     file: str,
     *,
     sheet: str | None = None,

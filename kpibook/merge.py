@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kpibook.contract.content import departments_with_forms
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.errors import KpibookError
+from kpibook.findings import Code
 from kpibook.grading import GradeReport, grade_report
 from kpibook.message import Message
 from kpibook.parallel import Progress
@@ -116,7 +117,7 @@ def merge(
     for department in departments_with_forms(plan):
         found = by_dept.get(department, [])
         # byte-identical copies are one return (check marks the later ones)
-        results = [r for r in found if not any(f.code == "duplicate-copy" for f in r.findings)]
+        results = [r for r in found if not any(f.code is Code.DUPLICATE_COPY for f in r.findings)]
         picked = [r for r in results if Path(r.path).resolve() in chosen]
         results_used = picked if len(results) > 1 and len(picked) == 1 else results
         if not results:

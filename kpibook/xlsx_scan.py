@@ -39,6 +39,7 @@ from xml.etree import ElementTree as ET
 
 from kpibook.cells import parse_a1
 from kpibook.errors import LoadError
+from kpibook.findings import Code
 from kpibook.message import Message
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
@@ -113,7 +114,7 @@ class FormBook:
         merged: dict[str, list[tuple[int, int, int, int]]],
         strings: Callable[[], set[str]],
         probed: list[tuple[str, str, RawValue, RawValue]],
-        notes: list[tuple[str, str]] | None = None,
+        notes: list[tuple[Code, str]] | None = None,
     ) -> None:
         self.sheetnames = sheetnames
         self.names = names
@@ -245,7 +246,7 @@ class _Reader:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
-        self.notes: list[tuple[str, str]] = []
+        self.notes: list[tuple[Code, str]] = []
 
     def read(self, name: str) -> bytes:
         info = self.parts.get(name)
@@ -289,10 +290,10 @@ class _Reader:
             elif kind.endswith("/styles"):
                 dates, spans = self.date_styles(target)
             elif kind.endswith("/externalLink"):
-                self.notes.append(("external-link", target))
+                self.notes.append((Code.EXTERNAL_LINK, target))
         vba = [name for name in self.parts if name.lower().endswith("vbaproject.bin")]
         if vba:
-            self.notes.append(("macros", vba[0]))
+            self.notes.append((Code.MACROS, vba[0]))
         epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         targets = {name: wb_rels.get(rid, ("", "")) for name, rid in sheets}
         grids: dict[str, _Sheet] = {}
@@ -506,7 +507,7 @@ def _book(
     defined: dict[str, str],
     scan_rows: int,
     probe: str | None,
-    notes: list[tuple[str, str]],
+    notes: list[tuple[Code, str]],
 ) -> FormBook:
     known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}

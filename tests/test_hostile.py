@@ -72,6 +72,22 @@ def test_empty_truncated_or_encoded(
     assert codes(card_plan, path) == [expected]
 
 
+def test_a_file_larger_than_any_form_is_refused_unread(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """A 51 MB "return" (a scan pasted in, a video renamed) is refused by its size,
+    before a byte of it is read (the file is sparse: nothing is written)."""
+    from kpibook.returns.preflight import MAX_FILE
+
+    path = tmp_path / "x.xlsx"
+    with open(path, "wb") as f:
+        f.write(good.path.read_bytes()[:4])
+        f.truncate(MAX_FILE + 1)
+    with counted() as work:
+        assert codes(card_plan, path) == ["too-large"]
+    assert work.opened == []
+
+
 def test_corrupt_member(tmp_path: Path, card_plan: Plan, good: GeneratedForm) -> None:
     data = bytearray(good.path.read_bytes())
     start = data.index(b"xl/worksheets/sheet2.xml") + 100

@@ -14,7 +14,7 @@ import pytest
 
 from kpibook.atomic import OutputError
 from kpibook.errors import KpibookError, LoadError, Problem
-from kpibook.findings import finding
+from kpibook.findings import Code, finding
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.values import BadValue, Value
@@ -90,7 +90,7 @@ def test_errors_survive_a_worker_process(error: Exception) -> None:
 
 
 def test_a_finding_has_a_message_and_keeps_its_two_json_fields() -> None:
-    found = finding("not-a-number", "x.xlsx", raw="約100人")
+    found = finding(Code.NOT_A_NUMBER, "x.xlsx", raw="約100人")
     assert found.message == Message(
         ja="数値として読めません（約100人）。半角の数値だけを、単位や「約」を付けずに入力してください。",
         en="'約100人' is not a number; enter the number alone, without units or 約",

@@ -34,7 +34,7 @@ from kpibook.contract.stamp import (
 )
 from kpibook.entries import ProjectEntry
 from kpibook.errors import LoadError
-from kpibook.findings import Finding, Severity, finding
+from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
@@ -116,7 +116,7 @@ class _Check:
     def file(self) -> str:
         return self.path.name
 
-    def add(self, code: str, cell: NamedCell | None = None, **kw: Any) -> None:
+    def add(self, code: Code, cell: NamedCell | None = None, **kw: Any) -> None:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
@@ -163,14 +163,18 @@ def _one_return_each(results: list[ReturnResult], use: list[Path]) -> list[Retur
         for n in indexes:
             first = first_by_digest.setdefault(results[n].sha256, n)
             if first != n:
-                out[n] = _with(out[n], finding("duplicate-copy", out[n].file, raw=out[first].file))
+                out[n] = _with(
+                    out[n], finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file)
+                )
             else:
                 distinct.append(n)
         if len(distinct) < 2 or any(Path(results[n].path).resolve() in chosen for n in distinct):
             continue
         for n in distinct:
             others = "、".join(results[m].file for m in distinct if m != n)
-            out[n] = _with(out[n], finding("conflict", out[n].file, field=department, raw=others))
+            out[n] = _with(
+                out[n], finding(Code.CONFLICT, out[n].file, field=department, raw=others)
+            )
     return out
 
 
@@ -239,10 +243,10 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     try:
         c.book = read_form_book(c.path, probe=LABELS_NAME)
     except RefusedWorkbook as exc:
-        c.add("xml-refused", detail=exc.problems[0].message.en)
+        c.add(Code.XML_REFUSED, detail=exc.problems[0].message.en)
         return None, []
     except LoadError as exc:
-        c.add("not-a-workbook", detail=exc.problems[0].message.en if exc.problems else "")
+        c.add(Code.NOT_A_WORKBOOK, detail=exc.problems[0].message.en if exc.problems else "")
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)
@@ -255,7 +259,7 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
     if stamp.fingerprint != expected:
-        c.add("outdated-form")
+        c.add(Code.OUTDATED_FORM)
         return stamp, []
     _tampering(c, c.book, content)
     return stamp, _entries(c, c.book, content)
@@ -268,31 +272,31 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
         marks = {t.sheet, t.instructions_sheet}
         labels = {t.self_grade.label, *(e.label for e in t.texts)}
         if marks & set(book.sheetnames) or len(labels & book.strings) >= 2:
-            c.add("names-lost")
+            c.add(Code.NAMES_LOST)
         else:
-            c.add("not-a-form")
+            c.add(Code.NOT_A_FORM)
         return None
     try:
         stamp = Stamp.from_rows(rows)
     except StampError as exc:
-        c.add("stamp-invalid", detail=str(exc))
+        c.add(Code.STAMP_INVALID, detail=str(exc))
         return None
     plan = c.plan
     if stamp.form_version not in SUPPORTED_VERSIONS:
         supported = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
-        c.add("form-version", raw=stamp.form_version, expected=supported)
+        c.add(Code.FORM_VERSION, raw=stamp.form_version, expected=supported)
     elif stamp.plan != plan.id:
-        c.add("wrong-plan", raw=stamp.plan, expected=plan.id)
+        c.add(Code.WRONG_PLAN, raw=stamp.plan, expected=plan.id)
     elif stamp.fiscal_year != plan.report_year:
         c.add(
-            "wrong-year",
+            Code.WRONG_YEAR,
             raw=era_label(stamp.fiscal_year, "long"),
             expected=era_label(plan.report_year, "long"),
         )
     elif not plan.has_department(stamp.department):
-        c.add("unknown-department", raw=stamp.department)
+        c.add(Code.UNKNOWN_DEPARTMENT, raw=stamp.department)
     elif (named := department_in_file_name(c.path.name, plan)) not in (None, stamp.department):
-        c.add("department-mismatch", raw=named, expected=stamp.department)
+        c.add(Code.DEPARTMENT_MISMATCH, raw=named, expected=stamp.department)
     else:
         return stamp
     return None
@@ -311,7 +315,7 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
         if (found or "") != expected:
             c.findings.append(
                 finding(
-                    "prefilled-changed",
+                    Code.PREFILLED_CHANGED,
                     c.file,
                     sheet=sheet,
                     cell=ref,
@@ -333,7 +337,7 @@ def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
         return
     found = "" if cell.value is None else str(cell.value)
     if found.replace("\r\n", "\n") != text:
-        c.add("prefilled-changed", cell, raw=found, expected=text)
+        c.add(Code.PREFILLED_CHANGED, cell, raw=found, expected=text)
 
 
 def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> NamedCell | None:
@@ -342,7 +346,7 @@ def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> Name
     cell = book.names.get(name)
     if cell is None:
         shown = format_number(expected) if isinstance(expected, Decimal) else str(expected)
-        c.add("prefilled-missing", raw=name, expected=shown)
+        c.add(Code.PREFILLED_MISSING, raw=name, expected=shown)
     return cell
 
 
@@ -362,7 +366,7 @@ def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> No
         ok = cell.value == expected
         shown = expected
     if not ok:
-        c.add("prefilled-changed", cell, raw=cell.value, expected=shown)
+        c.add(Code.PREFILLED_CHANGED, cell, raw=cell.value, expected=shown)
 
 
 # -- values -----------------------------------------------------------------------------
@@ -430,18 +434,18 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
 def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     cell = book.names.get(inp.name)
     if cell is None:
-        c.add("name-missing", field=inp.label, raw=inp.name)
+        c.add(Code.NAME_MISSING, field=inp.label, raw=inp.name)
         return None
     merge = book.merge_over(cell.sheet, cell.row, cell.col)
     if merge is not None:
         r1, c1, r2, c2 = merge
-        c.add("input-merged", cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
+        c.add(Code.INPUT_MERGED, cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
         return None
     if cell.kind == "f":
-        c.add("formula-in-input", cell, field=inp.label, raw=cell.value)
+        c.add(Code.FORMULA_IN_INPUT, cell, field=inp.label, raw=cell.value)
         return None
     if cell.kind == "e":
-        c.add("error-value", cell, field=inp.label, raw=cell.value)
+        c.add(Code.ERROR_VALUE, cell, field=inp.label, raw=cell.value)
         return None
     return cell
 
@@ -458,7 +462,7 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
         state = STATE_KINDS.get(str(state_cell.value).strip())
         if state is None:
             c.add(
-                "not-a-choice",
+                Code.NOT_A_CHOICE,
                 state_cell,
                 field=state_input.label,
                 raw=state_cell.value,
@@ -471,7 +475,7 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     typed_state = number.kind if number.kind in STATE_KINDS.values() else None
     if typed_state is not None and state not in (None, typed_state):
         c.add(
-            "actual-and-state",
+            Code.ACTUAL_AND_STATE,
             cell,
             field=inp.label,
             raw=cell.value,
@@ -482,7 +486,7 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
         state, state_cell = typed_state, cell
     if number.kind is ValueKind.NUMBER and state is not None:
         c.add(
-            "actual-and-state",
+            Code.ACTUAL_AND_STATE,
             cell,
             field=inp.label,
             raw=cell.value,
@@ -490,7 +494,7 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
         )
         return None
     if state is ValueKind.PENDING and not c.plan.checks.allow_pending:
-        c.add("pending-not-allowed", state_cell, field=state_input.label, raw="集計中")
+        c.add(Code.PENDING_NOT_ALLOWED, state_cell, field=state_input.label, raw="集計中")
         return None
     return Value(kind=state) if state is not None else number
 
@@ -505,36 +509,37 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     if _blank(raw):
         return Value(kind=ValueKind.EMPTY)
     if isinstance(raw, bool) or cell.kind == "b":
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
     if isinstance(raw, int | float):
         try:
             value = Value.of(raw)
         except BadValue:  # 16 digits and more, or 1e999 written into the XML
             digits = isinstance(raw, int) or math.isfinite(raw)
-            c.add("too-many-digits" if digits else "not-a-number", cell, field=inp.label, raw=raw)
+            code = Code.TOO_MANY_DIGITS if digits else Code.NOT_A_NUMBER
+            c.add(code, cell, field=inp.label, raw=raw)
             return None
         assert value.number is not None
         return value if _valid_number(c, inp, cell, value.number) else None
     if not isinstance(raw, str):  # a date, a time
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
     if is_dash(raw):
-        c.add("dash-as-not-applicable", cell, field=inp.label, raw=raw)
+        c.add(Code.DASH_AS_NOT_APPLICABLE, cell, field=inp.label, raw=raw)
         return Value(kind=ValueKind.NOT_APPLICABLE)
     typed = STATE_KINDS.get(raw.strip(" \u3000\t\r\n"))
     if typed is not None:  # 集計中 typed where the number goes: what the department meant
-        c.add("state-in-number", cell, field=inp.label, raw=raw)
+        c.add(Code.STATE_IN_NUMBER, cell, field=inp.label, raw=raw)
         return Value(kind=typed)
     try:
         parsed = parse_number_text(raw, unit)
     except NotANumber:
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
     if not _valid_number(c, inp, cell, parsed.value):
         return None
     c.add(
-        "number-normalized",
+        Code.NUMBER_NORMALIZED,
         cell,
         field=inp.label,
         raw=raw,
@@ -549,14 +554,14 @@ def _valid_number(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -
     typed in a program that does not enforce it) is refused as Excel would have."""
     rule = inp.spec.validation
     if rule.get("validate") == "integer" and number != number.to_integral_value():
-        c.add("not-whole", cell, field=inp.label, raw=cell.value)
+        c.add(Code.NOT_WHOLE, cell, field=inp.label, raw=cell.value)
         return False
     low, high = rule.get("minimum"), rule.get("maximum")
     if low is None or high is None:
         return True
     if not Decimal(str(low)) <= number <= Decimal(str(high)):
         shown = f"{format_number(Decimal(str(low)))}～{format_number(Decimal(str(high)))}"
-        c.add("out-of-range", cell, field=inp.label, raw=cell.value, expected=shown)
+        c.add(Code.OUT_OF_RANGE, cell, field=inp.label, raw=cell.value, expected=shown)
         return False
     return True
 
@@ -570,9 +575,9 @@ def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
         return raw.strip()
     folded = fold_choice(raw, grades)
     if folded is not None:
-        c.add("choice-normalized", cell, field=inp.label, raw=raw, value=folded)
+        c.add(Code.CHOICE_NORMALIZED, cell, field=inp.label, raw=raw, value=folded)
         return folded
-    c.add("not-a-choice", cell, field=inp.label, raw=raw, expected="・".join(grades))
+    c.add(Code.NOT_A_CHOICE, cell, field=inp.label, raw=raw, expected="・".join(grades))
     return None
 
 
@@ -584,11 +589,11 @@ def _text(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     bad = control_characters(text)
     if bad:
-        c.add("illegal-character", cell, field=inp.label, raw=" ".join(bad))
+        c.add(Code.ILLEGAL_CHARACTER, cell, field=inp.label, raw=" ".join(bad))
         return None
     if inp.max_length is not None and len(text) > inp.max_length:
         c.add(
-            "text-too-long",
+            Code.TEXT_TOO_LONG,
             cell,
             field=inp.label,
             raw=text[:40] + "…",
@@ -620,17 +625,17 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
             assert inp.indicator is not None
             value = entry.actuals.get(inp.indicator.id)
             if value is None or value.kind is ValueKind.EMPTY:
-                c.add("required-missing", cell, field=inp.label)
+                c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
             else:
                 _jump(c, cell, inp, value)
         elif inp.field == "actual_note" or getattr(entry, inp.field) is not None:
             continue
         elif inp.spec.required:
-            c.add("required-missing", cell, field=inp.label)
+            c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
         elif inp.field == "grade_explanation" and own not in (None, top):
-            c.add("explanation-required", cell, field=inp.label, raw=own)
+            c.add(Code.EXPLANATION_REQUIRED, cell, field=inp.label, raw=own)
         elif inp.field == "improvement" and own not in (None, top):
-            c.add("improvement-required", cell, field=inp.label, raw=own)
+            c.add(Code.IMPROVEMENT_REQUIRED, cell, field=inp.label, raw=own)
 
 
 def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
@@ -651,4 +656,4 @@ def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
             f"{format_number(value.number)} ({era_label(c.plan.report_year)}) vs "
             f"{format_number(previous)} ({era_label(year)}): {change:+.0f}%"
         )
-        c.add("jump", cell, field=inp.label, raw=cell.value, detail=detail)
+        c.add(Code.JUMP, cell, field=inp.label, raw=cell.value, detail=detail)
