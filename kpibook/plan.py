@@ -31,6 +31,9 @@ from pydantic import (
     model_validator,
 )
 
+from kpibook.contract.names import CURRENT as NAMES
+from kpibook.contract.names import EXCEL_NAME_MAX, casefold_key
+from kpibook.errors import Loc, loc_text
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.values import EMPTY, Value, ValueKind
@@ -477,6 +480,38 @@ class PlanIntegrityError(ValueError):
         )
 
 
+def _id_clashes(ids: list[tuple[Loc, str]], ja: str, en: str) -> Iterator[Issue]:
+    """Ids used twice, each reported at its second use; and ids that differ only in case,
+    which Excel's names do not tell apart (``pX`` and ``px`` would share every cell name
+    of a form)."""
+    first: dict[str, tuple[Loc, str]] = {}
+    for loc, ident in ids:
+        key = casefold_key(ident)
+        if key not in first:
+            first[key] = (loc, ident)
+            continue
+        where, other = first[key]
+        at = loc_text(where)
+        if other == ident:
+            yield (
+                loc,
+                Message(
+                    ja=f"{ja}ID「{ident}」が重複しています（{at} と同じ）",
+                    en=f"{en} id {ident!r} is used twice (also at {at})",
+                ),
+            )
+        else:
+            yield (
+                loc,
+                Message(
+                    ja=f"{ja}ID「{ident}」は {at} の「{other}」と大文字・小文字だけが違います。"
+                    "Excel はセル名の大文字・小文字を区別しないため、別のIDにしてください",
+                    en=f"{en} id {ident!r} differs from {other!r} (at {at}) only in case, which "
+                    "Excel's names do not tell apart; use another id",
+                ),
+            )
+
+
 def _duplicates(items: list[str]) -> list[str]:
     seen: set[str] = set()
     dups: list[str] = []
@@ -523,19 +558,29 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
             ),
         )
 
-    for pid in _duplicates([p.id for p in plan.projects]):
-        yield (
-            ("projects",),
-            Message(ja=f"事業ID「{pid}」が重複しています", en=f"project id {pid!r} is used twice"),
-        )
-    indicator_ids = [i.id for p in plan.projects for i in p.indicators]
-    for iid in _duplicates(indicator_ids):
-        yield (
-            ("projects",),
-            Message(
-                ja=f"指標ID「{iid}」が重複しています", en=f"indicator id {iid!r} is used twice"
-            ),
-        )
+    yield from _id_clashes(
+        [(("projects", n, "id"), p.id) for n, p in enumerate(plan.projects)], "事業", "project"
+    )
+    yield from _id_clashes(
+        [
+            (("projects", n, "indicators", k, "id"), i.id)
+            for n, p in enumerate(plan.projects)
+            for k, i in enumerate(p.indicators)
+        ],
+        "指標",
+        "indicator",
+    )
+    for n, project in enumerate(plan.projects):
+        for k, indicator in enumerate(project.indicators):
+            if len(NAMES.indicator(project.id, indicator.id, "t2019")) > EXCEL_NAME_MAX:
+                yield (
+                    ("projects", n, "indicators", k, "id"),
+                    Message(
+                        ja="事業IDと指標IDが長すぎて、様式のセル名（255文字まで）に収まりません",
+                        en="the project and indicator ids are too long for the form's cell "
+                        f"names (Excel allows {EXCEL_NAME_MAX} characters)",
+                    ),
+                )
 
     for n, project in enumerate(plan.projects):
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)

@@ -642,3 +642,34 @@ def test_a_deleted_prefilled_name_is_found(
 
     result = check(card_plan, spoiled(form, tmp_path, drop))
     assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", name)]
+
+
+def test_ids_with_dots_never_share_a_name(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """Project q.r with indicator s and project q with indicator r.s wrote one name in
+    form version 1 (kpi.q.r.s.actual): 111 and 222 filled came back as 222 for both."""
+    import copy
+
+    from kpibook.entries import ProjectEntry
+    from kpibook.values import Value
+
+    data = small_plan_data
+    twin = copy.deepcopy(data["projects"][0])
+    data["projects"][0]["id"], data["projects"][0]["indicators"][0]["id"] = "q.r", "s"
+    twin["id"], twin["indicators"][0]["id"] = "q", "r.s"
+    data["projects"].append(twin)
+    plan = Plan.model_validate(data)
+    entries = Entries(
+        plan=plan.id,
+        fiscal_year=plan.report_year,
+        entries=[
+            ProjectEntry(project="q.r", actuals={"s": Value.of(111)}),
+            ProjectEntry(project="q", actuals={"r.s": Value.of(222)}),
+        ],
+    )
+    [form] = write_filled_forms(plan, entries, tmp_path)
+    result = check(plan, form.path)
+    read = {e.project: e.actuals for e in result.entries}
+    assert read["q.r"]["s"].number == 111
+    assert read["q"]["r.s"].number == 222

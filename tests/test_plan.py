@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,45 @@ def test_indexes_are_not_fields_and_copies_build_their_own(
     moved = card_entries.model_copy(update={"entries": [entry.model_copy(update={"project": "x"})]})
     assert moved.for_project("p01") is None
     assert moved.for_project("x") is not None
+
+
+def _two_projects(data: dict[str, Any], first: tuple[str, str], second: tuple[str, str]) -> None:
+    project = data["projects"][0]
+    twin = copy.deepcopy(project)
+    project["id"], project["indicators"][0]["id"] = first
+    twin["id"], twin["indicators"][0]["id"] = second
+    data["projects"].append(twin)
+
+
+def test_ids_that_differ_only_in_case_are_refused_where_they_are(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """Excel compares names without case: pX and px would share every name of a form
+    (after a LibreOffice save, inputs were lost)."""
+    _two_projects(small_plan_data, ("px", "px-1"), ("pX", "pX-1"))
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(small_plan_data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_plan_yaml(path)
+    problems = [(p.where, p.message.en) for p in caught.value.problems]
+    assert len(problems) == 2
+    assert "projects[1].id" in problems[0][0]
+    assert "'pX' differs from 'px' (at projects[0].id) only in case" in problems[0][1]
+    assert "projects[1].indicators[0].id" in problems[1][0]
+
+
+def test_a_duplicate_id_is_reported_at_its_second_use(small_plan_data: dict[str, Any]) -> None:
+    _two_projects(small_plan_data, ("p1", "p1-1"), ("p1", "p1-2"))
+    with pytest.raises(ValidationError) as caught:
+        Plan.model_validate(small_plan_data)
+    assert "projects.1.id: project id 'p1' is used twice (also at projects[0].id)" in str(
+        caught.value
+    )
+
+
+def test_ids_too_long_for_an_excel_name_are_refused(small_plan_data: dict[str, Any]) -> None:
+    long = "p" + "_" * 63  # each underscore is two characters in a name
+    small_plan_data["projects"][0]["id"] = long
+    small_plan_data["projects"][0]["indicators"][0]["id"] = "i" + "-" * 63
+    with pytest.raises(ValidationError, match="too long for the form's cell names"):
+        Plan.model_validate(small_plan_data)
