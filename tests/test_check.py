@@ -644,9 +644,7 @@ def test_a_deleted_prefilled_name_is_found(
     assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", name)]
 
 
-def test_ids_with_dots_never_share_a_name(
-    tmp_path: Path, small_plan_data: dict[str, Any]
-) -> None:
+def test_ids_with_dots_never_share_a_name(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
     """Project q.r with indicator s and project q with indicator r.s wrote one name in
     form version 1 (kpi.q.r.s.actual): 111 and 222 filled came back as 222 for both."""
     import copy

@@ -62,7 +62,7 @@ def plans(draw: st.DrawFn) -> Plan:
             ],
         }
     ]
-    ids = draw(st.lists(ident, min_size=2, max_size=8, unique=True))
+    ids = draw(st.lists(ident, min_size=2, max_size=8, unique_by=str.casefold))
     projects = []
     indicator_ids = iter(ids[len(ids) // 2 :])
     for pid in ids[: len(ids) // 2]:
