@@ -473,7 +473,10 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     if number is None:
         return None
     typed_state = number.kind if number.kind in STATE_KINDS.values() else None
-    if typed_state is not None and state not in (None, typed_state):
+    both = state is not None and (
+        number.kind is ValueKind.NUMBER or typed_state not in (None, state)
+    )
+    if both:  # a number, or another state typed in the number cell, beside a state
         c.add(
             Code.ACTUAL_AND_STATE,
             cell,
@@ -484,15 +487,6 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
         return None
     if typed_state is not None and not is_dash(str(cell.value)):
         state, state_cell = typed_state, cell
-    if number.kind is ValueKind.NUMBER and state is not None:
-        c.add(
-            Code.ACTUAL_AND_STATE,
-            cell,
-            field=inp.label,
-            raw=cell.value,
-            expected=str(state_cell.value),
-        )
-        return None
     if state is ValueKind.PENDING and not c.plan.checks.allow_pending:
         c.add(Code.PENDING_NOT_ALLOWED, state_cell, field=state_input.label, raw="集計中")
         return None
