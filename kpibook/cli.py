@@ -25,12 +25,34 @@ if TYPE_CHECKING:
 class Group(click.Group):
     """Turns kpibook's errors into a message on stderr and the error's exit code."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerant_streams()
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KpibookError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _tolerant_streams() -> None:
+    """A Windows console or a redirected output is often cp932, which has no 𠮷, ①'s
+    neighbours or an em dash: such a character prints as an escape (``\\U00020bb7``)
+    instead of ending the run with UnicodeEncodeError."""
+    import codecs
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            utf = codecs.lookup(stream.encoding).name.startswith("utf")
+        except LookupError:
+            utf = False
+        if not utf:
+            stream.reconfigure(errors="backslashreplace")
 
 
 plan_option = click.option(
