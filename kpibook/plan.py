@@ -33,7 +33,7 @@ from pydantic import (
 
 from kpibook.contract.names import CURRENT as NAMES
 from kpibook.contract.names import EXCEL_NAME_MAX, casefold_key
-from kpibook.errors import Loc, loc_text
+from kpibook.errors import Loc, MessageValueError, loc_text
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.values import EMPTY, Value, ValueKind
@@ -130,11 +130,21 @@ class Department(Model):
     @field_validator("name")
     @classmethod
     def _file_safe(cls, v: str) -> str:
-        bad = sorted(set(v) & FILE_NAME_FORBIDDEN)
+        bad = " ".join(sorted(set(v) & FILE_NAME_FORBIDDEN))
         if bad:
-            raise ValueError(f"department names may not contain {' '.join(bad)}")
+            raise MessageValueError(
+                Message(
+                    ja=f"担当課名に使えない文字（{bad}）があります（ファイル名やシート名になるため）",
+                    en=f"department names may not contain {bad} (they name files and sheets)",
+                )
+            )
         if len(v) > 31:
-            raise ValueError("department names are at most 31 characters (Excel sheet names)")
+            raise MessageValueError(
+                Message(
+                    ja="担当課名は31文字までです（Excel のシート名になるため）",
+                    en="department names are at most 31 characters (Excel sheet names)",
+                )
+            )
         return v
 
 
@@ -642,12 +652,12 @@ def _project_problems(
     for m, ind in enumerate(project.indicators):
         iloc = (*here, "indicators", m)
         for year in ind.targets:
-            if year > plan.period.end:
+            if not plan.period.start <= year <= plan.period.end:
                 yield (
                     (*iloc, "targets", year),
                     Message(
-                        ja="計画期間の後の年度の目標値です",
-                        en="target after the end of the plan period",
+                        ja="計画期間の外の年度の目標値です",
+                        en="target of a year outside the plan period",
                     ),
                 )
         for year in ind.actuals:

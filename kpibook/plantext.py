@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -174,10 +174,18 @@ def _validate(
             Message(ja="先頭は「項目: 値」の組にしてください", en="not a mapping"),
             where=path.name,
         )
-    try:
-        obj = model.model_validate(data)
-    except ValidationError as exc:
-        raise LoadError(path, problems_from_validation(exc, where)) from None
+    if model is Plan:
+        from kpibook.plancheck import plan_problems
+
+        plan, found = plan_problems(data, where)
+        if plan is None:
+            raise LoadError(path, found)
+        obj = cast(M, plan)
+    else:
+        try:
+            obj = model.model_validate(data)
+        except ValidationError as exc:
+            raise LoadError(path, problems_from_validation(exc, where)) from None
     if checks is not None:
         problems = [Problem(where=where(loc), message=message) for loc, message in checks(obj)]
         if problems:

@@ -235,3 +235,43 @@ def test_ids_too_long_for_an_excel_name_are_refused(small_plan_data: dict[str, A
     small_plan_data["projects"][0]["indicators"][0]["id"] = "i" + "-" * 63
     with pytest.raises(ValidationError, match="too long for the form's cell names"):
         Plan.model_validate(small_plan_data)
+
+
+def test_field_errors_do_not_hide_reference_errors(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """Seven problems, reported in one run at seven places: the fields pydantic checks
+    first no longer hide the references checked after them."""
+    data = small_plan_data
+    pristine = copy.deepcopy(data["projects"][0])
+    data["titel"] = "誤字"  # 1 unknown key
+    data["departments"].append({"name": "福祉課/高齢"})  # 2 a character Windows forbids
+    project = data["projects"][0]
+    project["lead_department"] = "福祉課/高齢"  # the broken department: no second error
+    project["placements"].append({"section": "9-9"})  # 3 unknown section
+    project["indicators"][0]["targets"]["H30"] = 90  # 4 target before the plan period
+    broken = copy.deepcopy(pristine)
+    broken["id"] = "p2"
+    broken["indicators"][0]["id"] = "p2-1"
+    broken["indicators"][0]["unit"] = "人\t"  # 5 a tab in a label
+    data["projects"].append(broken)
+    twin = copy.deepcopy(pristine)
+    twin["id"] = "P1"  # 6 differs from p1 only in case
+    twin["indicators"][0]["id"] = "p3-1"
+    twin["lead_department"] = "総務課"  # 7 not a department
+    data["projects"].append(twin)
+    problems = _problems(tmp_path, data)
+    assert len(problems) == 7, "\n".join(problems)
+    places = [p.split(":")[0] for p in problems]
+    assert len(set(places)) == 7
+    expected = [
+        "titel",
+        "departments[2].name",
+        "projects[1].indicators[0].unit",
+        "projects[0].placements[1].section",
+        "projects[0].indicators[0].targets[2018]",
+        "projects[2].id",
+        "projects[2].lead_department",
+    ]
+    for where in expected:
+        assert any(where in p for p in problems), (where, problems)

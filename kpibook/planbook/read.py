@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kpibook.cells import a1
-from kpibook.errors import LoadError, Loc, Problem, problems_from_validation
+from kpibook.errors import LoadError, Loc, Problem
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.plan import Plan
@@ -46,6 +44,7 @@ from kpibook.planbook.layout import (
     SheetDef,
     parse_year_header,
 )
+from kpibook.plancheck import plan_problems
 from kpibook.xlsx_read import Grid, RawValue, read_grids
 
 
@@ -318,10 +317,10 @@ def read_plan_workbook(path: Path) -> Plan:
     data = _assemble(reader, sheet_rows)
     if reader.problems:
         raise LoadError(path, reader.problems)
-    try:
-        return Plan.model_validate(data)
-    except ValidationError as exc:
-        raise LoadError(path, problems_from_validation(exc, reader.where)) from None
+    plan, found = plan_problems(data, reader.where)
+    if plan is None:
+        raise LoadError(path, found)
+    return plan
 
 
 def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
