@@ -65,6 +65,17 @@ def stale_temporaries(target: Path) -> list[Path]:
         return []
 
 
+def ensure_folder(folder: Path) -> Path:
+    """``folder``, created with its parents if missing; a path that cannot be a folder (a
+    file is in the way, no permission, a full disk) is one clear error naming it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, exc) from None
+    return folder
+
+
 def new_file_mode() -> int:
     """The permissions a new file gets from the user's umask (0644 under umask 022):
     forms go to shared folders, masters and exports are published, so a file kpibook

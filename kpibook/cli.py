@@ -485,7 +485,7 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
     try:
         year = parse_fiscal_year(to_year)
     except FiscalYearError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc.message)) from None
     if output.exists() and output.resolve() == master.resolve():
         raise click.UsageError("the output must not be the master itself")
     plan, entries = read_master(master)
@@ -573,7 +573,7 @@ def plan_new(target: Path, start: str, end: str, force: bool) -> None:
     try:
         first, last = parse_fiscal_year(start), parse_fiscal_year(end)
     except FiscalYearError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc.message)) from None
     if last < first:
         raise click.BadParameter("--end is before --start")
     write_blank_plan_workbook(target, first, last)

@@ -96,7 +96,10 @@ def merge(
     """Check every return and merge the clean ones; ``use`` settles conflicts."""
     checked = check_returns(plan, paths, template, jobs, progress, use)
     chosen = {Path(p).resolve() for p in use or []}
-    known = {Path(r.path).resolve() for r in checked.returns}
+    # the results are in the order of the paths (their shown names may differ from the
+    # file system's, for a name that is not UTF-8)
+    real = {id(r): Path(p).resolve() for p, r in zip(paths, checked.returns, strict=True)}
+    known = set(real.values())
     if chosen - known:
         names = ", ".join(sorted(p.name for p in chosen - known))
         raise UnknownChoice(
@@ -118,7 +121,7 @@ def merge(
         found = by_dept.get(department, [])
         # byte-identical copies are one return (check marks the later ones)
         results = [r for r in found if not any(f.code is Code.DUPLICATE_COPY for f in r.findings)]
-        picked = [r for r in results if Path(r.path).resolve() in chosen]
+        picked = [r for r in results if real[id(r)] in chosen]
         results_used = picked if len(results) > 1 and len(picked) == 1 else results
         if not results:
             status, used = Status.MISSING, None

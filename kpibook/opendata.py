@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kpibook import __version__
-from kpibook.atomic import write_bytes_atomic
+from kpibook.atomic import ensure_folder, write_bytes_atomic
 from kpibook.contract.content import placement_number
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
@@ -404,7 +404,7 @@ def _csv_cell(value: Any, column: Column) -> str:
 
 def write_csv(plan: Plan, entries: Entries | None, outdir: Path) -> list[Path]:
     """One CSV per table and a ``datapackage.json`` describing them."""
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)
     rows = tables(plan, entries)
     written = []
     for table in TABLES:

@@ -30,6 +30,9 @@ from pydantic_core import core_schema
 from kpibook.errors import INVALID_JA, MessageValueError
 from kpibook.message import Message
 
+LARGEST = Decimal("9.99999999999999E+307")
+SMALLEST = Decimal("1E-307")
+"""What an Excel cell holds: a larger number becomes infinity and a smaller one zero."""
 MAX_SIGNIFICANT_DIGITS = 15
 """What an Excel cell (an IEEE double) keeps exactly; longer numbers would change silently."""
 
@@ -82,6 +85,13 @@ def to_decimal(x: int | float | Decimal) -> Decimal:
         d = x
     if not d.is_finite():
         raise BadValue(Message(ja=INVALID_JA, en=f"{x} is not a finite number"))
+    if d != 0 and not SMALLEST <= abs(d) <= LARGEST:
+        raise BadValue(
+            Message(
+                ja="表計算ソフトで扱える大きさ（1E-307～9.99999999999999E+307）を超えています",
+                en=f"{x} is beyond what a spreadsheet holds (1E-307 to 9.99999999999999E+307)",
+            )
+        )
     digits = len(d.normalize().as_tuple().digits)
     if digits > MAX_SIGNIFICANT_DIGITS:
         raise BadValue(

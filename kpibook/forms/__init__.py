@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpibook import __version__
+from kpibook.atomic import ensure_folder
 from kpibook.cells import parse_a1
 from kpibook.contract.content import FormContent, departments_with_forms, form_content
 from kpibook.contract.files import form_filename
@@ -110,7 +111,7 @@ def generate_forms(
         chosen = [d for d in eligible if d in departments]
     else:
         chosen = eligible
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)
     jobs_in = [(d, values(d) if values else None) for d in chosen]
     context = (plan, outdir, template, password, created, Fingerprinter(plan, template))
     return map_files(_write_one, context, jobs_in, jobs, progress)

@@ -114,7 +114,7 @@ class _Check:
 
     @property
     def file(self) -> str:
-        return self.path.name
+        return shown_name(self.path.name)
 
     def add(self, code: Code, cell: NamedCell | None = None, **kw: Any) -> None:
         if cell is not None and cell.sheet is not None:
@@ -141,11 +141,13 @@ def check_returns(
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=_one_return_each(results, use or []),
+        returns=_one_return_each(results, paths, use or []),
     )
 
 
-def _one_return_each(results: list[ReturnResult], use: list[Path]) -> list[ReturnResult]:
+def _one_return_each(
+    results: list[ReturnResult], paths: list[Path], use: list[Path]
+) -> list[ReturnResult]:
     """A department that sent several returns: byte-identical copies (``… (1).xlsx``)
     are one return, the later ones marked; different ones are a *conflict* on each,
     unless ``use`` names the one to take."""
@@ -168,7 +170,7 @@ def _one_return_each(results: list[ReturnResult], use: list[Path]) -> list[Retur
                 )
             else:
                 distinct.append(n)
-        if len(distinct) < 2 or any(Path(results[n].path).resolve() in chosen for n in distinct):
+        if len(distinct) < 2 or any(Path(paths[n]).resolve() in chosen for n in distinct):
             continue
         for n in distinct:
             others = "、".join(results[m].file for m in distinct if m != n)
@@ -206,13 +208,20 @@ def check_return(
     findings = _in_order(c.findings)
     return ReturnResult(
         file=c.file,
-        path=str(path),
+        path=shown_name(str(path)),
         sha256=digest,
         stamp=stamp,
         department=stamp.department if stamp else None,
         findings=findings,
         entries=entries,
     )
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that prints and saves anywhere: bytes that are not UTF-8 (a
+    name made on a system with another encoding) are shown as ``\\xff`` escapes, instead
+    of ending the report or the master with UnicodeEncodeError."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _sha256(path: Path) -> str:
