@@ -43,6 +43,7 @@ class Code(StrEnum):
     STRICT_OOXML = "strict-ooxml"
     NOT_A_FORM = "not-a-form"
     NAMES_LOST = "names-lost"
+    HIDDEN_SHEETS_REMOVED = "hidden-sheets-removed"
     STAMP_INVALID = "stamp-invalid"
     FORM_VERSION = "form-version"
     WRONG_PLAN = "wrong-plan"
@@ -208,6 +209,15 @@ CATALOGUE: dict[Code, Kind] = {
             "(content pasted into another workbook); it is not read by guessing positions",
         ),
         _k(
+            Code.HIDDEN_SHEETS_REMOVED,
+            E,
+            "Hidden sheets removed",
+            ja="様式の非表示シート（{detail}）が削除されています（Excel の「ドキュメント検査」で"
+            "非表示のシートを削除した場合など）。配布した様式に記入し直してください。",
+            en="the form's hidden sheets ({detail}) were removed, e.g. by Excel's Document "
+            "Inspector; without its stamp the form cannot be identified",
+        ),
+        _k(
             Code.STAMP_INVALID,
             E,
             "Unreadable stamp",
@@ -260,8 +270,10 @@ CATALOGUE: dict[Code, Kind] = {
             Code.NAME_MISSING,
             E,
             "Input cell not found",
-            ja="記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
-            en="the input {field!r} (defined name {raw}) is missing or points nowhere",
+            ja="{detail}の記入欄「{field}」が見つかりません（行やセルが削除されたか、"
+            "セルの名前が消された可能性があります）。配布した様式に記入し直してください。",
+            en="the input {field!r} of {detail} (defined name {raw}) is missing or points "
+            "nowhere: its cell was deleted or its name removed",
         ),
         _k(
             Code.INPUT_MERGED,

@@ -259,6 +259,8 @@ def test_lost_name_is_reported_not_guessed(
 
     result = check(card_plan, spoiled(form, tmp_path, drop))
     assert [(f.code, f.field) for f in result.findings] == [("name-missing", "活動報告")]
+    # the department is told which project, as its form numbers and names it
+    assert "ボランティア養成事業の記入欄「活動報告」" in result.findings[0].message_ja
 
 
 def _stamp(key: str, value: Any) -> Spoil:
@@ -348,6 +350,26 @@ def test_content_pasted_into_a_fresh_workbook(
     path = tmp_path / "pasted.xlsx"
     fresh.save(path)
     assert [f.code for f in check(card_plan, path).findings] == ["names-lost"]
+
+
+def test_hidden_sheets_removed_is_told_apart_from_pasting(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """Excel's Document Inspector removes hidden sheets: the inputs keep their names, the
+    stamp is gone. The department is told what happened, not that it pasted."""
+
+    def inspect(wb: Workbook) -> None:
+        for sheet in [STAMP_SHEET, "選択肢"]:
+            del wb[sheet]
+        for name in [n for n, d in wb.defined_names.items() if d.attr_text.find("#REF") >= 0]:
+            del wb.defined_names[name]
+        for name in ["kpibook.stamp", "kpibook.labels"]:
+            if name in wb.defined_names:
+                del wb.defined_names[name]
+
+    result = check(card_plan, spoiled(card_returns["中央公民館"], tmp_path, inspect))
+    assert [f.code for f in result.findings] == ["hidden-sheets-removed"]
+    assert "ドキュメント検査" in result.findings[0].message_ja
 
 
 def test_not_a_form_and_not_a_workbook(tmp_path: Path, card_plan: Plan) -> None:

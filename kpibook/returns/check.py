@@ -28,6 +28,7 @@ from kpibook.contract.stamp import (
     FORM_VERSION,
     LABELS_NAME,
     STAMP_NAME,
+    STAMP_SHEET,
     SUPPORTED_VERSIONS,
     Stamp,
     StampError,
@@ -110,6 +111,8 @@ class _Check:
     book: FormBook | None = None
     names: NameScheme = SCHEMES[FORM_VERSION]
     """The name scheme of the form's version, once its stamp is read."""
+    places: dict[str, str] = field(default_factory=dict)
+    """Each project of the form as the department sees it: ``1.(1) 市民大学``."""
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -264,6 +267,7 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         return None, []
     content = form_content(c.plan, stamp.department)
     c.names = SCHEMES[stamp.form_version]
+    c.places = {fp.project.id: f"{fp.number} {fp.project.name}" for fp in content.projects}
     expected = c.fingerprints.of(
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
@@ -280,7 +284,12 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
         t = c.template
         marks = {t.sheet, t.instructions_sheet}
         labels = {t.self_grade.label, *(e.label for e in t.texts)}
-        if marks & set(book.sheetnames) or len(labels & book.strings) >= 2:
+        ours = [n for n, cell in book.names.items() if cell and c.names.parse(n)]
+        if ours and STAMP_SHEET not in book.sheetnames:
+            # the inputs' names survived, the very hidden stamp sheet did not
+            gone = "、".join(s for s in (STAMP_SHEET, t.lists_sheet) if s not in book.sheetnames)
+            c.add(Code.HIDDEN_SHEETS_REMOVED, detail=gone)
+        elif marks & set(book.sheetnames) or len(labels & book.strings) >= 2:
             c.add(Code.NAMES_LOST)
         else:
             c.add(Code.NOT_A_FORM)
@@ -443,7 +452,8 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
 def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     cell = book.names.get(inp.name)
     if cell is None:
-        c.add(Code.NAME_MISSING, field=inp.label, raw=inp.name)
+        place = c.places.get(inp.project, inp.project)
+        c.add(Code.NAME_MISSING, field=inp.label, raw=inp.name, detail=place)
         return None
     merge = book.merge_over(cell.sheet, cell.row, cell.col)
     if merge is not None:
