@@ -265,11 +265,39 @@ def _discard_half_written_zip(failure: BaseException) -> None:
         seen = seen.__cause__ or seen.__context__
 
 
+_BOOK_VIEWS = b"<bookViews>"
+
+
+def _lock_structure(path: Path, password: str) -> None:
+    """Add ``<workbookProtection lockStructure="1"/>`` to a workbook xlsxwriter wrote (it
+    has no API for it), before ``<bookViews>`` as the schema orders it; every other part
+    is copied as it was, with its timestamp, so the bytes stay deterministic."""
+    digest = ""
+    if password:  # the legacy hash Excel and LibreOffice check (ECMA-376 Part 4, 14.7.1)
+        value = 0
+        for char in password[::-1]:
+            value = ((value >> 14) & 0x01) | ((value << 1) & 0x7FFF)
+            value ^= ord(char)
+        value = ((value >> 14) & 0x01) | ((value << 1) & 0x7FFF)
+        value ^= len(password) ^ 0xCE4B
+        digest = f' workbookPassword="{value:X}"'
+    element = f'<workbookProtection{digest} lockStructure="1"/>'.encode()
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in parts:
+            if info.filename == "xl/workbook.xml":
+                assert _BOOK_VIEWS in data, "xlsxwriter always writes bookViews"
+                data = data.replace(_BOOK_VIEWS, element + _BOOK_VIEWS, 1)
+            target.writestr(info, data, compress_type=info.compress_type)
+
+
 class Book:
     """A workbook being written; use as a context manager, it is saved on success."""
 
     def __init__(self, path: Path, created: dt.datetime | None = None) -> None:
         self.path = Path(path)
+        self._structure: str | None = None
         self._created = created or PINNED_TIME
         self._atomic = atomic_path(self.path)
         self._tmp: Path | None = None
@@ -314,6 +342,9 @@ class Book:
             return
         try:
             self._wb.close()
+            if self._structure is not None:
+                assert self._tmp is not None
+                _lock_structure(self._tmp, self._structure)
         except Exception as failure:
             _discard_half_written_zip(failure)
             cause: BaseException = failure
@@ -327,6 +358,11 @@ class Book:
             self._atomic.__exit__(type(cause), cause, None)  # raises OutputError for OSError
             raise
         self._atomic.__exit__(None, None, None)
+
+    def protect_structure(self, password: str | None) -> None:
+        """Lock the workbook's structure: sheets cannot be renamed, deleted, moved,
+        inserted or unhidden in Excel or LibreOffice (``password`` optional)."""
+        self._structure = password or ""
 
     def define_name(self, name: str, sheet: str, row: int, col: int) -> None:
         """A workbook-level name for one cell, e.g. ``kpi.p01.activity_report``."""

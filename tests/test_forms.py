@@ -24,9 +24,10 @@ from kpibook.contract.stamp import STAMP_NAME, STAMP_SHEET, Stamp
 from kpibook.errors import KpibookError
 from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.plan import Plan
+from kpibook.plantext import load_plan_yaml
 from kpibook.template import CardTemplate, load_template
 from kpibook.values import ValueKind
-from tests.conftest import ROOT
+from tests.conftest import CARD, ROOT
 from tests.test_roundtrip import plans
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -415,3 +416,20 @@ def test_forms_hold_exactly_the_inputs_the_checker_expects(
     for form in card_forms if which == "card" else matrix_forms:
         expected = form_inputs(form_content(plan, form.department), load_template(plan.layout))
         assert [(r.name, r.spec) for r in form.inputs] == [(i.name, i.spec) for i in expected]
+
+
+def test_the_workbook_structure_is_locked(card_forms: list[GeneratedForm], tmp_path: Path) -> None:
+    """Excel refuses to rename, delete, move or unhide a form's sheets, so the stamp and
+    the sheet the names point at stay where check looks for them."""
+    from openpyxl.workbook.protection import hash_password
+
+    wb = openpyxl.load_workbook(card_forms[0].path)
+    assert wb.security is not None
+    assert wb.security.lockStructure
+    assert wb.security.workbookPassword is None
+    plan = load_plan_yaml(CARD / "plan.yaml")
+    [locked] = generate_forms(plan, tmp_path, ["生涯学習課"], password="秘密")
+    protected = openpyxl.load_workbook(locked.path).security
+    assert protected is not None
+    assert protected.lockStructure
+    assert protected.workbookPassword == hash_password("秘密")

@@ -78,9 +78,7 @@ def plans(draw: st.DrawFn) -> Plan:
                     "label": draw(label),
                     "unit": draw(st.one_of(st.none(), st.sampled_from(["人", "件", "%", "か所"]))),
                     "direction": draw(st.sampled_from(["higher", "lower"])),
-                    "targets": draw(
-                        st.dictionaries(st.integers(start - 2, end), value, max_size=3)
-                    ),
+                    "targets": draw(st.dictionaries(st.integers(start, end), value, max_size=3)),
                     "final_target": draw(st.one_of(st.none(), value)),
                     "actuals": draw(
                         st.dictionaries(st.integers(start - 3, report - 1), value, max_size=3)

@@ -193,6 +193,7 @@ def write_form(
             book.define_range(LABELS_NAME, STAMP_SHEET, (0, len(labels) - 1), (3, 5))
         stamp_sheet.protect(password)
         stamp_sheet.hide(very=True)
+        book.protect_structure(password)
         lists.protect(password)
         lists.hide()
         if errors_sheet is not None:
