@@ -252,6 +252,11 @@ class GradingScheme(Model):
     not_gradable: Label = Field(
         default="評価不能", description="Printed where no grade can be computed."
     )
+    description: Text | None = Field(
+        default=None,
+        description="Printed above the grade legend of the report, e.g. "
+        "各具体的事業の評価につきましては、3段階で示しています。",
+    )
     project_rule: Literal["worst", "best", "first"] = Field(
         default="worst",
         description="How a project with several graded indicators gets one grade.",
