@@ -7,20 +7,35 @@ from collections.abc import Iterable
 
 from kpibook.fiscal import era_label
 from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade
-from kpibook.master.styles import BAD, CELL, CENTER, GOOD, HEAD, NOTE, SECTION, TITLE, WHOLE
+from kpibook.master.styles import (
+    BAD,
+    CELL,
+    CENTER,
+    GOOD,
+    HEAD,
+    NOTE,
+    SECTION,
+    TITLE,
+    WHOLE,
+    fit_row,
+    print_table,
+)
 from kpibook.merge import STATUS_JA, MergeReport, Status
 from kpibook.plan import Plan
+from kpibook.printing import Page
 from kpibook.xlsx_write import Sheet
 
 SHEET = "概要"
 
 
+WIDTHS = [30, 10, 34, *([10] * 10)]
+
+
 def write_overview(
-    sheet: Sheet, plan: Plan, report: MergeReport, notes: list[str] | None = None
+    sheet: Sheet, plan: Plan, report: MergeReport, page: Page, notes: list[str] | None = None
 ) -> None:
-    sheet.column_width(0, 0, 34)
-    sheet.column_width(1, 12, 10)
-    sheet.column_width(2, 2, 40)
+    for col, width in enumerate(WIDTHS):
+        sheet.column_width(col, col, width)
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 進捗状況の集計"
     sheet.write(0, 0, title, TITLE)
     row = 2
@@ -50,7 +65,7 @@ def write_overview(
     row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
     row = _legend(sheet, row, plan) + 1
     _mismatches(sheet, row, [g for g in grades if g.mismatch])
-    sheet.print_setup(landscape=True, header=f"{plan.title}　概要")
+    print_table(sheet, page, WIDTHS, f"{plan.title}　概要")
     sheet.activate()
 
 
@@ -68,6 +83,7 @@ def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
         sheet.write(row, 2, files, CELL)
         sheet.write(row, 3, d.errors, WHOLE)
         sheet.write(row, 4, d.warnings, WHOLE)
+        fit_row(sheet, row, [d.department, STATUS_JA[d.status], files], WIDTHS)
     for status in (Status.MISSING, Status.REJECTED, Status.CONFLICT):
         sheet.conditional(
             first,
@@ -117,6 +133,7 @@ def _counts(
     row += 1
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     first = row + 1
     for name, listed in [*groups, ("合計（再掲は1回）", everything)]:
         row += 1
@@ -128,6 +145,7 @@ def _counts(
         sheet.write(row, 0, name, CELL.but(bold=name.startswith("合計")))
         for col, n in enumerate(counts, start=1):
             sheet.write(row, col, n, WHOLE)
+        fit_row(sheet, row, [name], WIDTHS)
     last_col = len(heads) - 1
     sheet.conditional(
         first, last_col, row, last_col, {"type": "cell", "criteria": ">", "value": 0}, BAD
@@ -136,12 +154,11 @@ def _counts(
 
 
 def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
-    from kpibook.forms.card import grade_ranges
+    from kpibook.forms.report import grade_ranges
 
     sheet.write(row, 0, "評価の基準（達成率 = 報告年度の実績値 ÷ 目標値）", SECTION)
     row += 1
-    bands = [(b.grade, b.min_rate, b.label) for b in plan.grading.bands]
-    for grade, text in grade_ranges(bands):
+    for grade, text in grade_ranges(plan.grading.bands):
         sheet.write(row, 0, grade, CENTER)
         sheet.write(row, 1, text, CELL.but(wrap=False))
         row += 1
@@ -164,5 +181,6 @@ def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> None:
         row += 1
         sheet.write(row, 0, g.name, CELL)
         sheet.write(row, 1, g.department, CELL)
+        fit_row(sheet, row, [g.name, g.department], WIDTHS)
         sheet.write(row, 2, g.grade, CENTER)
         sheet.write(row, 3, g.self_grade, CENTER)
