@@ -156,6 +156,7 @@ def row_breaks(
     last_row: int,
     forced: set[int] | frozenset[int] = frozenset(),
     titles: set[int] | frozenset[int] = frozenset(),
+    whole: Sequence[tuple[int, int]] = (),
 ) -> list[int]:
     """Rows that start a new page so that no block (first and last row) that fits on a
     page is split: a block that does not fit where the page has room left starts a new
@@ -163,7 +164,9 @@ def row_breaks(
     ``forced`` rows always start a page.  ``capacity`` is the page body in sheet points
     (at the print scale, without the repeated title rows, which ``titles`` lists).  Rows
     between blocks count with the block before them, rows before the first block on
-    the first page."""
+    the first page.  Inside a block that runs on, no break falls inside one of the
+    ``whole`` row ranges (a merged cell over several rows) unless it fills a page."""
+    inside = {r: first for first, last in whole for r in range(first + 1, last + 1)}
 
     def height(rows: range) -> float:
         return sum(heights.get(r, default_height) for r in rows if r not in titles)
@@ -181,11 +184,15 @@ def row_breaks(
             breaks.append(first)
             used = 0.0
         if not fits:  # taller than a page: it runs on; break before the overflow
+            page_start = breaks[-1] if breaks else 0
             for row in range(first, last + 1):
                 h = height(range(row, row + 1))
                 if used > 0 and used + h > capacity:
-                    breaks.append(row)
-                    used = 0.0
+                    at = inside.get(row, row)
+                    at = at if at > page_start else row  # a merged cell taller than a page
+                    breaks.append(at)
+                    page_start = at
+                    used = height(range(at, row))
                 used += h
         else:
             used += block

@@ -56,3 +56,10 @@ def test_forced_rows_and_rows_between_blocks() -> None:
     breaks = row_breaks([(0, 2), (5, 6)], heights, 20, capacity=500, last_row=6)
     assert breaks == [5]
     assert row_breaks([(0, 0), (1, 1)], heights, 20, 500, 1, forced={1}) == [1]
+
+
+def test_a_running_block_is_not_broken_inside_a_merged_cell() -> None:
+    heights = {r: 100.0 for r in range(20)}
+    # rows 3-5 are one merged cell: the page ends before it rather than inside it
+    breaks = row_breaks([(0, 9)], heights, 20, capacity=450, last_row=9, whole=[(3, 5)])
+    assert breaks == [3, 7]

@@ -159,7 +159,8 @@ def _indicator(
     unit = f"（{ind.unit}）" if ind.unit else ""
     notes = indicator_text(ind, labels.final_target).split("\n")[1:]
     if notes:
-        row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (labels.indicator, s.label))
+        label = t.actual_note.label if t.actual_note else labels.indicator
+        row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))
     number = s.text.but(align="right", valign="center", num_format=number_format(ind, False))
     head = s.label.but(align="center")
     center = s.text_center

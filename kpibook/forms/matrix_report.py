@@ -92,7 +92,6 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
     row = front_matter(fs, 2, data, t, last, INDICATOR)
     header = row
     _header(fs, header, layout, data, t)
-    fs.forced.add(header)
     fs.keep_with_next(header)
     row = header + HEADER_ROWS
     shown = sections_with_content(data.content)

@@ -112,6 +112,7 @@ class FormSheet:
     fit_width: bool = field(init=False)
     last_row: int = field(init=False, default=0)
     _pending: int | None = field(init=False, default=None)
+    _merged_rows: list[tuple[int, int]] = field(init=False, default_factory=list)
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -141,6 +142,8 @@ class FormSheet:
         """A display cell over columns ``first..last`` (and ``rows`` rows), fitted to text."""
         self.sheet.merge(row, first, row + rows - 1, last, value, style)
         self.last_row = max(self.last_row, row + rows - 1)
+        if rows > 1:
+            self._merged_rows.append((row, row + rows - 1))
         if isinstance(value, str) and value and style.locked:
             self.labels[a1(row, first)] = value
         if isinstance(value, str) and rows == 1:
@@ -282,7 +285,14 @@ class FormSheet:
         capacity = self.page.printable_height / plan.factor - repeated
         titles = set(range(repeat_rows[0], repeat_rows[1] + 1)) if repeat_rows else set()
         breaks = row_breaks(
-            self.blocks, self.heights, one_line, capacity, self.last_row, self.forced, titles
+            self.blocks,
+            self.heights,
+            one_line,
+            capacity,
+            self.last_row,
+            self.forced,
+            titles,
+            self._merged_rows,
         )
         self.sheet.page_breaks(breaks)
         self.sheet.print_on(self.page, plan, repeat_rows=repeat_rows, header=header)

@@ -28,7 +28,7 @@ from kpibook.xlsx_write import Sheet
 SHEET = "概要"
 
 
-WIDTHS = [30, 10, 34, *([10] * 10)]
+WIDTHS = [30, *([10] * 12)]
 
 
 def write_overview(
@@ -72,18 +72,21 @@ def write_overview(
 def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
     sheet.write(row, 0, "提出状況", SECTION)
     row += 1
-    for col, head in enumerate(("担当課", "状況", "採用した回答", "エラー", "警告")):
+    # The file names come last, on one line reaching into the empty cells beside them.
+    heads = ("担当課", "状況", "エラー", "警告", "採用した回答")
+    for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     first = row + 1
     for d in report.departments:
         row += 1
         sheet.write(row, 0, d.department, CELL)
         sheet.write(row, 1, STATUS_JA[d.status], CENTER)
+        sheet.write(row, 2, d.errors, WHOLE)
+        sheet.write(row, 3, d.warnings, WHOLE)
         files = d.used or "、".join(d.files) or "－"
-        sheet.write(row, 2, files, CELL)
-        sheet.write(row, 3, d.errors, WHOLE)
-        sheet.write(row, 4, d.warnings, WHOLE)
-        fit_row(sheet, row, [d.department, STATUS_JA[d.status], files], WIDTHS)
+        sheet.write(row, 4, files, CELL.but(wrap=False))
+        fit_row(sheet, row, [d.department, STATUS_JA[d.status]], WIDTHS)
     for status in (Status.MISSING, Status.REJECTED, Status.CONFLICT):
         sheet.conditional(
             first,
@@ -101,7 +104,7 @@ def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
         {"type": "cell", "criteria": "==", "value": f'"{STATUS_JA[Status.RETURNED]}"'},
         GOOD,
     )
-    sheet.conditional(first, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0}, BAD)
+    sheet.conditional(first, 2, row, 2, {"type": "cell", "criteria": ">", "value": 0}, BAD)
     counts = {s: sum(d.status is s for d in report.departments) for s in Status}
     row += 1
     summary = "、".join(f"{STATUS_JA[s]} {n}" for s, n in counts.items())
@@ -175,8 +178,10 @@ def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
 def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> None:
     sheet.write(row, 0, f"計算上の評価と担当課の評価が異なる事業（{len(mismatched)}件）", SECTION)
     row += 1
-    for col, head in enumerate(("事業", "担当課", "計算", "担当課の評価")):
+    heads = ("事業", "担当課", "計算", "担当課の評価")
+    for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     for g in mismatched:
         row += 1
         sheet.write(row, 0, g.name, CELL)

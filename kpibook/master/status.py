@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kpibook.master.styles import CELL, CENTER, HEAD, WHOLE, print_table
+from kpibook.master.styles import CELL, CENTER, HEAD, WHOLE, fit_row, print_table
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.plan import Plan
 from kpibook.printing import Page
@@ -33,6 +33,7 @@ def write_status(sheet: Sheet, plan: Plan, report: MergeReport, page: Page) -> N
     for col, (head, width) in enumerate(zip(HEADS, WIDTHS, strict=True)):
         sheet.write(0, col, head, HEAD)
         sheet.column_width(col, col, width)
+    fit_row(sheet, 0, HEADS, WIDTHS)
     used = {d.used for d in report.departments if d.used}
     status_of = {f: d.status for d in report.departments for f in d.files}
     for row, r in enumerate(report.returns, start=1):
@@ -69,6 +70,7 @@ def write_status(sheet: Sheet, plan: Plan, report: MergeReport, page: Page) -> N
             else:
                 style = CENTER if col == 5 else CELL
             sheet.write(row, col, value, style)
+        fit_row(sheet, row, values, WIDTHS)
     sheet.freeze(1, 1)
     sheet.autofilter(0, 0, max(len(report.returns), 1), len(HEADS) - 1)
     print_table(sheet, page, list(WIDTHS), f"{plan.title}　提出状況", repeat_rows=(0, 0))
