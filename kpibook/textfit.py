@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 
 MAX_ROW_POINTS = 409.0
 """Excel's tallest row."""
@@ -68,8 +69,9 @@ def merged_width(widths: list[float]) -> float:
     return max(pixels - EXCEL_COLUMN_PADDING, 0) / EXCEL_PIXELS_PER_UNIT
 
 
-def _char_points(ch: str, size: float) -> float:
-    return size if unicodedata.east_asian_width(ch) in "WFA" else size * NARROW_EM
+@lru_cache(maxsize=8192)
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WFA"
 
 
 def wrap(text: str, width_units: float, size: float) -> list[str]:
@@ -80,40 +82,57 @@ def wrap(text: str, width_units: float, size: float) -> list[str]:
     usable = max(column_points(width_units) - CELL_PADDING - size, size)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line, used = "", 0.0
-        for word in _words(paragraph):
-            width = sum(_char_points(ch, size) for ch in word)
-            if used + width <= usable:
-                line, used = line + word, used + width
-                continue
-            if line and width <= usable and len(word) > 1:
-                lines.append(line)
-                line, used = word, width
-                continue
-            for ch in word:  # a full-width run, or a word longer than a line
-                w = _char_points(ch, size)
-                if used + w > usable and line:
-                    lines.append(line)
-                    line, used = "", 0.0
-                line, used = line + ch, used + w
-        lines.append(line)
+        lines += _paragraph(paragraph, usable, size)
     return lines
 
 
-def _words(paragraph: str) -> list[str]:
-    """Runs of ASCII letters and digits (kept together) and single other characters."""
-    out: list[str] = []
-    for ch in paragraph:
-        if ch.isascii() and ch.isalnum() and out and out[-1][-1:].isascii() and out[-1].isalnum():
-            out[-1] += ch
-        else:
-            out.append(ch)
-    return out
+def _paragraph(p: str, usable: float, size: float) -> list[str]:
+    narrow = size * NARROW_EM
+    widths = [size if _is_wide(c) else narrow for c in p]
+    lines: list[str] = []
+    start, used, i, n = 0, 0.0, 0, len(p)
+    while i < n:
+        j = i + 1
+        if p[i].isascii() and p[i].isalnum():  # a Latin word: kept whole where it fits
+            while j < n and p[j].isascii() and p[j].isalnum():
+                j += 1
+            word = sum(widths[i:j])
+            if used + word <= usable:
+                used += word
+                i = j
+                continue
+            if used > 0 and word <= usable and j - i > 1:
+                lines.append(p[start:i])
+                start, used, i = i, word, j
+                continue
+        for k in range(i, j):  # one character, or a word longer than a line
+            if used + widths[k] > usable and k > start:
+                lines.append(p[start:k])
+                start, used = k, 0.0
+            used += widths[k]
+        i = j
+    lines.append(p[start:])
+    return lines
 
 
 def lines_needed(text: str, width_units: float, size: float = 10) -> int:
     """Wrapped lines of ``text`` in a cell ``width_units`` wide (Excel width units)."""
+    if "\n" not in text and len(text) * size <= column_points(width_units) - CELL_PADDING - size:
+        return 1  # fits on one line even if every character is full-width
+    return _lines(text, width_units, size)
+
+
+@lru_cache(maxsize=4096)
+def _lines(text: str, width_units: float, size: float) -> int:
+    """Forms repeat their rules and labels on every project: counted once."""
     return len(wrap(text, width_units, size))
+
+
+@lru_cache(maxsize=1024)
+def longest_height(characters: int, width_units: float, size: float) -> float:
+    """The row height ``characters`` full-width characters need (at most 409 pt): the
+    room a text input of that maximum length is given."""
+    return row_height(lines_needed("あ" * characters, width_units, size), size)
 
 
 def row_height(lines: int, font_size: float) -> float:
@@ -126,6 +145,7 @@ def max_lines(font_size: float, height: float = MAX_ROW_POINTS) -> int:
     return max(1, int((height - ROW_PADDING) / (font_size * LINE_EM)))
 
 
+@lru_cache(maxsize=256)
 def width_for(characters: int, font_size: float, height: float = MAX_ROW_POINTS) -> int:
     """The narrowest column (whole width units) in which ``characters`` full-width
     characters fit in one row at most ``height`` points tall."""

@@ -26,7 +26,14 @@ from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Section
 from kpibook.template import CardTemplate, TextEntry
-from kpibook.textfit import LINE_EM, ROW_PADDING, lines_needed, row_height, width_for
+from kpibook.textfit import (
+    LINE_EM,
+    ROW_PADDING,
+    lines_needed,
+    longest_height,
+    row_height,
+    width_for,
+)
 
 LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
 LAST = STATE
@@ -144,7 +151,8 @@ def _fit_longest(fs: FormSheet, row: int, entry: TextEntry) -> None:
     """A text input's row is as tall as its longest accepted text needs (at most 409 pt;
     :func:`card_widths` makes the column wide enough for that), so whatever the
     department types up to the limit is seen whole, on screen and on paper."""
-    fs.fit(row, "あ" * entry.max_length, fs.widths[BODY], fs.template.font.text_input_size)
+    height = longest_height(entry.max_length, fs.widths[BODY], fs.template.font.text_input_size)
+    fs.heights[row] = max(fs.heights.get(row, 0), height)
 
 
 def _actual_note(

@@ -21,7 +21,7 @@ from kpibook.forms.card import sections_with_content, title_row
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section, cached_index
 from kpibook.template import MatrixTemplate
-from kpibook.textfit import lines_needed, row_height, width_for
+from kpibook.textfit import lines_needed, longest_height, row_height, width_for
 
 NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
 FIRST_VALUE = 5
@@ -202,7 +202,8 @@ def _project(
     if fp.writes:  # the texts' row is as tall as their longest accepted text needs
         size = t.font.text_input_size
         for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
-            fs.fit(row, "あ" * entry.max_length, fs.widths[col], size)
+            height = longest_height(entry.max_length, fs.widths[col], size)
+            fs.heights[row] = max(fs.heights.get(row, 0), height)
     indicators: list[Indicator | None] = list(p.indicators) or [None]
     inputs = by_key(project_inputs(fp, plan, t))
     for k, ind in enumerate(indicators):
