@@ -273,3 +273,13 @@ def test_every_page_prints_at_8_points_or_more(printed: dict[str, Case]) -> None
 def test_the_card_report_takes_at_most_twelve_pages(printed: dict[str, Case]) -> None:
     """22 cards, the intro, the legend and the index: 18 pages when each card had a page."""
     assert len(report_pages(printed["card-published-master"])) <= 12
+
+
+def test_the_overview_chart_is_drawn(printed: dict[str, Case]) -> None:
+    """A native chart of the computed grades by section, drawn by LibreOffice itself on
+    a page of 概要 (its title and its labels, the sections' numbers, are in the PDF)."""
+    case = printed["card-published-master"]
+    pages = [p for p in case.printed.pages if "評価の集計（体系別・計算上の評価）" in p]
+    assert pages
+    numbers = [path.numbers() for path in case.plan.iter_sections()]
+    assert any(set(numbers) <= set(page.split("\n")) for page in pages)

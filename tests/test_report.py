@@ -164,3 +164,17 @@ def test_the_status_sheet_prints_years_without_a_separator(
     ws = openpyxl.load_workbook(master)["提出状況"]
     assert ws["D2"].value == 2019
     assert ws["D2"].number_format == "0"
+
+
+def test_the_overview_has_a_chart_of_grades_by_section(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    import zipfile
+
+    master = _master(card_plan, card_entries, tmp_path)
+    with zipfile.ZipFile(master) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode("utf-8")
+    assert "概要!$K$" in xml  # labelled with the sections' numbers
+    assert xml.count("<c:ser>") == len(card_plan.grading.grades) + 1  # and not gradable

@@ -51,11 +51,15 @@ def print_table(
     header: str,
     repeat_rows: tuple[int, int] | None = None,
     repeat_columns: tuple[int, int] | None = None,
+    breaks: Sequence[int] = (),
 ) -> None:
     """Print a master sheet on ``page`` at 8 pt or more: split into column groups
-    (``repeat_columns`` on each) when its width would print smaller."""
+    (``repeat_columns`` on each) when its width would print smaller; ``breaks`` are
+    rows that start a page."""
     plan = plan_columns(widths, page, FONT, repeat_columns)
     sheet.print_on(page, plan, repeat_rows=repeat_rows, header=header)
+    if breaks:
+        sheet.page_breaks(list(breaks))
 
 
 @lru_cache(maxsize=65_536)
