@@ -164,13 +164,13 @@ class CardReport(ReportBase):
 class MatrixReportColumns(Model):
     number: float = Field(default=9, gt=0, le=50)
     name: float = Field(default=16, gt=0, le=100)
-    content: float = Field(default=24, gt=0, le=150)
+    content: float = Field(default=22, gt=0, le=150)
     department: float = Field(default=10, gt=0, le=50)
     indicator: float = Field(default=14, gt=0, le=100)
     value: float = Field(default=9, gt=0, le=50)
     rate: float = Field(default=7, gt=0, le=50)
     grade: float = Field(default=5, gt=0, le=50)
-    text: float = Field(default=60, gt=0, le=150)
+    text: float = Field(default=44, gt=0, le=150)
 
 
 class MatrixReport(ReportBase):

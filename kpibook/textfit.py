@@ -57,6 +57,12 @@ def stored_width(width_units: float) -> float:
     return pixels / EXCEL_PIXELS_PER_UNIT
 
 
+def column_units(points: float) -> float:
+    """The width units of a column ``points`` wide in the narrower client."""
+    stored = points / NARROWEST_POINTS_PER_UNIT
+    return max((stored * EXCEL_PIXELS_PER_UNIT - EXCEL_COLUMN_PADDING) / EXCEL_PIXELS_PER_UNIT, 0)
+
+
 def column_points(width_units: float) -> float:
     """A column's width in points in the client that draws it narrower."""
     return stored_width(width_units) * NARROWEST_POINTS_PER_UNIT
@@ -72,6 +78,11 @@ def merged_width(widths: list[float]) -> float:
 @lru_cache(maxsize=8192)
 def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WFA"
+
+
+def em_width(text: str) -> float:
+    """The width of ``text`` in em, on one line."""
+    return sum(1.0 if _is_wide(c) else NARROW_EM for c in text)
 
 
 def wrap(text: str, width_units: float, size: float) -> list[str]:
@@ -143,6 +154,16 @@ def row_height(lines: int, font_size: float) -> float:
 def max_lines(font_size: float, height: float = MAX_ROW_POINTS) -> int:
     """How many lines fit in a row ``height`` points tall."""
     return max(1, int((height - ROW_PADDING) / (font_size * LINE_EM)))
+
+
+@lru_cache(maxsize=4096)
+def one_line_width(text: str, font_size: float) -> int:
+    """The narrowest column (whole width units) that shows ``text`` on one line: what a
+    number needs, which neither client wraps sensibly (Excel shows ####)."""
+    units = 1
+    while lines_needed(text, units, font_size) > 1:
+        units += 1
+    return units
 
 
 @lru_cache(maxsize=256)

@@ -23,8 +23,9 @@ from kpibook.contract.inputs import (
 from kpibook.contract.names import indicator_name, project_name
 from kpibook.contract.specs import grade_spec, text_spec
 from kpibook.fiscal import era_label
+from kpibook.forms.formats import value_width, widest_values
 from kpibook.forms.sheet import FormSheet
-from kpibook.plan import Indicator, Section
+from kpibook.plan import Indicator, Plan, Section
 from kpibook.template import CardTemplate, TextEntry
 from kpibook.textfit import (
     LINE_EM,
@@ -39,14 +40,17 @@ LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
 LAST = STATE
 
 
-def card_widths(t: CardTemplate) -> list[float]:
+def card_widths(t: CardTemplate, plan: Plan) -> list[float]:
     """The form's columns: the template's, the body widened where a text input's longest
-    text would not fit one row of Excel's 409 pt."""
+    text would not fit one row of Excel's 409 pt, the values' where the plan's widest
+    value (with its unit) would not fit on one line."""
     c = t.columns
     entries = [*t.texts, t.grade_explanation, *([t.actual_note] if t.actual_note else [])]
     longest = max(e.max_length for e in entries)
     body = max(c.body, width_for(longest, t.font.text_input_size))
-    return [c.label, body, c.year, c.value, c.value, c.state]
+    widest = widest_values(plan).get(("any", None), ("", ""))[0]
+    value = max(c.value, value_width(widest, t.font.size))
+    return [c.label, body, c.year, value, value, c.state]
 
 
 def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[int, int]:

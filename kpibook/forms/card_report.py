@@ -23,7 +23,7 @@ from kpibook.contract.content import FormProject, years_shown
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
 from kpibook.forms.card import heading, indicator_text, sections_with_content, title_row
-from kpibook.forms.formats import number_format
+from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
     GAP,
     ReportData,
@@ -45,13 +45,22 @@ LABEL = 0
 FIRST = 1
 
 
-def card_report_widths(t: CardTemplate) -> list[float]:
+def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
+    """The template's columns, the values' widened where the widest value (the plan's,
+    or a department's actual) would not fit on one line."""
     c = t.report.columns
-    return [c.label, *([c.value] * c.values), c.rate]
+    texts = [widest_values(data.plan).get(("any", None), ("", ""))[1]]
+    indicators = {i.id: i for p in data.plan.projects for i in p.indicators}
+    for entry in data.entries.entries:
+        for iid, actual in entry.actuals.items():
+            if iid in indicators:
+                texts.append(value_text(actual, indicators[iid], with_unit=False))
+    width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
+    return [c.label, *([width] * c.values), c.rate]
 
 
 def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportData) -> None:
-    fs = FormSheet(book, sheet, t, card_report_widths(t), None, report=True)
+    fs = FormSheet(book, sheet, t, card_report_widths(t, data), None, report=True)
     fs.column_breaks = []  # a card is never split across pages side by side
     last = len(fs.widths) - 1
     plan, s = data.plan, fs.styles

@@ -18,6 +18,7 @@ from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts
 from kpibook.contract.names import indicator_name, project_name
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.formats import ValueKey, value_width, widest_values
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section, cached_index
 from kpibook.template import MatrixTemplate
@@ -82,11 +83,17 @@ class Layout:
 
 def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
     """The form's columns: the template's, the text columns widened where a text input's
-    longest text would not fit one row of Excel's 409 pt."""
+    longest text would not fit one row of Excel's 409 pt, and each year's where its
+    widest value (with its unit) would not fit on one line."""
     c = t.columns
     layout = Layout(value_columns(plan))
     widths = [c.number, c.name, c.content, c.department, c.indicator]
     widths += [c.value] * (layout.last + 1 - len(widths))
+    widest = widest_values(plan)
+    for n, vc in enumerate(layout.values):  # each value on one line, with its unit
+        key: ValueKey = ("any", None) if vc.kind == "input" else (vc.kind, vc.year)
+        col = layout.input_col if vc.kind == "input" else layout.value_col(n)
+        widths[col] = max(c.value, value_width(widest.get(key, ("", ""))[0], t.font.size))
     widths[layout.state_col] = c.state
     widths[layout.grade_col] = c.grade
     for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):

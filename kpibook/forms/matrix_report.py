@@ -18,7 +18,7 @@ from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
 from kpibook.forms.card import grow_rows, sections_with_content, title_row
-from kpibook.forms.formats import number_format
+from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.matrix import (
     CONTENT,
     DEPARTMENT,
@@ -69,10 +69,24 @@ class ReportLayout:
         return self.self_col + (1 if self.own else 0)
 
 
-def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout) -> list[float]:
+def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportData) -> list[float]:
+    """The template's columns, each year's widened where its widest value (the plan's,
+    or for the report year the departments') would not fit on one line; values are
+    printed without their unit, which the indicator's name carries."""
     c = t.report.columns
+    size = t.report.font_size
+    widest = widest_values(data.plan)
+    indicators = {i.id: i for p in data.plan.projects for i in p.indicators}
+    entered = [
+        value_text(v, indicators[iid], with_unit=False)
+        for e in data.entries.entries
+        for iid, v in e.actuals.items()
+        if iid in indicators
+    ]
     widths = [c.number, c.name, c.content, c.department, c.indicator]
-    widths += [c.value] * len(layout.values)
+    for vc in layout.values:
+        texts = entered if vc.kind == "input" else [widest.get((vc.kind, vc.year), ("", ""))[1]]
+        widths.append(max([c.value, *(value_width(text, size, spare=False) for text in texts)]))
     if layout.computed:
         widths += [c.rate, c.grade]
     if layout.own:
@@ -84,7 +98,7 @@ def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout) -> list[float]
 def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: ReportData) -> None:
     plan = data.plan
     layout = ReportLayout(value_columns(plan), shows_computed(t), shows_self(t))
-    fs = FormSheet(book, sheet, t, matrix_report_widths(t, layout), None, report=True)
+    fs = FormSheet(book, sheet, t, matrix_report_widths(t, layout, data), None, report=True)
     fs.repeat_columns = (NUMBER, NAME)
     fs.column_breaks = [FIRST_VALUE, layout.rate_col, layout.text_col]
     last = layout.text_col
@@ -224,7 +238,8 @@ def _indicator(
     report year's from the department's entry), its rate and computed grade."""
     s, plan = fs.styles, data.plan
     center = s.text_center
-    label = ind.label if ind is not None else "－"
+    unit = f"（{ind.unit}）" if ind is not None and ind.unit else ""
+    label = f"{ind.label}{unit}" if ind is not None else "－"
     fs.span(row, INDICATOR, INDICATOR, label, s.text if ind else center, rows=rows)
     grow_rows(fs, row, row + rows - 1, lines_needed(label, fs.widths[INDICATOR], fs.size))
     for n, vc in enumerate(layout.values):
@@ -241,7 +256,9 @@ def _indicator(
             fs.span(row, col, col, shown, center, rows=rows)
             grow_rows(fs, row, row + rows - 1, lines_needed(shown, fs.widths[col], fs.size))
         else:
-            number = s.text.but(align="right", valign="center", num_format=number_format(ind))
+            number = s.text.but(
+                align="right", valign="center", num_format=number_format(ind, with_unit=False)
+            )
             fs.span(row, col, col, shown, number, rows=rows)
     if layout.computed:
         rate = rate_text(ig) if ig is not None else "－"
