@@ -178,3 +178,20 @@ def test_the_overview_has_a_chart_of_grades_by_section(
         xml = z.read(charts[0]).decode("utf-8")
     assert "概要!$K$" in xml  # labelled with the sections' numbers
     assert xml.count("<c:ser>") == len(card_plan.grading.grades) + 1  # and not gradable
+
+
+def test_pages_break_between_cards_and_keep_headings_with_their_first_card(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    ws = openpyxl.load_workbook(_master(card_plan, card_entries, tmp_path))["報告書"]
+    breaks = [b.id for b in ws.row_breaks.brk]  # a break after row id (1-based)
+    assert len(breaks) >= 6  # several cards to a page, not one
+    first_card = min(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "具体的事業")
+    for b in breaks:
+        if b + 1 < first_card:
+            continue  # the intro, the legend and the index
+        starts = str(ws.cell(b + 1, 1).value)
+        assert starts == "具体的事業" or starts[0] in "0123456789(", (b, starts)
+        ends = str(ws.cell(b, 1).value or "")
+        assert not ends.startswith(("《", "(")), (b, ends)  # no heading ends a page
+        assert not ends[:1].isdigit(), (b, ends)
