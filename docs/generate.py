@@ -70,7 +70,7 @@ def workbook_sheets() -> str:
 
 def not_gradable_reasons() -> str:
     rows = ["| code | 日本語 | English |", "|---|---|---|"]
-    rows += [f"| `{code.value}` | {ja} | {en} |" for code, (ja, en) in REASONS.items()]
+    rows += [f"| `{code.value}` | {why.ja} | {why.en} |" for code, why in REASONS.items()]
     return "\n".join(rows) + "\n"
 
 
@@ -80,8 +80,8 @@ def findings_catalogue() -> str:
         "|---|---|---|---|---|",
     ]
     for kind in CATALOGUE.values():
-        ja = kind.ja.replace("|", "\\|")
-        en = kind.en.replace("|", "\\|")
+        ja = kind.message.ja.replace("|", "\\|")
+        en = kind.message.en.replace("|", "\\|")
         rows.append(f"| `{kind.code}` | {kind.severity.value} | {kind.title} | {ja} | {en} |")
     return "\n".join(rows) + "\n"
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 
 class OutputError(KpibookError):
@@ -36,9 +37,52 @@ class OutputError(KpibookError):
             ja = "書き込めません"
             en = f"cannot write it ({exc.strerror or exc})"
         super().__init__(
-            f"{target}: {ja} / {en}（以前のファイルはそのままです / the previous "
-            "file, if any, is unchanged）"
+            Message(
+                ja=f"{ja}（以前のファイルはそのままです）",
+                en=f"{en} (the previous file, if any, is unchanged)",
+            ),
+            where=target,
         )
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files of ``target`` left beside it by a run that was killed."""
+    prefix = _temp_prefix(target)
+    try:
+        return [
+            p
+            for p in target.parent.iterdir()
+            if p.name.startswith(prefix) and p.name.endswith(TEMP_SUFFIX)
+        ]
+    except OSError:
+        return []
+
+
+def ensure_folder(folder: Path) -> Path:
+    """``folder``, created with its parents if missing; a path that cannot be a folder (a
+    file is in the way, no permission, a full disk) is one clear error naming it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, exc) from None
+    return folder
+
+
+def new_file_mode() -> int:
+    """The permissions a new file gets from the user's umask (0644 under umask 022):
+    forms go to shared folders, masters and exports are published, so a file kpibook
+    writes must not be private to its writer as a temporary file is."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -49,7 +93,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=_temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent
+        )
     except OSError as exc:
         raise OutputError(target, exc) from None
     os.close(fd)
@@ -59,6 +105,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         try:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
+            os.chmod(tmp, new_file_mode())
             os.replace(tmp, target)
         except OSError as exc:
             raise OutputError(target, exc) from None

@@ -13,6 +13,7 @@ import click
 
 from kpibook import __version__
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 if TYPE_CHECKING:
     from kpibook.entries import Entries
@@ -24,12 +25,34 @@ if TYPE_CHECKING:
 class Group(click.Group):
     """Turns kpibook's errors into a message on stderr and the error's exit code."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerant_streams()
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KpibookError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _tolerant_streams() -> None:
+    """A Windows console or a redirected output is often cp932, which has no 𠮷, ①'s
+    neighbours or an em dash: such a character prints as an escape (``\\U00020bb7``)
+    instead of ending the run with UnicodeEncodeError."""
+    import codecs
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            utf = codecs.lookup(stream.encoding).name.startswith("utf")
+        except LookupError:
+            utf = False
+        if not utf:
+            stream.reconfigure(errors="backslashreplace")
 
 
 plan_option = click.option(
@@ -157,7 +180,7 @@ def generate(
         created=timestamp,
         template=template,
         jobs=jobs,
-        progress=_progress("様式を作成中 / writing forms"),
+        progress=_progress(Message(ja="様式を作成中", en="writing forms")),
     )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
@@ -184,7 +207,10 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _progress(label: str) -> Progress | None:
+CHECKING = Message(ja="点検中", en="checking")
+
+
+def _progress(label: Message) -> Progress | None:
     """A counter on the terminal for long runs; nothing when output is not a terminal."""
     if not sys.stderr.isatty():
         return None
@@ -229,7 +255,7 @@ def check(
         returns=_return_files(returns),
         template=template,
         jobs=jobs,
-        progress=_progress("点検中 / checking"),
+        progress=_progress(CHECKING),
     )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
@@ -272,6 +298,12 @@ def check(
     help="Write the printable 報告書 sheet, or leave it out (default: written unless the "
     "plan has more than 2,000 projects).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Replace an existing master even when no return was found (every department "
+    "then shows as missing).",
+)
 @template_option
 @jobs_option
 def merge_command(
@@ -284,6 +316,7 @@ def merge_command(
     template_path: Path | None,
     break_lock: bool,
     printable: bool | None,
+    allow_empty: bool,
     jobs: int | None,
 ) -> None:
     """Check the returns and build the master workbook (概要, 一覧, 報告書, 提出状況).
@@ -293,11 +326,30 @@ def merge_command(
     the master was written, 1 when --strict refused to write it.
     """
     from kpibook.lock import exclusive
+    from kpibook.master import master_in_use
 
     files = _return_files(returns)
     inputs = {p.resolve() for p in [plan_path, *files]}
     if output.resolve() in inputs:
         raise click.UsageError(f"{output} is one of the inputs; choose another output file")
+    if not files and output.exists() and not allow_empty:
+        empty = Message(
+            ja=f"回答が1件も見つからないため、{output} は置き換えません",
+            en=f"no return was found in {' '.join(map(str, returns))}; {output} is left as it "
+            "is (--allow-empty writes a master with every department missing)",
+        )
+        raise click.UsageError(str(empty))
+    opened = master_in_use(output)
+    if opened is not None:
+        raise KpibookError(
+            Message(
+                ja=f"{opened}で開かれています。閉じてから実行してください（開いていないのに"
+                f"表示される場合は、異常終了で残った {opened} のロックファイルを削除してください）",
+                en=f"the master is open in {opened}; close it and run again (if it is not, "
+                f"delete the lock file {opened} left beside it)",
+            ),
+            where=output,
+        )
     with exclusive(output, break_lock):
         _merge_and_write(
             plan_path, template_path, files, list(use), output, as_json, strict, printable, jobs
@@ -326,23 +378,24 @@ def _merge_and_write(
         use=use,
         template=template,
         jobs=jobs,
-        progress=_progress("点検中 / checking"),
+        progress=_progress(CHECKING),
     )
     report = merged.report
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
-        click.echo(
-            "--strict: a return has errors; the master was not written / "
-            "エラーのある回答があるため、集約ブックは作成しませんでした",
-            err=True,
+        refused = Message(
+            ja="エラーのある回答があるため、集約ブックは作成しませんでした",
+            en="a return has errors; the master was not written",
         )
+        click.echo(f"--strict: {refused}", err=True)
         raise SystemExit(1)
     if not api.write_master(merged, path=output, printable=printable):
-        click.echo(
-            f"note: {len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
-            "(--report writes it) / 事業数が多いため「報告書」シートは省略しました",
-            err=True,
+        left_out = Message(
+            ja=f"事業数が多いため「{REPORT}」シートは省略しました",
+            en=f"{len(plan.projects):,} projects: the printable {REPORT} sheet was left out "
+            "(--report writes it)",
         )
+        click.echo(f"note: {left_out}", err=True)
     click.echo(f"wrote {output}", err=as_json)
 
 
@@ -432,7 +485,7 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
     try:
         year = parse_fiscal_year(to_year)
     except FiscalYearError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc.message)) from None
     if output.exists() and output.resolve() == master.resolve():
         raise click.UsageError("the output must not be the master itself")
     plan, entries = read_master(master)
@@ -440,23 +493,21 @@ def rollover(master: Path, to_year: str, output: Path) -> None:
     save_plan(new_plan, output)
     click.echo(f"wrote {output}")
     if notes:
-        click.echo(f"確認が必要な点 / needs attention ({len(notes)}):")
+        click.echo(f"{Message(ja='確認が必要な点', en='needs attention')} ({len(notes)}):")
         for note in notes:
             click.echo(f"  - {note}")
 
 
 def _plan_or_master(source: Path, entries_path: Path | None) -> tuple[Plan, Entries | None]:
     """A master's plan and entries, or a plan with optional entries."""
-    from kpibook.errors import LoadError
-    from kpibook.master.data import read_master
+    from kpibook.master.data import NotAMaster, read_master
     from kpibook.sources import load_entries, load_plan
 
     if source.suffix.lower() == ".xlsx" and entries_path is None:
         try:
             return read_master(source)
-        except LoadError as exc:
-            if "not a kpibook master" not in str(exc):
-                raise
+        except NotAMaster:
+            pass  # a plan workbook
     plan = load_plan(source)
     return plan, load_entries(entries_path, plan) if entries_path else None
 
@@ -522,7 +573,7 @@ def plan_new(target: Path, start: str, end: str, force: bool) -> None:
     try:
         first, last = parse_fiscal_year(start), parse_fiscal_year(end)
     except FiscalYearError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc.message)) from None
     if last < first:
         raise click.BadParameter("--end is before --start")
     write_blank_plan_workbook(target, first, last)

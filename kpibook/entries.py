@@ -13,11 +13,13 @@ the departments' returns.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 
 from pydantic import Field
 
 from kpibook.fiscal import era_label
-from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text, cached_index
+from kpibook.message import Message
+from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text
 from kpibook.values import Value, ValueKind
 
 
@@ -56,8 +58,11 @@ class Entries(Model):
 
     def for_project(self, project_id: str) -> ProjectEntry | None:
         """The project's entry (indexed once: a national set has tens of thousands)."""
-        index = cached_index(self, self.entries, lambda: {e.project: e for e in self.entries})
-        return index.get(project_id)
+        return self._by_project.get(project_id)
+
+    @cached_property
+    def _by_project(self) -> dict[str, ProjectEntry]:
+        return {e.project: e for e in self.entries}
 
 
 def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
@@ -65,16 +70,20 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
     if entries.plan != plan.id:
         yield (
             ("plan",),
-            f"entries are for plan {entries.plan!r}, not {plan.id!r}",
-            f"計画ID「{entries.plan}」の記入内容です（この計画は「{plan.id}」）",
+            Message(
+                ja=f"計画ID「{entries.plan}」の記入内容です（この計画は「{plan.id}」）",
+                en=f"entries are for plan {entries.plan!r}, not {plan.id!r}",
+            ),
         )
     if entries.fiscal_year != plan.report_year:
         yield (
             ("fiscal_year",),
-            f"entries are for fiscal year {entries.fiscal_year}, the plan reports "
-            f"{plan.report_year}",
-            f"{era_label(entries.fiscal_year, 'long')}の記入内容です"
-            f"（報告年度は{era_label(plan.report_year, 'long')}）",
+            Message(
+                ja=f"{era_label(entries.fiscal_year, 'long')}の記入内容です"
+                f"（報告年度は{era_label(plan.report_year, 'long')}）",
+                en=f"entries are for fiscal year {entries.fiscal_year}, the plan reports "
+                f"{plan.report_year}",
+            ),
         )
     projects = {p.id: p for p in plan.projects}
     seen: set[str] = set()
@@ -85,16 +94,16 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
         if pid in seen:
             yield (
                 (*here, "project"),
-                f"project {pid!r} has two entries",
-                f"事業「{pid}」が2回あります",
+                Message(ja=f"事業「{pid}」が2回あります", en=f"project {pid!r} has two entries"),
             )
         seen.add(pid)
         project = projects.get(pid)
         if project is None:
             yield (
                 (*here, "project"),
-                f"the plan has no project {pid!r}",
-                f"事業「{pid}」は計画にありません",
+                Message(
+                    ja=f"事業「{pid}」は計画にありません", en=f"the plan has no project {pid!r}"
+                ),
             )
             continue
         indicator_ids = {i.id for i in project.indicators}
@@ -102,26 +111,34 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
             if iid not in indicator_ids:
                 yield (
                     (*here, "actuals", iid),
-                    f"project {pid!r} has no indicator {iid!r}",
-                    f"事業「{pid}」に指標「{iid}」はありません",
+                    Message(
+                        ja=f"事業「{pid}」に指標「{iid}」はありません",
+                        en=f"project {pid!r} has no indicator {iid!r}",
+                    ),
                 )
             elif actual.kind is ValueKind.QUALITATIVE:
                 yield (
                     (*here, "actuals", iid),
-                    "an actual is a number, 集計中 or －, not 増加/減少/維持",
-                    "実績値に増加・減少・維持は使えません",
+                    Message(
+                        ja="実績値に増加・減少・維持は使えません",
+                        en="an actual is a number, 集計中 or －, not 増加/減少/維持",
+                    ),
                 )
         for name in wrong_fields:
             if getattr(entry, name) is not None:
                 yield (
                     (*here, name),
-                    f"{name!r} is not part of a {plan.layout.value} plan",
-                    "この様式にはない記入項目です",
+                    Message(
+                        ja="この様式にはない記入項目です",
+                        en=f"{name!r} is not part of a {plan.layout.value} plan",
+                    ),
                 )
         grades = plan.grading.grades
         if entry.self_grade is not None and entry.self_grade not in grades:
             yield (
                 (*here, "self_grade"),
-                f"{entry.self_grade!r} is not one of the grades {grades}",
-                f"評価は {'・'.join(grades)} のいずれかです",
+                Message(
+                    ja=f"評価は {'・'.join(grades)} のいずれかです",
+                    en=f"{entry.self_grade!r} is not one of the grades {grades}",
+                ),
             )

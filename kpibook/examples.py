@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 from kpibook.resources import data_dir
 
 PLAN_FILE = "plan.yaml"
@@ -25,7 +26,9 @@ def example_dir(name: str) -> Path:
     names = example_names()
     if name not in names:
         raise KpibookError(
-            f"例「{name}」はありません / no built-in example {name!r}; "
-            f"choose one of: {', '.join(names)}"
+            Message(
+                ja=f"例「{name}」はありません",
+                en=f"no built-in example {name!r}; choose one of: {', '.join(names)}",
+            )
         )
     return examples_root() / name

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpibook.message import Message
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -22,322 +24,421 @@ class Severity(StrEnum):
     """kpibook applied or noticed something the coordinator should know about."""
 
 
+class Code(StrEnum):
+    """Every kind of finding, by its stable code (the JSON report and docs/findings.md
+    show the value).  Declared here, each with its catalogue entry below."""
+
+    # the file and the form
+    NOT_A_WORKBOOK = "not-a-workbook"
+    EMPTY_FILE = "empty-file"
+    TEXT_NOT_WORKBOOK = "text-not-workbook"
+    LEGACY_OR_ENCRYPTED = "legacy-or-encrypted"
+    OTHER_SPREADSHEET = "other-spreadsheet"
+    CORRUPT_FILE = "corrupt-file"
+    TOO_LARGE = "too-large"
+    ZIP_BOMB = "zip-bomb"
+    XML_REFUSED = "xml-refused"
+    EXTERNAL_LINK = "external-link"
+    MACROS = "macros"
+    STRICT_OOXML = "strict-ooxml"
+    NOT_A_FORM = "not-a-form"
+    NAMES_LOST = "names-lost"
+    STAMP_INVALID = "stamp-invalid"
+    FORM_VERSION = "form-version"
+    WRONG_PLAN = "wrong-plan"
+    WRONG_YEAR = "wrong-year"
+    UNKNOWN_DEPARTMENT = "unknown-department"
+    DEPARTMENT_MISMATCH = "department-mismatch"
+    OUTDATED_FORM = "outdated-form"
+    NAME_MISSING = "name-missing"
+    INPUT_MERGED = "input-merged"
+    CONFLICT = "conflict"
+    DUPLICATE_COPY = "duplicate-copy"
+    # values
+    TOO_MANY_DIGITS = "too-many-digits"
+    NOT_A_NUMBER = "not-a-number"
+    NOT_WHOLE = "not-whole"
+    OUT_OF_RANGE = "out-of-range"
+    STATE_IN_NUMBER = "state-in-number"
+    NUMBER_NORMALIZED = "number-normalized"
+    DASH_AS_NOT_APPLICABLE = "dash-as-not-applicable"
+    FORMULA_IN_INPUT = "formula-in-input"
+    ERROR_VALUE = "error-value"
+    TEXT_TOO_LONG = "text-too-long"
+    ILLEGAL_CHARACTER = "illegal-character"
+    NOT_A_CHOICE = "not-a-choice"
+    ACTUAL_AND_STATE = "actual-and-state"
+    PENDING_NOT_ALLOWED = "pending-not-allowed"
+    CHOICE_NORMALIZED = "choice-normalized"
+    # rules of the plan
+    REQUIRED_MISSING = "required-missing"
+    EXPLANATION_REQUIRED = "explanation-required"
+    IMPROVEMENT_REQUIRED = "improvement-required"
+    JUMP = "jump"
+    # what the coordinator owns
+    PREFILLED_MISSING = "prefilled-missing"
+    PREFILLED_CHANGED = "prefilled-changed"
+
+
 @dataclass(frozen=True)
 class Kind:
-    code: str
+    code: Code
     severity: Severity
     title: str
-    ja: str
-    en: str
+    message: Message
+    """Templates filled in by :func:`finding`: ``{raw}``, ``{field}``, ``{expected}``,
+    ``{value}`` and ``{detail}``."""
 
 
-def _k(code: str, severity: Severity, title: str, ja: str, en: str) -> Kind:
-    return Kind(code, severity, title, ja, en)
+def _k(code: Code, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
+    return Kind(code, severity, title, Message(ja=ja, en=en))
 
 
 E, W = Severity.ERROR, Severity.WARNING
-CATALOGUE: dict[str, Kind] = {
+CATALOGUE: dict[Code, Kind] = {
     k.code: k
     for k in [
         # -- the file and the form --------------------------------------------------------
         _k(
-            "not-a-workbook",
+            Code.NOT_A_WORKBOOK,
             E,
             "Not a readable workbook",
-            "Excel ブック（.xlsx）として開けません。配布した様式に記入して保存してください。",
-            "the file cannot be opened as an .xlsx workbook: {detail}",
+            ja="Excel ブック（.xlsx）として開けません。配布した様式に記入して保存してください。",
+            en="the file cannot be opened as an .xlsx workbook: {detail}",
         ),
         _k(
-            "empty-file",
+            Code.EMPTY_FILE,
             E,
             "Empty file",
-            "ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
-            "the file is empty ({detail}); it may still be copying, or was not saved",
+            ja="ファイルが空です（0バイト）。保存し直して、もう一度送ってください。",
+            en="the file is empty ({detail}); it may still be copying, or was not saved",
         ),
         _k(
-            "text-not-workbook",
+            Code.TEXT_NOT_WORKBOOK,
             E,
             "Text or CSV, not a workbook",
-            "CSV またはテキストのファイルです。"
+            ja="CSV またはテキストのファイルです。"
             "配布した Excel ブック（.xlsx）のまま保存してください。",
-            "this is {detail}, not a workbook; it is not read as CSV",
+            en="this is {detail}, not a workbook; it is not read as CSV",
         ),
         _k(
-            "legacy-or-encrypted",
+            Code.LEGACY_OR_ENCRYPTED,
             E,
             "Old .xls or password-protected",
-            "古い形式（.xls）か、開くときにパスワードが必要なブックです。"
+            ja="古い形式（.xls）か、開くときにパスワードが必要なブックです。"
             "パスワードを外し、Excel ブック（.xlsx）形式で保存してください。",
-            "{detail}: save it as .xlsx without a password to open",
+            en="{detail}: save it as .xlsx without a password to open",
         ),
         _k(
-            "other-spreadsheet",
+            Code.OTHER_SPREADSHEET,
             E,
             "Another spreadsheet format",
-            "Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
-            "{detail}: save it as an Excel workbook (.xlsx)",
+            ja="Excel ブック（.xlsx）ではありません（{detail}）。.xlsx 形式で保存してください。",
+            en="{detail}: save it as an Excel workbook (.xlsx)",
         ),
         _k(
-            "corrupt-file",
+            Code.CORRUPT_FILE,
             E,
             "Damaged file",
-            "ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
-            "the file is damaged or incomplete: {detail}",
+            ja="ファイルが壊れているか、途中までしかありません。保存し直して、もう一度送ってください。",
+            en="the file is damaged or incomplete: {detail}",
         ),
         _k(
-            "too-large",
+            Code.TOO_LARGE,
             E,
             "File too large",
-            "ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
-            "the file is too large: {detail}",
+            ja="ファイルが大きすぎます。配布した様式に記入したものを送ってください。",
+            en="the file is too large: {detail}",
         ),
         _k(
-            "zip-bomb",
+            Code.ZIP_BOMB,
             E,
             "Refused: would unpack to too much",
-            "ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
-            "refused before reading: {detail} (a compression bomb, or not a form)",
+            ja="ファイルの中身が異常に大きいため読み込みませんでした。配布した様式に記入したものを送ってください。",
+            en="refused before reading: {detail} (a compression bomb, or not a form)",
         ),
         _k(
-            "xml-refused",
+            Code.XML_REFUSED,
             E,
             "Refused: unsafe XML",
-            "安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
+            ja="安全のため読み込みませんでした（ファイル内の XML に、Excel が書かない宣言か"
             "異常な量の要素があります）。"
             "配布した様式に記入したものを送ってください。",
-            "{detail}",
+            en="{detail}",
         ),
         _k(
-            "external-link",
+            Code.EXTERNAL_LINK,
             W,
             "Links to another workbook (ignored)",
-            "別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
+            ja="別のブックへのリンクが含まれています。リンク先の値は読み込みません。"
             "数値は直接入力してください。",
-            "the workbook links to another workbook ({detail}); links are never read or "
+            en="the workbook links to another workbook ({detail}); links are never read or "
             "followed, and nothing linked reaches the master",
         ),
         _k(
-            "macros",
+            Code.MACROS,
             W,
             "Contains macros (never run)",
-            "マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
-            "the workbook contains macros ({detail}); they are never run, values are read",
+            ja="マクロ（VBA）が含まれています。マクロは実行せず、入力値だけを読み込みました。",
+            en="the workbook contains macros ({detail}); they are never run, values are read",
         ),
         _k(
-            "strict-ooxml",
+            Code.STRICT_OOXML,
             E,
             "Strict Open XML workbook",
-            "「Strict Open XML スプレッドシート」形式では読めません。"
+            ja="「Strict Open XML スプレッドシート」形式では読めません。"
             "「Excel ブック（.xlsx）」形式で保存し直してください。",
-            "Strict Open XML is not read (it would lose every sheet); re-save as an Excel Workbook",
+            en="Strict Open XML is not read (it would lose every sheet); "
+            "re-save as an Excel Workbook",
         ),
         _k(
-            "not-a-form",
+            Code.NOT_A_FORM,
             E,
             "Not a kpibook form",
-            "配布した記入様式ではありません。配布した様式に記入してください。",
-            "not a kpibook form (no form stamp)",
+            ja="配布した記入様式ではありません。配布した様式に記入してください。",
+            en="not a kpibook form (no form stamp)",
         ),
         _k(
-            "names-lost",
+            Code.NAMES_LOST,
             E,
             "Form structure lost",
-            "記入様式の構造（セルの名前）が失われています。別のブックに貼り付けず、"
+            ja="記入様式の構造（セルの名前）が失われています。別のブックに貼り付けず、"
             "配布した様式に直接記入してください。",
-            "this looks like a kpibook form whose defined names and stamp were lost "
+            en="this looks like a kpibook form whose defined names and stamp were lost "
             "(content pasted into another workbook); it is not read by guessing positions",
         ),
         _k(
-            "stamp-invalid",
+            Code.STAMP_INVALID,
             E,
             "Unreadable stamp",
-            "様式の識別情報が壊れています。配布した様式に記入し直してください。",
-            "the form stamp is damaged: {detail}",
+            ja="様式の識別情報が壊れています。配布した様式に記入し直してください。",
+            en="the form stamp is damaged: {detail}",
         ),
         _k(
-            "form-version",
+            Code.FORM_VERSION,
             E,
             "Unsupported form version",
-            "この様式の版には対応していません。新しい様式に記入してください。",
-            "form version {raw} is not supported (expected {expected})",
+            ja="この様式の版には対応していません。新しい様式に記入してください。",
+            en="form version {raw} is not supported (expected {expected})",
         ),
         _k(
-            "wrong-plan",
+            Code.WRONG_PLAN,
             E,
             "Form of another plan",
-            "別の計画（{raw}）の様式です。この計画の様式に記入してください。",
-            "the form is for plan {raw!r}, not {expected!r}",
+            ja="別の計画（{raw}）の様式です。この計画の様式に記入してください。",
+            en="the form is for plan {raw!r}, not {expected!r}",
         ),
         _k(
-            "wrong-year",
+            Code.WRONG_YEAR,
             E,
             "Form of another year",
-            "{raw}の様式です。{expected}の様式に記入してください。",
-            "the form is for fiscal year {raw}, not {expected}",
+            ja="{raw}の様式です。{expected}の様式に記入してください。",
+            en="the form is for fiscal year {raw}, not {expected}",
         ),
         _k(
-            "unknown-department",
+            Code.UNKNOWN_DEPARTMENT,
             E,
             "Department not in the plan",
-            "担当課「{raw}」は計画にありません。",
-            "the form is stamped for {raw!r}, which is not a department of the plan",
+            ja="担当課「{raw}」は計画にありません。",
+            en="the form is stamped for {raw!r}, which is not a department of the plan",
         ),
         _k(
-            "department-mismatch",
+            Code.DEPARTMENT_MISMATCH,
             E,
             "File name names another department",
-            "ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
-            "the file name says {raw!r} but the form is stamped for {expected!r}",
+            ja="ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
+            en="the file name says {raw!r} but the form is stamped for {expected!r}",
         ),
         _k(
-            "outdated-form",
+            Code.OUTDATED_FORM,
             E,
             "Form from an older version of the plan",
-            "計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
-            "the form was generated from another version of the plan (fingerprint differs)",
+            ja="計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
+            en="the form was generated from another version of the plan (fingerprint differs)",
         ),
         _k(
-            "name-missing",
+            Code.NAME_MISSING,
             E,
             "Input cell not found",
-            "記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
-            "the input {field!r} (defined name {raw}) is missing or points nowhere",
+            ja="記入欄「{field}」が見つかりません（シートやセルが削除された可能性があります）。",
+            en="the input {field!r} (defined name {raw}) is missing or points nowhere",
         ),
         _k(
-            "input-merged",
+            Code.INPUT_MERGED,
             E,
             "Merged input cell",
-            "記入欄が他のセルと結合されています（{raw}）。結合を解除してください。",
-            "the input cell is part of the merged range {raw}",
+            ja="記入欄が他のセルと結合されています（{raw}）。結合を解除してください。",
+            en="the input cell is part of the merged range {raw}",
         ),
         _k(
-            "conflict",
+            Code.CONFLICT,
             E,
             "Two returns for one department",
-            "同じ担当課の回答が複数あります（{raw}）。提出するファイルを1つにしてください。",
-            "more than one return for {field}: {raw}",
+            ja="同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
+            "どれを使うか担当課に確認してください。",
+            en="{field} sent other returns too ({raw}); nothing of them is merged until one "
+            "is chosen with kpibook merge --use FILE",
+        ),
+        _k(
+            Code.DUPLICATE_COPY,
+            W,
+            "Identical copy of another return",
+            ja="{raw} と同じ内容のファイルです。1件の回答として扱います。",
+            en="byte-identical to {raw}; both are one return, read once",
         ),
         # -- values -------------------------------------------------------------------------
         _k(
-            "too-many-digits",
+            Code.TOO_MANY_DIGITS,
             E,
             "More digits than a spreadsheet keeps",
-            "有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
-            "{raw!r} has more than 15 significant digits, which a spreadsheet cannot keep exactly",
+            ja="有効数字が15桁を超える数値は正確に保存できません（{raw}）。15桁以内で入力してください。",
+            en="{raw!r} has more than 15 significant digits, "
+            "which a spreadsheet cannot keep exactly",
         ),
         _k(
-            "not-a-number",
+            Code.NOT_A_NUMBER,
             E,
             "Not a number",
-            "数値として読めません（{raw}）。半角の数値だけを、単位や「約」を付けずに入力してください。",
-            "{raw!r} is not a number; enter the number alone, without units or 約",
+            ja="数値として読めません（{raw}）。半角の数値だけを、単位や「約」を付けずに入力してください。",
+            en="{raw!r} is not a number; enter the number alone, without units or 約",
         ),
         _k(
-            "number-normalized",
+            Code.NOT_WHOLE,
+            E,
+            "Not a whole number",
+            ja="整数で入力してください（{raw}）。この欄は小数を受け付けません。",
+            en="{raw!r} is not a whole number, which this input requires",
+        ),
+        _k(
+            Code.OUT_OF_RANGE,
+            E,
+            "Outside the accepted range",
+            ja="入力できる範囲（{expected}）の外です（{raw}）。桁や符号を確認してください。",
+            en="{raw!r} is outside the accepted range {expected}",
+        ),
+        _k(
+            Code.STATE_IN_NUMBER,
+            W,
+            "State typed into the number cell",
+            ja="実績値の欄の「{raw}」を実績の状況として読みました。"
+            "次回は右の「実績の状況」で選択してください。",
+            en="read {raw!r} typed into the number cell as the actual's state",
+        ),
+        _k(
+            Code.NUMBER_NORMALIZED,
             W,
             "Number converted",
-            "「{raw}」を {value} として読みました（{detail}）。",
-            "read {raw!r} as {value} ({detail})",
+            ja="「{raw}」を {value} として読みました（{detail}）。",
+            en="read {raw!r} as {value} ({detail})",
         ),
         _k(
-            "dash-as-not-applicable",
+            Code.DASH_AS_NOT_APPLICABLE,
             W,
             "Dash read as not applicable",
-            "「{raw}」を「該当なし」として読みました。",
-            "read {raw!r} as not applicable",
+            ja="「{raw}」を「該当なし」として読みました。",
+            en="read {raw!r} as not applicable",
         ),
         _k(
-            "formula-in-input",
+            Code.FORMULA_IN_INPUT,
             E,
             "Formula in an input cell",
-            "記入欄に数式（{raw}）があります。数式ではなく値を入力してください。",
-            "the input holds the formula {raw}; its cached value cannot be trusted",
+            ja="記入欄に数式（{raw}）があります。数式ではなく値を入力してください。",
+            en="the input holds the formula {raw}; its cached value cannot be trusted",
         ),
         _k(
-            "error-value",
+            Code.ERROR_VALUE,
             E,
             "Error value",
-            "エラー値（{raw}）が入っています。正しい値を入力してください。",
-            "the cell holds the error value {raw}",
+            ja="エラー値（{raw}）が入っています。正しい値を入力してください。",
+            en="the cell holds the error value {raw}",
         ),
         _k(
-            "text-too-long",
+            Code.TEXT_TOO_LONG,
             E,
             "Text too long",
-            "{value}文字あります。{expected}文字以内にしてください。",
-            "{value} characters; at most {expected} are accepted",
+            ja="{value}文字あります。{expected}文字以内にしてください。",
+            en="{value} characters; at most {expected} are accepted",
         ),
         _k(
-            "illegal-character",
+            Code.ILLEGAL_CHARACTER,
             E,
             "Illegal character",
-            "使えない制御文字（{raw}）が含まれています。削除してください。",
-            "the text contains the control character {raw}",
+            ja="使えない制御文字（{raw}）が含まれています。削除してください。",
+            en="the text contains the control character {raw}",
         ),
         _k(
-            "not-a-choice",
+            Code.NOT_A_CHOICE,
             E,
             "Not one of the choices",
-            "「{raw}」は選択肢にありません。{expected} から選んでください。",
-            "{raw!r} is not one of {expected}",
+            ja="「{raw}」は選択肢にありません。{expected} から選んでください。",
+            en="{raw!r} is not one of {expected}",
         ),
         _k(
-            "actual-and-state",
+            Code.ACTUAL_AND_STATE,
             E,
             "Number and state both given",
-            "実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
-            "both a number ({raw}) and a state ({expected}) are given",
+            ja="実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
+            en="both a number ({raw}) and a state ({expected}) are given",
         ),
         _k(
-            "pending-not-allowed",
+            Code.PENDING_NOT_ALLOWED,
             E,
             "集計中 not allowed",
-            "この計画では「集計中」は使えません。実績値を入力してください。",
-            "this plan does not accept 集計中 (pending) actuals",
+            ja="この計画では「集計中」は使えません。実績値を入力してください。",
+            en="this plan does not accept 集計中 (pending) actuals",
         ),
         _k(
-            "choice-normalized",
+            Code.CHOICE_NORMALIZED,
             W,
             "Choice read after folding",
-            "「{raw}」を「{value}」として読みました。",
-            "read {raw!r} as {value!r}",
+            ja="「{raw}」を「{value}」として読みました。",
+            en="read {raw!r} as {value!r}",
         ),
         # -- rules of the plan --------------------------------------------------------------
         _k(
-            "required-missing",
+            Code.REQUIRED_MISSING,
             E,
             "Required entry missing",
-            "「{field}」が未記入です。",
-            "{field} is required but empty",
+            ja="「{field}」が未記入です。",
+            en="{field} is required but empty",
         ),
         _k(
-            "explanation-required",
+            Code.EXPLANATION_REQUIRED,
             E,
             "Explanation required",
-            "評価が「{raw}」のときは「{field}」を記入してください。",
-            "{field} is required when the grade is {raw}",
+            ja="評価が「{raw}」のときは「{field}」を記入してください。",
+            en="{field} is required when the grade is {raw}",
         ),
         _k(
-            "improvement-required",
+            Code.IMPROVEMENT_REQUIRED,
             E,
             "Improvement measures required",
-            "評価が「{raw}」のときは改善策を記入してください。",
-            "improvement measures are required when the result is {raw}",
+            ja="評価が「{raw}」のときは改善策を記入してください。",
+            en="improvement measures are required when the result is {raw}",
         ),
         _k(
-            "jump",
+            Code.JUMP,
             W,
             "Large change from the previous year",
-            "前年度から大きく変わっています: {detail}。誤りがないか確認してください。",
-            "large change from the previous year: {detail}",
+            ja="前年度から大きく変わっています: {detail}。誤りがないか確認してください。",
+            en="large change from the previous year: {detail}",
         ),
         # -- what the coordinator owns ------------------------------------------------------
         _k(
-            "prefilled-changed",
+            Code.PREFILLED_MISSING,
+            E,
+            "Prefilled cell deleted",
+            ja="計画の値（{expected}）のセルが見つかりません（行やセルが削除された可能性があります）。"
+            "配布した様式に記入し直してください。",
+            en="the prefilled cell {raw} (showing {expected!r}) is missing or its name points "
+            "nowhere: rows or cells were deleted",
+        ),
+        _k(
+            Code.PREFILLED_CHANGED,
             E,
             "Prefilled value changed",
-            "計画の値（{expected}）が「{raw}」に書き換えられています。計画の値を使います。",
-            "the locked value {expected!r} was changed to {raw!r}; the plan's value is used",
+            ja="計画の値（{expected}）が「{raw}」に書き換えられています。計画の値を使います。",
+            en="the locked value {expected!r} was changed to {raw!r}; the plan's value is used",
         ),
     ]
 }
@@ -348,7 +449,7 @@ class Finding(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    code: str = Field(description="Stable code from the catalogue (docs/findings.md).")
+    code: Code = Field(description="Stable code from the catalogue (docs/findings.md).")
     severity: Severity
     file: str = Field(description="The return's file name.")
     sheet: str | None = Field(default=None, description="Sheet name, when there is a cell.")
@@ -357,6 +458,11 @@ class Finding(BaseModel):
     raw: str | None = Field(default=None, description="The value as found in the cell.")
     message_ja: str
     message_en: str
+
+    @property
+    def message(self) -> Message:
+        """What is wrong, in both languages (the JSON report keeps them as two fields)."""
+        return Message(ja=self.message_ja, en=self.message_en)
 
     @property
     def place(self) -> str:
@@ -369,7 +475,7 @@ class Finding(BaseModel):
 
 
 def finding(
-    code: str,
+    code: Code,
     file: str,
     *,
     sheet: str | None = None,
@@ -385,6 +491,7 @@ def finding(
     params.setdefault("expected", "")
     params.setdefault("value", "")
     params.setdefault("detail", "")
+    message = kind.message.format(**params)
     return Finding(
         code=code,
         severity=kind.severity,
@@ -393,8 +500,8 @@ def finding(
         cell=cell,
         field=field,
         raw=raw_text,
-        message_ja=kind.ja.format(**params),
-        message_en=kind.en.format(**params),
+        message_ja=message.ja,
+        message_en=message.en,
     )
 
 

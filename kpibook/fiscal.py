@@ -22,6 +22,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from kpibook.errors import MessageValueError
+from kpibook.message import Message
+
 FiscalYear = int
 """A fiscal year, as the western calendar year in which it starts (April)."""
 
@@ -46,14 +49,18 @@ ERAS = (HEISEI, REIWA)
 _ERA_BY_NAME = {e.kanji: e for e in ERAS} | {e.letter: e for e in ERAS}
 
 
-class FiscalYearError(ValueError):
-    """A text that is not a fiscal year kpibook understands."""
+class FiscalYearError(MessageValueError):
+    """A text that is not a fiscal year kpibook understands; ``str()`` is the English."""
 
     def __init__(self, text: str, reason: str) -> None:
+        super().__init__(
+            Message(
+                ja="年度として読めません（例: R1、令和元年度、H30、平成30年度、2019）",
+                en=f"{text!r} is not a fiscal year ({reason})",
+            )
+        )
         self.text = text
         self.reason = reason
-        self.ja = "年度として読めません（例: R1、令和元年度、H30、平成30年度、2019）"
-        super().__init__(f"{text!r} is not a fiscal year ({reason})")
 
 
 _ERA_RE = re.compile(

@@ -8,7 +8,8 @@ Rules (documented in ``docs/grading.md``):
   lower-is-better.  Rates are exact decimals and are **not rounded before grading**:
   79.99% is below 80% and gets the 50% band.  They are rounded only for display.
 * The grade is the first band (best first) whose ``min_rate`` the rate reaches.
-* 増加 / 減少 / 維持 targets compare the actual with the latest earlier numeric actual.
+* 増加 / 減少 / 維持 targets compare the actual with the latest earlier numeric actual
+  (:meth:`Indicator.latest_actual_before`).
 * No usable target, no actual, 集計中 or － means *not gradable*, never the worst grade.
 * A project's grade comes from its graded indicators by the scheme's ``project_rule``
   (default: the worst).  The department's own grade is kept beside it, never replaced.
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import FiscalYear, era_label
+from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
 from kpibook.values import EMPTY, Qualitative, Value, ValueKind
 
@@ -44,20 +46,27 @@ class NotGradable(StrEnum):
     NO_PREVIOUS = "no_previous"
 
 
-REASONS: dict[NotGradable, tuple[str, str]] = {
-    NotGradable.NO_INDICATOR: ("評価指標がありません", "the project has no indicator"),
-    NotGradable.NO_TARGET: ("目標値がありません", "no target for the report year or final"),
-    NotGradable.ZERO_TARGET: ("目標値が0のため達成率を計算できません", "the target is zero"),
-    NotGradable.NEGATIVE: ("負の値は評価できません", "negative values cannot be rated"),
-    NotGradable.NO_ACTUAL: ("実績値がありません", "no actual for the report year"),
-    NotGradable.PENDING: ("実績値が集計中です", "the actual is still being tallied (集計中)"),
-    NotGradable.NOT_APPLICABLE: (
-        "実績値が該当なし（－）です",
-        "the actual is marked not applicable",
+REASONS: dict[NotGradable, Message] = {
+    NotGradable.NO_INDICATOR: Message(ja="評価指標がありません", en="the project has no indicator"),
+    NotGradable.NO_TARGET: Message(
+        ja="目標値がありません", en="no target for the report year or final"
     ),
-    NotGradable.NO_PREVIOUS: (
-        "比較する前年度までの実績値がありません",
-        "a 増加/減少/維持 target needs an earlier actual to compare with",
+    NotGradable.ZERO_TARGET: Message(
+        ja="目標値が0のため達成率を計算できません", en="the target is zero"
+    ),
+    NotGradable.NEGATIVE: Message(
+        ja="負の値は評価できません", en="negative values cannot be rated"
+    ),
+    NotGradable.NO_ACTUAL: Message(ja="実績値がありません", en="no actual for the report year"),
+    NotGradable.PENDING: Message(
+        ja="実績値が集計中です", en="the actual is still being tallied (集計中)"
+    ),
+    NotGradable.NOT_APPLICABLE: Message(
+        ja="実績値が該当なし（－）です", en="the actual is marked not applicable"
+    ),
+    NotGradable.NO_PREVIOUS: Message(
+        ja="比較する前年度までの実績値がありません",
+        en="a 増加/減少/維持 target needs an earlier actual to compare with",
     ),
 }
 
@@ -130,7 +139,8 @@ def band(rate: Decimal, scheme: GradingScheme) -> str:
 
 
 def round_rate(rate: Decimal, places: int = RATE_DISPLAY_PLACES) -> Decimal:
-    """Rate for display, rounded half up (81.66 → 81.7); grading never uses this."""
+    """A rate as shown or written anywhere (terminal, master, open data): rounded half up,
+    81.65 → 81.7 (Python's ``round`` would give 81.6).  Grading never uses this."""
     return rate.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
 
 
@@ -200,7 +210,7 @@ def grade_indicator(
 
     if target.kind is ValueKind.QUALITATIVE:
         assert target.qualitative is not None
-        previous = _previous_actual(indicator, report_year)
+        previous = indicator.latest_actual_before(report_year)
         if previous is None:
             return result(why=NotGradable.NO_PREVIOUS)
         met = _qualitative_met(
@@ -217,17 +227,6 @@ def grade_indicator(
         return result(why=NotGradable.ZERO_TARGET)
     rate = achievement_rate(actual.number, target.number, indicator.direction)
     return result(rate=rate, grade=scheme.grades[0] if rate is None else band(rate, scheme))
-
-
-def _previous_actual(
-    indicator: Indicator, report_year: FiscalYear
-) -> tuple[FiscalYear, Value] | None:
-    earlier = [
-        (y, v)
-        for y, v in indicator.actuals.items()
-        if y < report_year and v.kind is ValueKind.NUMBER
-    ]
-    return max(earlier, key=lambda yv: yv[0]) if earlier else None
 
 
 def _qualitative_met(

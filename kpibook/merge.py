@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from kpibook.contract.content import departments_with_forms
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.errors import KpibookError
+from kpibook.findings import Code
 from kpibook.grading import GradeReport, grade_report
+from kpibook.message import Message
 from kpibook.parallel import Progress
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_returns
@@ -92,12 +94,20 @@ def merge(
     progress: Progress | None = None,
 ) -> tuple[MergeReport, Entries]:
     """Check every return and merge the clean ones; ``use`` settles conflicts."""
-    checked = check_returns(plan, paths, template, jobs, progress)
+    checked = check_returns(plan, paths, template, jobs, progress, use)
     chosen = {Path(p).resolve() for p in use or []}
-    known = {Path(r.path).resolve() for r in checked.returns}
+    # the results are in the order of the paths (their shown names may differ from the
+    # file system's, for a name that is not UTF-8)
+    real = {id(r): Path(p).resolve() for p, r in zip(paths, checked.returns, strict=True)}
+    known = set(real.values())
     if chosen - known:
         names = ", ".join(sorted(p.name for p in chosen - known))
-        raise UnknownChoice(f"--use names a file that is not among the returns: {names}")
+        raise UnknownChoice(
+            Message(
+                ja=f"--use で指定したファイルは回答の中にありません: {names}",
+                en=f"--use names a file that is not among the returns: {names}",
+            )
+        )
     by_dept: dict[str, list[ReturnResult]] = {}
     unidentified = []
     for result in checked.returns:
@@ -108,8 +118,10 @@ def merge(
     statuses: list[DepartmentStatus] = []
     entries: list[ProjectEntry] = []
     for department in departments_with_forms(plan):
-        results = by_dept.get(department, [])
-        picked = [r for r in results if Path(r.path).resolve() in chosen]
+        found = by_dept.get(department, [])
+        # byte-identical copies are one return (check marks the later ones)
+        results = [r for r in found if not any(f.code is Code.DUPLICATE_COPY for f in r.findings)]
+        picked = [r for r in results if real[id(r)] in chosen]
         results_used = picked if len(results) > 1 and len(picked) == 1 else results
         if not results:
             status, used = Status.MISSING, None
@@ -124,7 +136,7 @@ def merge(
             DepartmentStatus(
                 department=department,
                 status=status,
-                files=[r.file for r in results],
+                files=[r.file for r in found],
                 used=used.file if used else None,
                 errors=sum(len(r.errors) for r in results_used),
                 warnings=sum(len(r.warnings) for r in results_used),

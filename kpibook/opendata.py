@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kpibook import __version__
-from kpibook.atomic import write_bytes_atomic
+from kpibook.atomic import ensure_folder, write_bytes_atomic
 from kpibook.contract.content import placement_number
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
-from kpibook.grading import REASONS, grade_report
+from kpibook.grading import REASONS, grade_report, round_rate
 from kpibook.plan import Plan, Section
 from kpibook.values import Value, ValueKind
 
@@ -35,6 +35,8 @@ FieldType = Literal["string", "integer", "number", "boolean"]
 FORMAT = "kpibook-export"
 VERSION = 1
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+RATE_PLACES = 4
+"""Decimal places of the rates written, rounded half up as everywhere a rate is shown."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,12 @@ TABLES: tuple[Table, ...] = (
             _c("target_kind", "string", "評価に用いた目標", "year (the report year's) or final."),
             _c("target", "number", "目標値", "The target graded against, when a number."),
             _c("actual", "number", "実績値", "The report year's actual, when a number."),
-            _c("rate", "number", "達成率(%)", "Achievement rate in percent, to 4 decimals."),
+            _c(
+                "rate",
+                "number",
+                "達成率(%)",
+                f"Achievement rate in percent, to {RATE_PLACES} decimals (half up).",
+            ),
             _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
             _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
             _c("self_grade", "string", "担当課の評価", "On the project's row: the department's."),
@@ -316,7 +323,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 "actual": None,
                 "rate": None,
                 "grade": g.grade,
-                "not_gradable": REASONS[g.not_gradable][1] if g.not_gradable else None,
+                "not_gradable": REASONS[g.not_gradable].en if g.not_gradable else None,
                 "self_grade": g.self_grade,
                 "mismatch": g.mismatch,
             }
@@ -329,9 +336,9 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "target_kind": ig.target_source,
                     "target": _number(ig.target),
                     "actual": _number(ig.actual),
-                    "rate": None if ig.rate is None else round(ig.rate, 4),
+                    "rate": None if ig.rate is None else round_rate(ig.rate, RATE_PLACES),
                     "grade": ig.grade,
-                    "not_gradable": REASONS[ig.not_gradable][1] if ig.not_gradable else None,
+                    "not_gradable": REASONS[ig.not_gradable].en if ig.not_gradable else None,
                     "self_grade": None,
                     "mismatch": None,
                 }
@@ -397,7 +404,7 @@ def _csv_cell(value: Any, column: Column) -> str:
 
 def write_csv(plan: Plan, entries: Entries | None, outdir: Path) -> list[Path]:
     """One CSV per table and a ``datapackage.json`` describing them."""
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)
     rows = tables(plan, entries)
     written = []
     for table in TABLES:

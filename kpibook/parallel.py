@@ -5,6 +5,10 @@ share one interpreter lock).  Workers are forked with the shared context already
 memory -- the plan, the template -- so nothing large is copied per file; only the small
 per-file arguments go out and the results come back.  Results come back in input order.
 Below a handful of files, or with one core, everything runs in this process.
+
+Nothing is shared through module state: a worker gets the context as it stood at the
+fork (with whatever indexes the plan had already built on itself) and what it builds
+stays in that worker; the only global here, the context, is set in the workers alone.
 """
 
 from __future__ import annotations

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self, TypeVar, cast
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -30,8 +31,12 @@ from pydantic import (
     model_validator,
 )
 
+from kpibook.contract.names import CURRENT as NAMES
+from kpibook.contract.names import EXCEL_NAME_MAX, casefold_key
+from kpibook.errors import Loc, MessageValueError, loc_text
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
-from kpibook.values import EMPTY, Value
+from kpibook.message import Message
+from kpibook.values import EMPTY, Value, ValueKind
 
 EXCEL_CELL_MAX = 32_767
 """Excel refuses longer text in a cell; checked when the plan is loaded, not when writing."""
@@ -40,9 +45,39 @@ FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
 
 
 class Model(BaseModel):
-    """Base of every plan model: unknown keys are errors, values are not coerced loosely."""
+    """Base of every plan model: unknown keys are errors, values are not coerced loosely.
+
+    What a model works out from its own fields (an index of projects by id) is a
+    ``functools.cached_property``: built on first use and kept on the instance, beside
+    the fields but not one of them, so it is never validated, dumped or compared.  A
+    model is frozen, so it cannot go stale in place; copies (``model_copy``, with or
+    without ``update``, ``copy.deepcopy``) and pickles leave it behind, so a copy builds
+    its own from its own fields.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __copy__(self) -> Self:
+        return _without_derived(super().__copy__())
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return _without_derived(super().__deepcopy__(memo))
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        fields = type(self).model_fields
+        return {**state, "__dict__": {k: v for k, v in state["__dict__"].items() if k in fields}}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _without_derived(model: M) -> M:
+    """``model`` (a fresh copy) without the cached properties it was copied with."""
+    fields = type(model).model_fields
+    for name in [name for name in model.__dict__ if name not in fields]:
+        del model.__dict__[name]
+    return model
 
 
 def _no_edge_space(s: str) -> str:
@@ -95,11 +130,21 @@ class Department(Model):
     @field_validator("name")
     @classmethod
     def _file_safe(cls, v: str) -> str:
-        bad = sorted(set(v) & FILE_NAME_FORBIDDEN)
+        bad = " ".join(sorted(set(v) & FILE_NAME_FORBIDDEN))
         if bad:
-            raise ValueError(f"department names may not contain {' '.join(bad)}")
+            raise MessageValueError(
+                Message(
+                    ja=f"担当課名に使えない文字（{bad}）があります（ファイル名やシート名になるため）",
+                    en=f"department names may not contain {bad} (they name files and sheets)",
+                )
+            )
         if len(v) > 31:
-            raise ValueError("department names are at most 31 characters (Excel sheet names)")
+            raise MessageValueError(
+                Message(
+                    ja="担当課名は31文字までです（Excel のシート名になるため）",
+                    en="department names are at most 31 characters (Excel sheet names)",
+                )
+            )
         return v
 
 
@@ -191,6 +236,17 @@ class Indicator(Model):
         "year's actual comes from the department's return.",
     )
     note: Text | None = Field(default=None, description="A remark about the whole series.")
+
+    def latest_actual_before(self, year: FiscalYear) -> tuple[FiscalYear, Value] | None:
+        """The actual of the latest year before ``year`` that has a number, with its year.
+
+        Only numbers count: an earlier year reported as 集計中 or － is passed over for the
+        one before it.  A 増加/減少/維持 target is graded against this actual, and the
+        jump check compares a new actual with it."""
+        earlier = [
+            (y, v) for y, v in self.actuals.items() if y < year and v.kind is ValueKind.NUMBER
+        ]
+        return max(earlier, key=lambda yv: yv[0]) if earlier else None
 
 
 class Project(Model):
@@ -372,77 +428,132 @@ class Plan(Model):
         return walk(self.sections, ())
 
     def section_path(self, section_id: str) -> SectionPath:
-        paths = cached_index(self, self.sections, self._section_paths)
-        return paths[section_id]
+        return self._section_paths[section_id]
 
+    # Indexes, built once per plan on first use: a national plan has tens of thousands
+    # of projects, and every department's form and every 一覧 row looks things up.
+
+    @cached_property
     def _section_paths(self) -> dict[str, SectionPath]:
         paths: dict[str, SectionPath] = {}
         for path in self.iter_sections():
             paths.setdefault(path.section.id, path)  # the first, as a search would find
         return paths
 
-    def _indexes(self) -> tuple[dict[str, Project], dict[str, list[int]]]:
-        """Projects by id, and project positions by department, built once per plan (a
-        national plan has tens of thousands of projects)."""
+    @cached_property
+    def _projects_by_id(self) -> dict[str, Project]:
+        return {p.id: p for p in self.projects}
 
-        def build() -> tuple[dict[str, Project], dict[str, list[int]]]:
-            by_dept: dict[str, list[int]] = {}
-            for n, p in enumerate(self.projects):
-                for d in dict.fromkeys(p.departments):
-                    by_dept.setdefault(d, []).append(n)
-            return {p.id: p for p in self.projects}, by_dept
+    @cached_property
+    def _positions_by_department(self) -> dict[str, list[int]]:
+        by_dept: dict[str, list[int]] = {}
+        for n, p in enumerate(self.projects):
+            for d in dict.fromkeys(p.departments):
+                by_dept.setdefault(d, []).append(n)
+        return by_dept
 
-        return cached_index(self, self.projects, build)
+    @cached_property
+    def _department_set(self) -> frozenset[str]:
+        return frozenset(d.name for d in self.departments)
+
+    @cached_property
+    def actual_years(self) -> tuple[FiscalYear, ...]:
+        """The years before the report year that some indicator has an actual for."""
+        years = {y for p in self.projects for i in p.indicators for y in i.actuals}
+        return tuple(sorted(y for y in years if y < self.report_year))
+
+    @cached_property
+    def target_years(self) -> tuple[FiscalYear, ...]:
+        """The years that some indicator has a target for."""
+        return tuple(sorted({y for p in self.projects for i in p.indicators for y in i.targets}))
+
+    @cached_property
+    def widest_values(self) -> dict[tuple[str, FiscalYear | None], tuple[str, str]]:
+        """The widest target or actual as printed, with its unit and without, by
+        ``("target" | "actual", year)``, ``("final", None)`` and over all ``("any",
+        None)``: what forms and reports size their value columns by (a number in a cell
+        does not wrap)."""
+        from kpibook.textfit import em_width
+
+        best: dict[tuple[str, FiscalYear | None], tuple[str, str]] = {}
+
+        def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
+            unit = value.display(ind.unit, ind.decimals)
+            bare = value.display(None, ind.decimals)
+            for k in (key, ("any", None)):
+                held = best.get(k, ("", ""))
+                best[k] = (
+                    unit if em_width(unit) > em_width(held[0]) else held[0],
+                    bare if em_width(bare) > em_width(held[1]) else held[1],
+                )
+
+        for project in self.projects:
+            for ind in project.indicators:
+                for year, value in ind.targets.items():
+                    consider(("target", year), value, ind)
+                for year, value in ind.actuals.items():
+                    consider(("actual", year), value, ind)
+                consider(("final", None), ind.final_target, ind)
+        return best
 
     def project(self, project_id: str) -> Project:
-        return self._indexes()[0][project_id]
+        return self._projects_by_id[project_id]
 
     def projects_of(self, department: str) -> list[tuple[int, Project]]:
         """The projects ``department`` leads or shares, with their positions in the plan."""
-        return [(n, self.projects[n]) for n in self._indexes()[1].get(department, [])]
+        return [(n, self.projects[n]) for n in self._positions_by_department.get(department, [])]
 
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
 
     def has_department(self, name: str) -> bool:
-        return name in cached_index(self, self.departments, self._department_set)
-
-    def _department_set(self) -> frozenset[str]:
-        return frozenset(d.name for d in self.departments)
+        return name in self._department_set
 
 
-T = TypeVar("T")
-
-_INDEXES: dict[tuple[int, str], tuple[object, int, int, Any]] = {}
-
-
-def cached_index(owner: object, items: list[Any], build: Callable[[], T]) -> T:
-    """An index over ``owner``'s ``items`` (one per ``build`` function), built once and
-    rebuilt if the list is replaced or changes length.  Kept outside the models so that
-    equality and copies ignore it; the few most recent owners are kept (strongly, so that
-    their ids are not reused)."""
-    key = (id(items), len(items))
-    slot = (id(owner), build.__qualname__)
-    held = _INDEXES.get(slot)
-    if held is not None and held[0] is owner and held[1:3] == key:
-        return cast(T, held[3])
-    index = build()
-    if len(_INDEXES) >= 16:
-        _INDEXES.pop(next(iter(_INDEXES)))
-    _INDEXES[slot] = (owner, *key, index)
-    return index
+Issue = tuple[tuple[str | int, ...], Message]
+"""A problem of a plan or of entries: its location in the data, and what is wrong."""
 
 
 class PlanIntegrityError(ValueError):
     """References inside a plan that do not hold; each problem has its place in the plan."""
 
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+    def __init__(self, problems: list[Issue]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {en}" for loc, en, _ in problems))
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, loc))}: {message.en}" for loc, message in problems)
+        )
 
 
-Issue = tuple[tuple[str | int, ...], str, str]
-"""(location in the plan, English, Japanese)."""
+def _id_clashes(ids: list[tuple[Loc, str]], ja: str, en: str) -> Iterator[Issue]:
+    """Ids used twice, each reported at its second use; and ids that differ only in case,
+    which Excel's names do not tell apart (``pX`` and ``px`` would share every cell name
+    of a form)."""
+    first: dict[str, tuple[Loc, str]] = {}
+    for loc, ident in ids:
+        key = casefold_key(ident)
+        if key not in first:
+            first[key] = (loc, ident)
+            continue
+        where, other = first[key]
+        at = loc_text(where)
+        if other == ident:
+            yield (
+                loc,
+                Message(
+                    ja=f"{ja}ID「{ident}」が重複しています（{at} と同じ）",
+                    en=f"{en} id {ident!r} is used twice (also at {at})",
+                ),
+            )
+        else:
+            yield (
+                loc,
+                Message(
+                    ja=f"{ja}ID「{ident}」は {at} の「{other}」と大文字・小文字だけが違います。"
+                    "Excel はセル名の大文字・小文字を区別しないため、別のIDにしてください",
+                    en=f"{en} id {ident!r} differs from {other!r} (at {at}) only in case, which "
+                    "Excel's names do not tell apart; use another id",
+                ),
+            )
 
 
 def _duplicates(items: list[str]) -> list[str]:
@@ -460,40 +571,60 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
     for name in _duplicates(depts):
         yield (
             ("departments",),
-            f"department {name!r} is listed twice",
-            f"担当課「{name}」が重複しています",
+            Message(
+                ja=f"担当課「{name}」が重複しています", en=f"department {name!r} is listed twice"
+            ),
         )
     known_depts = set(depts)
 
     section_ids = [p.section.id for p in plan.iter_sections()]
     for sid in _duplicates(section_ids):
-        yield ("sections",), f"section id {sid!r} is used twice", f"体系ID「{sid}」が重複しています"
+        yield (
+            ("sections",),
+            Message(ja=f"体系ID「{sid}」が重複しています", en=f"section id {sid!r} is used twice"),
+        )
     known_sections = set(section_ids)
 
     if not plan.period.start <= plan.report_year <= plan.period.end:
         yield (
             ("report_year",),
-            "the report year is outside the plan period",
-            "報告年度が計画期間の外です",
+            Message(
+                ja="報告年度が計画期間の外です", en="the report year is outside the plan period"
+            ),
         )
     if plan.midterm_year is not None and not (
         plan.period.start <= plan.midterm_year <= plan.period.end
     ):
         yield (
             ("midterm_year",),
-            "the midterm year is outside the plan period",
-            "中間年が計画期間の外です",
+            Message(
+                ja="中間年が計画期間の外です", en="the midterm year is outside the plan period"
+            ),
         )
 
-    for pid in _duplicates([p.id for p in plan.projects]):
-        yield ("projects",), f"project id {pid!r} is used twice", f"事業ID「{pid}」が重複しています"
-    indicator_ids = [i.id for p in plan.projects for i in p.indicators]
-    for iid in _duplicates(indicator_ids):
-        yield (
-            ("projects",),
-            f"indicator id {iid!r} is used twice",
-            f"指標ID「{iid}」が重複しています",
-        )
+    yield from _id_clashes(
+        [(("projects", n, "id"), p.id) for n, p in enumerate(plan.projects)], "事業", "project"
+    )
+    yield from _id_clashes(
+        [
+            (("projects", n, "indicators", k, "id"), i.id)
+            for n, p in enumerate(plan.projects)
+            for k, i in enumerate(p.indicators)
+        ],
+        "指標",
+        "indicator",
+    )
+    for n, project in enumerate(plan.projects):
+        for k, indicator in enumerate(project.indicators):
+            if len(NAMES.indicator(project.id, indicator.id, "t2019")) > EXCEL_NAME_MAX:
+                yield (
+                    ("projects", n, "indicators", k, "id"),
+                    Message(
+                        ja="事業IDと指標IDが長すぎて、様式のセル名（255文字まで）に収まりません",
+                        en="the project and indicator ids are too long for the form's cell "
+                        f"names (Excel allows {EXCEL_NAME_MAX} characters)",
+                    ),
+                )
 
     for n, project in enumerate(plan.projects):
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
@@ -510,52 +641,66 @@ def _project_problems(
     if lead not in known_depts:
         yield (
             (*here, "lead_department"),
-            f"{lead!r} is not in the plan's departments",
-            f"「{lead}」は担当課の一覧にありません",
+            Message(
+                ja=f"「{lead}」は担当課の一覧にありません",
+                en=f"{lead!r} is not in the plan's departments",
+            ),
         )
     for k, other in enumerate(project.other_departments):
         if other not in known_depts:
             yield (
                 (*here, "other_departments", k),
-                f"{other!r} is not in the plan's departments",
-                f"「{other}」は担当課の一覧にありません",
+                Message(
+                    ja=f"「{other}」は担当課の一覧にありません",
+                    en=f"{other!r} is not in the plan's departments",
+                ),
             )
         if other == lead:
             yield (
                 (*here, "other_departments", k),
-                f"{other!r} is already the lead department",
-                f"「{other}」は主担当課と同じです",
+                Message(
+                    ja=f"「{other}」は主担当課と同じです",
+                    en=f"{other!r} is already the lead department",
+                ),
             )
     for dup in _duplicates(project.other_departments):
-        yield (*here, "other_departments"), f"{dup!r} is listed twice", f"「{dup}」が重複しています"
+        yield (
+            (*here, "other_departments"),
+            Message(ja=f"「{dup}」が重複しています", en=f"{dup!r} is listed twice"),
+        )
     placed = [pl.section for pl in project.placements]
     for k, sid in enumerate(placed):
         if sid not in known_sections:
             yield (
                 (*here, "placements", k, "section"),
-                f"there is no section {sid!r}",
-                f"体系ID「{sid}」がありません",
+                Message(ja=f"体系ID「{sid}」がありません", en=f"there is no section {sid!r}"),
             )
     for dup in _duplicates(placed):
         yield (
             (*here, "placements"),
-            f"listed twice under section {dup!r}",
-            f"同じ体系「{dup}」に2回掲載されています",
+            Message(
+                ja=f"同じ体系「{dup}」に2回掲載されています",
+                en=f"listed twice under section {dup!r}",
+            ),
         )
     for m, ind in enumerate(project.indicators):
         iloc = (*here, "indicators", m)
         for year in ind.targets:
-            if year > plan.period.end:
+            if not plan.period.start <= year <= plan.period.end:
                 yield (
                     (*iloc, "targets", year),
-                    "target after the end of the plan period",
-                    "計画期間の後の年度の目標値です",
+                    Message(
+                        ja="計画期間の外の年度の目標値です",
+                        en="target of a year outside the plan period",
+                    ),
                 )
         for year in ind.actuals:
             if year >= plan.report_year:
                 yield (
                     (*iloc, "actuals", year),
-                    "actuals of the report year and later come from the departments' "
-                    "returns, not from the plan",
-                    "報告年度以降の実績値は計画ではなく各課の回答から取り込みます",
+                    Message(
+                        ja="報告年度以降の実績値は計画ではなく各課の回答から取り込みます",
+                        en="actuals of the report year and later come from the departments' "
+                        "returns, not from the plan",
+                    ),
                 )

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -27,7 +27,8 @@ from kpibook.atomic import write_bytes_atomic
 from kpibook.entries import Entries, entry_problems
 from kpibook.errors import LoadError, Loc, Problem, loc_text, problems_from_validation
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
-from kpibook.plan import Plan
+from kpibook.message import Message
+from kpibook.plan import Issue, Plan
 from kpibook.values import decimal_to_plain
 
 TEXT_SUFFIXES = (".yaml", ".yml")
@@ -90,15 +91,14 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        missing = Problem(str(path), "ファイルがありません", "no such file")
-        raise LoadError(path, [missing]) from None
+        missing = Message(ja="ファイルがありません", en="no such file")
+        raise LoadError.single(path, missing) from None
     except UnicodeDecodeError as exc:
-        raise LoadError(
-            path,
-            [Problem(str(path), "UTF-8 の文字コードで保存してください", f"not UTF-8: {exc}")],
+        raise LoadError.single(
+            path, Message(ja="UTF-8 の文字コードで保存してください", en=f"not UTF-8: {exc}")
         ) from None
     except OSError as exc:
-        raise LoadError(path, [Problem(str(path), "ファイルを開けません", str(exc))]) from None
+        raise LoadError.single(path, Message(ja="ファイルを開けません", en=str(exc))) from None
     try:
         loader = _Loader(text)
         try:
@@ -109,11 +109,13 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path} line {mark.line + 1}" if mark else str(path)
-        raise LoadError(
-            path, [Problem(where, "YAML の書き方に誤りがあります", str(exc.problem or exc))]
+        raise LoadError.single(
+            path,
+            Message(ja="YAML の書き方に誤りがあります", en=str(exc.problem or exc)),
+            where=where,
         ) from None
     except yaml.YAMLError as exc:
-        raise LoadError(path, [Problem(str(path), "YAML として読めません", str(exc))]) from None
+        raise LoadError.single(path, Message(ja="YAML として読めません", en=str(exc))) from None
     return data, node
 
 
@@ -161,22 +163,31 @@ def _locator(path: Path, root: yaml.Node | None) -> Callable[[Loc], str]:
 def _validate(
     path: Path,
     model: type[M],
-    checks: Callable[[M], Iterator[tuple[Loc, str, str]]] | None = None,
+    checks: Callable[[M], Iterator[Issue]] | None = None,
 ) -> M:
     path = Path(path)
     data, root = read_yaml(path)
     where = _locator(path, root)
     if not isinstance(data, dict):
-        raise LoadError(
+        raise LoadError.single(
             path,
-            [Problem(path.name, "先頭は「項目: 値」の組にしてください", "not a mapping")],
+            Message(ja="先頭は「項目: 値」の組にしてください", en="not a mapping"),
+            where=path.name,
         )
-    try:
-        obj = model.model_validate(data)
-    except ValidationError as exc:
-        raise LoadError(path, problems_from_validation(exc, where)) from None
+    if model is Plan:
+        from kpibook.plancheck import plan_problems
+
+        plan, found = plan_problems(data, where)
+        if plan is None:
+            raise LoadError(path, found)
+        obj = cast(M, plan)
+    else:
+        try:
+            obj = model.model_validate(data)
+        except ValidationError as exc:
+            raise LoadError(path, problems_from_validation(exc, where)) from None
     if checks is not None:
-        problems = [Problem(where(loc), ja, en) for loc, en, ja in checks(obj)]
+        problems = [Problem(where=where(loc), message=message) for loc, message in checks(obj)]
         if problems:
             raise LoadError(path, problems)
     return obj

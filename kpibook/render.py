@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 from kpibook.findings import Severity
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
 from kpibook.merge import STATUS_JA, MergeReport
+from kpibook.message import Message
 from kpibook.returns.check import CheckReport
 
 if TYPE_CHECKING:
     from kpibook.demo import DemoResult
 from kpibook.textfit import text_width
+
+COMPUTED = Message(ja="計算した評価", en="computed")
+SELF = Message(ja="担当課の評価", en="self")
+SUBMISSIONS = Message(ja="提出状況", en="submissions")
 
 
 def clip(text: str, width: int) -> str:
@@ -101,23 +106,23 @@ def grade_table(report: GradeReport) -> str:
     own = report.counts("self")
     summary = [
         "",
-        "計算した評価 / computed: " + "  ".join(f"{g} {c}" for g, c in computed.items()),
-        "担当課の評価 / self:     " + "  ".join(f"{g} {c}" for g, c in own.items()),
+        f"{COMPUTED}: " + "  ".join(f"{g} {c}" for g, c in computed.items()),
+        f"{SELF}:     " + "  ".join(f"{g} {c}" for g, c in own.items()),
     ]
     mismatches = [p for p in report.projects if p.mismatch]
     if mismatches:
-        summary.append(f"評価の不一致 / computed and self grade differ: {len(mismatches)}")
+        differ = Message(ja="評価の不一致", en="computed and self grade differ")
+        summary.append(f"{differ}: {len(mismatches)}")
         for p in mismatches:
             summary.append(
                 f"  ≠ {p.name}（{p.department}）: 計算 {p.grade} / 自己評価 {p.self_grade}"
             )
     not_gradable = [p for p in report.projects if p.grade is None]
     if not_gradable:
-        summary.append(f"{ng} / not gradable: {len(not_gradable)}")
+        summary.append(f"{Message(ja=ng, en='not gradable')}: {len(not_gradable)}")
         for p in not_gradable:
             assert p.not_gradable is not None
-            ja, en = REASONS[p.not_gradable]
-            summary.append(f"  - {p.name}: {ja} / {en}")
+            summary.append(f"  - {p.name}: {REASONS[p.not_gradable]}")
     title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
     return "\n".join([title, "", body, *summary])
 
@@ -127,9 +132,9 @@ def check_text(report: CheckReport) -> str:
     lines: list[str] = []
     for r in report.returns:
         errors, warnings = len(r.errors), len(r.warnings)
-        status = "OK" if r.ok else f"エラー {errors} / errors {errors}"
+        status = "OK" if r.ok else str(Message(ja=f"エラー {errors}", en=f"errors {errors}"))
         if warnings:
-            status += f"（警告 {warnings} / warnings {warnings}）"
+            status += f"（{Message(ja=f'警告 {warnings}', en=f'warnings {warnings}')}）"
         who = f"  [{r.department}]" if r.department else ""
         lines.append(f"{r.file}{who}: {status}")
         for f in r.findings:
@@ -140,17 +145,19 @@ def check_text(report: CheckReport) -> str:
             lines.append(f"  {'':<4} {'':<14} {'':<22} {f.message_en}")
     c = report.counts()
     lines.append("")
-    lines.append(
-        f"{c['returns']} 件を点検: エラーのある回答 {c['with_errors']} 件、エラー {c['errors']}、"
-        f"警告 {c['warnings']} / checked {c['returns']} return(s): {c['with_errors']} with "
-        f"errors, {c['errors']} error(s), {c['warnings']} warning(s)"
+    totals = Message(
+        ja=f"{c['returns']} 件を点検: エラーのある回答 {c['with_errors']} 件、"
+        f"エラー {c['errors']}、警告 {c['warnings']}",
+        en=f"checked {c['returns']} return(s): {c['with_errors']} with errors, "
+        f"{c['errors']} error(s), {c['warnings']} warning(s)",
     )
+    lines.append(str(totals))
     return "\n".join(lines)
 
 
 def merge_text(report: MergeReport) -> str:
     """Where every department stands, and the grade summary."""
-    lines = ["提出状況 / submissions:"]
+    lines = [f"{SUBMISSIONS}:"]
     for d in report.departments:
         detail = d.used or "、".join(d.files) or "－"
         counts = f"（エラー {d.errors}、警告 {d.warnings}）" if d.files else ""
@@ -164,15 +171,13 @@ def merge_text(report: MergeReport) -> str:
             lines.append(f"  {r.file}:")
             for f in r.errors:
                 place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else "-"
-                lines.append(f"    {place} {f.code}: {f.message_ja} / {f.message_en}")
+                lines.append(f"    {place} {f.code}: {f.message}")
     g = report.grades
     lines.append("")
-    lines.append("計算した評価 / computed: " + "  ".join(f"{k} {v}" for k, v in g.counts().items()))
-    lines.append(
-        "担当課の評価 / self:     " + "  ".join(f"{k} {v}" for k, v in g.counts("self").items())
-    )
+    lines.append(f"{COMPUTED}: " + "  ".join(f"{k} {v}" for k, v in g.counts().items()))
+    lines.append(f"{SELF}:     " + "  ".join(f"{k} {v}" for k, v in g.counts("self").items()))
     mismatched = [p for p in g.projects if p.mismatch]
-    lines.append(f"評価の不一致 / disagreements: {len(mismatched)}")
+    lines.append(f"{Message(ja='評価の不一致', en='disagreements')}: {len(mismatched)}")
     for p in mismatched:
         lines.append(f"  ≠ {p.name}（{p.department}）: 計算 {p.grade} / 自己評価 {p.self_grade}")
     return "\n".join(lines)
@@ -184,9 +189,11 @@ def demo_text(result: DemoResult) -> str:
     lines = [
         f"{result.plan.title}　{r.grades.fiscal_year_label} — kpibook demo",
         "",
-        f"1. 記入様式 / forms:        {result.forms}/  ({len(r.departments)} 担当課)",
-        f"2. 回答 / filled returns:   {result.returns}/  (as the departments reported)",
-        f"3. 集約ブック / master:      {result.master}",
+        f"1. {Message(ja='記入様式', en='forms')}:        {result.forms}/  "
+        f"({len(r.departments)} 担当課)",
+        f"2. {Message(ja='回答', en='filled returns')}:   {result.returns}/  "
+        "(as the departments reported)",
+        f"3. {Message(ja='集約ブック', en='master')}:      {result.master}",
         f"   提出 {returned}/{len(r.departments)} 担当課; sheets 概要・一覧・報告書・提出状況",
         "",
         merge_text(r),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 
 
 def data_dir(name: str) -> Path:
@@ -14,4 +15,9 @@ def data_dir(name: str) -> Path:
     for candidate in (here / "_data" / name, here.parent / name):
         if candidate.is_dir():
             return candidate
-    raise KpibookError(f"the built-in {name} are missing from this installation")
+    raise KpibookError(
+        Message(
+            ja=f"kpibook に付属の {name} がありません（インストールし直してください）",
+            en=f"the built-in {name} are missing from this installation",
+        )
+    )

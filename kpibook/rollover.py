@@ -16,6 +16,7 @@ from kpibook.entries import Entries
 from kpibook.errors import KpibookError
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.grading import final_target
+from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.values import ValueKind
 
@@ -31,11 +32,10 @@ class Attention:
     code: str
     project: str | None
     indicator: str | None
-    message_ja: str
-    message_en: str
+    message: Message
 
     def __str__(self) -> str:
-        return f"{self.message_ja} / {self.message_en}"
+        return str(self.message)
 
 
 def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, list[Attention]]:
@@ -43,15 +43,20 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
     this = plan.report_year
     if to_year <= this:
         raise RolloverError(
-            f"{era_label(to_year, 'long')} は報告年度（{era_label(this, 'long')}）"
-            "より後にしてください"
-            f" / --to-year must come after the report year {this}"
+            Message(
+                ja=f"{era_label(to_year, 'long')} は報告年度（{era_label(this, 'long')}）"
+                "より後にしてください",
+                en=f"--to-year must come after the report year {this}",
+            )
         )
     if to_year > plan.period.end:
         raise RolloverError(
-            f"計画期間は{era_label(plan.period.end, 'long')}までです。次の計画を作るか、計画期間を"
-            f"延ばしてください / the plan period ends in {plan.period.end}; make the next "
-            "plan or extend the period first"
+            Message(
+                ja=f"計画期間は{era_label(plan.period.end, 'long')}までです。"
+                "次の計画を作るか、計画期間を延ばしてください",
+                en=f"the plan period ends in {plan.period.end}; "
+                "make the next plan or extend the period first",
+            )
         )
     notes: list[Attention] = []
     data = plan.model_dump(mode="python")
@@ -64,9 +69,12 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                     "not-reported",
                     project.id,
                     None,
-                    f"{project.name}: {era_label(this)}の回答がありません"
-                    "（実績値の履歴が空になります）",
-                    f"{project.name}: nothing was reported for {this}; its history has a gap",
+                    Message(
+                        ja=f"{project.name}: {era_label(this)}の回答がありません"
+                        "（実績値の履歴が空になります）",
+                        en=f"{project.name}: nothing was reported for {this}; "
+                        "its history has a gap",
+                    ),
                 )
             )
         for ind_data, ind in zip(p["indicators"], project.indicators, strict=True):
@@ -79,11 +87,13 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                             "still-pending",
                             project.id,
                             ind.id,
-                            f"{project.name}（{ind.label}）: {era_label(this)}の実績値は"
-                            "集計中のままです。"
-                            "確定したら計画の実績値を更新してください",
-                            f"{project.name} ({ind.label}): the {this} actual is still pending; "
-                            "update it in the plan when tallied",
+                            Message(
+                                ja=f"{project.name}（{ind.label}）: {era_label(this)}の実績値は"
+                                "集計中のままです。"
+                                "確定したら計画の実績値を更新してください",
+                                en=f"{project.name} ({ind.label}): the {this} actual is "
+                                "still pending; update it in the plan when tallied",
+                            ),
                         )
                     )
             elif entry is not None:
@@ -92,8 +102,11 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                         "no-actual",
                         project.id,
                         ind.id,
-                        f"{project.name}（{ind.label}）: {era_label(this)}の実績値がありません",
-                        f"{project.name} ({ind.label}): no actual for {this}",
+                        Message(
+                            ja=f"{project.name}（{ind.label}）: "
+                            f"{era_label(this)}の実績値がありません",
+                            en=f"{project.name} ({ind.label}): no actual for {this}",
+                        ),
                     )
                 )
             has_year = ind.targets.get(to_year)
@@ -110,10 +123,12 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                         "no-target",
                         project.id,
                         ind.id,
-                        f"{project.name}（{ind.label}）: {era_label(to_year)}の目標値がなく、"
-                        "評価できません",
-                        f"{project.name} ({ind.label}): no target for {to_year}; "
-                        "it cannot be graded",
+                        Message(
+                            ja=f"{project.name}（{ind.label}）: "
+                            f"{era_label(to_year)}の目標値がなく、評価できません",
+                            en=f"{project.name} ({ind.label}): no target for {to_year}; "
+                            "it cannot be graded",
+                        ),
                     )
                 )
     for year in range(this + 1, to_year):
@@ -122,8 +137,10 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                 "skipped-year",
                 None,
                 None,
-                f"{era_label(year)}の実績値はどこからも入りません（年度を飛ばしています）",
-                f"fiscal year {year} is skipped: no actuals will be recorded for it",
+                Message(
+                    ja=f"{era_label(year)}の実績値はどこからも入りません（年度を飛ばしています）",
+                    en=f"fiscal year {year} is skipped: no actuals will be recorded for it",
+                ),
             )
         )
     if to_year == plan.period.end:
@@ -132,8 +149,11 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                 "last-year",
                 None,
                 None,
-                f"{era_label(to_year, 'long')}は計画期間の最終年度です（事業は今回で終了します）",
-                f"{to_year} is the last year of the plan period: its projects end with it",
+                Message(
+                    ja=f"{era_label(to_year, 'long')}は計画期間の最終年度です"
+                    "（事業は今回で終了します）",
+                    en=f"{to_year} is the last year of the plan period: its projects end with it",
+                ),
             )
         )
     return Plan.model_validate(data), notes

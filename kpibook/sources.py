@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kpibook.entries import Entries
 from kpibook.errors import KpibookError
+from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.plantext import TEXT_SUFFIXES, load_entries_yaml, load_plan_yaml, save_yaml
 
@@ -17,8 +18,11 @@ class UnknownFormat(KpibookError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"{path}: 計画は .yaml（テキスト形式）か .xlsx（計画ブック）で指定してください / "
-            f"a plan is a .yaml (text form) or .xlsx (plan workbook) file"
+            Message(
+                ja="計画は .yaml（テキスト形式）か .xlsx（計画ブック）で指定してください",
+                en="a plan is a .yaml (text form) or .xlsx (plan workbook) file",
+            ),
+            where=path,
         )
 
 

@@ -27,6 +27,12 @@ from typing import Any
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from kpibook.errors import INVALID_JA, MessageValueError
+from kpibook.message import Message
+
+LARGEST = Decimal("9.99999999999999E+307")
+SMALLEST = Decimal("1E-307")
+"""What an Excel cell holds: a larger number becomes infinity and a smaller one zero."""
 MAX_SIGNIFICANT_DIGITS = 15
 """What an Excel cell (an IEEE double) keeps exactly; longer numbers would change silently."""
 
@@ -54,12 +60,8 @@ NOT_APPLICABLE_SPELLINGS = frozenset({"－", "-", "—", "―", "ー", "‐", "�
 katakana long vowel mark (seen in seed 003), hyphen, minus sign, en dash."""
 
 
-class BadValue(ValueError):
+class BadValue(MessageValueError):
     """A value that is none of the accepted forms; pydantic reports it at the value's place."""
-
-    def __init__(self, en: str, ja: str = "値が正しくありません") -> None:
-        super().__init__(en)
-        self.ja = ja
 
 
 def to_decimal(x: int | float | Decimal) -> Decimal:
@@ -70,10 +72,10 @@ def to_decimal(x: int | float | Decimal) -> Decimal:
     with more digits than a spreadsheet keeps are refused rather than changed.
     """
     if isinstance(x, bool):
-        raise BadValue("a yes/no value is not a number")
+        raise BadValue(Message(ja=INVALID_JA, en="a yes/no value is not a number"))
     if isinstance(x, float):
         if not math.isfinite(x):
-            raise BadValue(f"{x} is not a finite number")
+            raise BadValue(Message(ja=INVALID_JA, en=f"{x} is not a finite number"))
         d = Decimal(format(x, f".{MAX_SIGNIFICANT_DIGITS}g")).normalize()
         if d == 0:
             d = Decimal(0)
@@ -82,12 +84,22 @@ def to_decimal(x: int | float | Decimal) -> Decimal:
     else:
         d = x
     if not d.is_finite():
-        raise BadValue(f"{x} is not a finite number")
+        raise BadValue(Message(ja=INVALID_JA, en=f"{x} is not a finite number"))
+    if d != 0 and not SMALLEST <= abs(d) <= LARGEST:
+        raise BadValue(
+            Message(
+                ja="表計算ソフトで扱える大きさ（1E-307～9.99999999999999E+307）を超えています",
+                en=f"{x} is beyond what a spreadsheet holds (1E-307 to 9.99999999999999E+307)",
+            )
+        )
     digits = len(d.normalize().as_tuple().digits)
     if digits > MAX_SIGNIFICANT_DIGITS:
         raise BadValue(
-            f"{x} has {digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are kept",
-            f"有効数字が{MAX_SIGNIFICANT_DIGITS}桁を超えています",
+            Message(
+                ja=f"有効数字が{MAX_SIGNIFICANT_DIGITS}桁を超えています",
+                en=f"{x} has {digits} significant digits; "
+                f"at most {MAX_SIGNIFICANT_DIGITS} are kept",
+            )
         )
     return d
 
@@ -119,9 +131,13 @@ class Value:
 
     def __post_init__(self) -> None:
         if (self.kind is ValueKind.NUMBER) != (self.number is not None):
-            raise BadValue("'number' is set exactly when kind is 'number'")
+            raise BadValue(
+                Message(ja=INVALID_JA, en="'number' is set exactly when kind is 'number'")
+            )
         if (self.kind is ValueKind.QUALITATIVE) != (self.qualitative is not None):
-            raise BadValue("'qualitative' is set exactly when kind is 'qualitative'")
+            raise BadValue(
+                Message(ja=INVALID_JA, en="'qualitative' is set exactly when kind is 'qualitative'")
+            )
 
     # -- construction -------------------------------------------------------------------
 
@@ -136,10 +152,16 @@ class Value:
                 return _full(compact)
             extra = set(compact) - {"value", "note"}
             if extra:
-                raise BadValue(f"unknown key(s) {sorted(extra)}; use 'value' and 'note'")
+                raise BadValue(
+                    Message(
+                        ja=INVALID_JA, en=f"unknown key(s) {sorted(extra)}; use 'value' and 'note'"
+                    )
+                )
             inner = compact.get("value")
             if isinstance(inner, dict):
-                raise BadValue("a value cannot contain another {value, note}")
+                raise BadValue(
+                    Message(ja=INVALID_JA, en="a value cannot contain another {value, note}")
+                )
             return cls(**_compact_to_fields(inner), note=_note(compact.get("note")))
         return cls(**_compact_to_fields(compact))
 
@@ -200,16 +222,16 @@ def _full(data: dict[Any, Any]) -> Value:
     """The full form, ``{kind, number, qualitative, note}``, as the plan's JSON has it."""
     extra = set(data) - {"kind", "number", "qualitative", "note"}
     if extra:
-        raise BadValue(f"unknown key(s) {sorted(extra)}")
+        raise BadValue(Message(ja=INVALID_JA, en=f"unknown key(s) {sorted(extra)}"))
     try:
         kind = ValueKind(data["kind"])
         qualitative = None if data.get("qualitative") is None else Qualitative(data["qualitative"])
     except ValueError as exc:
-        raise BadValue(str(exc)) from None
+        raise BadValue(Message(ja=INVALID_JA, en=str(exc))) from None
     number = data.get("number")
     if number is not None:
         if isinstance(number, bool) or not isinstance(number, int | float | Decimal):
-            raise BadValue(f"{number!r} is not a number")
+            raise BadValue(Message(ja=INVALID_JA, en=f"{number!r} is not a number"))
         number = to_decimal(number)
     return Value(kind, number, qualitative, _note(data.get("note")))
 
@@ -219,8 +241,10 @@ def _note(note: Any) -> str | None:
         return None
     if not isinstance(note, str) or not 1 <= len(note) <= NOTE_MAX:
         raise BadValue(
-            f"a note is text of 1 to {NOTE_MAX:,} characters",
-            f"注記は{NOTE_MAX}文字以内の文字列にしてください",
+            Message(
+                ja=f"注記は{NOTE_MAX}文字以内の文字列にしてください",
+                en=f"a note is text of 1 to {NOTE_MAX:,} characters",
+            )
         )
     return note
 
@@ -229,12 +253,17 @@ def _compact_to_fields(data: Any) -> dict[str, Any]:
     if data is None:
         return {"kind": ValueKind.EMPTY}
     if isinstance(data, bool):
-        raise BadValue("a yes/no value is not a target or actual")
+        raise BadValue(Message(ja=INVALID_JA, en="a yes/no value is not a target or actual"))
     if isinstance(data, int | float | Decimal):
         return {"kind": ValueKind.NUMBER, "number": to_decimal(data)}
     if isinstance(data, str):
         return parse_token(data)
-    raise BadValue(f"expected a number, 増加/減少/維持, 集計中 or －, not {type(data).__name__}")
+    raise BadValue(
+        Message(
+            ja=INVALID_JA,
+            en=f"expected a number, 増加/減少/維持, 集計中 or －, not {type(data).__name__}",
+        )
+    )
 
 
 def parse_token(text: str) -> dict[str, Any]:
@@ -250,10 +279,12 @@ def parse_token(text: str) -> dict[str, Any]:
     if t == "":
         return {"kind": ValueKind.EMPTY}
     raise BadValue(
-        f"{text!r} is not a value: write a number, 増加, 減少, 維持, {PENDING_TEXT} or "
-        f"{NOT_APPLICABLE_TEXT} (numbers must be stored as numbers, without units)",
-        f"数値（単位なし）、増加・減少・維持、{PENDING_TEXT}、{NOT_APPLICABLE_TEXT} の"
-        "いずれかを入力してください",
+        Message(
+            ja=f"数値（単位なし）、増加・減少・維持、{PENDING_TEXT}、{NOT_APPLICABLE_TEXT} の"
+            "いずれかを入力してください",
+            en=f"{text!r} is not a value: write a number, 増加, 減少, 維持, {PENDING_TEXT} or "
+            f"{NOT_APPLICABLE_TEXT} (numbers must be stored as numbers, without units)",
+        )
     )
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from kpibook.errors import KpibookError, LoadError, Problem
+from kpibook.errors import KpibookError, LoadError
+from kpibook.message import Message
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -33,9 +34,11 @@ def _openpyxl() -> ModuleType:
 
     if not DEFUSEDXML:
         raise UnsafeEnvironment(
-            "openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
-            "kpibook will not read workbooks without protection against XML attacks. / "
-            "XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。"
+            Message(
+                ja="XML攻撃への対策（defusedxml）が無効のため、ブックを読み込めません。",
+                en="openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML set to False?); "
+                "kpibook will not read workbooks without protection against XML attacks.",
+            )
         )
     return openpyxl
 
@@ -103,25 +106,21 @@ def read_grids(path: Path) -> list[Grid]:
             formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
             values = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise LoadError(
-            path, [Problem(str(path), "ファイルがありません", "no such file")]
+        raise LoadError.single(
+            path, Message(ja="ファイルがありません", en="no such file")
         ) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise LoadError(
+        raise LoadError.single(
             path,
-            [
-                Problem(
-                    str(path),
-                    "Excel ブック（.xlsx）として読み込めません",
-                    f"not a readable .xlsx workbook ({explain(exc)})",
-                )
-            ],
+            Message(
+                ja="Excel ブック（.xlsx）として読み込めません",
+                en=f"not a readable .xlsx workbook ({explain(exc)})",
+            ),
         ) from None
     except Exception as exc:  # openpyxl raises many kinds; name the file whatever it was
         if type(exc).__module__.startswith("openpyxl"):
-            raise LoadError(
-                path,
-                [Problem(str(path), "Excel ブック（.xlsx）として読み込めません", str(exc))],
+            raise LoadError.single(
+                path, Message(ja="Excel ブック（.xlsx）として読み込めません", en=str(exc))
             ) from None
         raise
     try:

@@ -37,7 +37,10 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
-from kpibook.errors import LoadError, Problem
+from kpibook.cells import parse_a1
+from kpibook.errors import LoadError
+from kpibook.findings import Code
+from kpibook.message import Message
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -61,11 +64,11 @@ _SHEET, _DEFINED, _WB_PR, _NUM_FMT, _CELL_XFS, _XF = (
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
-_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _AREA = re.compile(
-    r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!\s]+))!"
-    r"\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$"
+    r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!\s]+))!(?P<first>[^:]+)(?::(?P<last>[^:]+))?$"
 )
+"""A defined name's area, ``'Sheet'!$A$1`` or ``Sheet!$A$1:$B$2``; the references are
+read by :func:`kpibook.cells.parse_a1`."""
 
 WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
 MAC_EPOCH = dt.datetime(1904, 1, 1)
@@ -111,7 +114,7 @@ class FormBook:
         merged: dict[str, list[tuple[int, int, int, int]]],
         strings: Callable[[], set[str]],
         probed: list[tuple[str, str, RawValue, RawValue]],
-        notes: list[tuple[str, str]] | None = None,
+        notes: list[tuple[Code, str]] | None = None,
     ) -> None:
         self.sheetnames = sheetnames
         self.names = names
@@ -178,16 +181,16 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
         data = path.read_bytes()  # pre-flight bounds the size; parts are read lazily
         return _Reader(zipfile.ZipFile(io.BytesIO(data))).form_book(scan_rows, probe)
     except Refused as exc:
-        problem = Problem(str(path), "安全のため読み込みません", str(exc))
-        raise RefusedWorkbook(path, [problem]) from None
+        refused = Message(ja="安全のため読み込みません", en=str(exc))
+        raise RefusedWorkbook.single(path, refused) from None
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
     except ET.ParseError as exc:
         detail = f"malformed XML: {exc}"
     except RecursionError:
         detail = "XML nested too deeply"
-    raise LoadError(
-        path, [Problem(str(path), "Excel ブック（.xlsx）として読み込めません", detail)]
+    raise LoadError.single(
+        path, Message(ja="Excel ブック（.xlsx）として読み込めません", en=detail)
     ) from None
 
 
@@ -243,7 +246,7 @@ class _Reader:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
-        self.notes: list[tuple[str, str]] = []
+        self.notes: list[tuple[Code, str]] = []
 
     def read(self, name: str) -> bytes:
         info = self.parts.get(name)
@@ -287,10 +290,10 @@ class _Reader:
             elif kind.endswith("/styles"):
                 dates, spans = self.date_styles(target)
             elif kind.endswith("/externalLink"):
-                self.notes.append(("external-link", target))
+                self.notes.append((Code.EXTERNAL_LINK, target))
         vba = [name for name in self.parts if name.lower().endswith("vbaproject.bin")]
         if vba:
-            self.notes.append(("macros", vba[0]))
+            self.notes.append((Code.MACROS, vba[0]))
         epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         targets = {name: wb_rels.get(rid, ("", "")) for name, rid in sheets}
         grids: dict[str, _Sheet] = {}
@@ -389,9 +392,9 @@ class _Reader:
                     cells[(at_row, at_col)] = value
         for merge in root.iter(_MERGE):
             first, _, last = merge.get("ref", "").partition(":")
-            m1, m2 = _CELL_REF.fullmatch(first), _CELL_REF.fullmatch(last or first)
-            if m1 and m2:
-                grid.merged.append((int(m1[2]) - 1, _col(m1[1]), int(m2[2]) - 1, _col(m2[1])))
+            start, end = _ref(first), _ref(last or first)
+            if start and end:
+                grid.merged.append((*start, *end))
         grid.hide_merged()
         return grid
 
@@ -403,17 +406,12 @@ def _runs(element: ET.Element) -> str:
 
 @functools.lru_cache(maxsize=65_536)
 def _ref(ref: str) -> tuple[int, int] | None:
-    """A cell reference (``F8``, ``$F$8``) as 0-based (row, col); forms repeat them."""
-    m = _CELL_REF.fullmatch(ref)
-    return None if m is None else (int(m[2]) - 1, _col(m[1]))
-
-
-@functools.lru_cache(maxsize=4096)
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    """A cell reference (``F8``, ``$F$8``) as 0-based (row, col), None if it is not one;
+    remembered, as every form of a layout repeats the same references."""
+    try:
+        return parse_a1(ref)
+    except ValueError:
+        return None
 
 
 def _value(
@@ -495,10 +493,10 @@ def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
     if m is None:
         return None
     sheet = m["plain"] or m["quoted"].replace("''", "'")
-    r1, c1 = int(m["r1"]) - 1, _col(m["c1"])
-    if m["c2"] is None:
-        return sheet, r1, c1, r1, c1
-    r2, c2 = int(m["r2"]) - 1, _col(m["c2"])
+    first, last = _ref(m["first"]), _ref(m["last"] or m["first"])
+    if first is None or last is None:
+        return None
+    (r1, c1), (r2, c2) = first, last
     return sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
@@ -509,7 +507,7 @@ def _book(
     defined: dict[str, str],
     scan_rows: int,
     probe: str | None,
-    notes: list[tuple[str, str]],
+    notes: list[tuple[Code, str]],
 ) -> FormBook:
     known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}
@@ -534,8 +532,8 @@ def _book(
         sheet, ref, expected = (
             (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
         )
-        m = _CELL_REF.fullmatch(ref)
-        found = grid(sheet).get(int(m[2]) - 1, _col(m[1]))[0] if m and sheet in known else None
+        at = _ref(ref)
+        found = grid(sheet).get(*at)[0] if at and sheet in known else None
         probed.append((sheet, ref, expected, found))
 
     def strings() -> set[str]:

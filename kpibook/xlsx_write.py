@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -345,6 +346,24 @@ def _with_date_format(style: Style) -> Style:
     return style.but(num_format="yyyy-mm-dd")
 
 
+def _discard_half_written_zip(failure: BaseException) -> None:
+    """After a failed save (a full disk), close xlsxwriter's zip file quietly: left open,
+    Python would try to finish it when collecting it, fail again and print "Exception
+    ignored in ZipFile.__del__" above kpibook's own message.  The temporary file it was
+    writing is removed by the atomic write."""
+    seen: BaseException | None = failure
+    while seen is not None:
+        tb = seen.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                    with contextlib.suppress(Exception):
+                        value.fp.close()
+                    value.fp = None
+            tb = tb.tb_next
+        seen = seen.__cause__ or seen.__context__
+
+
 class Book:
     """A workbook being written; use as a context manager, it is saved on success."""
 
@@ -396,6 +415,7 @@ class Book:
         try:
             self._wb.close()
         except Exception as failure:
+            _discard_half_written_zip(failure)
             cause: BaseException = failure
             # xlsxwriter reports I/O failures (a full disk) as FileCreateError(OSError).
             if (

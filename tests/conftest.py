@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,51 @@ def _scan_agrees_with_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
         return book
 
     monkeypatch.setattr("kpibook.returns.check.read_form_book", both)
+
+
+# -- every finding code is emitted by some test ---------------------------------------------
+
+EMITTED = Path(tempfile.gettempdir()) / f"kpibook-test-codes-{os.getpid()}.txt"
+"""Codes of every finding made during the run, one a line, by this process and the worker
+processes it forks (appended, so workers' findings count too)."""
+
+
+def _record_findings() -> None:
+    from kpibook.findings import Finding
+
+    made = Finding.__init__
+
+    def init(self: Finding, /, **data: Any) -> None:
+        made(self, **data)
+        with open(EMITTED, "a", encoding="utf-8") as f:
+            f.write(f"{data['code']}\n")
+
+    Finding.__init__ = init  # type: ignore[method-assign, assignment]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    EMITTED.unlink(missing_ok=True)
+    _record_findings()
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    option = config.option
+    narrowed = option.keyword or option.markexpr or getattr(option, "lf", False) or option.deselect
+    return not narrowed and [Path(a).resolve() for a in config.args] == [ROOT / "tests"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every code of the catalogue is emitted by at least one test's fixture: a code no
+    test can make is a finding no department will ever see, or an untested path."""
+    from kpibook.findings import Code
+
+    emitted = set(EMITTED.read_text(encoding="utf-8").split()) if EMITTED.exists() else set()
+    EMITTED.unlink(missing_ok=True)
+    if exitstatus != 0 or not _whole_suite(session.config):
+        return
+    missing = sorted(code.value for code in Code if code.value not in emitted)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"finding codes no test emitted: {', '.join(missing)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

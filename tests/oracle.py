@@ -13,7 +13,8 @@ from typing import Any
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
 
-from kpibook.errors import LoadError, Problem
+from kpibook.errors import LoadError
+from kpibook.message import Message
 from kpibook.xlsx_read import _quiet, explain
 from kpibook.xlsx_scan import FormBook, NamedCell, RawValue
 
@@ -31,15 +32,8 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
                 path, data_only=False, keep_links=False, rich_text=False
             )
     except Exception as exc:  # openpyxl raises many kinds; each means "not readable"
-        raise LoadError(
-            path,
-            [
-                Problem(
-                    str(path),
-                    "Excel ブック（.xlsx）として読み込めません",
-                    explain(exc),
-                )
-            ],
+        raise LoadError.single(
+            path, Message(ja="Excel ブック（.xlsx）として読み込めません", en=explain(exc))
         ) from None
     try:
         names: dict[str, NamedCell | None] = {}

@@ -111,6 +111,41 @@ def test_jump_warning_quotes_both_figures(
     assert "104,490 (R1) vs 47,233 (H30): +121%" in jump.message_en
 
 
+def test_jump_compares_with_the_actual_grading_would(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    """An earlier year reported as 集計中 is passed over, as grading passes over it."""
+    from kpibook.forms.fill import entry_values
+    from kpibook.values import Value
+
+    project = card_plan.project("p01")
+    [indicator] = project.indicators
+    pending = indicator.model_copy(
+        update={"actuals": {**indicator.actuals, 2018: Value.of("集計中")}}
+    )
+    plan = card_plan.model_copy(
+        update={
+            "projects": [
+                project.model_copy(update={"indicators": [pending]}) if p is project else p
+                for p in card_plan.projects
+            ]
+        }
+    )
+    assert plan.project("p01").indicators[0].latest_actual_before(2019) == (
+        2017,
+        Value.of(36140),
+    )
+    template = load_template(plan.layout)
+    [form] = generate_forms(
+        plan,
+        tmp_path,
+        departments=[project.lead_department],
+        values=lambda d: entry_values(plan, d, card_entries, template),
+    )
+    [jump] = [f for f in check(plan, form.path).findings if f.code == "jump"]
+    assert "104,490 (R1) vs 36,140 (H29): +189%" in jump.message_en
+
+
 # -- spoiled returns: (what to do, which input, the findings expected there) -----------
 
 ACTUAL = indicator_name("p04", "p04-1", "actual")
@@ -139,6 +174,21 @@ CASES: list[tuple[str, Spoil, list[tuple[str, str]]]] = [
     ("spaces", set_name(ACTUAL, "\u3000435 "), [(ACTUAL, "number-normalized")]),
     ("dash", set_name(ACTUAL, "―"), [(ACTUAL, "dash-as-not-applicable")]),
     ("formula", set_name(ACTUAL, "=2000+418"), [(ACTUAL, "formula-in-input")]),
+    ("decimal in a whole count", set_name(ACTUAL, 435.5), [(ACTUAL, "not-whole")]),
+    ("negative count", set_name(ACTUAL, -120), [(ACTUAL, "out-of-range")]),
+    (
+        "minus sign typed as text",
+        set_name(ACTUAL, "−13"),
+        [(ACTUAL, "out-of-range")],
+    ),
+    ("slip of several zeros", set_name(ACTUAL, 435_000_000), [(ACTUAL, "out-of-range")]),
+    ("pending typed as the number", set_name(ACTUAL, "集計中"), [(ACTUAL, "state-in-number")]),
+    (
+        "pending typed and another state chosen",
+        lambda wb: (set_name(ACTUAL, "集計中")(wb), set_name(STATE, "該当なし")(wb))[0],
+        [(ACTUAL, "actual-and-state"), (ACTUAL, "state-in-number")],
+    ),
+    ("lower-case grade", set_name(GRADE, "b"), [(GRADE, "choice-normalized")]),
     ("error value", set_name(ACTUAL, "#DIV/0!"), [(ACTUAL, "error-value")]),
     ("number and state", set_name(STATE, "集計中"), [(ACTUAL, "actual-and-state")]),
     ("not a state", set_name(STATE, "未定"), [(STATE, "not-a-choice")]),
@@ -492,3 +542,132 @@ def test_a_changed_label_is_named_by_its_cell(
     result = check(card_plan, spoiled(form, tmp_path, spoil))
     assert found(result) == [(FORM, label.coordinate, "prefilled-changed")]
     assert result.findings[0].raw == "事業の内容"
+
+
+@pytest.mark.parametrize(
+    ("typed", "choices", "read"),
+    [
+        ("◯", ["○", "△", "×"], "○"),
+        ("〇", ["○", "△", "×"], "○"),
+        ("ａ", ["A", "B", "C"], "A"),
+        ("b", ["A", "B", "C"], "B"),
+        ("ｂ ", ["A", "B", "C"], "B"),
+        ("D", ["A", "B", "C"], None),
+        ("a", ["A", "a"], "a"),
+        ("Ａ", ["A", "a"], "A"),
+    ],
+)
+def test_a_choice_typed_by_hand_is_read_as_what_it_can_only_mean(
+    typed: str, choices: list[str], read: str | None
+) -> None:
+    from kpibook.returns.normalize import fold_choice
+
+    assert fold_choice(typed, choices) == read
+
+
+# -- every prefilled cell is compared with the plan -----------------------------------
+
+
+def test_every_prefilled_name_of_a_form_is_one_the_reader_compares(
+    card_returns: dict[str, GeneratedForm],
+    matrix_returns: dict[str, GeneratedForm],
+    card_plan: Plan,
+    matrix_plan: Plan,
+) -> None:
+    """The writer names exactly the targets and past actuals the contract lists, so none
+    is left out of the comparison (the matrix's final target column was)."""
+    from kpibook.contract.content import form_content
+    from kpibook.contract.inputs import prefilled_values
+    from kpibook.contract.names import parse_name
+
+    for plan, forms in ((card_plan, card_returns), (matrix_plan, matrix_returns)):
+        template = load_template(plan.layout)
+        for form in forms.values():
+            wb = openpyxl.load_workbook(form.path)
+            written = {
+                n
+                for n in wb.defined_names
+                if (ref := parse_name(n)) is not None
+                and ref.indicator is not None
+                and ref.part not in ("actual", "state", "note")
+            }
+            content = form_content(plan, form.department)
+            listed = {
+                name for fp in content.projects for name, _ in prefilled_values(fp, plan, template)
+            }
+            assert written == listed, form.department
+
+
+def test_a_changed_final_target_in_the_matrix_is_found(
+    tmp_path: Path, matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    department, form = next(iter(matrix_returns.items()))
+    project = next(p for p in matrix_plan.projects if p.lead_department == department)
+    indicator = next(i for i in project.indicators if i.targets)
+    last = max(indicator.targets)
+    assert last > matrix_plan.report_year  # the target column after the report year
+    name = indicator_name(project.id, indicator.id, f"t{last}")
+    result = check(matrix_plan, spoiled(form, tmp_path, set_name(name, 999999)))
+    assert found(result) == [(FORM, cell_of(form, name), "prefilled-changed")]
+
+
+def test_a_dash_cell_typed_over_is_found(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """A prefilled cell showing 「－」 (no value in the plan) is compared too."""
+    form = card_returns["社会福祉協議会"]
+    from kpibook.contract.content import form_content
+    from kpibook.contract.inputs import prefilled_values
+
+    content = form_content(card_plan, "社会福祉協議会")
+    template = load_template(card_plan.layout)
+    name = next(
+        n
+        for fp in content.projects
+        for n, v in prefilled_values(fp, card_plan, template)
+        if v is None
+    )
+    result = check(card_plan, spoiled(form, tmp_path, set_name(name, 500)))
+    assert found(result) == [(FORM, cell_of(form, name), "prefilled-changed")]
+
+
+def test_a_deleted_prefilled_name_is_found(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+    name = indicator_name("p04", "p04-1", "t2019")
+
+    def drop(wb: Workbook) -> None:
+        del wb.defined_names[name]
+
+    result = check(card_plan, spoiled(form, tmp_path, drop))
+    assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", name)]
+
+
+def test_ids_with_dots_never_share_a_name(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
+    """Project q.r with indicator s and project q with indicator r.s wrote one name in
+    form version 1 (kpi.q.r.s.actual): 111 and 222 filled came back as 222 for both."""
+    import copy
+
+    from kpibook.entries import ProjectEntry
+    from kpibook.values import Value
+
+    data = small_plan_data
+    twin = copy.deepcopy(data["projects"][0])
+    data["projects"][0]["id"], data["projects"][0]["indicators"][0]["id"] = "q.r", "s"
+    twin["id"], twin["indicators"][0]["id"] = "q", "r.s"
+    data["projects"].append(twin)
+    plan = Plan.model_validate(data)
+    entries = Entries(
+        plan=plan.id,
+        fiscal_year=plan.report_year,
+        entries=[
+            ProjectEntry(project="q.r", actuals={"s": Value.of(111)}),
+            ProjectEntry(project="q", actuals={"r.s": Value.of(222)}),
+        ],
+    )
+    [form] = write_filled_forms(plan, entries, tmp_path)
+    result = check(plan, form.path)
+    read = {e.project: e.actuals for e in result.entries}
+    assert read["q.r"]["s"].number == 111
+    assert read["q"]["r.s"].number == 222

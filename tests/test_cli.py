@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from click.testing import CliRunner
@@ -188,3 +190,50 @@ def test_explicit_timestamp(tmp_path: Path) -> None:
     assert code == 0
     [path] = tmp_path.glob("*.xlsx")
     assert openpyxl.load_workbook(path).properties.created.year == 2020
+
+
+def test_an_error_in_a_worker_process_is_a_message(tmp_path: Path, matrix_plan: Plan) -> None:
+    """Forms are written on several processes; an output that cannot be written is an
+    error message there too, not a broken process pool."""
+    from kpibook.contract.files import form_filename
+
+    (tmp_path / form_filename(matrix_plan, "障害福祉課")).mkdir()
+    code, _, err = run("generate", str(MATRIX / "plan.yaml"), "-o", str(tmp_path), "--jobs", "2")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "障害福祉課.xlsx: 書き込めません" in err
+
+
+def test_a_cp932_console_prints_every_message(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """A Windows console, or output redirected there, is often cp932: a 𠮷 or an em dash
+    in a name must print as an escape, never end the run with UnicodeEncodeError."""
+    import yaml
+
+    data = small_plan_data
+    data["departments"][0]["name"] = "𠮷野課"
+    data["projects"][0]["lead_department"] = "𠮷野課"
+    data["projects"][0]["name"] = "出前講座 — 𠮷田地区"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "cp932"}
+    forms = tmp_path / "forms"
+    runs = [
+        (["plan", "check", str(plan)], 0),
+        (["grades", str(plan)], 0),
+        (["generate", str(plan), "-o", str(forms)], 0),
+        (["check", "-p", str(plan), str(forms)], 1),  # nothing filled in: errors
+        (["check", "-p", str(plan), "--json", str(forms)], 1),
+        (["merge", "-p", str(plan), "-o", str(tmp_path / "m.xlsx"), str(forms)], 0),
+    ]
+    for args, code in runs:
+        done = subprocess.run(
+            [sys.executable, "-m", "kpibook", *args], capture_output=True, env=env, check=False
+        )
+        err = done.stderr.decode("cp932", errors="replace")
+        assert done.returncode == code, (args, err)
+        assert b"Traceback" not in done.stderr, (args, err)
+        out = done.stdout.decode("cp932")
+        if args[0] in ("check", "merge") and "--json" not in args:
+            assert "\\U00020bb7" in out, (args, out[:300])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
+import tomllib
 
 from tests.conftest import ROOT
 
@@ -36,6 +38,14 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     assert commands[0].endswith("kpibook demo")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
+
+
+def test_ci_runs_the_slow_tests_too() -> None:
+    """`-m "not slow"` is for the quick loop only: pytest's own options select nothing."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    ini = pyproject["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("slow:") for m in ini["markers"])
+    assert not [o for o in shlex.split(ini["addopts"]) if o.startswith(("-m", "-k"))]
 
 
 def test_quick_start_demo_example_exists() -> None:

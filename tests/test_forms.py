@@ -343,6 +343,7 @@ def test_templates_load(card_plan: Plan, matrix_plan: Plan) -> None:
 # -- any plan --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @given(plans())
 def test_any_plan_gives_forms_whose_stamp_and_names_read_back(plan: Plan) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +208,62 @@ def test_matrix_example_pending_and_qualitative(matrix_plan: Plan, matrix_entrie
     assert (trainees.grade, trainees.previous_year) == ("○", 2022)  # 増加: 1,542 > 1,229
     assert by_name["利用者支援事業"].grade == "×"  # 1,095 against the R6 target 3,000
     assert by_name["災害情報発信事業"].not_gradable is NotGradable.NO_INDICATOR
+
+
+def test_a_rate_on_the_half_is_rounded_up_in_the_terminal_and_in_the_master(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    """81.65% is 81.7% wherever it is shown; rounding half to even would print 81.6."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from kpibook.cli import main
+    from kpibook.forms import generate_forms
+    from kpibook.forms.fill import entry_values
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+    from kpibook.plantext import save_yaml
+    from kpibook.template import load_template
+
+    entries = card_entries.model_copy(
+        update={
+            "entries": [
+                e.model_copy(update={"actuals": {"p19-1": Value.of(1633000)}})  # ÷ 2,000,000
+                if e.project == "p19"
+                else e
+                for e in card_entries.entries
+            ]
+        }
+    )
+    [g] = [
+        i
+        for p in grade_report(card_plan, entries).projects
+        for i in p.indicators
+        if i.indicator == "p19-1"
+    ]
+    assert g.rate == Decimal("81.65")
+
+    save_yaml(card_plan, tmp_path / "plan.yaml")
+    save_yaml(entries, tmp_path / "entries.yaml")
+    result = CliRunner().invoke(
+        main, ["grades", str(tmp_path / "plan.yaml"), "--entries", str(tmp_path / "entries.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if "1,633,000件" in line]
+    assert "81.7%" in line.split()
+
+    department = card_plan.project("p19").lead_department
+    template = load_template(card_plan.layout)
+    [form] = generate_forms(
+        card_plan,
+        tmp_path / "returns",
+        departments=[department],
+        values=lambda d: entry_values(card_plan, d, entries, template),
+    )
+    report, merged = merge(card_plan, [form.path])
+    write_master(card_plan, report, merged, tmp_path / "master.xlsx", printable=False)
+    table = openpyxl.load_workbook(tmp_path / "master.xlsx")["一覧"]
+    rows = list(table.iter_rows(values_only=True))
+    column = rows[0].index("達成率(%)")
+    [rate] = [r[column] for r in rows if "p19-1" in r]
+    assert rate == 81.7

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,10 +20,19 @@ from kpibook.plan import Plan
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
-needs_libreoffice = pytest.mark.skipif(
+_skip_without_libreoffice = pytest.mark.skipif(
     (SOFFICE is None or PDFTOTEXT is None) and not os.environ.get("CI"),
     reason="LibreOffice and poppler-utils are not installed",
 )
+Test = TypeVar("Test", bound=Callable[..., object])
+
+
+def needs_libreoffice(test: Test) -> Test:
+    """A real-client test: slow (seconds per LibreOffice run), and skipped where
+    LibreOffice is missing, except in CI."""
+    pytest.mark.slow(test)  # a mark is stored on the function itself
+    _skip_without_libreoffice(test)
+    return test
 
 
 def to_pdf(files: list[Path], outdir: Path) -> list[Path]:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpibook.cli import main
-from kpibook.contract.names import indicator_name
+from kpibook.contract.names import indicator_name, project_name
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm
 from kpibook.forms.fill import write_filled_forms
@@ -186,7 +186,10 @@ def test_missing_rejected_and_conflicting_departments(
     wb.save(bad)
     files = [f for f in files if "中央公民館" not in f.name] + [bad]
     second = tmp_path / "kashiwa-lifelong-learning_R1_生涯学習課 (2).xlsx"
-    shutil.copy(next(f.path for f in card_returns if f.department == "生涯学習課"), second)
+    wb = openpyxl.load_workbook(next(f.path for f in card_returns if f.department == "生涯学習課"))
+    [(sheet, ref)] = list(wb.defined_names[project_name("p01", "activity_report")].destinations)
+    wb[sheet][ref.replace("$", "")] = "修正版の活動報告"
+    wb.save(second)
     files.append(second)
     report, entries = merge(card_plan, files)
     status = {d.department: d for d in report.departments}
@@ -197,6 +200,9 @@ def test_missing_rejected_and_conflicting_departments(
     merged = {e.project for e in entries.entries}
     assert "p02" not in merged  # rejected: nothing of it is used
     assert "p01" not in merged  # conflict: nothing until one is chosen
+    conflicting = [r for r in report.returns if r.department == "生涯学習課"]
+    assert [[f.code for f in r.errors] for r in conflicting] == [["conflict"], ["conflict"]]
+    assert all("--use" in r.errors[0].message_en for r in conflicting)
     resolved, entries = merge(card_plan, files, use=[second])
     assert resolved.status_of("生涯学習課").status is Status.RETURNED
     assert resolved.status_of("生涯学習課").used == second.name
@@ -292,3 +298,20 @@ def test_master_prints_in_libreoffice_with_every_project(
     text = "".join(pdf_text(pdf).split())
     for project in plan.projects:
         assert "".join(project.name.split()) in text, project.name
+
+
+def test_a_byte_identical_copy_is_one_return_not_a_conflict(
+    tmp_path: Path, card_plan: Plan, card_returns: list[GeneratedForm]
+) -> None:
+    """Mail clients and people save the same attachment twice (… (1).xlsx)."""
+    original = next(f.path for f in card_returns if f.department == "生涯学習課")
+    copy = tmp_path / (original.stem + " (1).xlsx")
+    shutil.copy(original, copy)
+    report, entries = merge(card_plan, [f.path for f in card_returns] + [copy])
+    status = report.status_of("生涯学習課")
+    assert status.status is Status.RETURNED
+    assert sorted(status.files) == sorted([original.name, copy.name])
+    copied = next(r for r in report.returns if r.file == copy.name)
+    assert ("duplicate-copy", original.name) in [(f.code, f.raw) for f in copied.findings]
+    assert not copied.errors
+    assert [e.project for e in entries.entries].count("p01") == 1

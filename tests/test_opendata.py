@@ -25,6 +25,7 @@ from kpibook.plan import Plan
 from kpibook.plantext import load_plan_yaml
 from kpibook.rollover import RolloverError, rollover
 from kpibook.values import ValueKind
+from tests.conftest import CARD
 from tests.test_libreoffice import SOFFICE, convert, needs_libreoffice
 
 
@@ -192,6 +193,31 @@ def test_export_refuses_something_that_is_neither(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(plain), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+def test_export_reads_a_plan_workbook_as_a_plan(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", str(CARD / "plan.xlsx"), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert read_csv(tmp_path / "projects.csv")
+
+
+def test_a_master_of_another_version_is_not_read_as_a_plan(tmp_path: Path) -> None:
+    """Which error is raised decides, never its text: the folder's name here is the
+    text that used to send any master error on to the plan reader."""
+    from kpibook.master.data import FORMAT, SHEET
+
+    folder = tmp_path / "not a kpibook master"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = SHEET
+    ws.append(["format", FORMAT])
+    ws.append(["version", 99])
+    wb.save(folder / "master.xlsx")
+    result = CliRunner().invoke(main, ["export", str(folder / "master.xlsx"), "-o", str(folder)])
+    assert result.exit_code == 1
+    assert "master version 99 is not supported" in result.stderr
 
 
 @needs_libreoffice

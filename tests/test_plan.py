@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from kpibook.entries import Entries
 from kpibook.errors import LoadError
 from kpibook.plan import Plan
 from kpibook.plantext import load_plan_yaml
@@ -136,3 +138,140 @@ def test_shared_projects_have_one_lead(matrix_plan: Plan) -> None:
         "地域の支えあいの充実と体制整備": ("地域包括支援課", ["柏市社会福祉協議会"]),
         "災害情報発信事業": ("広報広聴課", ["防災安全課"]),
     }
+
+
+def test_latest_actual_before_counts_numbers_only() -> None:
+    """What 増加/減少/維持 targets are graded against and the jump check compares with."""
+    from kpibook.plan import Indicator
+    from kpibook.values import Value
+
+    ind = Indicator.model_validate(
+        {
+            "id": "i",
+            "label": "x",
+            "actuals": {2015: 7, 2016: {"value": 5, "note": "※"}, 2017: "集計中", 2018: "－"},
+        }
+    )
+    assert ind.latest_actual_before(2019) == (2016, Value.of({"value": 5, "note": "※"}))
+    assert ind.latest_actual_before(2016) == (2015, Value.of(7))
+    assert ind.latest_actual_before(2015) is None
+    assert Indicator(id="j", label="y").latest_actual_before(2019) is None
+
+
+def test_indexes_are_not_fields_and_copies_build_their_own(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    """A plan's indexes are cached on it, but never dumped, compared, copied or pickled:
+    a ``model_copy(update=...)`` never answers from its original's index."""
+    import copy
+    import pickle
+
+    from kpibook.plan import Plan
+
+    plan = card_plan.model_copy()
+    p01 = plan.project("p01")
+    assert plan.has_department(p01.lead_department)
+    fields = set(Plan.model_fields)
+    assert set(plan.model_dump()) == fields
+    assert plan == Plan.model_validate(plan.model_dump())  # indexed or not, equal
+
+    renamed = plan.model_copy(
+        update={"projects": [p01.model_copy(update={"id": "p99"}), *plan.projects[1:]]}
+    )
+    assert renamed.project("p99").name == p01.name
+    with pytest.raises(KeyError):
+        renamed.project("p01")
+    assert plan.project("p01") is p01
+    fewer = plan.model_copy(update={"departments": plan.departments[1:]})
+    assert not fewer.has_department(plan.departments[0].name)
+    for other in (copy.copy(plan), copy.deepcopy(plan), pickle.loads(pickle.dumps(plan))):
+        assert set(vars(other)) == fields
+        assert other.project("p01") == p01
+
+    entry = card_entries.for_project("p01")
+    assert entry is not None
+    moved = card_entries.model_copy(update={"entries": [entry.model_copy(update={"project": "x"})]})
+    assert moved.for_project("p01") is None
+    assert moved.for_project("x") is not None
+
+
+def _two_projects(data: dict[str, Any], first: tuple[str, str], second: tuple[str, str]) -> None:
+    project = data["projects"][0]
+    twin = copy.deepcopy(project)
+    project["id"], project["indicators"][0]["id"] = first
+    twin["id"], twin["indicators"][0]["id"] = second
+    data["projects"].append(twin)
+
+
+def test_ids_that_differ_only_in_case_are_refused_where_they_are(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """Excel compares names without case: pX and px would share every name of a form
+    (after a LibreOffice save, inputs were lost)."""
+    _two_projects(small_plan_data, ("px", "px-1"), ("pX", "pX-1"))
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(small_plan_data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_plan_yaml(path)
+    problems = [(p.where, p.message.en) for p in caught.value.problems]
+    assert len(problems) == 2
+    assert "projects[1].id" in problems[0][0]
+    assert "'pX' differs from 'px' (at projects[0].id) only in case" in problems[0][1]
+    assert "projects[1].indicators[0].id" in problems[1][0]
+
+
+def test_a_duplicate_id_is_reported_at_its_second_use(small_plan_data: dict[str, Any]) -> None:
+    _two_projects(small_plan_data, ("p1", "p1-1"), ("p1", "p1-2"))
+    with pytest.raises(ValidationError) as caught:
+        Plan.model_validate(small_plan_data)
+    assert "projects.1.id: project id 'p1' is used twice (also at projects[0].id)" in str(
+        caught.value
+    )
+
+
+def test_ids_too_long_for_an_excel_name_are_refused(small_plan_data: dict[str, Any]) -> None:
+    long = "p" + "_" * 63  # each underscore is two characters in a name
+    small_plan_data["projects"][0]["id"] = long
+    small_plan_data["projects"][0]["indicators"][0]["id"] = "i" + "-" * 63
+    with pytest.raises(ValidationError, match="too long for the form's cell names"):
+        Plan.model_validate(small_plan_data)
+
+
+def test_field_errors_do_not_hide_reference_errors(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    """Seven problems, reported in one run at seven places: the fields pydantic checks
+    first no longer hide the references checked after them."""
+    data = small_plan_data
+    pristine = copy.deepcopy(data["projects"][0])
+    data["titel"] = "誤字"  # 1 unknown key
+    data["departments"].append({"name": "福祉課/高齢"})  # 2 a character Windows forbids
+    project = data["projects"][0]
+    project["lead_department"] = "福祉課/高齢"  # the broken department: no second error
+    project["placements"].append({"section": "9-9"})  # 3 unknown section
+    project["indicators"][0]["targets"]["H30"] = 90  # 4 target before the plan period
+    broken = copy.deepcopy(pristine)
+    broken["id"] = "p2"
+    broken["indicators"][0]["id"] = "p2-1"
+    broken["indicators"][0]["unit"] = "人\t"  # 5 a tab in a label
+    data["projects"].append(broken)
+    twin = copy.deepcopy(pristine)
+    twin["id"] = "P1"  # 6 differs from p1 only in case
+    twin["indicators"][0]["id"] = "p3-1"
+    twin["lead_department"] = "総務課"  # 7 not a department
+    data["projects"].append(twin)
+    problems = _problems(tmp_path, data)
+    assert len(problems) == 7, "\n".join(problems)
+    places = [p.split(":")[0] for p in problems]
+    assert len(set(places)) == 7
+    expected = [
+        "titel",
+        "departments[2].name",
+        "projects[1].indicators[0].unit",
+        "projects[0].placements[1].section",
+        "projects[0].indicators[0].targets[2018]",
+        "projects[2].id",
+        "projects[2].lead_department",
+    ]
+    for where in expected:
+        assert any(where in p for p in problems), (where, problems)

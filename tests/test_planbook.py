@@ -89,6 +89,23 @@ def test_unknown_department_is_named_by_cell(tmp_path: Path, card_plan: Plan) ->
     assert "「公民館」は担当課の一覧にありません" in problem
 
 
+def test_a_bad_value_and_a_bad_reference_are_reported_together(
+    tmp_path: Path, card_plan: Plan
+) -> None:
+    """A number cell with text no longer hides an unknown department two rows below."""
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        _cell(wb, "指標", "目標値 R1", 2).value = "約47,000人"
+        _cell(wb, "事業", "主担当課", 3).value = "公民館"
+
+    problems = _spoil(tmp_path, card_plan, edit)
+    assert len(problems) == 2, problems
+    assert any("シート「指標」" in p and "約47,000人" in p for p in problems)
+    assert any(
+        "シート「事業」C3" in p and "「公民館」は担当課の一覧にありません" in p for p in problems
+    )
+
+
 def test_structure_problems_are_all_reported(tmp_path: Path, card_plan: Plan) -> None:
     def edit(wb: openpyxl.Workbook) -> None:
         wb.create_sheet("メモ")

@@ -31,8 +31,6 @@ from kpibook.template import CardTemplate, load_template
 from kpibook.textfit import MAX_ROW_POINTS
 from tests.test_libreoffice import needs_libreoffice, to_pdf
 
-pytestmark = [pytest.mark.slow, needs_libreoffice]
-
 PDFTOTEXT = shutil.which("pdftotext")
 MIN_BOX = 10.3
 """Points: the height of LibreOffice's word box for 8 pt Japanese text is about 10.4."""
@@ -214,6 +212,7 @@ def report_pages(case: Case) -> list[str]:
     return [p for p in case.printed.pages if "".join(p.split("\n", 1)[0].split()) == title]
 
 
+@needs_libreoffice
 @pytest.mark.parametrize("which", ["card", "matrix"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_form(
     which: str, printed: dict[str, Case]
@@ -231,6 +230,7 @@ def test_every_text_at_its_limit_is_printed_whole_in_the_form(
         assert len(found) == 1, f"{key}: one cell, printed in one piece: {found}"
 
 
+@needs_libreoffice
 @pytest.mark.parametrize("which", ["card", "matrix"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_report(
     which: str, printed: dict[str, Case]
@@ -245,6 +245,7 @@ def test_every_text_at_its_limit_is_printed_whole_in_the_report(
         assert all(n >= 20 for n in found[:-1]), (key, found)
 
 
+@needs_libreoffice
 def test_no_printed_line_overlaps_another(printed: dict[str, Case]) -> None:
     """A text that overflowed its row would be drawn over the row below."""
     for key, case in printed.items():
@@ -255,6 +256,7 @@ def test_no_printed_line_overlaps_another(printed: dict[str, Case]) -> None:
                 assert across <= 1 or down <= 2, f"{key} page {n}: {a[4]!r} overlaps {b[4]!r}"
 
 
+@needs_libreoffice
 def test_no_row_is_taller_than_excel_allows(printed: dict[str, Case]) -> None:
     for case in printed.values():
         wb = openpyxl.load_workbook(case.printed.xlsx)
@@ -263,6 +265,7 @@ def test_no_row_is_taller_than_excel_allows(printed: dict[str, Case]) -> None:
             assert max(heights, default=0) <= MAX_ROW_POINTS, (case.printed.xlsx.name, ws.title)
 
 
+@needs_libreoffice
 def test_every_page_prints_at_8_points_or_more(printed: dict[str, Case]) -> None:
     for key, case in printed.items():
         for n, words in enumerate(case.printed.boxes, start=1):
@@ -270,11 +273,13 @@ def test_every_page_prints_at_8_points_or_more(printed: dict[str, Case]) -> None
             assert not small, f"{key} page {n}: {small[:3]}"
 
 
+@needs_libreoffice
 def test_the_card_report_takes_at_most_twelve_pages(printed: dict[str, Case]) -> None:
     """22 cards, the intro, the legend and the index: 18 pages when each card had a page."""
     assert len(report_pages(printed["card-published-master"])) <= 12
 
 
+@needs_libreoffice
 def test_the_overview_chart_is_drawn(printed: dict[str, Case]) -> None:
     """A native chart of the computed grades by section, drawn by LibreOffice itself on
     a page of 概要 (its title and its labels, the sections' numbers, are in the PDF)."""

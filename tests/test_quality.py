@@ -1,4 +1,7 @@
-"""ruff and mypy are part of the test suite, so CI fails when either does."""
+"""ruff and mypy are part of the test suite, so CI fails when either does.
+
+mypy takes seconds, so it is left out of the quick loop (``-m "not slow"``); ruff takes a
+fraction of one and stays in."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False

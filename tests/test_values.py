@@ -73,7 +73,9 @@ def test_a_model_reports_a_bad_value_at_its_place() -> None:
         )
     (error,) = caught.value.errors()
     assert error["loc"] == ("targets", 2021)
-    assert getattr(error["ctx"]["error"], "ja", "").startswith("数値（単位なし）")
+    cause = error["ctx"]["error"]
+    assert isinstance(cause, BadValue)
+    assert cause.message.ja.startswith("数値（単位なし）")
 
 
 def test_display() -> None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from kpibook.fiscal import FiscalYear
 from kpibook.plan import Indicator, Placement, Plan, Project
@@ -115,3 +116,19 @@ def years_shown(plan: Plan, indicator: Indicator) -> list[FiscalYear]:
     years = set(range(plan.period.start, plan.report_year + 1))
     years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= plan.report_year}
     return sorted(years)
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    year: FiscalYear
+    kind: Literal["actual", "target", "input"]
+
+
+def value_columns(plan: Plan) -> list[ValueColumn]:
+    """Past actuals and targets of every year the plan has, and the report year's actual,
+    in time order (a year's target before its actual, as in seed 003's R3 columns).
+    Every department's form has the same columns: the plan finds its years once."""
+    cols = [ValueColumn(y, "actual") for y in plan.actual_years]
+    cols += [ValueColumn(y, "target") for y in plan.target_years]
+    cols.append(ValueColumn(plan.report_year, "input"))
+    return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))

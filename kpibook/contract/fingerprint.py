@@ -58,6 +58,22 @@ from kpibook.values import Value
 
 # -- what version 1 hashes ------------------------------------------------------------
 
+_TEMPLATE = (
+    "sheet",
+    "instructions_sheet",
+    "lists_sheet",
+    "font",
+    "self_grade",
+    "texts",
+    "text_lines",
+    "colours",
+    "print",
+    "layout",
+    "labels",
+    "columns",
+)
+"""What both layouts' templates have (the keys are sorted when hashed, so order is free)."""
+
 _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Project: (
         "id",
@@ -147,36 +163,8 @@ _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
         "grade",
         "text",
     ),
-    CardTemplate: (
-        "sheet",
-        "instructions_sheet",
-        "lists_sheet",
-        "font",
-        "self_grade",
-        "texts",
-        "text_lines",
-        "colours",
-        "print",
-        "layout",
-        "labels",
-        "grade_explanation",
-        "actual_note",
-        "columns",
-    ),
-    MatrixTemplate: (
-        "sheet",
-        "instructions_sheet",
-        "lists_sheet",
-        "font",
-        "self_grade",
-        "texts",
-        "text_lines",
-        "colours",
-        "print",
-        "layout",
-        "labels",
-        "columns",
-    ),
+    CardTemplate: (*_TEMPLATE, "grade_explanation", "actual_note"),
+    MatrixTemplate: _TEMPLATE,
 }
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kpibook.contract.content import FormContent, FormProject
+from kpibook.contract.content import FormContent, FormProject, value_columns, years_shown
 from kpibook.contract.names import CURRENT, NameScheme
 from kpibook.contract.specs import InputSpec, grade_spec, number_spec, state_spec, text_spec
 from kpibook.fiscal import era_label
 from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey
+from kpibook.values import Value
 
 Field = Literal["actual", "state", "self_grade"] | TextKey
 """What an input fills: the actual, its state, the grade, or one of the text entries."""
@@ -130,3 +131,30 @@ def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:
     elif fp.other_places:
         name += "\n" + template.labels.also_listed.format(places="、".join(fp.other_places))
     return {"name": name, "overview": fp.placement.content or p.overview or ""}
+
+
+def prefilled_values(
+    fp: FormProject, plan: Plan, template: FormTemplate, names: NameScheme = CURRENT
+) -> list[tuple[str, Value | None]]:
+    """Every named target and past actual the form prefills for a project, with the
+    plan's value (None: the cell shows －).  The card shows each indicator's years down to
+    the report year and its final target; the matrix shows the plan's value columns."""
+    out: list[tuple[str, Value | None]] = []
+    pid = fp.project.id
+    for ind in fp.project.indicators:
+        if isinstance(template, CardTemplate):
+            for year in years_shown(plan, ind):
+                out.append((names.indicator(pid, ind.id, f"t{year}"), ind.targets.get(year)))
+                if year != plan.report_year:
+                    out.append((names.indicator(pid, ind.id, f"a{year}"), ind.actuals.get(year)))
+            out.append((names.indicator(pid, ind.id, "final"), ind.final_target))
+            continue
+        for column in value_columns(plan):
+            if column.kind == "target":
+                part, value = f"t{column.year}", ind.targets.get(column.year)
+            elif column.kind == "actual":
+                part, value = f"a{column.year}", ind.actuals.get(column.year)
+            else:
+                continue
+            out.append((names.indicator(pid, ind.id, part), value))
+    return out

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kpibook import __version__
+from kpibook.atomic import ensure_folder
+from kpibook.cells import parse_a1
 from kpibook.contract.content import FormContent, departments_with_forms, form_content
 from kpibook.contract.files import form_filename
 from kpibook.contract.fingerprint import Fingerprinter
@@ -33,6 +35,7 @@ from kpibook.forms.findings_sheet import Located, write_findings_sheet
 from kpibook.forms.instructions import write_instructions
 from kpibook.forms.matrix import matrix_widths, write_matrix
 from kpibook.forms.sheet import FormSheet, InputRecord
+from kpibook.message import Message
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
@@ -49,11 +52,6 @@ class GeneratedForm:
     path: Path
     stamp: Stamp
     inputs: list[InputRecord]
-
-
-def _cell_key(cell: str) -> tuple[int, str]:
-    letters = cell.rstrip("0123456789")
-    return (int(cell[len(letters) :]), letters.rjust(3))
 
 
 def lay_out(
@@ -95,19 +93,25 @@ def generate_forms(
         unknown = [d for d in departments if not plan.has_department(d)]
         if unknown:
             raise UnknownDepartment(
-                f"担当課「{'」「'.join(unknown)}」は計画にありません / not in the plan: "
-                f"{', '.join(unknown)}; departments: {', '.join(plan.department_names())}"
+                Message(
+                    ja=f"担当課「{'」「'.join(unknown)}」は計画にありません",
+                    en=f"not in the plan: {', '.join(unknown)}; "
+                    f"departments: {', '.join(plan.department_names())}",
+                )
             )
         nothing = [d for d in departments if d not in eligible]
         if nothing:
             raise UnknownDepartment(
-                f"「{'」「'.join(nothing)}」が記入する事業はありません / "
-                f"these departments lead no project, so they have no form: {', '.join(nothing)}"
+                Message(
+                    ja=f"「{'」「'.join(nothing)}」が記入する事業はありません",
+                    en="these departments lead no project, so they have no form: "
+                    f"{', '.join(nothing)}",
+                )
             )
         chosen = [d for d in eligible if d in departments]
     else:
         chosen = eligible
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)
     jobs_in = [(d, values(d) if values else None) for d in chosen]
     context = (plan, outdir, template, password, created, Fingerprinter(plan, template))
     return map_files(_write_one, context, jobs_in, jobs, progress)
@@ -180,7 +184,7 @@ def write_form(
             stamp_sheet.write(r, 0, key)
             stamp_sheet.write(r, 1, value)
         book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
-        labels = sorted(form.labels.items(), key=lambda kv: _cell_key(kv[0]))
+        labels = sorted(form.labels.items(), key=lambda kv: parse_a1(kv[0]))
         for r, (cell, text) in enumerate(labels):
             stamp_sheet.write(r, 3, sheet.name)
             stamp_sheet.write(r, 4, cell)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kpibook.atomic import ensure_folder
 from kpibook.cells import a1
 from kpibook.contract.content import form_content
 from kpibook.contract.inputs import form_inputs
@@ -34,7 +35,7 @@ def annotate_returns(
 ) -> list[Path]:
     """An annotated copy of every return that has findings and a readable stamp."""
     template = template or load_template(plan.layout)
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)
     written = []
     for result in report.returns:
         if not result.findings or result.department is None:

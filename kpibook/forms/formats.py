@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from kpibook.contract.specs import is_whole, prefilled_cell
-from kpibook.plan import Indicator, Plan, cached_index
+from kpibook.plan import Indicator, Plan
 from kpibook.textfit import CELL_PADDING, column_units, em_width, one_line_width
 from kpibook.values import Value, format_number
 
@@ -48,30 +48,8 @@ def value_text(value: Value | None, ind: Indicator, with_unit: bool = True) -> s
 
 def widest_values(plan: Plan) -> dict[ValueKey, tuple[str, str]]:
     """The widest value text of the plan's targets and actuals (with its unit, and
-    without), by year and kind and over all; worked out once per plan."""
-    return cached_index(plan, plan.projects, lambda: _widest(plan))
-
-
-def _widest(plan: Plan) -> dict[ValueKey, tuple[str, str]]:
-    best: dict[ValueKey, tuple[str, str]] = {}
-
-    def wider(a: str, b: str) -> str:
-        return a if em_width(a) > em_width(b) else b
-
-    def consider(key: ValueKey, value: Value | None, ind: Indicator) -> None:
-        unit, bare = value_text(value, ind), value_text(value, ind, with_unit=False)
-        for k in (key, ("any", None)):
-            held = best.get(k, ("", ""))
-            best[k] = (wider(unit, held[0]), wider(bare, held[1]))
-
-    for project in plan.projects:
-        for ind in project.indicators:
-            for year, value in ind.targets.items():
-                consider(("target", year), value, ind)
-            for year, value in ind.actuals.items():
-                consider(("actual", year), value, ind)
-            consider(("final", None), ind.final_target, ind)
-    return best
+    without), by year and kind and over all; the plan works it out once."""
+    return plan.widest_values
 
 
 def value_width(text: str, size: float, spare: bool = True) -> int:

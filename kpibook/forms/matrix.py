@@ -11,45 +11,21 @@ comment) are single cells on its first row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from kpibook.contract.content import FormContent, FormProject
+from kpibook.contract.content import FormContent, FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.contract.names import indicator_name, project_name
-from kpibook.fiscal import FiscalYear, era_label
+from kpibook.fiscal import era_label
 from kpibook.forms.card import sections_with_content, title_row
 from kpibook.forms.formats import ValueKey, value_width, widest_values
 from kpibook.forms.sheet import FormSheet
-from kpibook.plan import Indicator, Plan, Section, cached_index
+from kpibook.plan import Indicator, Plan, Section
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import lines_needed, longest_height, row_height, width_for
 
 NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
 FIRST_VALUE = 5
 HEADER_ROW = 3
-
-
-@dataclass(frozen=True)
-class ValueColumn:
-    year: FiscalYear
-    kind: Literal["actual", "target", "input"]
-
-
-def value_columns(plan: Plan) -> list[ValueColumn]:
-    """Past actuals and targets of every year the plan has, and the report year's actual,
-    in time order (a year's target before its actual, as in seed 003's R3 columns).
-    Worked out once per plan: every department's form has the same columns."""
-    return cached_index(plan, plan.projects, lambda: _value_columns(plan))
-
-
-def _value_columns(plan: Plan) -> list[ValueColumn]:
-    indicators = [i for p in plan.projects for i in p.indicators]
-    actual_years = {y for i in indicators for y in i.actuals if y < plan.report_year}
-    target_years = {y for i in indicators for y in i.targets}
-    cols = [ValueColumn(y, "actual") for y in actual_years]
-    cols += [ValueColumn(y, "target") for y in target_years]
-    cols.append(ValueColumn(plan.report_year, "input"))
-    return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))
 
 
 @dataclass(frozen=True)

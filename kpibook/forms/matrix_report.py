@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpibook.contract.content import FormProject
+from kpibook.contract.content import FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
@@ -26,10 +26,8 @@ from kpibook.forms.matrix import (
     INDICATOR,
     NAME,
     NUMBER,
-    ValueColumn,
     matrix_title,
     section_heading,
-    value_columns,
 )
 from kpibook.forms.report import ReportData, front_matter, rate_text, shows_computed, shows_self
 from kpibook.forms.sheet import FormSheet

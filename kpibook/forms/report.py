@@ -108,7 +108,7 @@ def grade_basis(grade: ProjectGrade, plan: Plan) -> str:
     or why it has none."""
     if grade.grade is None:
         reason = grade.not_gradable
-        return REASONS[reason][0] if reason is not None else ""
+        return REASONS[reason].ja if reason is not None else ""
     graded = [ig for ig in grade.indicators if ig.grade is not None]
     if len(graded) == 1:
         return f"{rate_text(graded[0])}"

@@ -32,6 +32,21 @@ REPORT_LIMIT = 2_000
 when asked for; the 一覧 and 概要 always are."""
 
 
+def master_in_use(path: Path) -> str | None:
+    """The program that has the master open, told by the lock file it keeps beside it
+    (Excel: ``~$master.xlsx``; LibreOffice: ``.~lock.master.xlsx#``), or None.
+
+    Excel on Windows refuses to let the file be replaced while it is open, and a
+    LibreOffice user would go on looking at the old master: say so before any work."""
+    path = Path(path)
+    excel = {f"~${path.name}", f"~${path.name[2:]}"}
+    if any(path.with_name(name).exists() for name in excel):
+        return "Excel"
+    if path.with_name(f".~lock.{path.name}#").exists():
+        return "LibreOffice"
+    return None
+
+
 def write_master(
     plan: Plan,
     report: MergeReport,

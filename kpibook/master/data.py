@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kpibook.entries import Entries
-from kpibook.errors import LoadError, Problem, problems_from_validation
+from kpibook.errors import LoadError, problems_from_validation
+from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.xlsx_read import read_grids
 from kpibook.xlsx_write import Book
@@ -21,6 +22,11 @@ SHEET = "_kpibook"
 FORMAT = "kpibook-master"
 VERSION = 1
 CHUNK = 30_000
+
+
+class NotAMaster(LoadError):
+    """A workbook that is not a kpibook master at all (a plan workbook, say); commands
+    that take a master or a plan read it as a plan next."""
 
 
 def embed(book: Book, plan: Plan, entries: Entries) -> None:
@@ -46,27 +52,23 @@ def read_master(path: Path) -> tuple[Plan, Entries]:
     grids = {g.name: g for g in read_grids(path)}
     grid = grids.get(SHEET)
     if grid is None or grid.value(0, 1) != FORMAT:
-        raise LoadError(
+        raise NotAMaster.single(
             path,
-            [
-                Problem(
-                    path.name,
-                    "kpibook の集約ブックではありません"
-                    "（kpibook merge で作成したものを指定してください）",
-                    "not a kpibook master workbook (made by kpibook merge)",
-                )
-            ],
+            Message(
+                ja="kpibook の集約ブックではありません"
+                "（kpibook merge で作成したものを指定してください）",
+                en="not a kpibook master workbook (made by kpibook merge)",
+            ),
+            where=path.name,
         )
     if grid.value(1, 1) != VERSION:
-        raise LoadError(
+        raise LoadError.single(
             path,
-            [
-                Problem(
-                    path.name,
-                    "この集約ブックの版には対応していません",
-                    f"master version {grid.value(1, 1)} is not supported",
-                )
-            ],
+            Message(
+                ja="この集約ブックの版には対応していません",
+                en=f"master version {grid.value(1, 1)} is not supported",
+            ),
+            where=path.name,
         )
     text = "".join(
         str(grid.value(r, 1)) for r in range(2, grid.max_row + 1) if grid.value(r, 0) == "data"
@@ -78,14 +80,12 @@ def read_master(path: Path) -> tuple[Plan, Entries]:
     except ValidationError as exc:
         raise LoadError(path, problems_from_validation(exc, lambda loc: path.name)) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise LoadError(
+        raise LoadError.single(
             path,
-            [
-                Problem(
-                    path.name,
-                    "集約ブックのデータが壊れています",
-                    f"the master's data is damaged: {exc}",
-                )
-            ],
+            Message(
+                ja="集約ブックのデータが壊れています",
+                en=f"the master's data is damaged: {exc}",
+            ),
+            where=path.name,
         ) from None
     return plan, entries

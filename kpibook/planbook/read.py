@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kpibook.cells import a1
-from kpibook.errors import LoadError, Loc, Problem, problems_from_validation
+from kpibook.errors import LoadError, Loc, Problem
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.planbook.layout import (
     BANDS_SHEET,
@@ -45,16 +44,16 @@ from kpibook.planbook.layout import (
     SheetDef,
     parse_year_header,
 )
+from kpibook.plancheck import plan_problems
 from kpibook.xlsx_read import Grid, RawValue, read_grids
 
 
 class CellProblem(Exception):
     """A cell whose content cannot be used; becomes a located :class:`Problem`."""
 
-    def __init__(self, ja: str, en: str) -> None:
-        super().__init__(en)
-        self.ja = ja
-        self.en = en
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
 
 
 @dataclass
@@ -88,9 +87,11 @@ class Reader:
                 return f"{self.path.name} {self.places[loc[:n]]}"
         return self.path.name
 
-    def problem(self, where: str, ja: str, en: str, raw: RawValue = None) -> None:
+    def problem(self, where: str, message: Message, raw: RawValue = None) -> None:
         raw_text = None if raw is None else str(raw)
-        self.problems.append(Problem(f"{self.path.name} {where}", ja, en, raw_text))
+        self.problems.append(
+            Problem(where=f"{self.path.name} {where}", message=message, raw=raw_text)
+        )
 
     # -- cells --------------------------------------------------------------------------
 
@@ -102,8 +103,7 @@ class Reader:
         except CellProblem as exc:
             self.problem(
                 f"シート「{row.grid.name}」{row.cells[column.key]}（{column.header}）",
-                exc.ja,
-                exc.en,
+                exc.message,
                 raw,
             )
             return None
@@ -114,22 +114,26 @@ def convert(raw: RawValue, kind: Kind, choices: dict[str, str] | None = None) ->
     if raw is None or (isinstance(raw, str) and raw.strip() == "" and kind is not Kind.TEXT):
         return [] if kind is Kind.LIST else None
     if isinstance(raw, dt.time | dt.timedelta):
-        raise CellProblem("時刻ではなく値を入力してください", "a time is not a valid entry here")
+        raise CellProblem(
+            Message(ja="時刻ではなく値を入力してください", en="a time is not a valid entry here")
+        )
     match kind:
         case Kind.VALUE:
             if isinstance(raw, dt.datetime | dt.date):
                 raise CellProblem(
-                    "日付になっています。数値を入力してください",
-                    "the cell holds a date; enter a number",
+                    Message(
+                        ja="日付になっています。数値を入力してください",
+                        en="the cell holds a date; enter a number",
+                    )
                 )
             return raw  # the Value model parses numbers and tokens and reports the rest
         case Kind.NUMBER:
             if isinstance(raw, bool) or not isinstance(raw, int | float):
-                raise CellProblem("数値を入力してください", "enter a number")
+                raise CellProblem(Message(ja="数値を入力してください", en="enter a number"))
             return raw
         case Kind.INT:
             if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
-                raise CellProblem("整数を入力してください", "enter a whole number")
+                raise CellProblem(Message(ja="整数を入力してください", en="enter a whole number"))
             return int(raw)
         case Kind.BOOL:
             if isinstance(raw, bool):
@@ -137,7 +141,9 @@ def convert(raw: RawValue, kind: Kind, choices: dict[str, str] | None = None) ->
             text = _text(raw).strip()
             if text in (YES, NO):
                 return text == YES
-            raise CellProblem(f"{YES} か {NO} を入力してください", f"enter {YES} or {NO}")
+            raise CellProblem(
+                Message(ja=f"{YES} か {NO} を入力してください", en=f"enter {YES} or {NO}")
+            )
         case Kind.DATE:
             if isinstance(raw, dt.datetime):
                 return raw.date()
@@ -147,13 +153,16 @@ def convert(raw: RawValue, kind: Kind, choices: dict[str, str] | None = None) ->
                 return dt.date.fromisoformat(_text(raw).strip())
             except ValueError:
                 raise CellProblem(
-                    "日付（例: 2020-05-31）を入力してください", "enter a date (2020-05-31)"
+                    Message(
+                        ja="日付（例: 2020-05-31）を入力してください",
+                        en="enter a date (2020-05-31)",
+                    )
                 ) from None
         case Kind.YEAR:
             try:
                 return parse_fiscal_year(raw if isinstance(raw, int) else _text(raw))
             except FiscalYearError as exc:
-                raise CellProblem(exc.ja, str(exc)) from None
+                raise CellProblem(exc.message) from None
         case Kind.CHOICE:
             assert choices is not None
             text = _text(raw).strip()
@@ -161,7 +170,9 @@ def convert(raw: RawValue, kind: Kind, choices: dict[str, str] | None = None) ->
                 if text in (key, name):
                     return key
             names = "／".join(choices.values())
-            raise CellProblem(f"{names} のいずれかを入力してください", f"enter one of {names}")
+            raise CellProblem(
+                Message(ja=f"{names} のいずれかを入力してください", en=f"enter one of {names}")
+            )
         case Kind.LIST:
             text = _text(raw)
             for sep in LIST_SEPARATORS[1:]:
@@ -176,11 +187,13 @@ def _text(raw: RawValue) -> str:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, bool):
-        raise CellProblem("文字を入力してください", "enter text, not TRUE/FALSE")
+        raise CellProblem(Message(ja="文字を入力してください", en="enter text, not TRUE/FALSE"))
     if isinstance(raw, int | float):
         # A number typed where text is expected (an id such as 1, a number such as 2019).
         return str(int(raw)) if raw == int(raw) else repr(raw)
-    raise CellProblem("文字を入力してください", f"enter text, not a {type(raw).__name__}")
+    raise CellProblem(
+        Message(ja="文字を入力してください", en=f"enter text, not a {type(raw).__name__}")
+    )
 
 
 # -- sheets -------------------------------------------------------------------------------
@@ -200,8 +213,9 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
             if column.key in found:
                 reader.problem(
                     f"シート「{grid.name}」{a1(0, col)}",
-                    f"見出し「{name}」が2つあります",
-                    f"column {name!r} appears twice",
+                    Message(
+                        ja=f"見出し「{name}」が2つあります", en=f"column {name!r} appears twice"
+                    ),
                 )
             by_col[col] = column.key
             found.add(column.key)
@@ -211,16 +225,20 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
             known = "、".join(c.header for c in sheet.columns)
             reader.problem(
                 f"シート「{grid.name}」{a1(0, col)}",
-                f"見出し「{name}」はこのシートにはありません（使える見出し: {known}）",
-                f"unknown column {name!r}",
+                Message(
+                    ja=f"見出し「{name}」はこのシートにはありません（使える見出し: {known}）",
+                    en=f"unknown column {name!r}",
+                ),
                 name,
             )
     for column in sheet.columns:
         if column.required and column.key not in found:
             reader.problem(
                 f"シート「{grid.name}」1行目",
-                f"見出し「{column.header}」の列がありません",
-                f"the column {column.header!r} is missing",
+                Message(
+                    ja=f"見出し「{column.header}」の列がありません",
+                    en=f"the column {column.header!r} is missing",
+                ),
             )
     # A missing column still gets a place, so the rest of the sheet can be checked too.
     absent = {c.key: f"（{c.header}の列なし）" for c in sheet.columns if c.key not in found}
@@ -236,9 +254,12 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
             if cell.formula and cell.value is None:
                 reader.problem(
                     f"シート「{grid.name}」{a1(r, col)}",
-                    "数式の計算結果が保存されていません。"
-                    "Excel で開いて保存するか、値を入力してください",
-                    "a formula without a saved result; save the file in Excel or type the value",
+                    Message(
+                        ja="数式の計算結果が保存されていません。"
+                        "Excel で開いて保存するか、値を入力してください",
+                        en="a formula without a saved result; "
+                        "save the file in Excel or type the value",
+                    ),
                 )
                 continue
             values[key] = cell.value
@@ -271,8 +292,10 @@ def read_plan_workbook(path: Path) -> Plan:
         if name not in known:
             reader.problem(
                 f"シート「{name}」",
-                "計画ブックのシートではありません（シート名を確認してください）",
-                f"{name!r} is not a sheet of a plan workbook",
+                Message(
+                    ja="計画ブックのシートではありません（シート名を確認してください）",
+                    en=f"{name!r} is not a sheet of a plan workbook",
+                ),
             )
     sheet_rows: dict[str, list[Row]] = {}
     for sheet in DATA_SHEETS:
@@ -281,8 +304,9 @@ def read_plan_workbook(path: Path) -> Plan:
             if sheet.required:
                 reader.problem(
                     f"シート「{sheet.name}」",
-                    "必要なシートがありません",
-                    f"the sheet {sheet.name!r} is missing",
+                    Message(
+                        ja="必要なシートがありません", en=f"the sheet {sheet.name!r} is missing"
+                    ),
                 )
             sheet_rows[sheet.name] = []
             continue
@@ -293,10 +317,10 @@ def read_plan_workbook(path: Path) -> Plan:
     data = _assemble(reader, sheet_rows)
     if reader.problems:
         raise LoadError(path, reader.problems)
-    try:
-        return Plan.model_validate(data)
-    except ValidationError as exc:
-        raise LoadError(path, problems_from_validation(exc, reader.where)) from None
+    plan, found = plan_problems(data, reader.where)
+    if plan is None:
+        raise LoadError(path, found)
+    return plan
 
 
 def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
@@ -351,13 +375,16 @@ def _settings(reader: Reader, rows: list[Row], data: dict[str, Any]) -> None:
         if setting is None:
             reader.problem(
                 where,
-                f"「{label}」は設定の項目ではありません",
-                f"{label!r} is not a setting",
+                Message(
+                    ja=f"「{label}」は設定の項目ではありません", en=f"{label!r} is not a setting"
+                ),
                 label,
             )
             continue
         if label in seen:
-            reader.problem(where, f"「{label}」が2回あります", f"{label!r} is given twice")
+            reader.problem(
+                where, Message(ja=f"「{label}」が2回あります", en=f"{label!r} is given twice")
+            )
         seen.add(label)
         value_column = Column(key_column.header, "value", setting.kind, "")
         value = reader.convert(row, value_column, setting.choices)
@@ -384,8 +411,10 @@ def _sections(reader: Reader, rows: list[Row]) -> list[dict[str, Any]]:
         else:
             reader.problem(
                 f"シート「{row.grid.name}」{row.cells['parent']}",
-                f"上位の体系ID「{parent}」が、これより上の行にありません",
-                f"the parent section {parent!r} is not defined in a row above",
+                Message(
+                    ja=f"上位の体系ID「{parent}」が、これより上の行にありません",
+                    en=f"the parent section {parent!r} is not defined in a row above",
+                ),
                 parent,
             )
             continue
@@ -414,8 +443,10 @@ def _projects(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, Any]
         if found is None:
             reader.problem(
                 f"シート「{row.grid.name}」{row.cells[key]}",
-                f"事業ID「{pid}」は事業シートにありません",
-                f"there is no project {pid!r} in the 事業 sheet",
+                Message(
+                    ja=f"事業ID「{pid}」は事業シートにありません",
+                    en=f"there is no project {pid!r} in the 事業 sheet",
+                ),
                 pid,
             )
         return found
@@ -490,8 +521,9 @@ def _note(
     if record is None:
         reader.problem(
             where,
-            f"指標ID「{iid}」は指標シートにありません",
-            f"there is no indicator {iid!r}",
+            Message(
+                ja=f"指標ID「{iid}」は指標シートにありません", en=f"there is no indicator {iid!r}"
+            ),
             iid,
         )
         return
@@ -500,8 +532,10 @@ def _note(
     if (kind == "final") != (year is None):
         reader.problem(
             f"シート「{row.grid.name}」{row.cells['year']}",
-            "最終目標の注記は年度を空欄に、それ以外は年度を記入してください",
-            "give a year for targets and actuals, none for the final target",
+            Message(
+                ja="最終目標の注記は年度を空欄に、それ以外は年度を記入してください",
+                en="give a year for targets and actuals, none for the final target",
+            ),
         )
         return
     if kind == "final":
@@ -511,7 +545,9 @@ def _note(
         holder, key, loc = record.setdefault(name, {}), year, (*locs[iid], name, year)
     current = holder.get(key)
     if isinstance(current, dict):
-        reader.problem(where, "同じ値への注記が2つあります", "a second note for the same value")
+        reader.problem(
+            where, Message(ja="同じ値への注記が2つあります", en="a second note for the same value")
+        )
         return
     holder[key] = {"value": current, "note": note}
     reader.place(loc, f"シート「{row.grid.name}」{row.cells['note']}（注記）")

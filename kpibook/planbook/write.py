@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kpibook.fiscal import era_label
+from kpibook.fiscal import MIN_FISCAL_YEAR, era_label
 from kpibook.plan import Plan, Section
 from kpibook.planbook.layout import (
     ACTUAL_PREFIX,
@@ -131,7 +131,7 @@ def write_blank_plan_workbook(path: Path, start: int, end: int) -> None:
     year_headers = [
         *(year_header(TARGET_PREFIX, y) for y in range(start, end + 1)),
         FINAL_HEADER,
-        year_header(ACTUAL_PREFIX, start - 1),
+        *(year_header(ACTUAL_PREFIX, y) for y in [start - 1] if y >= MIN_FISCAL_YEAR),
     ]
     _write(path, rows, year_headers, None)
 

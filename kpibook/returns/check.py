@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,11 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpibook.cells import a1
+from kpibook.cells import a1, parse_a1
 from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
-from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts
+from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts, prefilled_values
 from kpibook.contract.names import SCHEMES, NameScheme
 from kpibook.contract.specs import STATE_KINDS, prefilled_cell
 from kpibook.contract.stamp import (
@@ -35,7 +34,7 @@ from kpibook.contract.stamp import (
 )
 from kpibook.entries import ProjectEntry
 from kpibook.errors import LoadError
-from kpibook.findings import Finding, Severity, finding
+from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
@@ -47,7 +46,7 @@ from kpibook.returns.normalize import (
     parse_number_text,
 )
 from kpibook.returns.preflight import preflight
-from kpibook.template import CardTemplate, FormTemplate
+from kpibook.template import FormTemplate
 from kpibook.values import BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
 
@@ -115,9 +114,9 @@ class _Check:
 
     @property
     def file(self) -> str:
-        return self.path.name
+        return shown_name(self.path.name)
 
-    def add(self, code: str, cell: NamedCell | None = None, **kw: Any) -> None:
+    def add(self, code: Code, cell: NamedCell | None = None, **kw: Any) -> None:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
@@ -130,17 +129,65 @@ def check_returns(
     template: FormTemplate | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    use: list[Path] | None = None,
 ) -> CheckReport:
-    """Check every file, on every core; one broken file never stops the others."""
+    """Check every file, on every core; one broken file never stops the others.
+    ``use`` settles which of a department's several returns counts (no conflict)."""
     from kpibook.template import load_template
 
     template = template or load_template(plan.layout)
     context = Fingerprinter(plan, template)
+    results = map_files(_check_one, context, paths, jobs, progress)
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=map_files(_check_one, context, paths, jobs, progress),
+        returns=_one_return_each(results, paths, use or []),
     )
+
+
+def _one_return_each(
+    results: list[ReturnResult], paths: list[Path], use: list[Path]
+) -> list[ReturnResult]:
+    """A department that sent several returns: byte-identical copies (``… (1).xlsx``)
+    are one return, the later ones marked; different ones are a *conflict* on each,
+    unless ``use`` names the one to take."""
+    by_dept: dict[str, list[int]] = {}
+    for n, result in enumerate(results):
+        if result.department is not None:
+            by_dept.setdefault(result.department, []).append(n)
+    chosen = {Path(p).resolve() for p in use}
+    out = list(results)
+    for department, indexes in by_dept.items():
+        if len(indexes) < 2:
+            continue
+        first_by_digest: dict[str, int] = {}
+        distinct: list[int] = []
+        for n in indexes:
+            first = first_by_digest.setdefault(results[n].sha256, n)
+            if first != n:
+                out[n] = _with(
+                    out[n], finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file)
+                )
+            else:
+                distinct.append(n)
+        if len(distinct) < 2 or any(Path(paths[n]).resolve() in chosen for n in distinct):
+            continue
+        for n in distinct:
+            others = "、".join(results[m].file for m in distinct if m != n)
+            out[n] = _with(
+                out[n], finding(Code.CONFLICT, out[n].file, field=department, raw=others)
+            )
+    return out
+
+
+def _with(result: ReturnResult, extra: Finding) -> ReturnResult:
+    return result.model_copy(update={"findings": _in_order([*result.findings, extra])})
+
+
+def _in_order(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings; each by sheet and cell in reading order."""
+    order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    return sorted(findings, key=lambda f: (order[f.severity], f.sheet or "", _cell_order(f.cell)))
 
 
 def _check_one(fingerprints: Fingerprinter, path: Path) -> ReturnResult:
@@ -158,20 +205,23 @@ def check_return(
     c = _Check(plan, template, fingerprints, Path(path))
     digest = _sha256(Path(path))
     stamp, entries = _check(c)
-    order = {Severity.ERROR: 0, Severity.WARNING: 1}
-    findings = sorted(
-        c.findings,
-        key=lambda f: (order[f.severity], f.sheet or "", _cell_order(f.cell)),
-    )
+    findings = _in_order(c.findings)
     return ReturnResult(
         file=c.file,
-        path=str(path),
+        path=shown_name(str(path)),
         sha256=digest,
         stamp=stamp,
         department=stamp.department if stamp else None,
         findings=findings,
         entries=entries,
     )
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that prints and saves anywhere: bytes that are not UTF-8 (a
+    name made on a system with another encoding) are shown as ``\\xff`` escapes, instead
+    of ending the report or the master with UnicodeEncodeError."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _sha256(path: Path) -> str:
@@ -187,15 +237,11 @@ def _sha256(path: Path) -> str:
 
 
 def _cell_order(cell: str | None) -> tuple[int, int]:
-    if not cell:
-        return (0, 0)
-    m = re.match(r"([A-Z]+)(\d+)", cell)
-    if not m:
-        return (0, 0)
-    col = 0
-    for ch in m[1]:
-        col = col * 26 + ord(ch) - 64
-    return (int(m[2]), col)
+    """Findings of a sheet by row, then column; those without a cell first."""
+    try:
+        return parse_a1(cell) if cell else (-1, -1)
+    except ValueError:  # a tampered label range names its cells as it likes
+        return (-1, -1)
 
 
 def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
@@ -206,10 +252,10 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     try:
         c.book = read_form_book(c.path, probe=LABELS_NAME)
     except RefusedWorkbook as exc:
-        c.add("xml-refused", detail=exc.problems[0].message_en)
+        c.add(Code.XML_REFUSED, detail=exc.problems[0].message.en)
         return None, []
     except LoadError as exc:
-        c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
+        c.add(Code.NOT_A_WORKBOOK, detail=exc.problems[0].message.en if exc.problems else "")
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)
@@ -222,7 +268,7 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
     if stamp.fingerprint != expected:
-        c.add("outdated-form")
+        c.add(Code.OUTDATED_FORM)
         return stamp, []
     _tampering(c, c.book, content)
     return stamp, _entries(c, c.book, content)
@@ -235,31 +281,31 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
         marks = {t.sheet, t.instructions_sheet}
         labels = {t.self_grade.label, *(e.label for e in t.texts)}
         if marks & set(book.sheetnames) or len(labels & book.strings) >= 2:
-            c.add("names-lost")
+            c.add(Code.NAMES_LOST)
         else:
-            c.add("not-a-form")
+            c.add(Code.NOT_A_FORM)
         return None
     try:
         stamp = Stamp.from_rows(rows)
     except StampError as exc:
-        c.add("stamp-invalid", detail=str(exc))
+        c.add(Code.STAMP_INVALID, detail=str(exc))
         return None
     plan = c.plan
     if stamp.form_version not in SUPPORTED_VERSIONS:
         supported = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
-        c.add("form-version", raw=stamp.form_version, expected=supported)
+        c.add(Code.FORM_VERSION, raw=stamp.form_version, expected=supported)
     elif stamp.plan != plan.id:
-        c.add("wrong-plan", raw=stamp.plan, expected=plan.id)
+        c.add(Code.WRONG_PLAN, raw=stamp.plan, expected=plan.id)
     elif stamp.fiscal_year != plan.report_year:
         c.add(
-            "wrong-year",
+            Code.WRONG_YEAR,
             raw=era_label(stamp.fiscal_year, "long"),
             expected=era_label(plan.report_year, "long"),
         )
     elif not plan.has_department(stamp.department):
-        c.add("unknown-department", raw=stamp.department)
+        c.add(Code.UNKNOWN_DEPARTMENT, raw=stamp.department)
     elif (named := department_in_file_name(c.path.name, plan)) not in (None, stamp.department):
-        c.add("department-mismatch", raw=named, expected=stamp.department)
+        c.add(Code.DEPARTMENT_MISMATCH, raw=named, expected=stamp.department)
     else:
         return stamp
     return None
@@ -278,7 +324,7 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
         if (found or "") != expected:
             c.findings.append(
                 finding(
-                    "prefilled-changed",
+                    Code.PREFILLED_CHANGED,
                     c.file,
                     sheet=sheet,
                     cell=ref,
@@ -290,31 +336,34 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
         pid = fp.project.id
         for key, text in prefilled_texts(fp, c.template).items():
             _same_text(c, book, c.names.project(pid, key), text)
-        for ind in fp.project.indicators:
-            checks: list[tuple[str, Value | None]] = [
-                (f"t{y}", v) for y, v in ind.targets.items() if y <= c.plan.report_year
-            ]
-            checks += [(f"a{y}", v) for y, v in ind.actuals.items()]
-            if isinstance(c.template, CardTemplate):
-                checks.append(("final", ind.final_target))
-            for part, value in checks:
-                _same_value(c, book, c.names.indicator(pid, ind.id, part), value)
+        for name, value in prefilled_values(fp, c.plan, c.template, c.names):
+            _same_value(c, book, name, value)
 
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
-    cell = book.names.get(name)
+    cell = _prefilled_cell(c, book, name, text)
     if cell is None:
-        return  # a prefilled text without a name is not located, so not compared
+        return
     found = "" if cell.value is None else str(cell.value)
     if found.replace("\r\n", "\n") != text:
-        c.add("prefilled-changed", cell, raw=found, expected=text)
+        c.add(Code.PREFILLED_CHANGED, cell, raw=found, expected=text)
+
+
+def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> NamedCell | None:
+    """The cell a prefilled name points at; a name lost or pointing nowhere is a finding
+    (the cell was deleted, or the name removed), never a value silently not compared."""
+    cell = book.names.get(name)
+    if cell is None:
+        shown = format_number(expected) if isinstance(expected, Decimal) else str(expected)
+        c.add(Code.PREFILLED_MISSING, raw=name, expected=shown)
+    return cell
 
 
 def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> None:
-    cell = book.names.get(name)
+    expected = prefilled_cell(value)
+    cell = _prefilled_cell(c, book, name, expected)
     if cell is None:
         return
-    expected = prefilled_cell(value)
     if isinstance(expected, Decimal):
         found = cell.value
         if type(found) is int:  # exact; most prefilled numbers are whole
@@ -326,7 +375,7 @@ def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> No
         ok = cell.value == expected
         shown = expected
     if not ok:
-        c.add("prefilled-changed", cell, raw=cell.value, expected=shown)
+        c.add(Code.PREFILLED_CHANGED, cell, raw=cell.value, expected=shown)
 
 
 # -- values -----------------------------------------------------------------------------
@@ -394,18 +443,18 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
 def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     cell = book.names.get(inp.name)
     if cell is None:
-        c.add("name-missing", field=inp.label, raw=inp.name)
+        c.add(Code.NAME_MISSING, field=inp.label, raw=inp.name)
         return None
     merge = book.merge_over(cell.sheet, cell.row, cell.col)
     if merge is not None:
         r1, c1, r2, c2 = merge
-        c.add("input-merged", cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
+        c.add(Code.INPUT_MERGED, cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
         return None
     if cell.kind == "f":
-        c.add("formula-in-input", cell, field=inp.label, raw=cell.value)
+        c.add(Code.FORMULA_IN_INPUT, cell, field=inp.label, raw=cell.value)
         return None
     if cell.kind == "e":
-        c.add("error-value", cell, field=inp.label, raw=cell.value)
+        c.add(Code.ERROR_VALUE, cell, field=inp.label, raw=cell.value)
         return None
     return cell
 
@@ -422,7 +471,7 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
         state = STATE_KINDS.get(str(state_cell.value).strip())
         if state is None:
             c.add(
-                "not-a-choice",
+                Code.NOT_A_CHOICE,
                 state_cell,
                 field=state_input.label,
                 raw=state_cell.value,
@@ -432,17 +481,23 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     number = _number(c, inp, cell)
     if number is None:
         return None
-    if number.kind is ValueKind.NUMBER and state is not None:
+    typed_state = number.kind if number.kind in STATE_KINDS.values() else None
+    both = state is not None and (
+        number.kind is ValueKind.NUMBER or typed_state not in (None, state)
+    )
+    if both:  # a number, or another state typed in the number cell, beside a state
         c.add(
-            "actual-and-state",
+            Code.ACTUAL_AND_STATE,
             cell,
             field=inp.label,
             raw=cell.value,
             expected=str(state_cell.value),
         )
         return None
+    if typed_state is not None and not is_dash(str(cell.value)):
+        state, state_cell = typed_state, cell
     if state is ValueKind.PENDING and not c.plan.checks.allow_pending:
-        c.add("pending-not-allowed", state_cell, field=state_input.label, raw="集計中")
+        c.add(Code.PENDING_NOT_ALLOWED, state_cell, field=state_input.label, raw="集計中")
         return None
     return Value(kind=state) if state is not None else number
 
@@ -457,28 +512,37 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     if _blank(raw):
         return Value(kind=ValueKind.EMPTY)
     if isinstance(raw, bool) or cell.kind == "b":
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
     if isinstance(raw, int | float):
         try:
-            return Value.of(raw)
+            value = Value.of(raw)
         except BadValue:  # 16 digits and more, or 1e999 written into the XML
             digits = isinstance(raw, int) or math.isfinite(raw)
-            c.add("too-many-digits" if digits else "not-a-number", cell, field=inp.label, raw=raw)
+            code = Code.TOO_MANY_DIGITS if digits else Code.NOT_A_NUMBER
+            c.add(code, cell, field=inp.label, raw=raw)
             return None
+        assert value.number is not None
+        return value if _valid_number(c, inp, cell, value.number) else None
     if not isinstance(raw, str):  # a date, a time
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
     if is_dash(raw):
-        c.add("dash-as-not-applicable", cell, field=inp.label, raw=raw)
+        c.add(Code.DASH_AS_NOT_APPLICABLE, cell, field=inp.label, raw=raw)
         return Value(kind=ValueKind.NOT_APPLICABLE)
+    typed = STATE_KINDS.get(raw.strip(" \u3000\t\r\n"))
+    if typed is not None:  # 集計中 typed where the number goes: what the department meant
+        c.add(Code.STATE_IN_NUMBER, cell, field=inp.label, raw=raw)
+        return Value(kind=typed)
     try:
         parsed = parse_number_text(raw, unit)
     except NotANumber:
-        c.add("not-a-number", cell, field=inp.label, raw=raw)
+        c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
+        return None
+    if not _valid_number(c, inp, cell, parsed.value):
         return None
     c.add(
-        "number-normalized",
+        Code.NUMBER_NORMALIZED,
         cell,
         field=inp.label,
         raw=raw,
@@ -488,6 +552,23 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     return Value(kind=ValueKind.NUMBER, number=parsed.value)
 
 
+def _valid_number(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> bool:
+    """What the cell's validation declares, enforced again: a value pasted past it (or
+    typed in a program that does not enforce it) is refused as Excel would have."""
+    rule = inp.spec.validation
+    if rule.get("validate") == "integer" and number != number.to_integral_value():
+        c.add(Code.NOT_WHOLE, cell, field=inp.label, raw=cell.value)
+        return False
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if low is None or high is None:
+        return True
+    if not Decimal(str(low)) <= number <= Decimal(str(high)):
+        shown = f"{format_number(Decimal(str(low)))}～{format_number(Decimal(str(high)))}"
+        c.add(Code.OUT_OF_RANGE, cell, field=inp.label, raw=cell.value, expected=shown)
+        return False
+    return True
+
+
 def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     if _blank(cell.value):
         return None
@@ -495,11 +576,11 @@ def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     raw = str(cell.value)
     if raw.strip() in grades:
         return raw.strip()
-    folded = fold_choice(raw)
-    if folded in grades:
-        c.add("choice-normalized", cell, field=inp.label, raw=raw, value=folded)
+    folded = fold_choice(raw, grades)
+    if folded is not None:
+        c.add(Code.CHOICE_NORMALIZED, cell, field=inp.label, raw=raw, value=folded)
         return folded
-    c.add("not-a-choice", cell, field=inp.label, raw=raw, expected="・".join(grades))
+    c.add(Code.NOT_A_CHOICE, cell, field=inp.label, raw=raw, expected="・".join(grades))
     return None
 
 
@@ -511,11 +592,11 @@ def _text(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     bad = control_characters(text)
     if bad:
-        c.add("illegal-character", cell, field=inp.label, raw=" ".join(bad))
+        c.add(Code.ILLEGAL_CHARACTER, cell, field=inp.label, raw=" ".join(bad))
         return None
     if inp.max_length is not None and len(text) > inp.max_length:
         c.add(
-            "text-too-long",
+            Code.TEXT_TOO_LONG,
             cell,
             field=inp.label,
             raw=text[:40] + "…",
@@ -547,17 +628,17 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
             assert inp.indicator is not None
             value = entry.actuals.get(inp.indicator.id)
             if value is None or value.kind is ValueKind.EMPTY:
-                c.add("required-missing", cell, field=inp.label)
+                c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
             else:
                 _jump(c, cell, inp, value)
         elif inp.field == "actual_note" or getattr(entry, inp.field) is not None:
             continue
         elif inp.spec.required:
-            c.add("required-missing", cell, field=inp.label)
+            c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
         elif inp.field == "grade_explanation" and own not in (None, top):
-            c.add("explanation-required", cell, field=inp.label, raw=own)
+            c.add(Code.EXPLANATION_REQUIRED, cell, field=inp.label, raw=own)
         elif inp.field == "improvement" and own not in (None, top):
-            c.add("improvement-required", cell, field=inp.label, raw=own)
+            c.add(Code.IMPROVEMENT_REQUIRED, cell, field=inp.label, raw=own)
 
 
 def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
@@ -565,14 +646,10 @@ def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
     ind = inp.indicator
     if factor is None or ind is None or value.number is None:
         return
-    earlier = [
-        (y, v.number)
-        for y, v in ind.actuals.items()
-        if v.number is not None and y < c.plan.report_year
-    ]
-    if not earlier:
+    latest = ind.latest_actual_before(c.plan.report_year)
+    if latest is None:
         return
-    year, previous = max(earlier, key=lambda yv: yv[0])
+    year, previous = latest[0], latest[1].number
     if previous is None or previous <= 0:
         return
     ratio = value.number / previous
@@ -582,4 +659,4 @@ def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
             f"{format_number(value.number)} ({era_label(c.plan.report_year)}) vs "
             f"{format_number(previous)} ({era_label(year)}): {change:+.0f}%"
         )
-        c.add("jump", cell, field=inp.label, raw=cell.value, detail=detail)
+        c.add(Code.JUMP, cell, field=inp.label, raw=cell.value, detail=detail)

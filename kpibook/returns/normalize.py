@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -72,9 +73,21 @@ def parse_number_text(text: str, unit: str | None) -> ParsedNumber:
     return ParsedNumber(to_decimal(Decimal(stripped)), list(dict.fromkeys(changes)))
 
 
-def fold_choice(text: str) -> str:
-    """A dropdown value typed by hand: width-folded, 〇 read as ○."""
-    return unicodedata.normalize("NFKC", text).strip().replace("〇", "○")
+_CIRCLES = str.maketrans({"〇": "○", "◯": "○"})
+"""Circles people type for ○: U+3007 (kanji zero) and U+25EF (large circle)."""
+
+
+def fold_choice(text: str, choices: Sequence[str]) -> str | None:
+    """A dropdown value typed by hand, read as the choice it can only mean: width-folded,
+    〇 and ◯ read as ○, and a letter in the other case (LibreOffice's list validation
+    accepts ``a`` for ``A``, so the department saw no error). None: no choice matches."""
+    folded = unicodedata.normalize("NFKC", text).strip().translate(_CIRCLES)
+    if folded in choices:
+        return folded
+    by_case = {c.casefold(): c for c in choices}
+    if len(by_case) == len(choices):
+        return by_case.get(folded.casefold())
+    return None
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -14,6 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpibook.findings import Code
+from kpibook.message import Message
+
 MAX_FILE = 50 * 1024 * 1024
 """A department's form is tens of kilobytes; 50 MB leaves room for any real one."""
 MAX_MEMBERS = 2_000
@@ -34,7 +37,7 @@ STRICT_NAMESPACE = b"purl.oclc.org/ooxml"
 class Refusal:
     """Why a file is not read: a finding code and what to say about it."""
 
-    code: str
+    code: Code
     detail: str
 
 
@@ -46,23 +49,23 @@ def preflight(path: Path) -> Refusal | None:
         with open(path, "rb") as f:
             head = f.read(4096)
     except OSError as exc:
-        return Refusal("not-a-workbook", f"cannot be read: {exc.strerror or exc}")
+        return Refusal(Code.NOT_A_WORKBOOK, f"cannot be read: {exc.strerror or exc}")
     if size == 0:
-        return Refusal("empty-file", "0 bytes")
+        return Refusal(Code.EMPTY_FILE, "0 bytes")
     if size > MAX_FILE:
-        return Refusal("too-large", f"{size:,} bytes (at most {MAX_FILE:,})")
+        return Refusal(Code.TOO_LARGE, f"{size:,} bytes (at most {MAX_FILE:,})")
     if head.startswith(OLE):
-        return Refusal("legacy-or-encrypted", "an OLE compound file (.xls, or encrypted)")
+        return Refusal(Code.LEGACY_OR_ENCRYPTED, "an OLE compound file (.xls, or encrypted)")
     if not head.startswith(ZIP):
         return Refusal(*_not_zip(head))
     try:
         with zipfile.ZipFile(path) as archive:
             return _check_archive(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        return Refusal("corrupt-file", str(exc))
+        return Refusal(Code.CORRUPT_FILE, str(exc))
 
 
-def _not_zip(head: bytes) -> tuple[str, str]:
+def _not_zip(head: bytes) -> tuple[Code, str]:
     sample = head[:2048]
     for encoding in ("utf-8-sig", "cp932"):
         try:
@@ -72,35 +75,35 @@ def _not_zip(head: bytes) -> tuple[str, str]:
         printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
         if text and printable / len(text) > 0.95:
             kind = "CSV" if "," in text or "\t" in text else "text"
-            return "text-not-workbook", kind
-    return "not-a-workbook", "unknown content"
+            return Code.TEXT_NOT_WORKBOOK, kind
+    return Code.NOT_A_WORKBOOK, "unknown content"
 
 
 def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
     infos = archive.infolist()
     names = {i.filename for i in infos}
     if len(infos) > MAX_MEMBERS:
-        return Refusal("zip-bomb", f"{len(infos)} parts (at most {MAX_MEMBERS})")
+        return Refusal(Code.ZIP_BOMB, f"{len(infos)} parts (at most {MAX_MEMBERS})")
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_MEMBER:
-            return Refusal("zip-bomb", f"{info.filename} unpacks to {info.file_size:,} bytes")
+            return Refusal(Code.ZIP_BOMB, f"{info.filename} unpacks to {info.file_size:,} bytes")
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            return Refusal("zip-bomb", f"{info.filename} is compressed {ratio:,.0f}:1")
+            return Refusal(Code.ZIP_BOMB, f"{info.filename} is compressed {ratio:,.0f}:1")
     if total > MAX_TOTAL:
-        return Refusal("zip-bomb", f"unpacks to {total:,} bytes in all")
+        return Refusal(Code.ZIP_BOMB, f"unpacks to {total:,} bytes in all")
     if "mimetype" in names and "content.xml" in names:
-        return Refusal("other-spreadsheet", "an OpenDocument spreadsheet (.ods)")
+        return Refusal(Code.OTHER_SPREADSHEET, "an OpenDocument spreadsheet (.ods)")
     if "xl/workbook.bin" in names:
-        return Refusal("other-spreadsheet", "an Excel binary workbook (.xlsb)")
+        return Refusal(Code.OTHER_SPREADSHEET, "an Excel binary workbook (.xlsb)")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return Refusal("not-a-workbook", "a zip archive that is not an Excel workbook")
+        return Refusal(Code.NOT_A_WORKBOOK, "a zip archive that is not an Excel workbook")
     with archive.open("xl/workbook.xml") as part:
         start = part.read(2048)
     if STRICT_NAMESPACE in start:
-        return Refusal("strict-ooxml", "Strict Open XML")
+        return Refusal(Code.STRICT_OOXML, "Strict Open XML")
     return None
 
 
@@ -130,11 +133,13 @@ def collect_returns(paths: list[Path]) -> tuple[list[Path], list[str]]:
         for p in sorted(q for q in path.iterdir() if q.is_file()):
             owner = lock_owner_of(p.name)
             if owner is not None:
-                notes.append(
-                    f"{p}: a lock file, skipped: a workbook ending in {owner!r} is open in "
-                    f"Excel or LibreOffice somewhere / 「{owner}」が開かれたままです"
-                    "（編集中かもしれません）。このロックファイルは読み込みません"
+                skipped = Message(
+                    ja=f"「{owner}」が開かれたままです（編集中かもしれません）。"
+                    "このロックファイルは読み込みません",
+                    en=f"a lock file, skipped: a workbook ending in {owner!r} is open in "
+                    "Excel or LibreOffice somewhere",
                 )
+                notes.append(f"{p}: {skipped}")
             elif not p.name.startswith("."):
                 files.append(p)
     return files, notes
