@@ -136,6 +136,8 @@ def card_example(seed: Json) -> tuple[Plan, Entries]:
                 ],
                 "fallback_to_final": True,
                 "not_gradable": "評価不能",
+                # The seed's sentence under ※評価について (line 9 of the text).
+                "description": "各具体的事業の評価につきましては、3段階で示しています。",
             },
             "departments": [{"name": d} for d in departments],
             "sections": sections,

@@ -308,6 +308,11 @@ class GradingScheme(Model):
     not_gradable: Label = Field(
         default="評価不能", description="Printed where no grade can be computed."
     )
+    description: Text | None = Field(
+        default=None,
+        description="Printed above the grade legend of the report, e.g. "
+        "各具体的事業の評価につきましては、3段階で示しています。",
+    )
     project_rule: Literal["worst", "best", "first"] = Field(
         default="worst",
         description="How a project with several graded indicators gets one grade.",
@@ -461,6 +466,35 @@ class Plan(Model):
     def target_years(self) -> tuple[FiscalYear, ...]:
         """The years that some indicator has a target for."""
         return tuple(sorted({y for p in self.projects for i in p.indicators for y in i.targets}))
+
+    @cached_property
+    def widest_values(self) -> dict[tuple[str, FiscalYear | None], tuple[str, str]]:
+        """The widest target or actual as printed, with its unit and without, by
+        ``("target" | "actual", year)``, ``("final", None)`` and over all ``("any",
+        None)``: what forms and reports size their value columns by (a number in a cell
+        does not wrap)."""
+        from kpibook.textfit import em_width
+
+        best: dict[tuple[str, FiscalYear | None], tuple[str, str]] = {}
+
+        def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
+            unit = value.display(ind.unit, ind.decimals)
+            bare = value.display(None, ind.decimals)
+            for k in (key, ("any", None)):
+                held = best.get(k, ("", ""))
+                best[k] = (
+                    unit if em_width(unit) > em_width(held[0]) else held[0],
+                    bare if em_width(bare) > em_width(held[1]) else held[1],
+                )
+
+        for project in self.projects:
+            for ind in project.indicators:
+                for year, value in ind.targets.items():
+                    consider(("target", year), value, ind)
+                for year, value in ind.actuals.items():
+                    consider(("actual", year), value, ind)
+                consider(("final", None), ind.final_target, ind)
+        return best
 
     def project(self, project_id: str) -> Project:
         return self._projects_by_id[project_id]

@@ -14,6 +14,7 @@ from pydantic import Field, StringConstraints
 
 from kpibook.plan import Label, Layout, Model, Text
 from kpibook.plantext import load_model_yaml
+from kpibook.printing import Page
 from kpibook.resources import data_dir
 
 TextKey = Literal[
@@ -33,6 +34,17 @@ Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 class Font(Model):
     name: Label = Field(description="Font name; LibreOffice substitutes a Japanese font.")
     size: int = Field(ge=6, le=20, description="Point size of ordinary cells.")
+    input_size: int | None = Field(
+        default=None,
+        ge=6,
+        le=20,
+        description="Point size of text inputs (default: size). The column of a text "
+        "input is widened until its longest text fits one row of 409 pt at this size.",
+    )
+
+    @property
+    def text_input_size(self) -> int:
+        return self.input_size or self.size
 
 
 class Colours(Model):
@@ -50,10 +62,119 @@ class Margins(Model):
     bottom: float = Field(ge=0, le=2)
 
 
+Paper = Literal["A4", "A3"]
+Orientation = Literal["portrait", "landscape"]
+
+
 class PrintSettings(Model):
-    orientation: Literal["portrait", "landscape"]
-    fit_width: bool = Field(description="Scale each page to the paper's width.")
+    orientation: Orientation
+    fit_width: bool = Field(
+        description="Scale the sheet to the paper's width (split into column groups "
+        "printed across when it would print below 8 pt); false prints at 100%."
+    )
     margins: Margins
+    paper: Paper = Field(default="A4", description="A4 or A3.")
+
+    def page(self) -> Page:
+        m = self.margins
+        return Page(self.paper, self.orientation, m.left, m.right, m.top, m.bottom)
+
+
+class PageSettings(Model):
+    """Paper and margins of a sheet of the master; kpibook chooses the scale (see
+    :mod:`kpibook.printing`)."""
+
+    paper: Paper = Field(default="A4", description="A4 or A3.")
+    orientation: Orientation = Field(default="portrait")
+    margins: Margins = Field(
+        default_factory=lambda: Margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    )
+
+    def page(self) -> Page:
+        m = self.margins
+        return Page(self.paper, self.orientation, m.left, m.right, m.top, m.bottom)
+
+
+class ReportLabels(Model):
+    """Words the consolidated report (報告書) prints beyond the form's labels."""
+
+    legend_title: Label = Field(default="※評価について", description="Heading of the legend.")
+    legend_grade: Label = Field(default="評価指数", description="Legend column of the marks.")
+    legend_meaning: Label = Field(default="達成度", description="Legend column of meanings.")
+    not_gradable: Label = Field(
+        default="目標値または実績値がなく評価できない（集計中・該当なしを含む）",
+        description="What the not-gradable mark means, in the legend.",
+    )
+    computed: Label = Field(
+        default="達成率による評価", description="The grade kpibook computes from the numbers."
+    )
+    rate: Label = Field(default="達成率", description="The achievement rate.")
+    self_missing: Label = Field(default="未記入", description="A self grade not given.")
+    index: Label = Field(default="事業一覧", description="Heading of the index of projects.")
+
+
+GradesShown = Literal["computed", "self", "both"]
+
+
+class ReportBase(Model):
+    """The master workbook on paper: the 報告書 and the tables (not the department form;
+    no form's fingerprint covers it)."""
+
+    grades: GradesShown = Field(
+        default="both",
+        description="Which grades 報告書 prints for each project: the one computed from "
+        "the numbers (達成率 and grade, as in 一覧), the department's own, or both.",
+    )
+    font_size: int = Field(default=10, ge=8, le=20, description="Point size of 報告書.")
+    print: PageSettings = Field(
+        default_factory=lambda: PageSettings(
+            margins=Margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ),
+        description="報告書 paper.",
+    )
+    tables: PageSettings = Field(
+        default_factory=lambda: PageSettings(orientation="landscape"),
+        description="Paper of 概要, 一覧 and 提出状況.",
+    )
+    new_page_per_top_section: bool = Field(
+        default=False, description="Start each top-level section (基本方針, 柱) on a new page."
+    )
+    labels: ReportLabels = Field(default_factory=ReportLabels)
+
+
+class CardReportColumns(Model):
+    label: float = Field(default=19, gt=0, le=100, description="Row labels.")
+    value: float = Field(
+        default=17.3, gt=0, le=50, description="Each year's and 【最終目標】's column."
+    )
+    rate: float = Field(default=14, gt=0, le=50, description="達成率 and the grade.")
+    values: int = Field(
+        default=5,
+        ge=3,
+        le=12,
+        description="Value columns side by side: the years and 【最終目標】 (more wrap to "
+        "a second line of columns). Texts span them all.",
+    )
+
+
+class CardReport(ReportBase):
+    columns: CardReportColumns = Field(default_factory=CardReportColumns)
+
+
+class MatrixReportColumns(Model):
+    number: float = Field(default=9, gt=0, le=50)
+    name: float = Field(default=16, gt=0, le=100)
+    content: float = Field(default=22, gt=0, le=150)
+    department: float = Field(default=10, gt=0, le=50)
+    indicator: float = Field(default=14, gt=0, le=100)
+    value: float = Field(default=9, gt=0, le=50)
+    rate: float = Field(default=7, gt=0, le=50)
+    grade: float = Field(default=5, gt=0, le=50)
+    text: float = Field(default=44, gt=0, le=150)
+
+
+class MatrixReport(ReportBase):
+    columns: MatrixReportColumns = Field(default_factory=MatrixReportColumns)
 
 
 class TextEntry(Model):
@@ -152,12 +273,14 @@ class CardTemplate(TemplateBase):
         default=None, description="A note the department may add to each report-year actual."
     )
     columns: CardColumns
+    report: CardReport = Field(default_factory=CardReport, description="The printed 報告書.")
 
 
 class MatrixTemplate(TemplateBase):
     layout: Literal["matrix"]
     labels: MatrixLabels
     columns: MatrixColumns
+    report: MatrixReport = Field(default_factory=MatrixReport, description="The printed 報告書.")
 
 
 FormTemplate = CardTemplate | MatrixTemplate

@@ -30,11 +30,22 @@ import xlsxwriter.worksheet
 
 from kpibook.atomic import atomic_path
 from kpibook.cells import absolute, col_letter
+from kpibook.printing import XLSX_PAPER, Page, PrintPlan
 
 PINNED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 """Document timestamp when none is given, so that outputs are reproducible."""
 DEFAULT_FONT = "Yu Gothic"
 """游ゴシック, the default Japanese font of current Excel; LibreOffice substitutes."""
+NORMAL_FONT = {"font_name": "Verdana", "font_size": 8}
+"""The workbook's Normal style, which no written cell uses but which sets the unit of
+column widths in every client: a width unit is the Normal font's digit.  Excel draws
+Verdana 8's digit as 7 pixels (5.25 pt, the unit xlsxwriter converts widths with);
+LibreOffice draws Verdana, or DejaVu Sans where Verdana is missing, whose digit is the
+same 0.636 em (5.09 pt).  With Excel's default Calibri, LibreOffice without Calibri's
+metric twin would draw every column a third wider than Excel and print it smaller."""
+
+HEADER_POINTS = 10
+"""Size of the page header and footer."""
 
 CellValue = str | int | float | Decimal | dt.date | bool | None
 
@@ -57,6 +68,10 @@ class Style:
     text: bool = False
     """Text cell format (``@``): what people type stays text."""
     font_name: str | None = None
+    open_top: bool = False
+    """No top border: the cell continues the text of the cell above."""
+    open_bottom: bool = False
+    """No bottom border: the text continues in the cell below."""
 
     def but(self, **changes: Any) -> Style:
         """This style with some attributes changed."""
@@ -73,6 +88,10 @@ class Style:
             opts["pattern"] = 1
         if self.border:
             opts["border"] = self.border
+            if self.open_top:
+                opts["top"] = 0
+            if self.open_bottom:
+                opts["bottom"] = 0
         if self.align:
             opts["align"] = self.align
         if self.valign:
@@ -90,6 +109,15 @@ class Style:
 
 
 PLAIN = Style()
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One series of a chart: its name, the column of its values and its colour."""
+
+    name: str
+    column: int
+    colour: str
 
 
 @dataclass
@@ -234,13 +262,84 @@ class Sheet:
         if repeat_rows is not None:
             ws.repeat_rows(*repeat_rows)
         ws.set_margins(**(margins or {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.75}))
+        self._header_footer(header, footer)
+
+    def print_on(
+        self,
+        page: Page,
+        plan: PrintPlan,
+        *,
+        repeat_rows: tuple[int, int] | None = None,
+        header: str | None = None,
+        footer: str | None = "&P / &N",
+    ) -> None:
+        """Print on ``page`` at the plan's scale and column groups (pages run across the
+        groups before down), with title rows and columns repeated."""
+        ws = self._ws
+        ws.set_paper(XLSX_PAPER[page.paper])
+        if page.orientation == "landscape":
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_print_scale(plan.scale)
+        ws.set_margins(**page.margins())
+        if repeat_rows is not None:
+            ws.repeat_rows(*repeat_rows)
+        if plan.repeat_columns is not None:
+            ws.repeat_columns(*plan.repeat_columns)
+        if plan.column_breaks:
+            ws.set_v_pagebreaks(plan.column_breaks)
+            ws.print_across()
+        self._header_footer(header, footer)
+
+    def _header_footer(self, header: str | None, footer: str | None) -> None:
+        # At a fixed size, not shrunk with the sheet's print scale; the colour code ends
+        # the size's digits, so a title starting with a digit cannot change the size.
+        options = {"scale_with_doc": False}
+        size = f"&{HEADER_POINTS}&K000000"
         if header:
-            ws.set_header("&C" + header.replace("&", "&&"))
+            self._ws.set_header(f"&C{size}" + header.replace("&", "&&"), options)
         if footer:
-            ws.set_footer("&C" + footer)
+            self._ws.set_footer(f"&C{size}" + footer, options)
 
     def activate(self) -> None:
         self._ws.activate()
+
+    def bar_chart(
+        self,
+        row: int,
+        col: int,
+        title: str,
+        categories: tuple[int, int, int],
+        series: Sequence[ChartSeries],
+        size: tuple[int, int],
+        font_size: int = 11,
+    ) -> None:
+        """A stacked horizontal bar chart of this sheet's cells at ``row``, ``col``:
+        ``categories`` is (first row, last row, column), each series a column of the same
+        rows; ``size`` in pixels. A native chart, drawn by every client."""
+        wb = self._book._wb
+        assert wb is not None
+        chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+        first, last, cat_col = categories
+        font = {"size": font_size, "name": DEFAULT_FONT}
+        for s in series:
+            chart.add_series(
+                {
+                    "name": s.name,
+                    "categories": [self.name, first, cat_col, last, cat_col],
+                    "values": [self.name, first, s.column, last, s.column],
+                    "fill": {"color": s.colour},
+                    "border": {"color": "#FFFFFF"},
+                    "gap": 60,
+                }
+            )
+        chart.set_title({"name": title, "name_font": {**font, "bold": True}})
+        chart.set_y_axis({"reverse": True, "num_font": font})  # categories top to bottom
+        chart.set_x_axis({"num_font": font, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom", "font": font})
+        chart.set_size({"width": size[0], "height": size[1]})
+        self._ws.insert_chart(row, col, chart, {"object_position": 3})
 
 
 def _with_date_format(style: Style) -> Style:
@@ -314,6 +413,7 @@ class Book:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "nan_inf_to_errors": False,
+                "default_format_properties": NORMAL_FONT,
             },
         )
         self._wb.set_properties({"created": self._created})

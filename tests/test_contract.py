@@ -115,6 +115,14 @@ NOT_HASHED: dict[str, set[str]] = {
     # added to a hashed model must be listed here (the form does not show it, or shows
     # it only in a later form version) or hashed by a new form version.
     "Section": {"children"},  # every section is hashed on its own, along its path
+    # Printing only: how the form goes on paper, and the master's report, which no form
+    # shows. A form printed on other paper or with the report set up otherwise checks
+    # the same.
+    "GradingScheme": {"description"},  # printed above the legend of the report only
+    "Font": {"input_size"},  # the size text inputs are shown at
+    "PrintSettings": {"paper"},
+    "CardTemplate": {"report"},
+    "MatrixTemplate": {"report"},
 }
 
 

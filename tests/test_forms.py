@@ -219,15 +219,21 @@ def test_matrix_has_the_official_two_row_header(matrix_forms: list[GeneratedForm
 def test_print_settings(
     which: str, landscape: bool, card_forms: list[GeneratedForm], matrix_forms: list[GeneratedForm]
 ) -> None:
+    """On the template's paper at a scale kpibook chose (Excel ignores manual page breaks
+    on a sheet scaled to fit), the matrix split into column groups printed across."""
     form = (card_forms if which == "card" else matrix_forms)[0]
     ws = openpyxl.load_workbook(form.path)["記入様式"]
-    assert ws.page_setup.paperSize == 9  # A4
+    assert ws.page_setup.paperSize == 8  # A3, as the templates say
     assert ws.page_setup.orientation == ("landscape" if landscape else "portrait")
     setup = ws.sheet_properties.pageSetUpPr
-    assert setup is not None
-    assert setup.fitToPage
-    assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, often not written
-    assert ws.page_setup.fitToHeight == 0
+    assert setup is None or not setup.fitToPage
+    assert 89 <= int(ws.page_setup.scale or 100) <= 100  # 9 pt prints at 8 pt or more
+    if which == "matrix":
+        assert ws.print_title_cols == "$A:$B"  # 番号 and 事業名 on every group of pages
+        assert [b.id for b in ws.col_breaks.brk]
+        assert ws.page_setup.pageOrder == "overThenDown"
+    else:
+        assert not ws.col_breaks.brk  # a card is never split side by side
     header, footer = ws.oddHeader, ws.oddFooter
     assert header is not None
     assert footer is not None
@@ -235,17 +241,24 @@ def test_print_settings(
     assert "&P" in str(footer.center.text)
 
 
-def test_cards_are_not_split_across_pages(card_forms: list[GeneratedForm]) -> None:
+def test_text_inputs_are_as_tall_as_their_longest_text(card_forms: list[GeneratedForm]) -> None:
+    """Every text input's row holds its longest accepted text (at most 409 pt), and no
+    row is taller than Excel allows."""
+    from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height
+
     form = next(f for f in card_forms if f.department == "生涯学習課")
-    ws = openpyxl.load_workbook(form.path)["記入様式"]
-    breaks = [b.id for b in ws.row_breaks.brk]
-    assert breaks, "a form of several cards has page breaks"
-    starts = {r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "具体的事業"}
-    headings = {
-        r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or " ")[0] in "0123456789("
-    }
-    for b in breaks:  # openpyxl: break after row id (1-based) = before row id+1
-        assert b + 1 in starts | headings, b
+    wb = openpyxl.load_workbook(form.path)
+    ws = wb["記入様式"]
+    texts = [r for r in form.inputs if r.spec.kind == "text"]
+    assert texts
+    for record in texts:
+        cell = ws[record.cell]
+        width = ws.column_dimensions[cell.column_letter].width - 0.71  # as stored
+        height = ws.row_dimensions[cell.row].height
+        longest = "あ" * record.spec.validation["value"]
+        assert height >= row_height(lines_needed(longest, width, 10), 10) - 0.75, record.name
+    heights = [d.height for d in ws.row_dimensions.values() if d.height]
+    assert max(heights) <= MAX_ROW_POINTS
 
 
 def test_same_plan_same_bytes(tmp_path: Path, matrix_plan: Plan) -> None:

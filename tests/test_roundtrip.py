@@ -128,6 +128,7 @@ def plans(draw: st.DrawFn) -> Plan:
                     {"grade": "C", "min_rate": 0, "label": "c"},
                 ],
                 "fallback_to_final": draw(st.booleans()),
+                "description": draw(st.none() | text),
             },
             "departments": [{"name": d} for d in departments],
             "sections": sections,

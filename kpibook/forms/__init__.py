@@ -67,7 +67,7 @@ def lay_out(
     ``options`` go to :class:`FormSheet` (values, marks, report)."""
     plan = content.plan
     if isinstance(template, CardTemplate):
-        form = FormSheet(book, sheet, template, card_widths(template), lists, **options)
+        form = FormSheet(book, sheet, template, card_widths(template, plan), lists, **options)
         return form, write_cards(form, content, template)
     assert isinstance(template, MatrixTemplate)
     form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists, **options)

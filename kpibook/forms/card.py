@@ -6,11 +6,11 @@ every input is one plain cell: the text entries sit in the wide body column with
 rule beside them (the paper form merges them across the card), and each indicator's
 targets and actuals are a small table with one row per year (the paper form prints the
 years across), which also gives every indicator of a card its own rows.
+
+The consolidated report prints cards as the paper form does: :mod:`kpibook.forms.card_report`.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from kpibook.contract.content import FormContent, FormProject, years_shown
 from kpibook.contract.inputs import (
@@ -23,123 +23,90 @@ from kpibook.contract.inputs import (
 from kpibook.contract.names import indicator_name, project_name
 from kpibook.contract.specs import grade_spec, text_spec
 from kpibook.fiscal import era_label
+from kpibook.forms.formats import value_width, widest_values
 from kpibook.forms.sheet import FormSheet
-from kpibook.plan import Indicator, Section
+from kpibook.plan import Indicator, Plan, Section
 from kpibook.template import CardTemplate, TextEntry
+from kpibook.textfit import (
+    LINE_EM,
+    ROW_PADDING,
+    lines_needed,
+    longest_height,
+    row_height,
+    width_for,
+)
 
 LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
 LAST = STATE
 
 
-def card_widths(t: CardTemplate) -> list[float]:
+def card_widths(t: CardTemplate, plan: Plan) -> list[float]:
+    """The form's columns: the template's, the body widened where a text input's longest
+    text would not fit one row of Excel's 409 pt, the values' where the plan's widest
+    value (with its unit) would not fit on one line."""
     c = t.columns
-    return [c.label, c.body, c.year, c.value, c.value, c.state]
+    entries = [*t.texts, t.grade_explanation, *([t.actual_note] if t.actual_note else [])]
+    longest = max(e.max_length for e in entries)
+    body = max(c.body, width_for(longest, t.font.text_input_size))
+    widest = widest_values(plan).get(("any", None), ("", ""))[0]
+    value = max(c.value, value_width(widest, t.font.size))
+    return [c.label, body, c.year, value, value, c.state]
 
 
 def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[int, int]:
     """Lay out the whole card form; returns the title rows to repeat on every page."""
     plan, s = content.plan, fs.styles
-    fs.write(
-        0,
-        LABEL,
-        f"{plan.title}（{era_label(plan.report_year, 'long')}{t.labels.title_suffix}）",
-        s.title,
-    )
+    fs.column_breaks = []  # a card is never split across pages side by side
+    title_row(fs, f"{plan.title}（{era_label(plan.report_year, 'long')}{t.labels.title_suffix}）")
+    deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
+    fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
     row = 3
-    if fs.report:
-        row = _front_matter(fs, row, content, t)
-    else:
-        deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
-        fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
-    shown = _sections_with_content(content)
+    shown = sections_with_content(content)
     for path in plan.iter_sections():
         section = path.section
         if section.id not in shown:
             continue
-        start = row
-        if fs.report and len(path.nodes) == 1:
-            fs.forced.add(start)  # the report starts each 基本方針 on a new page
-        row = _heading(fs, row, section, t)
-        cards = content.in_section(section.id)
-        for n, fp in enumerate(cards):
+        fs.keep_with_next(row)
+        row = heading(fs, row, section, t, LAST)
+        for fp in content.in_section(section.id):
             first = row
             row = _card(fs, row, fp, content, t)
-            fs.block(start if n == 0 else first, row - 1)
+            fs.block(first, row - 1)
             row += 1  # a blank row between cards
-        if not cards:
-            fs.block(start, row - 1)
     return (0, 1)
 
 
-def grade_ranges(plan_bands: list[tuple[str, Decimal, str]]) -> list[tuple[str, str]]:
-    """The legend as the official form prints it: A かなり達成できた(80～100%)."""
-    out = []
-    for n, (grade, low, label) in enumerate(plan_bands):
-        high = "100" if n == 0 else f"{plan_bands[n - 1][1] - 1:f}"
-        out.append((grade, f"{label}({low:f}～{high}%)"))
-    return out
+def title_row(fs: FormSheet, title: str) -> None:
+    """The sheet's title in its first row, with the height its larger type needs."""
+    fs.write(0, 0, title, fs.styles.title)
+    fs.heights[0] = row_height(1, fs.styles.title.font_size or fs.size)
 
 
-def _front_matter(fs: FormSheet, row: int, content: FormContent, t: CardTemplate) -> int:
-    """The report's opening: intro, the grade legend and the index of projects."""
-    plan, s = content.plan, fs.styles
-    start = row
-    for paragraph in plan.intro:
-        fs.span(row, LABEL, LAST, paragraph, s.text.but(border=0))
-        row += 1
-    row += 1
-    fs.span(row, LABEL, LAST, "※評価について", s.text.but(border=0, bold=True))
-    row += 1
-    fs.write(row, LABEL, "評価指数", s.label.but(align="center"))
-    fs.span(row, BODY, BODY, "達成度", s.label.but(align="center"))
-    row += 1
-    bands = [(b.grade, b.min_rate, b.label) for b in plan.grading.bands]
-    for grade, text in grade_ranges(bands):
-        fs.write(row, LABEL, grade, s.text_center)
-        fs.span(row, BODY, BODY, text, s.text)
-        row += 1
-    row += 1
-    for path in plan.iter_sections():
-        listed = content.in_section(path.section.id)
-        if not listed and path.section.children:
-            title = f"{path.section.number} {path.section.title or ''}".strip()
-            fs.span(row, LABEL, LAST, title, s.text.but(border=0, bold=True))
-            row += 1
-            continue
-        if not listed:
-            continue
-        title = f"{path.section.number} {path.section.title or ''}".strip()
-        fs.span(row, LABEL, LAST, title, s.text.but(border=0, bold=True))
-        row += 1
-        for fp in listed:
-            number = content.projects.index(fp) + 1
-            fs.span(row, LABEL, BODY, f"・ {fp.project.name}", s.text.but(border=0))
-            fs.span(row, YEAR, ACTUAL, fp.project.lead_department, s.text.but(border=0))
-            fs.write(row, STATE, number, s.text.but(border=0, align="right"))
-            row += 1
-    fs.block(start, row - 1)
-    return row + 1
-
-
-def _sections_with_content(content: FormContent) -> set[str]:
+def sections_with_content(content: FormContent) -> set[str]:
     ids: set[str] = set()
     for fp in content.projects:
         ids.update(node.id for node in content.plan.section_path(fp.placement.section).nodes)
     return ids
 
 
-def _heading(fs: FormSheet, row: int, section: Section, t: CardTemplate) -> int:
+def heading(
+    fs: FormSheet, row: int, section: Section, t: CardTemplate, last: int, inline: bool = False
+) -> int:
+    """A section's heading over columns ``0..last``, with its 《行動目標》 and 《成果目標》
+    each above its text (``inline``: beside it, in the first column)."""
     s = fs.styles
-    fs.span(row, LABEL, LAST, f"{section.number} {section.title or ''}".strip(), s.heading)
+    fs.span(row, LABEL, last, f"{section.number} {section.title or ''}".strip(), s.heading)
     row += 1
+    plain = s.text.but(border=0)
     for label, text in (
         (t.labels.policy_goal, section.action_goal),
         (t.labels.outcome_goal, section.outcome_goal),
     ):
-        if text:
-            fs.span(row, LABEL, LAST, label, s.text.but(border=0, bold=True))
-            fs.span(row + 1, LABEL, LAST, text, s.text.but(border=0))
-            row += 2
+        if text and inline:
+            row = fs.long_text(row, LABEL + 1, last, text, plain, (label, plain.but(bold=True)))
+        elif text:
+            fs.span(row, LABEL, last, label, plain.but(bold=True))
+            row = fs.long_text(row + 1, LABEL, last, text, plain)
     return row
 
 
@@ -153,13 +120,8 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     fs.write(row, TARGET, labels.department, s.label)
     departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
     fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
-    fs.fit(row, departments, fs.widths[ACTUAL] + fs.widths[STATE])
     row += 1
-    if fp.relisting_of:
-        fs.write(row, LABEL, labels.relisted, s.label)
-        fs.span(row, BODY, LAST, labels.relisting_of.format(first=fp.relisting_of), s.text)
-        row += 1
-    elif fp.other_places:
+    if fp.other_places:
         fs.write(row, LABEL, labels.relisted, s.label)
         places = "、".join(fp.other_places)
         fs.span(row, BODY, LAST, labels.also_listed.format(places=places), s.text)
@@ -177,11 +139,6 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
         row = _text_entry(fs, row, fp, entry, t, inputs)
     grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
     fs.write(row, LABEL, t.self_grade.label, s.label)
-    if fs.report:
-        fs.write(row, BODY, fs.values.get(inputs[("self_grade", None)].name), s.text_center)
-        fs.span(row, YEAR, LAST, None, s.text)
-        row += 1
-        return _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
     if fp.writes:
         fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)
     else:
@@ -192,6 +149,14 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
 
 
 Inputs = dict[InputKey, FormInput]
+
+
+def _fit_longest(fs: FormSheet, row: int, entry: TextEntry) -> None:
+    """A text input's row is as tall as its longest accepted text needs (at most 409 pt;
+    :func:`card_widths` makes the column wide enough for that), so whatever the
+    department types up to the limit is seen whole, on screen and on paper."""
+    height = longest_height(entry.max_length, fs.widths[BODY], fs.template.font.text_input_size)
+    fs.heights[row] = max(fs.heights.get(row, 0), height)
 
 
 def _actual_note(
@@ -205,18 +170,11 @@ def _actual_note(
 ) -> int:
     """実績値の注記: one wide cell per indicator, for remarks printed with the actual."""
     s = fs.styles
-    if fs.report:  # only notes that were written, across the card
-        text = fs.values.get(inputs[("actual_note", indicator)].name)
-        if not text:
-            return row
-        fs.write(row, LABEL, note.label, s.label)
-        fs.span(row, BODY, LAST, text, s.text)
-        return row + 1
     fs.write(row, LABEL, note.label, s.label)
     if fp.writes:
         inp = inputs[("actual_note", indicator)]
         fs.input(row, BODY, inp, s.input_text)
-        fs.fit(row, "", fs.widths[BODY], min_lines=2)
+        _fit_longest(fs, row, note)
         fs.span(row, YEAR, LAST, f"{inp.label.removeprefix(note.label)} {inp.spec.rule}", s.hint)
     else:
         fs.write(
@@ -232,12 +190,9 @@ def _text_entry(
     s, p = fs.styles, fp.project
     spec = text_spec(entry.label, entry.help, entry.max_length, entry.required)
     fs.write(row, LABEL, entry.label, s.label)
-    if fs.report:  # printed across the card, as the official report does
-        fs.span(row, BODY, LAST, fs.values.get(inputs[(entry.key, None)].name), s.text)
-        return row + 1
     if fp.writes:
         fs.input(row, BODY, inputs[(entry.key, None)], s.input_text)
-        fs.fit(row, "", fs.widths[BODY], min_lines=t.text_lines)
+        _fit_longest(fs, row, entry)
     else:
         fs.write(row, BODY, t.labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
     fs.span(row, YEAR, LAST, spec.rule, s.hint)
@@ -252,7 +207,7 @@ def _indicators(
     t: CardTemplate,
     inputs: Inputs,
 ) -> int:
-    s, labels, plan = fs.styles, t.labels, content.plan
+    s, labels = fs.styles, t.labels
     block_label = f"{labels.targets}・{labels.actuals}"
     indicators = fp.project.indicators
     if not indicators:
@@ -268,12 +223,12 @@ def _indicators(
         (STATE, labels.state),
     ):
         fs.write(row, col, head, s.label.but(align="center"))
-    fs.fit(row, labels.actuals, fs.widths[ACTUAL])
+        fs.fit(row, head, fs.widths[col])
     row += 1
     for ind in indicators:
         row = _indicator_rows(fs, row, fp, ind, content, t, inputs)
     fs.span(first, LABEL, LABEL, block_label, s.label, rows=row - first)
-    _ = plan
+    grow_rows(fs, first, row - 1, lines_needed(block_label, fs.widths[LABEL], fs.size))
     return row
 
 
@@ -304,37 +259,41 @@ def _indicator_rows(
             else:
                 lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
                 fs.span(row, ACTUAL, STATE, lead, s.read_only)
-                fs.fit(row, lead, fs.widths[ACTUAL] + fs.widths[STATE])
         else:
             actual = ind.actuals.get(year)
             fs.prefilled(row, ACTUAL, actual, number, indicator_name(pid, ind.id, f"a{year}"))
             fs.write(row, STATE, None, s.read_only)
         row += 1
-    fs.write(row, YEAR, t.labels.final_target, center.but(font_size=max(t.font.size - 2, 6)))
+    fs.write(row, YEAR, t.labels.final_target, center)
+    fs.fit(row, t.labels.final_target, fs.widths[YEAR])
     fs.prefilled(row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
     fs.span(row, ACTUAL, STATE, None, s.read_only)
     row += 1
+    text = indicator_text(ind, t.labels.final_target)
+    fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
+    grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
+    return row
+
+
+def indicator_text(ind: Indicator, final_label: str) -> str:
+    """The indicator's name and unit, and its ※ notes, one a line."""
     unit = f"（{ind.unit}）" if ind.unit else ""
     notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
     notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
     if ind.final_target.note:
-        notes.append(f"{t.labels.final_target}: {ind.final_target.note}")
+        notes.append(f"{final_label}: {ind.final_target.note}")
     if ind.note:
         notes.append(ind.note)
-    text = "\n".join([f"{ind.label}{unit}", *(f"※{n.removeprefix('※')}" for n in notes)])
-    fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
-    _grow_for(fs, first, row - 1, text)
-    return row
+    return "\n".join([f"{ind.label}{unit}", *(f"※{n.removeprefix('※')}" for n in notes)])
 
 
-def _grow_for(fs: FormSheet, first: int, last: int, text: str) -> None:
-    """Spread the height a merged cell's text needs over its rows."""
-    from kpibook.textfit import lines_needed, row_height
-
-    need = row_height(lines_needed(text, fs.widths[BODY]), fs.template.font.size)
+def grow_rows(fs: FormSheet, first: int, last: int, lines: int) -> None:
+    """Spread the height ``lines`` lines need over rows ``first..last`` (a merged cell)."""
+    one = row_height(1, fs.size)
+    need = lines * fs.size * LINE_EM + ROW_PADDING
     rows = range(first, last + 1)
-    have = sum(fs.heights.get(r, row_height(1, fs.template.font.size)) for r in rows)
+    have = sum(fs.heights.get(r, one) for r in rows)
     if need > have:
         extra = (need - have) / len(rows)
         for r in rows:
-            fs.heights[r] = fs.heights.get(r, row_height(1, fs.template.font.size)) + extra
+            fs.heights[r] = round(fs.heights.get(r, one) + extra, 2)

@@ -7,9 +7,13 @@ from kpibook.contract.specs import STATES
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.plan import Plan
+from kpibook.printing import Page, plan_columns
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height
 from kpibook.xlsx_write import Sheet
+
+WIDTHS = [24, 70, 16]
+"""What and which input, how to fill it, and its cell (記入様式!B20 on one line)."""
 
 
 def write_instructions(
@@ -17,12 +21,12 @@ def write_instructions(
 ) -> None:
     plan = content.plan
     s = form.styles
-    sheet.column_width(0, 0, 24)
-    sheet.column_width(1, 1, 70)
-    sheet.column_width(2, 2, 12)
+    for col, width in enumerate(WIDTHS):
+        sheet.column_width(col, col, width)
     row = 0
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 記入要領"
     sheet.write(row, 0, title, s.title)
+    sheet.row_height(row, row_height(1, s.title.font_size or template.font.size))
     row += 2
     facts = [
         ("担当課", content.department),
@@ -51,7 +55,8 @@ def write_instructions(
     for n, step in enumerate(steps, start=1):
         sheet.write(row, 0, f"{n}.", s.text.but(border=0, align="right"))
         sheet.write(row, 1, step, s.text.but(border=0))
-        sheet.row_height(row, row_height(lines_needed(step, 70), template.font.size))
+        size = template.font.size
+        sheet.row_height(row, row_height(lines_needed(step, WIDTHS[1], size), size))
         if n == 1:
             sheet.write(row, 2, "記入欄", s.input_choice.but(locked=True))
         row += 1
@@ -68,7 +73,8 @@ def write_instructions(
     names = {fp.project.id: fp.project.name for fp in content.projects}
     for record in form.inputs:
         row = _input_line(sheet, row, record, names, template, form)
-    sheet.print_setup(landscape=False)
+    page = Page("A4", "portrait", **template.print.margins.model_dump())
+    sheet.print_on(page, plan_columns(WIDTHS, page, template.font.size), footer="&P / &N")
     sheet.activate()
 
 
@@ -104,9 +110,12 @@ def _input_line(
     what = f"{names[record.project]}：{record.spec.title}"
     required = "（必須）" if record.spec.required else "（任意）"
     rule = record.spec.rule + required
+    where = f"{template.sheet}!{record.cell}"
     sheet.write(row, 0, what, s.text)
     sheet.write(row, 1, rule, s.text)
-    sheet.write(row, 2, f"{template.sheet}!{record.cell}", s.text_center)
-    lines = max(lines_needed(what, 24), lines_needed(rule, 70))
-    sheet.row_height(row, row_height(lines, template.font.size))
+    sheet.write(row, 2, where, s.text_center)
+    size = template.font.size
+    cells = zip((what, rule, where), WIDTHS, strict=True)
+    lines = max(lines_needed(text, width, size) for text, width in cells)
+    sheet.row_height(row, row_height(lines, size))
     return row + 1

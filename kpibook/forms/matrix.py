@@ -16,10 +16,12 @@ from kpibook.contract.content import FormContent, FormProject, ValueColumn, valu
 from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.contract.names import indicator_name, project_name
 from kpibook.fiscal import era_label
+from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.formats import ValueKey, value_width, widest_values
 from kpibook.forms.sheet import FormSheet
-from kpibook.plan import Indicator, Plan
+from kpibook.plan import Indicator, Plan, Section
 from kpibook.template import MatrixTemplate
-from kpibook.textfit import lines_needed, row_height
+from kpibook.textfit import lines_needed, longest_height, row_height, width_for
 
 NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
 FIRST_VALUE = 5
@@ -56,50 +58,67 @@ class Layout:
 
 
 def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
+    """The form's columns: the template's, the text columns widened where a text input's
+    longest text would not fit one row of Excel's 409 pt, and each year's where its
+    widest value (with its unit) would not fit on one line."""
     c = t.columns
     layout = Layout(value_columns(plan))
     widths = [c.number, c.name, c.content, c.department, c.indicator]
     widths += [c.value] * (layout.last + 1 - len(widths))
+    widest = widest_values(plan)
+    for n, vc in enumerate(layout.values):  # each value on one line, with its unit
+        key: ValueKey = ("any", None) if vc.kind == "input" else (vc.kind, vc.year)
+        col = layout.input_col if vc.kind == "input" else layout.value_col(n)
+        widths[col] = max(c.value, value_width(widest.get(key, ("", ""))[0], t.font.size))
     widths[layout.state_col] = c.state
     widths[layout.grade_col] = c.grade
-    widths[layout.comment_col] = c.text
-    widths[layout.comment_col + 1] = c.text
+    for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
+        widths[col] = max(c.text, width_for(entry.max_length, t.font.text_input_size))
     return widths
+
+
+def print_columns(layout: Layout) -> tuple[tuple[int, int], list[int]]:
+    """Title columns repeated on every page (番号, 事業名) and where the columns may be
+    split into groups printed side by side: before the years, between them, before the
+    grade, and before the texts."""
+    breaks = [*range(FIRST_VALUE, layout.grade_col + 1), layout.comment_col, layout.comment_col + 1]
+    return (NUMBER, NAME), breaks
 
 
 def write_matrix(fs: FormSheet, content: FormContent, t: MatrixTemplate) -> tuple[int, int]:
     plan, s = content.plan, fs.styles
     layout = Layout(value_columns(plan))
-    fs.write(
-        0,
-        NUMBER,
-        f"{plan.title}　{t.labels.title_suffix}（{era_label(plan.report_year)}実績）",
-        s.title,
-    )
+    fs.repeat_columns, fs.column_breaks = print_columns(layout)
+    title_row(fs, matrix_title(plan, t))
     deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
-    if not fs.report:
-        line = f"{t.labels.department}: {content.department}{deadline}"
-        fs.span(1, NUMBER, layout.last, line, s.hint)
+    line = f"{t.labels.department}: {content.department}{deadline}"
+    fs.span(1, NUMBER, layout.last, line, s.hint)
     _header(fs, layout, plan, t)
     row = HEADER_ROW + 2
-    shown = {
-        node.id for fp in content.projects for node in plan.section_path(fp.placement.section).nodes
-    }
+    shown = sections_with_content(content)
     for path in plan.iter_sections():
         section = path.section
         if section.id not in shown:
             continue
-        heading_start = row
-        number = section.number if len(path.nodes) > 1 else f"【{section.number}】"
-        fs.span(row, NUMBER, layout.last, f"{number} {section.title or ''}".strip(), s.heading)
-        row += 1
-        for n, fp in enumerate(content.in_section(section.id)):
+        fs.keep_with_next(row)
+        row = section_heading(fs, row, path.nodes, layout.last)
+        for fp in content.in_section(section.id):
             first = row
             row = _project(fs, row, fp, layout, content, t)
-            fs.block(heading_start if n == 0 else first, row - 1)
-        if not content.in_section(section.id):
-            fs.block(heading_start, row - 1)
+            fs.block(first, row - 1)
     return (HEADER_ROW, HEADER_ROW + 1)
+
+
+def matrix_title(plan: Plan, t: MatrixTemplate) -> str:
+    return f"{plan.title}　{t.labels.title_suffix}（{era_label(plan.report_year)}実績）"
+
+
+def section_heading(fs: FormSheet, row: int, nodes: tuple[Section, ...], last: int) -> int:
+    """A section's full-width heading row: 【柱2】, (1) 相談窓口の充実, ① ..."""
+    section = nodes[-1]
+    number = section.number if len(nodes) > 1 else f"【{section.number}】"
+    fs.span(row, NUMBER, last, f"{number} {section.title or ''}".strip(), fs.styles.heading)
+    return row + 1
 
 
 def _header(fs: FormSheet, layout: Layout, plan: Plan, t: MatrixTemplate) -> None:
@@ -127,7 +146,7 @@ def _header(fs: FormSheet, layout: Layout, plan: Plan, t: MatrixTemplate) -> Non
         fs.write(r, col, label, head)
         fs.write(r + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
     # The two header rows share the height the tallest merged head needs.
-    need = max(lines_needed(text, fs.widths[col]) for col, text in fixed)
+    need = max(lines_needed(text, fs.widths[col], fs.size) for col, text in fixed)
     fs.fit(r, "", 10, min_lines=max(1, (need + 1) // 2))
     fs.fit(r + 1, "", 10, min_lines=max(1, need // 2))
 
@@ -159,11 +178,15 @@ def _project(
         rows=rows,
     )
     lines = [(name, NAME), (overview, CONTENT), (departments, DEPARTMENT)]
-    need = max(lines_needed(text, fs.widths[col]) for text, col in lines)
-    need = max(need, t.text_lines) if fp.writes else need
-    per_row = row_height(max(1, -(-need // rows)), t.font.size)
+    need = max(lines_needed(text, fs.widths[col], fs.size) for text, col in lines)
+    per_row = row_height(max(1, -(-need // rows)), fs.size)
     for r in range(row, row + rows):
         fs.heights[r] = max(fs.heights.get(r, 0), per_row)
+    if fp.writes:  # the texts' row is as tall as their longest accepted text needs
+        size = t.font.text_input_size
+        for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
+            height = longest_height(entry.max_length, fs.widths[col], size)
+            fs.heights[row] = max(fs.heights.get(row, 0), height)
     indicators: list[Indicator | None] = list(p.indicators) or [None]
     inputs = by_key(project_inputs(fp, plan, t))
     for k, ind in enumerate(indicators):

@@ -15,18 +15,15 @@ from kpibook.contract.inputs import FormInput
 from kpibook.contract.specs import InputSpec, prefilled_cell
 from kpibook.forms.formats import list_fits_inline, number_format
 from kpibook.plan import Indicator
+from kpibook.printing import Page, PrintPlan, plan_columns, row_breaks
 from kpibook.template import FormTemplate
-from kpibook.textfit import lines_needed, row_height
+from kpibook.textfit import lines_needed, merged_width, row_height, split_for_rows
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, CellValue, Sheet, Style
 
-POINTS_PER_INCH = 72
-A4_INCHES = (8.27, 11.69)
-HEADER_FOOTER_ALLOWANCE = 0.3
 MARK_FILL = "#FFC7CE"
 MARK_FONT = "#9C0006"
 """Excel's own "bad" colours: a flagged cell in an annotated copy."""
-"""Inches of each page taken by the header and footer lines."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,12 @@ class Styles:
     department: Style
 
     @classmethod
-    def of(cls, t: FormTemplate) -> Styles:
+    def of(cls, t: FormTemplate, size: int | None = None) -> Styles:
+        """The styles of a form (``size``: the template's), or of the report at its size.
+        No style is smaller than the sheet's size, so nothing prints below the size
+        the print scale was planned for."""
         c = t.colours
-        size = t.font.size
+        size = size or t.font.size
         base = Style(border=1, wrap=True, font_size=size, font_name=t.font.name)
         return cls(
             label=base.but(fill=c.label, bold=True, valign="center"),
@@ -64,8 +64,10 @@ class Styles:
             title=base.but(bold=True, border=0, font_size=size + 4, wrap=False),
             text=base,
             text_center=base.but(align="center", valign="center"),
-            hint=base.but(font_color="#595959", font_size=max(size - 1, 6)),
-            input_text=base.but(fill=c.input, locked=False, text=True),
+            hint=base.but(font_color="#595959"),
+            input_text=base.but(
+                fill=c.input, locked=False, text=True, font_size=t.font.text_input_size
+            ),
             input_choice=base.but(fill=c.input, locked=False, align="center", valign="center"),
             read_only=base.but(fill=c.read_only, font_color="#595959", valign="center"),
             lead=base.but(fill=c.lead, valign="center"),
@@ -100,10 +102,29 @@ class FormSheet:
     labels: dict[str, str] = field(default_factory=dict)
     """Every locked text written (labels, headings, prefilled texts), by A1 cell: recorded
     beside the stamp so that ``kpibook check`` can report a changed label by its cell."""
+    repeat_columns: tuple[int, int] | None = None
+    """Title columns printed on every page when the sheet is printed in column groups."""
+    column_breaks: list[int] | None = None
+    """Where the columns may be split into groups printed across (None: anywhere)."""
+    size: int = field(init=False)
+    """Point size of ordinary text: the template's, or the report's."""
+    page: Page = field(init=False)
+    fit_width: bool = field(init=False)
+    last_row: int = field(init=False, default=0)
+    _pending: int | None = field(init=False, default=None)
+    _merged_rows: list[tuple[int, int]] = field(init=False, default_factory=list)
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.styles = Styles.of(self.template)
+        if self.report:
+            self.size = self.template.report.font_size
+            self.page = self.template.report.print.page()
+            self.fit_width = True
+        else:
+            self.size = self.template.font.size
+            self.page = self.template.print.page()
+            self.fit_width = self.template.print.fit_width
+        self.styles = Styles.of(self.template, self.size)
         for col, width in enumerate(self.widths):
             self.sheet.column_width(col, col, width)
 
@@ -111,6 +132,7 @@ class FormSheet:
 
     def write(self, row: int, col: int, value: CellValue, style: Style) -> None:
         self.sheet.write(row, col, value, style)
+        self.last_row = max(self.last_row, row)
         if isinstance(value, str) and value and style.locked:
             self.labels[a1(row, col)] = value
 
@@ -119,24 +141,54 @@ class FormSheet:
     ) -> None:
         """A display cell over columns ``first..last`` (and ``rows`` rows), fitted to text."""
         self.sheet.merge(row, first, row + rows - 1, last, value, style)
+        self.last_row = max(self.last_row, row + rows - 1)
+        if rows > 1:
+            self._merged_rows.append((row, row + rows - 1))
         if isinstance(value, str) and value and style.locked:
             self.labels[a1(row, first)] = value
         if isinstance(value, str) and rows == 1:
-            self.fit(row, value, sum(self.widths[first : last + 1]))
+            self.fit(row, value, self.width(first, last), style.font_size or self.size)
 
-    def fit(self, row: int, text: str, width: float, min_lines: int = 1) -> None:
-        """Make ``row`` tall enough for ``text`` wrapped in ``width`` units."""
-        lines = max(lines_needed(text, width), min_lines)
-        height = row_height(lines, self.template.font.size)
-        self.heights[row] = max(self.heights.get(row, 0), height)
+    def width(self, first: int, last: int) -> float:
+        """Width units of columns ``first..last`` merged (one cell's padding, not each's)."""
+        return merged_width(self.widths[first : last + 1])
+
+    def fit(
+        self, row: int, text: str, width: float, size: float | None = None, min_lines: int = 1
+    ) -> None:
+        """Make ``row`` tall enough for ``text`` wrapped in ``width`` units at ``size`` pt."""
+        size = size or self.size
+        lines = max(lines_needed(text, width, size), min_lines)
+        self.heights[row] = max(self.heights.get(row, 0), row_height(lines, size))
+
+    def long_text(
+        self,
+        row: int,
+        first: int,
+        last: int,
+        text: str | None,
+        style: Style,
+        label: tuple[str, Style] | None = None,
+    ) -> int:
+        """A display text over columns ``first..last`` that continues on the following
+        rows when it needs more than one row (Excel's rows are at most 409 pt), with its
+        ``label`` in the first column beside all of them; returns the next row."""
+        size = style.font_size or self.size
+        pieces = split_for_rows(text or "", self.width(first, last), size)
+        for n, piece in enumerate(pieces):
+            joined = style.but(open_top=n > 0, open_bottom=n < len(pieces) - 1)
+            self.span(row + n, first, last, piece or None, joined)
+        if label is not None:
+            self.span(row, 0, first - 1, label[0], label[1], rows=len(pieces))
+        return row + len(pieces)
 
     def input(self, row: int, col: int, inp: FormInput, style: Style) -> None:
         """An unlocked, named, validated input cell (always a single cell)."""
         name, spec = inp.name, inp.spec
         if self.report:
             value = self.values.get(name)
-            shown = style.but(locked=True, fill=None, font_color=None)
-            self.sheet.write(row, col, value, shown)
+            shown = style.but(locked=True, fill=None, font_color=None, font_size=self.size)
+            self.write(row, col, value, shown)
             if isinstance(value, str):
                 self.fit(row, value, self.widths[col])
             return
@@ -144,6 +196,7 @@ class FormSheet:
             style = style.but(fill=MARK_FILL, font_color=MARK_FONT)
             self.sheet.comment(row, col, self.marks[name])
         self.sheet.write(row, col, self.values.get(name), style)
+        self.last_row = max(self.last_row, row)
         self.name(name, row, col)
         options = spec.options()
         if options["validate"] == "list" and not list_fits_inline(options["source"]):
@@ -199,48 +252,48 @@ class FormSheet:
 
     # -- layout -----------------------------------------------------------------------
 
+    def keep_with_next(self, row: int) -> None:
+        """Rows from ``row`` (a heading) belong with the next block: a page never ends
+        between a heading and its first card."""
+        if self._pending is None:
+            self._pending = row
+
     def block(self, first: int, last: int) -> None:
-        """Rows that belong together on a page (a card, a heading with its first card)."""
+        """Rows that belong together on a page (a card, with any heading before it)."""
+        if self._pending is not None:
+            first, self._pending = min(first, self._pending), None
         self.blocks.append((first, last))
 
-    def finish(self, repeat_rows: tuple[int, int] | None, header: str) -> None:
-        """Row heights, page breaks that keep blocks whole, print settings, protection."""
-        for row, height in sorted(self.heights.items()):
-            self.sheet.row_height(row, height)
-        self.sheet.page_breaks(self._breaks(repeat_rows))
-        p = self.template.print
-        self.sheet.print_setup(
-            landscape=p.orientation == "landscape",
-            fit_width=p.fit_width,
-            repeat_rows=repeat_rows,
-            header=header,
-            margins=p.margins.model_dump(),
+    def finish(self, repeat_rows: tuple[int, int] | None, header: str) -> PrintPlan:
+        """Row heights (every row's, so both clients print the same pages), the print
+        scale and column groups, page breaks that keep blocks whole, print settings."""
+        if self._pending is not None:
+            self.block(self._pending, self.last_row)
+        one_line = row_height(1, self.size)
+        for row in range(self.last_row + 1):
+            self.sheet.row_height(row, self.heights.get(row, one_line))
+        smallest = self.size if self.report else min(self.size, self.template.font.text_input_size)
+        plan = (
+            plan_columns(self.widths, self.page, smallest, self.repeat_columns, self.column_breaks)
+            if self.fit_width
+            else PrintPlan(100, [], None)
         )
-
-    def _height(self, row: int) -> float:
-        return self.heights.get(row, row_height(1, self.template.font.size))
-
-    def _page_height(self, repeat_rows: tuple[int, int] | None) -> float:
-        p = self.template.print
-        paper_w, paper_h = A4_INCHES if p.orientation == "portrait" else A4_INCHES[::-1]
-        m = p.margins
-        printable_w = (paper_w - m.left - m.right) * POINTS_PER_INCH
-        printable_h = (paper_h - m.top - m.bottom - HEADER_FOOTER_ALLOWANCE) * POINTS_PER_INCH
-        sheet_w = sum((w * 7 + 5) * 0.75 for w in self.widths)  # Excel units → points
-        scale = min(1.0, printable_w / sheet_w) if p.fit_width else 1.0
         repeated = 0.0
         if repeat_rows:
-            repeated = sum(self._height(r) for r in range(repeat_rows[0], repeat_rows[1] + 1))
-        return printable_h / scale - repeated
-
-    def _breaks(self, repeat_rows: tuple[int, int] | None) -> list[int]:
-        page = self._page_height(repeat_rows)
-        breaks: list[int] = []
-        used = 0.0
-        for first, last in self.blocks:
-            height = sum(self._height(r) for r in range(first, last + 1))
-            if (first in self.forced and first > 0) or (used > 0 and used + height > page):
-                breaks.append(first)
-                used = 0.0
-            used = (used + height) % page if height > page else used + height
-        return breaks
+            first, last = repeat_rows
+            repeated = sum(self.heights.get(r, one_line) for r in range(first, last + 1))
+        capacity = self.page.printable_height / plan.factor - repeated
+        titles = set(range(repeat_rows[0], repeat_rows[1] + 1)) if repeat_rows else set()
+        breaks = row_breaks(
+            self.blocks,
+            self.heights,
+            one_line,
+            capacity,
+            self.last_row,
+            self.forced,
+            titles,
+            self._merged_rows,
+        )
+        self.sheet.page_breaks(breaks)
+        self.sheet.print_on(self.page, plan, repeat_rows=repeat_rows, header=header)
+        return plan

@@ -2,9 +2,9 @@
 
 Rates and grades are computed in Python and written as values, so every viewer shows
 the same numbers without recalculating.  The consolidated report (報告書) is the plan's
-official layout with every department's entries, printed from the same layout code as
-the forms, so the two cannot drift apart.  The file is written atomically and
-deterministically (pinned timestamps).
+official layout with every department's entries and the computed grades, laid out with
+the forms' own sheet code and labels (:mod:`kpibook.forms.report`).  The file is
+written atomically and deterministically (pinned timestamps).
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kpibook.contract.content import report_content
 from kpibook.entries import Entries
-from kpibook.forms import lay_out
-from kpibook.forms.fill import content_values
+from kpibook.forms.report import write_report
 from kpibook.master.data import embed
 from kpibook.master.overview import SHEET as OVERVIEW
 from kpibook.master.overview import write_overview
@@ -77,15 +75,11 @@ def write_master(
         table = book.sheet(TABLE)
         report_sheet = book.sheet(REPORT) if printable else None
         status = book.sheet(STATUS)
-        write_overview(overview, plan, report, notes)
-        write_table(table, plan, report, entries)
+        page = template.report.tables.page()
+        write_overview(overview, plan, report, page, notes)
+        write_table(table, plan, report, entries, page)
         if report_sheet is not None:
-            content = report_content(plan)
-            values = content_values(content, entries, template)
-            form, repeat = lay_out(
-                book, report_sheet, template, content, None, values=values, report=True
-            )
-            form.finish(repeat, plan.title)
-        write_status(status, plan, report)
+            write_report(book, report_sheet, template, plan, entries, report.grades.projects)
+        write_status(status, plan, report, page)
         embed(book, plan, entries)
     return printable

@@ -7,20 +7,35 @@ from collections.abc import Iterable
 
 from kpibook.fiscal import era_label
 from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade
-from kpibook.master.styles import BAD, CELL, CENTER, GOOD, HEAD, NOTE, SECTION, TITLE, WHOLE
+from kpibook.master.styles import (
+    BAD,
+    CELL,
+    CENTER,
+    GOOD,
+    HEAD,
+    NOTE,
+    SECTION,
+    TITLE,
+    WHOLE,
+    fit_row,
+    print_table,
+)
 from kpibook.merge import STATUS_JA, MergeReport, Status
 from kpibook.plan import Plan
-from kpibook.xlsx_write import Sheet
+from kpibook.printing import Page
+from kpibook.xlsx_write import ChartSeries, Sheet
 
 SHEET = "概要"
 
 
+WIDTHS = [30, *([10] * 12)]
+
+
 def write_overview(
-    sheet: Sheet, plan: Plan, report: MergeReport, notes: list[str] | None = None
+    sheet: Sheet, plan: Plan, report: MergeReport, page: Page, notes: list[str] | None = None
 ) -> None:
-    sheet.column_width(0, 0, 34)
-    sheet.column_width(1, 12, 10)
-    sheet.column_width(2, 2, 40)
+    for col, width in enumerate(WIDTHS):
+        sheet.column_width(col, col, width)
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 進捗状況の集計"
     sheet.write(0, 0, title, TITLE)
     row = 2
@@ -37,37 +52,47 @@ def write_overview(
             for node in plan.section_path(pl.section).nodes:
                 under.setdefault(node.id, {})[project.id] = by_id[project.id]
     sections: list[tuple[str, list[ProjectGrade]]] = []
+    numbers: list[str] = []
     for path in plan.iter_sections():
         listed = list(under.get(path.section.id, {}).values())
         indent = "　" * (len(path.nodes) - 1)
         name = f"{indent}{path.section.number} {path.section.title or ''}".rstrip()
         sections.append((name, listed))
-    row = _counts(sheet, row, plan, "評価の集計（体系別）", sections, grades) + 1
+        numbers.append(path.numbers())
+    counted = row + 2  # the first section's row of the counts
+    row = _counts(sheet, row, plan, "評価の集計（体系別）", sections, grades, numbers) + 1
     by_department: dict[str, list[ProjectGrade]] = {}
     for g in grades:
         by_department.setdefault(g.department, []).append(g)
     departments = [(d, by_department[d]) for d in plan.department_names() if d in by_department]
     row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
     row = _legend(sheet, row, plan) + 1
-    _mismatches(sheet, row, [g for g in grades if g.mismatch])
-    sheet.print_setup(landscape=True, header=f"{plan.title}　概要")
+    row = _mismatches(sheet, row, [g for g in grades if g.mismatch]) + 2
+    chart_row = None
+    if len(sections) <= CHART_MAX_SECTIONS:
+        chart_row = _chart(sheet, row, plan, (counted, counted + len(sections) - 1))
+    print_table(sheet, page, WIDTHS, f"{plan.title}　概要", breaks=[chart_row] if chart_row else [])
     sheet.activate()
 
 
 def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
     sheet.write(row, 0, "提出状況", SECTION)
     row += 1
-    for col, head in enumerate(("担当課", "状況", "採用した回答", "エラー", "警告")):
+    # The file names come last, on one line reaching into the empty cells beside them.
+    heads = ("担当課", "状況", "エラー", "警告", "採用した回答")
+    for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     first = row + 1
     for d in report.departments:
         row += 1
         sheet.write(row, 0, d.department, CELL)
         sheet.write(row, 1, STATUS_JA[d.status], CENTER)
+        sheet.write(row, 2, d.errors, WHOLE)
+        sheet.write(row, 3, d.warnings, WHOLE)
         files = d.used or "、".join(d.files) or "－"
-        sheet.write(row, 2, files, CELL)
-        sheet.write(row, 3, d.errors, WHOLE)
-        sheet.write(row, 4, d.warnings, WHOLE)
+        sheet.write(row, 4, files, CELL.but(wrap=False))
+        fit_row(sheet, row, [d.department, STATUS_JA[d.status]], WIDTHS)
     for status in (Status.MISSING, Status.REJECTED, Status.CONFLICT):
         sheet.conditional(
             first,
@@ -85,7 +110,7 @@ def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
         {"type": "cell", "criteria": "==", "value": f'"{STATUS_JA[Status.RETURNED]}"'},
         GOOD,
     )
-    sheet.conditional(first, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0}, BAD)
+    sheet.conditional(first, 2, row, 2, {"type": "cell", "criteria": ">", "value": 0}, BAD)
     counts = {s: sum(d.status is s for d in report.departments) for s in Status}
     row += 1
     summary = "、".join(f"{STATUS_JA[s]} {n}" for s, n in counts.items())
@@ -102,7 +127,10 @@ def _counts(
     title: str,
     groups: Iterable[tuple[str, list[ProjectGrade]]],
     everything: list[ProjectGrade],
+    numbers: list[str] | None = None,
 ) -> int:
+    """The counts of each group; with ``numbers``, each group's printed number last (the
+    chart's labels)."""
     grades = plan.grading.grades
     ng = plan.grading.not_gradable
     heads = [
@@ -112,13 +140,15 @@ def _counts(
         *(f"担当課 {g}" for g in grades),
         f"担当課 {SELF_GRADE_MISSING}",
         "不一致",
+        *(["番号"] if numbers else []),
     ]
     sheet.write(row, 0, title, SECTION)
     row += 1
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     first = row + 1
-    for name, listed in [*groups, ("合計（再掲は1回）", everything)]:
+    for n, (name, listed) in enumerate([*groups, ("合計（再掲は1回）", everything)]):
         row += 1
         counts = [sum(p.grade == g for p in listed) for g in grades]
         counts.append(sum(p.grade is None for p in listed))
@@ -126,9 +156,12 @@ def _counts(
         counts.append(sum(p.self_grade is None for p in listed))
         counts.append(sum(p.mismatch for p in listed))
         sheet.write(row, 0, name, CELL.but(bold=name.startswith("合計")))
-        for col, n in enumerate(counts, start=1):
-            sheet.write(row, col, n, WHOLE)
-    last_col = len(heads) - 1
+        for col, count in enumerate(counts, start=1):
+            sheet.write(row, col, count, WHOLE)
+        if numbers:
+            sheet.write(row, len(counts) + 1, numbers[n] if n < len(numbers) else None, CENTER)
+        fit_row(sheet, row, [name], WIDTHS)
+    last_col = len(heads) - 1 - (1 if numbers else 0)
     sheet.conditional(
         first, last_col, row, last_col, {"type": "cell", "criteria": ">", "value": 0}, BAD
     )
@@ -136,12 +169,11 @@ def _counts(
 
 
 def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
-    from kpibook.forms.card import grade_ranges
+    from kpibook.forms.report import grade_ranges
 
     sheet.write(row, 0, "評価の基準（達成率 = 報告年度の実績値 ÷ 目標値）", SECTION)
     row += 1
-    bands = [(b.grade, b.min_rate, b.label) for b in plan.grading.bands]
-    for grade, text in grade_ranges(bands):
+    for grade, text in grade_ranges(plan.grading.bands):
         sheet.write(row, 0, grade, CENTER)
         sheet.write(row, 1, text, CELL.but(wrap=False))
         row += 1
@@ -155,14 +187,50 @@ def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
     return row + 1
 
 
-def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> None:
+def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> int:
     sheet.write(row, 0, f"計算上の評価と担当課の評価が異なる事業（{len(mismatched)}件）", SECTION)
     row += 1
-    for col, head in enumerate(("事業", "担当課", "計算", "担当課の評価")):
+    heads = ("事業", "担当課", "計算", "担当課の評価")
+    for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
     for g in mismatched:
         row += 1
         sheet.write(row, 0, g.name, CELL)
         sheet.write(row, 1, g.department, CELL)
+        fit_row(sheet, row, [g.name, g.department], WIDTHS)
         sheet.write(row, 2, g.grade, CENTER)
         sheet.write(row, 3, g.self_grade, CENTER)
+    return row + 1
+
+
+CHART_MAX_SECTIONS = 40
+"""A plan with more sections than this gets no chart: it would not be read."""
+CHART_COLOURS = ("#63BE7B", "#FFD966", "#F8696B")
+"""Best grade green, the worst red, those between amber; not gradable grey."""
+CHART_ROW_POINTS = 15.0
+
+
+def _chart(sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int]) -> int:
+    """The computed grades of each section as stacked bars, on a page of its own below
+    the tables (its rows reserved, so the page breaks know its height); returns the
+    row it starts at."""
+    grades = plan.grading.grades
+    colours = [
+        CHART_COLOURS[0]
+        if n == 0
+        else CHART_COLOURS[2]
+        if n == len(grades) - 1
+        else CHART_COLOURS[1]
+        for n in range(len(grades))
+    ]
+    series = [ChartSeries(f"計算 {g}", 1 + n, colours[n]) for n, g in enumerate(grades)]
+    series.append(ChartSeries(f"計算 {plan.grading.not_gradable}", 1 + len(grades), "#BFBFBF"))
+    sections = rows[1] - rows[0] + 1
+    height = 120 + 34 * sections  # pixels: title, axis and legend, then a bar a section
+    labels = 4 + 2 * len(grades)  # the 番号 column, after the counts
+    title = "評価の集計（体系別・計算上の評価）"
+    sheet.bar_chart(row, 0, title, (rows[0], rows[1], labels), series, (900, height))
+    for r in range(row, row + int(height * 0.75 / CHART_ROW_POINTS) + 2):
+        sheet.row_height(r, CHART_ROW_POINTS)
+    return row

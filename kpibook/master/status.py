@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kpibook.master.styles import CELL, CENTER, HEAD, WHOLE
+from kpibook.master.styles import CELL, CENTER, HEAD, WHOLE, fit_row, print_table
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.plan import Plan
+from kpibook.printing import Page
 from kpibook.xlsx_write import Sheet
 
 SHEET = "提出状況"
@@ -22,13 +23,17 @@ HEADS = (
     "警告",
     "ファイルの更新日時",
 )
-WIDTHS = (44, 66, 22, 8, 16, 10, 8, 8, 20)
+WIDTHS = (40, 36, 22, 8, 16, 10, 8, 8, 20)
+"""The SHA-256 wraps onto two lines rather than take a page's width."""
+YEAR = CELL.but(align="center", num_format="0")
+"""A fiscal year is a number without a thousands separator: 2019, not 2,019."""
 
 
-def write_status(sheet: Sheet, plan: Plan, report: MergeReport) -> None:
+def write_status(sheet: Sheet, plan: Plan, report: MergeReport, page: Page) -> None:
     for col, (head, width) in enumerate(zip(HEADS, WIDTHS, strict=True)):
         sheet.write(0, col, head, HEAD)
         sheet.column_width(col, col, width)
+    fit_row(sheet, 0, HEADS, WIDTHS)
     used = {d.used for d in report.departments if d.used}
     status_of = {f: d.status for d in report.departments for f in d.files}
     for row, r in enumerate(report.returns, start=1):
@@ -58,8 +63,14 @@ def write_status(sheet: Sheet, plan: Plan, report: MergeReport) -> None:
             mtime,
         ]
         for col, value in enumerate(values):
-            style = WHOLE if isinstance(value, int) else CENTER if col == 5 else CELL
+            if col == 3:
+                style = YEAR
+            elif isinstance(value, int):
+                style = WHOLE
+            else:
+                style = CENTER if col == 5 else CELL
             sheet.write(row, col, value, style)
+        fit_row(sheet, row, values, WIDTHS)
     sheet.freeze(1, 1)
     sheet.autofilter(0, 0, max(len(report.returns), 1), len(HEADS) - 1)
-    sheet.print_setup(landscape=True, repeat_rows=(0, 0), header=f"{plan.title}　提出状況")
+    print_table(sheet, page, list(WIDTHS), f"{plan.title}　提出状況", repeat_rows=(0, 0))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
+
 from kpibook.plan import Plan
-from kpibook.xlsx_write import Style
+from kpibook.printing import Page, plan_columns
+from kpibook.textfit import lines_needed, row_height
+from kpibook.xlsx_write import CellValue, Sheet, Style
 
 FONT = 10
 HEAD = Style(
@@ -15,7 +20,7 @@ WHOLE = Style(border=1, num_format="#,##0", font_size=FONT)
 RATE = Style(border=1, num_format="0.0", font_size=FONT)
 CENTER = Style(border=1, align="center", font_size=FONT)
 TITLE = Style(bold=True, font_size=14)
-NOTE = Style(font_color="#595959", font_size=FONT - 1)
+NOTE = Style(font_color="#595959", font_size=FONT)
 SECTION = Style(bold=True, font_size=FONT + 1)
 
 GOOD = Style(fill="#C6EFCE", font_color="#006100")
@@ -37,3 +42,37 @@ def number_style(value: object) -> Style:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return WHOLE
     return NUMBER
+
+
+def print_table(
+    sheet: Sheet,
+    page: Page,
+    widths: Sequence[float],
+    header: str,
+    repeat_rows: tuple[int, int] | None = None,
+    repeat_columns: tuple[int, int] | None = None,
+    breaks: Sequence[int] = (),
+) -> None:
+    """Print a master sheet on ``page`` at 8 pt or more: split into column groups
+    (``repeat_columns`` on each) when its width would print smaller; ``breaks`` are
+    rows that start a page."""
+    plan = plan_columns(widths, page, FONT, repeat_columns)
+    sheet.print_on(page, plan, repeat_rows=repeat_rows, header=header)
+    if breaks:
+        sheet.page_breaks(list(breaks))
+
+
+@lru_cache(maxsize=65_536)
+def _lines(text: str, width: float) -> int:
+    return lines_needed(text, width, FONT)
+
+
+def fit_row(sheet: Sheet, row: int, values: Sequence[CellValue], widths: Sequence[float]) -> None:
+    """Give ``row`` the height its wrapped texts need (LibreOffice and Excel size rows
+    from the file, not from the text), so no cell is cut off; texts repeat a lot in a
+    table, so their line counts are remembered."""
+    lines = max(
+        (_lines(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str) and v),
+        default=1,
+    )
+    sheet.row_height(row, row_height(lines, FONT))

@@ -16,11 +16,14 @@ from kpibook.master.styles import (
     GREY,
     HEAD,
     RATE,
+    fit_row,
     grade_styles,
     number_style,
+    print_table,
 )
 from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
+from kpibook.printing import Page
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
@@ -41,7 +44,9 @@ def _cell(value: Value | None) -> CellValue:
     return value.display()
 
 
-def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries) -> None:
+def write_table(
+    sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries, page: Page
+) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
     target_years = sorted({y for i in indicators for y in i.targets})
     actual_years = sorted({y for i in indicators for y in i.actuals} | {plan.report_year})
@@ -69,8 +74,11 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
         "回答ファイル",
     ]
     col = {h: n for n, h in enumerate(headers)}
+    named = {"体系": 36, "事業名": 30, "指標": 24, "回答ファイル": 30, "関係課": 14, "担当課": 14}
+    widths = [named.get(head, 11) for head in headers]
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
+    fit_row(sheet, 0, headers, widths)
     centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
     rate_col = col["達成率(%)"]
     grades = {g.project: g for g in report.grades.projects}
@@ -94,13 +102,16 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
                 else:
                     style = CELL
                 sheet.write(row, n, value, style)
+            fit_row(sheet, row, values, widths)
             row += 1
     last = row - 1
     sheet.freeze(1, 4)
     sheet.autofilter(0, 0, max(last, 1), len(headers) - 1)
-    widths = {"体系": 24, "事業名": 30, "指標": 24, "回答ファイル": 30, "関係課": 14, "担当課": 14}
-    for n, head in enumerate(headers):
-        sheet.column_width(n, n, widths.get(head, 11))
+    for n, width in enumerate(widths):
+        sheet.column_width(n, n, width)
+    # 事業名 is printed at the left of every group of pages when the table is too wide
+    # for one page.
+    print_table(sheet, page, widths, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
     if last < 1:
         return
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
@@ -142,7 +153,6 @@ def write_table(sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries)
     sheet.conditional(
         1, 0, last, end, {"type": "formula", "criteria": f'={project_ref}="{ng}"'}, ROW_GREY
     )
-    sheet.print_setup(landscape=True, repeat_rows=(0, 0), header=f"{plan.title}　一覧")
 
 
 def _row(

@@ -127,6 +127,13 @@ SETTINGS: tuple[Setting, ...] = (
         "目標値や実績値がなく評価できないときの表示。例: 評価不能、－",
     ),
     Setting(
+        "評価の凡例の前の文",
+        ("grading", "description"),
+        Kind.TEXT,
+        "任意。報告書の評価の凡例の前に印刷する文。例: 各具体的事業の評価につきましては、"
+        "3段階で示しています。",
+    ),
+    Setting(
         "事業の評価の決め方",
         ("grading", "project_rule"),
         Kind.CHOICE,

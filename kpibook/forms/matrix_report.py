@@ -1,0 +1,265 @@
+"""The matrix layout's 報告書 (seed 003): one row per indicator under 柱 → (1) → ①.
+
+Columns: 番号 | 事業名 | 内容 | 担当部局 | 評価指標 | the years (past actuals, targets and
+the report year's actual, in time order) | 達成率 | 評価 (computed) | 担当課の評価 |
+the department's comment, as the template's ``report.grades`` says.  The comment column
+holds the comment and, after it, the improvement measures, as the official table's one
+comment column does; a long comment continues on the following rows.  The two-row
+header repeats on every page; the title columns (番号, 事業名) repeat on the pages of a
+second column group when the table is split across pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpibook.contract.content import FormProject, ValueColumn, value_columns
+from kpibook.contract.inputs import text_title
+from kpibook.contract.specs import prefilled_cell
+from kpibook.fiscal import era_label
+from kpibook.forms.card import grow_rows, sections_with_content, title_row
+from kpibook.forms.formats import number_format, value_text, value_width, widest_values
+from kpibook.forms.matrix import (
+    CONTENT,
+    DEPARTMENT,
+    FIRST_VALUE,
+    INDICATOR,
+    NAME,
+    NUMBER,
+    matrix_title,
+    section_heading,
+)
+from kpibook.forms.report import ReportData, front_matter, rate_text, shows_computed, shows_self
+from kpibook.forms.sheet import FormSheet
+from kpibook.grading import IndicatorGrade
+from kpibook.plan import Indicator
+from kpibook.template import MatrixTemplate
+from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
+from kpibook.values import Value
+from kpibook.xlsx_write import Book, Sheet
+
+HEADER_ROWS = 2
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    values: list[ValueColumn]
+    computed: bool
+    own: bool
+
+    def value_col(self, n: int) -> int:
+        return FIRST_VALUE + n
+
+    @property
+    def rate_col(self) -> int:
+        return FIRST_VALUE + len(self.values)
+
+    @property
+    def grade_col(self) -> int:
+        return self.rate_col + 1
+
+    @property
+    def self_col(self) -> int:
+        return self.rate_col + (2 if self.computed else 0)
+
+    @property
+    def text_col(self) -> int:
+        return self.self_col + (1 if self.own else 0)
+
+
+def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportData) -> list[float]:
+    """The template's columns, each year's widened where its widest value (the plan's,
+    or for the report year the departments') would not fit on one line; values are
+    printed without their unit, which the indicator's name carries."""
+    c = t.report.columns
+    size = t.report.font_size
+    widest = widest_values(data.plan)
+    indicators = {i.id: i for p in data.plan.projects for i in p.indicators}
+    entered = [
+        value_text(v, indicators[iid], with_unit=False)
+        for e in data.entries.entries
+        for iid, v in e.actuals.items()
+        if iid in indicators
+    ]
+    widths = [c.number, c.name, c.content, c.department, c.indicator]
+    for vc in layout.values:
+        texts = entered if vc.kind == "input" else [widest.get((vc.kind, vc.year), ("", ""))[1]]
+        widths.append(max([c.value, *(value_width(text, size, spare=False) for text in texts)]))
+    if layout.computed:
+        widths += [c.rate, c.grade]
+    if layout.own:
+        widths.append(c.grade)
+    widths.append(c.text)
+    return widths
+
+
+def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: ReportData) -> None:
+    plan = data.plan
+    layout = ReportLayout(value_columns(plan), shows_computed(t), shows_self(t))
+    fs = FormSheet(book, sheet, t, matrix_report_widths(t, layout, data), None, report=True)
+    fs.repeat_columns = (NUMBER, NAME)
+    fs.column_breaks = [FIRST_VALUE, layout.rate_col, layout.text_col]
+    last = layout.text_col
+    title_row(fs, matrix_title(plan, t))
+    row = front_matter(fs, 2, data, t, last, INDICATOR)
+    header = row
+    _header(fs, header, layout, data, t)
+    fs.keep_with_next(header)
+    row = header + HEADER_ROWS
+    shown = sections_with_content(data.content)
+    for path in plan.iter_sections():
+        if path.section.id not in shown:
+            continue
+        if len(path.nodes) == 1 and t.report.new_page_per_top_section and row > header + 2:
+            fs.forced.add(row)
+        fs.keep_with_next(row)
+        row = section_heading(fs, row, path.nodes, last)
+        for fp in data.content.in_section(path.section.id):
+            first = row
+            row = _project(fs, row, fp, layout, data, t)
+            fs.block(first, row - 1)
+    fs.finish((header, header + 1), plan.title)
+
+
+def _header(
+    fs: FormSheet, row: int, layout: ReportLayout, data: ReportData, t: MatrixTemplate
+) -> None:
+    s, labels, plan = fs.styles, t.labels, data.plan
+    head = s.label.but(align="center", valign="center")
+    fixed = [
+        (NUMBER, labels.number),
+        (NAME, labels.name),
+        (CONTENT, labels.content),
+        (DEPARTMENT, labels.department),
+        (INDICATOR, labels.indicator),
+    ]
+    if layout.computed:
+        fixed += [(layout.rate_col, t.report.labels.rate), (layout.grade_col, "評価")]
+    if layout.own:
+        fixed.append(
+            (layout.self_col, t.self_grade.label if not layout.computed else "担当課の評価")
+        )
+    year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
+    comment = "\n".join(e.label.format(year=year, next=next_year) for e in t.texts)
+    fixed.append((layout.text_col, comment))
+    for col, text in fixed:
+        fs.span(row, col, col, text, head, rows=HEADER_ROWS)
+    for n, vc in enumerate(layout.values):
+        col = layout.value_col(n)
+        label = era_label(vc.year)
+        if vc.kind == "target" and vc.year == plan.midterm_year:
+            label += labels.midterm
+        fs.write(row, col, label, head)
+        fs.fit(row, label, fs.widths[col])
+        fs.write(row + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
+    need = max(lines_needed(text, fs.widths[col], fs.size) for col, text in fixed)
+    grow_rows(fs, row, row + 1, need)
+
+
+def _comment(fp: FormProject, data: ReportData, t: MatrixTemplate) -> str:
+    """The comment, then the improvement measures under a heading of their own."""
+    entry = data.entry(fp.project.id)
+    if entry is None:
+        return ""
+    parts = []
+    for n, e in enumerate(t.texts):
+        text = getattr(entry, e.key)
+        if text:
+            parts.append(text if n == 0 else f"【{text_title(e, data.plan)}】\n{text}")
+    return "\n".join(parts)
+
+
+def _project(
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    layout: ReportLayout,
+    data: ReportData,
+    t: MatrixTemplate,
+) -> int:
+    s, p, labels = fs.styles, fp.project, t.labels
+    name = p.name
+    if fp.relisting_of:
+        name += f"{labels.relisted}{fp.relisting_of}"
+    elif fp.other_places:
+        name += "\n" + labels.also_listed.format(places="、".join(fp.other_places))
+    overview = fp.placement.content or p.overview or ""
+    departments = "\n".join([p.lead_department, *p.other_departments])
+    pieces = split_for_rows(_comment(fp, data, t), fs.widths[layout.text_col], fs.size)
+    # Enough rows for every indicator, every piece of the comment, and the tallest of the
+    # project's own texts at 409 pt a row.
+    own_lines = max(
+        lines_needed(text, fs.widths[col], fs.size)
+        for text, col in ((name, NAME), (overview, CONTENT), (departments, DEPARTMENT))
+    )
+    tallest = own_lines * row_height(1, fs.size)
+    rows = max(len(p.indicators), 1, len(pieces), -int(-tallest // MAX_ROW_POINTS))
+    last = row + rows - 1
+    fs.span(row, NUMBER, NUMBER, fp.number, s.text_center, rows=rows)
+    fs.span(row, NAME, NAME, name, s.text, rows=rows)
+    fs.span(row, CONTENT, CONTENT, overview, s.text, rows=rows)
+    lead = s.lead if p.other_departments else s.department
+    fs.span(row, DEPARTMENT, DEPARTMENT, departments, lead, rows=rows)
+    grade = data.grades[p.id]
+    entry = data.entry(p.id)
+    indicators: list[Indicator | None] = list(p.indicators) or [None]
+    for k, ind in enumerate(indicators):
+        # The last indicator's cells reach down to the project's last row.
+        height = rows - k if k == len(indicators) - 1 else 1
+        ig = grade.indicators[k] if ind is not None else None
+        actual = entry.actuals.get(ind.id) if entry and ind else None
+        _indicator(fs, row + k, height, ind, actual, ig, layout, data)
+    if layout.own:
+        own = grade.self_grade or t.report.labels.self_missing
+        fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
+    for n in range(rows):
+        piece = pieces[n] if n < len(pieces) else None
+        style = s.text.but(open_top=n > 0, open_bottom=n < rows - 1)
+        fs.write(row + n, layout.text_col, piece, style)
+        if piece:
+            fs.fit(row + n, piece, fs.widths[layout.text_col])
+    grow_rows(fs, row, last, own_lines)
+    return row + rows
+
+
+def _indicator(
+    fs: FormSheet,
+    row: int,
+    rows: int,
+    ind: Indicator | None,
+    actual: Value | None,
+    ig: IndicatorGrade | None,
+    layout: ReportLayout,
+    data: ReportData,
+) -> None:
+    """One indicator's cells, ``rows`` rows tall: its name, every year's value (the
+    report year's from the department's entry), its rate and computed grade."""
+    s, plan = fs.styles, data.plan
+    center = s.text_center
+    unit = f"（{ind.unit}）" if ind is not None and ind.unit else ""
+    label = f"{ind.label}{unit}" if ind is not None else "－"
+    fs.span(row, INDICATOR, INDICATOR, label, s.text if ind else center, rows=rows)
+    grow_rows(fs, row, row + rows - 1, lines_needed(label, fs.widths[INDICATOR], fs.size))
+    for n, vc in enumerate(layout.values):
+        col = layout.value_col(n)
+        if ind is None:
+            fs.span(row, col, col, "－", center, rows=rows)
+            continue
+        if vc.kind == "input":
+            value = actual
+        else:
+            value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
+        shown = prefilled_cell(value)
+        if isinstance(shown, str):
+            fs.span(row, col, col, shown, center, rows=rows)
+            grow_rows(fs, row, row + rows - 1, lines_needed(shown, fs.widths[col], fs.size))
+        else:
+            number = s.text.but(
+                align="right", valign="center", num_format=number_format(ind, with_unit=False)
+            )
+            fs.span(row, col, col, shown, number, rows=rows)
+    if layout.computed:
+        rate = rate_text(ig) if ig is not None else "－"
+        mark = (ig.grade if ig is not None else None) or plan.grading.not_gradable
+        fs.span(row, layout.rate_col, layout.rate_col, rate, center, rows=rows)
+        fs.span(row, layout.grade_col, layout.grade_col, mark, center, rows=rows)
