@@ -434,7 +434,7 @@ def test_forms_hold_exactly_the_inputs_the_checker_expects(
 def test_the_workbook_structure_is_locked(card_forms: list[GeneratedForm], tmp_path: Path) -> None:
     """Excel refuses to rename, delete, move or unhide a form's sheets, so the stamp and
     the sheet the names point at stay where check looks for them."""
-    from openpyxl.workbook.protection import hash_password
+    from openpyxl.utils.protection import hash_password
 
     wb = openpyxl.load_workbook(card_forms[0].path)
     assert wb.security is not None

@@ -191,7 +191,7 @@ def test_1904_date_system_reads_numbers_unchanged_and_dates_from_1904(
     def change(name: str, data: bytes) -> bytes:
         text = data.decode()
         if name == "xl/workbook.xml":
-            text = re.sub(r"<workbookPr([^>]*)/>", r'<workbookPr date1904="1"\1/>', text)
+            text = re.sub(r"<workbookPr( [^>]*)?/>", r'<workbookPr date1904="1"\1/>', text)
             assert 'date1904="1"' in text
         elif name == "xl/styles.xml":
             m = re.search(r'<cellXfs count="(\d+)">', text)
