@@ -462,6 +462,36 @@ def export(source: Path, fmt: str, output: Path, entries_path: Path | None) -> N
 
 @main.command()
 @click.argument("master", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The PDF to write (replaced only when complete).",
+)
+@click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    help="A sheet to print (repeatable, printed in the workbook's order). Default: 報告書.",
+)
+def report(master: Path, output: Path, sheets: tuple[str, ...]) -> None:
+    """Print the master's report (報告書) to a PDF ready to post, through LibreOffice.
+
+    Page breaks, headings and the footer's page numbers are the master's own; the PDF
+    carries the report's title and says it is Japanese. Needs LibreOffice (soffice).
+    """
+    from kpibook.master import REPORT
+    from kpibook.pdf import print_master
+
+    if output.suffix.lower() != ".pdf":
+        raise click.UsageError("--output must be a .pdf file")
+    print_master(master, output, list(sheets) or [REPORT])
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("master", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--to-year", required=True, help="The next report year (R2, 2020, 令和2年度).")
 @click.option(
     "-o",

@@ -394,8 +394,11 @@ def _lock_structure(path: Path, password: str) -> None:
 class Book:
     """A workbook being written; use as a context manager, it is saved on success."""
 
-    def __init__(self, path: Path, created: dt.datetime | None = None) -> None:
+    def __init__(
+        self, path: Path, created: dt.datetime | None = None, title: str | None = None
+    ) -> None:
         self.path = Path(path)
+        self._title = title
         self._structure: str | None = None
         self._created = created or PINNED_TIME
         self._atomic = atomic_path(self.path)
@@ -416,7 +419,10 @@ class Book:
                 "default_format_properties": NORMAL_FONT,
             },
         )
-        self._wb.set_properties({"created": self._created})
+        properties: dict[str, Any] = {"created": self._created}
+        if self._title:
+            properties["title"] = self._title  # a PDF printed from it carries it too
+        self._wb.set_properties(properties)
         # A workbook is millions of small objects that live until it is closed, none in a
         # cycle that matters: with the collector on, each full collection would walk them
         # all again (and a national plan beside them); it is paused while the book is open.

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from kpibook.entries import Entries
-from kpibook.forms.report import write_report
+from kpibook.forms.report import report_title, write_report
 from kpibook.master.data import embed
 from kpibook.master.overview import SHEET as OVERVIEW
 from kpibook.master.overview import write_overview
@@ -70,7 +70,8 @@ def write_master(
             "作成していません。必要な場合は kpibook merge --report で作成してください。"
         ]
     )
-    with Book(path, created=created) as book:
+    title = report_title(plan, template.labels.title_suffix)
+    with Book(path, created=created, title=title) as book:
         overview = book.sheet(OVERVIEW)
         table = book.sheet(TABLE)
         report_sheet = book.sheet(REPORT) if printable else None
