@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,7 +35,8 @@ from kpibook.values import Value, ValueKind
 
 FieldType = Literal["string", "integer", "number", "boolean"]
 FORMAT = "kpibook-export"
-VERSION = 1
+VERSION = 2
+"""2: grades split into project_grades and indicator_grades; _plain columns."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RATE_PLACES = 4
 """Decimal places of the rates written, rounded half up as everywhere a rate is shown."""
@@ -47,13 +50,39 @@ class Column:
     description: str
 
 
+ForeignKey = tuple[str, str, str]
+"""(column, table it refers to, that table's column)."""
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     title: str
     description: str
-    columns: tuple[Column, ...]
+    base_columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    plain: tuple[str, ...] = ()
+    """Printed text columns that get a ``<name>_plain`` column beside them: the same text
+    with machine-dependent characters (①, Ⅱ, ㈱, ㎡) spelt in plain characters, as the
+    総務省's rules for open data ask."""
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        out: list[Column] = []
+        for c in self.base_columns:
+            out.append(c)
+            if c.name in self.plain:
+                out.append(
+                    Column(
+                        f"{c.name}_plain",
+                        "string",
+                        f"{c.title}（機種依存文字なし）",
+                        f"{c.name} with machine-dependent characters (①, Ⅱ, ㈱) in plain "
+                        "characters: (1), II, (株).",
+                    )
+                )
+        return tuple(out)
 
 
 def _c(name: str, type_: FieldType, title: str, description: str) -> Column:
@@ -77,6 +106,8 @@ TABLES: tuple[Table, ...] = (
             _c("outcome_goal", "string", "成果目標", "《成果目標》."),
         ),
         ("section_id",),
+        (("parent_id", "sections", "section_id"),),
+        ("number", "full_number", "title"),
     ),
     Table(
         "projects",
@@ -91,6 +122,8 @@ TABLES: tuple[Table, ...] = (
             _c("listings", "integer", "掲載数", "How many times it is listed (2 or more: 再掲)."),
         ),
         ("project_id",),
+        (),
+        ("name",),
     ),
     Table(
         "placements",
@@ -107,6 +140,8 @@ TABLES: tuple[Table, ...] = (
             ),
         ),
         ("project_id", "listing"),
+        (("project_id", "projects", "project_id"), ("section_id", "sections", "section_id")),
+        ("number",),
     ),
     Table(
         "project_departments",
@@ -118,6 +153,8 @@ TABLES: tuple[Table, ...] = (
             _c("role", "string", "役割", "lead (fills it in, 青色セル) or shared."),
         ),
         ("project_id", "department"),
+        (("project_id", "projects", "project_id"),),
+        ("department",),
     ),
     Table(
         "indicators",
@@ -132,6 +169,8 @@ TABLES: tuple[Table, ...] = (
             _c("note", "string", "備考", "Remark about the whole series."),
         ),
         ("indicator_id",),
+        (("project_id", "projects", "project_id"),),
+        ("label", "unit"),
     ),
     Table(
         "values",
@@ -144,7 +183,7 @@ TABLES: tuple[Table, ...] = (
                 "fiscal_year",
                 "integer",
                 "年度",
-                "Western fiscal year (April-March); empty for final_target.",
+                "Western fiscal year (April-March); for final_target, the plan's last year.",
             ),
             _c("era_label", "string", "年度（和暦）", "The same year as printed: R1, H30."),
             _c(
@@ -165,6 +204,7 @@ TABLES: tuple[Table, ...] = (
             _c("source", "string", "出典", "plan (set by the coordinator) or return (reported)."),
         ),
         ("indicator_id", "kind", "fiscal_year"),
+        (("indicator_id", "indicators", "indicator_id"),),
     ),
     Table(
         "entries",
@@ -182,14 +222,29 @@ TABLES: tuple[Table, ...] = (
             _c("improvement", "string", "改善策", "Improvement measures (matrix plans)."),
         ),
         ("project_id",),
+        (("project_id", "projects", "project_id"),),
     ),
     Table(
-        "grades",
-        "評価",
-        "Computed grades beside the departments' own, per project and indicator.",
+        "project_grades",
+        "事業の評価",
+        "One row per project: its computed grade beside the department's own.",
         (
             _c("project_id", "string", "事業ID", "The project."),
-            _c("indicator_id", "string", "指標ID", "The indicator; empty on the project's row."),
+            _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
+            _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
+            _c("self_grade", "string", "担当課の評価", "The department's own grade."),
+            _c("mismatch", "boolean", "不一致", "Both grades exist and differ."),
+        ),
+        ("project_id",),
+        (("project_id", "projects", "project_id"),),
+    ),
+    Table(
+        "indicator_grades",
+        "指標の評価",
+        "One row per indicator: the target and actual graded, the rate and the grade.",
+        (
+            _c("indicator_id", "string", "指標ID", "The indicator."),
+            _c("project_id", "string", "事業ID", "Its project."),
             _c("target_kind", "string", "評価に用いた目標", "year (the report year's) or final."),
             _c("target", "number", "目標値", "The target graded against, when a number."),
             _c("actual", "number", "実績値", "The report year's actual, when a number."),
@@ -201,15 +256,12 @@ TABLES: tuple[Table, ...] = (
             ),
             _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
             _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
-            _c("self_grade", "string", "担当課の評価", "On the project's row: the department's."),
-            _c(
-                "mismatch",
-                "boolean",
-                "不一致",
-                "On the project's row: both grades exist and differ.",
-            ),
         ),
-        ("project_id", "indicator_id"),
+        ("indicator_id",),
+        (
+            ("indicator_id", "indicators", "indicator_id"),
+            ("project_id", "projects", "project_id"),
+        ),
     ),
 )
 
@@ -227,7 +279,8 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
         "indicators": [],
         "values": [],
         "entries": [],
-        "grades": [],
+        "project_grades": [],
+        "indicator_grades": [],
     }
     for p in plan.projects:
         out["projects"].append(
@@ -288,7 +341,9 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
             for year, v in ind.targets.items():
                 out["values"].append(_value(ind.id, "target", year, v, "plan"))
             if not ind.final_target.is_empty:
-                out["values"].append(_value(ind.id, "final_target", None, ind.final_target, "plan"))
+                out["values"].append(
+                    _value(ind.id, "final_target", plan.period.end, ind.final_target, "plan")
+                )
             for year, v in ind.actuals.items():
                 out["values"].append(_value(ind.id, "actual", year, v, "plan"))
             reported = entry.actuals.get(ind.id) if entry else None
@@ -314,14 +369,9 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 }
             )
     for g in grade_report(plan, entries).projects:
-        out["grades"].append(
+        out["project_grades"].append(
             {
                 "project_id": g.project,
-                "indicator_id": None,
-                "target_kind": None,
-                "target": None,
-                "actual": None,
-                "rate": None,
                 "grade": g.grade,
                 "not_gradable": REASONS[g.not_gradable].en if g.not_gradable else None,
                 "self_grade": g.self_grade,
@@ -329,21 +379,39 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
             }
         )
         for ig in g.indicators:
-            out["grades"].append(
+            out["indicator_grades"].append(
                 {
-                    "project_id": g.project,
                     "indicator_id": ig.indicator,
+                    "project_id": g.project,
                     "target_kind": ig.target_source,
                     "target": _number(ig.target),
                     "actual": _number(ig.actual),
                     "rate": None if ig.rate is None else round_rate(ig.rate, RATE_PLACES),
                     "grade": ig.grade,
                     "not_gradable": REASONS[ig.not_gradable].en if ig.not_gradable else None,
-                    "self_grade": None,
-                    "mismatch": None,
                 }
             )
+    for table in TABLES:
+        for row in out[table.name]:
+            for name in table.plain:
+                text = row.get(name)
+                row[f"{name}_plain"] = None if text is None else plain_text(text)
     return out
+
+
+_CIRCLED = {chr(0x2460 + n): f"({n + 1})" for n in range(20)}  # ① .. ⑳
+_MACHINE_DEPENDENT = re.compile("[\u2116\u2121\u2150-\u218f\u2460-\u24ff\u3200-\u33ff]")
+"""Numero, TEL, Roman numerals, circled and parenthesised characters, squared units and
+era names: the characters the 総務省's rules for open data ask to avoid."""
+
+
+def plain_text(text: str) -> str:
+    """``text`` with machine-dependent characters in plain ones: ① → (1), Ⅱ → II,
+    ㈱ → (株), ㎡ → m2, ㍻ → 平成; everything else (full-width letters included) as
+    printed."""
+    return _MACHINE_DEPENDENT.sub(
+        lambda m: _CIRCLED.get(m[0]) or unicodedata.normalize("NFKC", m[0]), text
+    )
 
 
 def _sections(
@@ -451,6 +519,16 @@ def datapackage(plan: Plan) -> dict[str, Any]:
                         for c in t.columns
                     ],
                     "primaryKey": list(t.primary_key),
+                    "foreignKeys": [
+                        {
+                            "fields": column,
+                            "reference": {
+                                "resource": "" if target == t.name else target,
+                                "fields": field,
+                            },
+                        }
+                        for column, target, field in t.foreign_keys
+                    ],
                     "missingValues": [""],
                 },
             }

@@ -152,10 +152,17 @@ def test_card_report_index_follows_the_official_numbering(card_master: Path) -> 
 def test_matrix_master(matrix_master: Path) -> None:
     rows = {r["指標ID"]: r for r in table(matrix_master) if r["指標ID"]}
     satisfaction = rows["p2-1-1-a-1"]
-    assert satisfaction["実績値 2023 (R5)"] == "集計中"
+    # value columns hold numbers only; states are listed in their own column
+    assert satisfaction["実績値 2023 (R5)"] is None
+    assert "R5 実績値: 集計中" in satisfaction["数値でない値"]
     assert satisfaction["事業の評価"] == "－"  # pending: not gradable, never ×
     trainees = rows["p2-1-4-a-1"]
-    assert trainees["目標値 2024 (R6)"] == "増加"
+    assert trainees["目標値 2024 (R6)"] is None
+    assert "R6 目標値: 増加" in trainees["数値でない値"]
+    value_columns = [k for k in satisfaction if k.startswith(("目標値 ", "実績値 ", "最終目標"))]
+    for row in rows.values():
+        for key in value_columns:
+            assert row[key] is None or isinstance(row[key], int | float), (key, row[key])
     assert trainees["指標の評価"] == "○"  # 1,542 (R5) > 1,229 (R4)
     report = texts(matrix_master, "報告書")
     assert any(

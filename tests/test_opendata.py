@@ -242,3 +242,67 @@ def test_csv_opens_in_libreoffice_with_japanese_intact(
     assert names[0] == "name"
     assert "柏市生涯学習まちづくり出前講座" in names
     assert "市民大学（カシワワカモノプロジェクト）" in names
+
+
+# -- fit to publish ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["card", "matrix"])
+def test_the_data_package_validates_with_frictionless(
+    which: str,
+    tmp_path: Path,
+    card_plan: Plan,
+    card_entries: Entries,
+    matrix_plan: Plan,
+    matrix_entries: Entries,
+) -> None:
+    """Every table against its schema, every primary key unique and every foreign key
+    resolved, by the Data Package's own validator."""
+    from frictionless import validate
+
+    plan, entries = (card_plan, card_entries) if which == "card" else (matrix_plan, matrix_entries)
+    out = tmp_path / "open-data"
+    CliRunner().invoke(main, ["export", str(master_of(plan, entries, tmp_path)), "-o", str(out)])
+    report = validate(str(out / "datapackage.json"))
+    errors = [e.message for task in report.tasks for e in task.errors][:5]
+    assert report.valid, errors
+    described = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    keys = {r["name"]: r["schema"]["foreignKeys"] for r in described["resources"]}
+    assert {
+        "fields": "indicator_id",
+        "reference": {"resource": "indicators", "fields": "indicator_id"},
+    } in keys["values"]
+
+
+def test_project_grades_count_what_the_overview_counts(
+    card_plan: Plan, card_entries: Entries
+) -> None:
+    """grade.value_counts() on the export gives the 概要's counts: projects and
+    indicators are separate tables now (A = 30 mixed both)."""
+    from collections import Counter
+
+    from kpibook.grading import grade_report
+
+    rows = tables(card_plan, card_entries)
+    exported = Counter(r["grade"] for r in rows["project_grades"] if r["grade"])
+    overview = grade_report(card_plan, card_entries).counts()
+    grades = card_plan.grading.grades
+    assert {g: exported[g] for g in grades} == {g: overview.get(g, 0) for g in grades}
+    assert sum(exported.values()) == sum(overview.get(g, 0) for g in grades)
+    assert len(rows["project_grades"]) == len(card_plan.projects)
+    assert len(rows["indicator_grades"]) == sum(len(p.indicators) for p in card_plan.projects)
+
+
+def test_machine_dependent_characters_get_a_plain_column(
+    matrix_plan: Plan, matrix_entries: Entries
+) -> None:
+    from kpibook.opendata import plain_text
+
+    assert plain_text("①子育て支援") == "(1)子育て支援"
+    assert plain_text("柱Ⅱ　㈱柏 ㎡ ㍻") == "柱II　(株)柏 m2 平成"
+    assert plain_text("ＡＢＣ１２３") == "ＡＢＣ１２３"  # full-width text stays as printed
+    rows = tables(matrix_plan, matrix_entries)
+    circled = [r for r in rows["sections"] if "①" in r["number"]]
+    assert circled
+    assert all(r["number_plain"] == r["number"].replace("①", "(1)") for r in circled)

@@ -31,17 +31,24 @@ SHEET = "一覧"
 ROW_BAD = Style(fill="#FDE9E7")
 ROW_GREY = Style(fill="#F2F2F2")
 MISMATCH = "不一致"
+STATES = "数値でない値"
+"""The column listing the values that are states (増加, 集計中, －), by year."""
 
 
 def _cell(value: Value | None) -> CellValue:
-    if value is None or value.is_empty:
-        return None
-    if value.kind is ValueKind.NUMBER:
+    """A value column holds numbers only, so that a filter, a sum or pandas reads the
+    column as numbers; a state (増加, 集計中, －) goes to the 状態 column."""
+    if value is not None and value.kind is ValueKind.NUMBER:
         assert value.number is not None
         return value.number
-    if value.kind is ValueKind.EMPTY:
+    return None
+
+
+def _state(label: str, value: Value | None) -> str | None:
+    """``R5 実績値: 集計中`` for a value that is a state, not a number."""
+    if value is None or value.kind in (ValueKind.NUMBER, ValueKind.EMPTY):
         return None
-    return value.display()
+    return f"{label}: {value.display()}"
 
 
 def write_table(
@@ -65,6 +72,7 @@ def write_table(
         *(f"目標値 {y} ({era_label(y)})" for y in target_years),
         "最終目標",
         *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
+        STATES,
         "評価に用いた目標",
         "達成率(%)",
         "指標の評価",
@@ -74,7 +82,15 @@ def write_table(
         "回答ファイル",
     ]
     col = {h: n for n, h in enumerate(headers)}
-    named = {"体系": 36, "事業名": 30, "指標": 24, "回答ファイル": 30, "関係課": 14, "担当課": 14}
+    named = {
+        "体系": 36,
+        "事業名": 30,
+        "指標": 24,
+        "回答ファイル": 30,
+        "関係課": 14,
+        "担当課": 14,
+        STATES: 20,
+    }
     widths = [named.get(head, 11) for head in headers]
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
@@ -181,15 +197,22 @@ def _row(
         ind.label if ind else None,
         ind.unit if ind else None,
     ]
-    values += [_cell(ind.targets.get(y)) if ind else None for y in target_years]
-    values.append(_cell(ind.final_target) if ind else None)
-    for y in actual_years:
-        if ind is None:
-            values.append(None)
-        elif y == plan.report_year:
-            values.append(_cell(report_actual))
-        else:
-            values.append(_cell(ind.actuals.get(y)))
+    shown: list[tuple[str, Value | None]] = []
+    if ind is not None:
+        shown += [(f"{era_label(y)} 目標値", ind.targets.get(y)) for y in target_years]
+        shown.append(("最終目標", ind.final_target))
+        shown += [
+            (
+                f"{era_label(y)} 実績値",
+                report_actual if y == plan.report_year else ind.actuals.get(y),
+            )
+            for y in actual_years
+        ]
+        values += [_cell(value) for _, value in shown]
+    else:
+        values += [None] * (len(target_years) + 1 + len(actual_years))
+    states = [s for label, value in shown if (s := _state(label, value))]
+    values.append("、".join(states) or None)
     used = None
     if ig and ig.target is not None:
         used = (
