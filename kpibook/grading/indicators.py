@@ -1,4 +1,5 @@
-"""Grading: achievement rates and grades, as pure functions of the plan's scheme.
+"""Indicators and projects: achievement rates and grades, as pure functions of the plan's
+scheme.
 
 Rules (documented in ``docs/grading.md``):
 
@@ -24,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kpibook.entries import Entries, ProjectEntry
-from kpibook.fiscal import FiscalYear, era_label
+from kpibook.fiscal import FiscalYear
 from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
 from kpibook.values import EMPTY, Qualitative, Value, ValueKind
@@ -302,37 +303,3 @@ def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
         )
         for project in plan.projects
     ]
-
-
-class GradeReport(Result):
-    """Every project's computed and self grade for one plan and report year."""
-
-    plan: str = Field(description="Plan id.")
-    title: str = Field(description="Plan title.")
-    fiscal_year: FiscalYear = Field(description="The report year (western fiscal year).")
-    fiscal_year_label: str = Field(description="The report year as printed, e.g. 令和元年度.")
-    grades: list[str] = Field(description="The grade scale, best first.")
-    not_gradable_label: str = Field(description="What the plan prints where there is no grade.")
-    projects: list[ProjectGrade] = Field(description="In the order of the plan's index.")
-
-    def counts(self, which: Literal["computed", "self"] = "computed") -> dict[str, int]:
-        """Projects per grade, best first; then not gradable (computed) or 未記入 (self)."""
-        missing = self.not_gradable_label if which == "computed" else SELF_GRADE_MISSING
-        out = {g: 0 for g in self.grades} | {missing: 0}
-        for p in self.projects:
-            grade = p.grade if which == "computed" else p.self_grade
-            out[grade if grade is not None else missing] += 1
-        return out
-
-
-def grade_report(plan: Plan, entries: Entries | None) -> GradeReport:
-    """Grade the plan with the departments' entries (None: nothing reported yet)."""
-    return GradeReport(
-        plan=plan.id,
-        title=plan.title,
-        fiscal_year=plan.report_year,
-        fiscal_year_label=era_label(plan.report_year, "long"),
-        grades=plan.grading.grades,
-        not_gradable_label=plan.grading.not_gradable,
-        projects=grade_plan(plan, entries),
-    )
