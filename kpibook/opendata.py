@@ -30,6 +30,7 @@ from kpibook.contract.content import placement_number
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
 from kpibook.grading import REASONS, grade_report, round_rate
+from kpibook.grading.rates import method_of
 from kpibook.plan import Plan, Section
 from kpibook.values import Value, ValueKind
 
@@ -166,6 +167,16 @@ TABLES: tuple[Table, ...] = (
             _c("label", "string", "指標名", "As printed, e.g. 参加人数."),
             _c("unit", "string", "単位", "Unit of every value (人, 件, %); never in the values."),
             _c("direction", "string", "方向", "higher or lower: which way is better."),
+            _c(
+                "rate_method",
+                "string",
+                "達成率の計算方法",
+                "ratio (実績値 ÷ 目標値) or progress from the baseline, as graded.",
+            ),
+            _c(
+                "baseline", "number", "基準値", "基準値 / 策定時 / 現状値, when the plan gives one."
+            ),
+            _c("baseline_year", "integer", "基準年度", "The fiscal year of the baseline."),
             _c("note", "string", "備考", "Remark about the whole series."),
         ),
         ("indicator_id",),
@@ -178,7 +189,12 @@ TABLES: tuple[Table, ...] = (
         "Targets and actuals in long form, one value per row.",
         (
             _c("indicator_id", "string", "指標ID", "The indicator."),
-            _c("kind", "string", "種別", "target, final_target (【最終目標】) or actual."),
+            _c(
+                "kind",
+                "string",
+                "種別",
+                "target, final_target (【最終目標】) or actual.",
+            ),
             _c(
                 "fiscal_year",
                 "integer",
@@ -248,11 +264,19 @@ TABLES: tuple[Table, ...] = (
             _c("target_kind", "string", "評価に用いた目標", "year (the report year's) or final."),
             _c("target", "number", "目標値", "The target graded against, when a number."),
             _c("actual", "number", "実績値", "The report year's actual, when a number."),
+            _c("method", "string", "計算方法", "ratio or progress (from the baseline)."),
+            _c("baseline", "number", "基準値", "For progress: the baseline measured from."),
             _c(
                 "rate",
                 "number",
                 "達成率(%)",
                 f"Achievement rate in percent, to {RATE_PLACES} decimals (half up).",
+            ),
+            _c(
+                "rate_shown",
+                "number",
+                "達成率（表示）",
+                "The rate as the plan prints it (its rounding and places).",
             ),
             _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
             _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
@@ -335,6 +359,9 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "label": ind.label,
                     "unit": ind.unit,
                     "direction": ind.direction.value,
+                    "rate_method": method_of(ind, plan.grading).value,
+                    "baseline": ind.baseline.number,
+                    "baseline_year": ind.baseline_year,
                     "note": ind.note,
                 }
             )
@@ -386,7 +413,10 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "target_kind": ig.target_source,
                     "target": _number(ig.target),
                     "actual": _number(ig.actual),
+                    "method": ig.method.value,
+                    "baseline": _number(ig.baseline),
                     "rate": None if ig.rate is None else round_rate(ig.rate, RATE_PLACES),
+                    "rate_shown": ig.rate_shown,
                     "grade": ig.grade,
                     "not_gradable": REASONS[ig.not_gradable].en if ig.not_gradable else None,
                 }

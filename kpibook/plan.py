@@ -39,6 +39,7 @@ from kpibook.model import Id as Id
 from kpibook.model import Label as Label
 from kpibook.model import Model as Model
 from kpibook.model import Text as Text
+from kpibook.scheme import RateMethod, RateRounding
 from kpibook.values import EMPTY, Value, ValueKind
 
 FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
@@ -178,6 +179,26 @@ class Indicator(Model):
         "year's actual comes from the department's return.",
     )
     note: Text | None = Field(default=None, description="A remark about the whole series.")
+    baseline: Value = Field(
+        default=EMPTY,
+        description="基準値 / 策定時 / 現状値: the value the plan started from (a number). "
+        "The progress method measures from it.",
+    )
+    baseline_year: FY | None = Field(
+        default=None, description="The fiscal year of the baseline (keys: 2019 or R1)."
+    )
+    rate_method: RateMethod | None = Field(
+        default=None,
+        description="How this indicator's rate is computed, when not as the plan's "
+        "grading.rate_method says: 'ratio' or 'progress'.",
+    )
+
+    @field_validator("baseline")
+    @classmethod
+    def _baseline_is_a_number(cls, v: Value) -> Value:
+        if v.kind not in (ValueKind.NUMBER, ValueKind.EMPTY):
+            raise ValueError("the baseline is a number (with a note if need be)")
+        return v
 
     def latest_actual_before(self, year: FiscalYear) -> tuple[FiscalYear, Value] | None:
         """The actual of the latest year before ``year`` that has a number, with its year.
@@ -258,6 +279,16 @@ class GradingScheme(Model):
     project_rule: Literal["worst", "best", "first"] = Field(
         default="worst",
         description="How a project with several graded indicators gets one grade.",
+    )
+    rate_method: RateMethod = Field(
+        default=RateMethod.RATIO,
+        description="How rates are computed: 'ratio' (実績値 ÷ 目標値) or 'progress' from "
+        "the baseline ((実績値 − 基準値) ÷ (目標値 − 基準値)); an indicator may say otherwise.",
+    )
+    rounding: RateRounding = Field(
+        default_factory=RateRounding,
+        description="How rates are printed (half up or truncated, to how many places) and "
+        "whether grades follow the printed rate.",
     )
 
     @model_validator(mode="after")
@@ -627,6 +658,14 @@ def _project_problems(
         )
     for m, ind in enumerate(project.indicators):
         iloc = (*here, "indicators", m)
+        if ind.baseline_year is not None and ind.baseline.kind is ValueKind.EMPTY:
+            yield (
+                (*iloc, "baseline_year"),
+                Message(
+                    ja="基準年度がありますが基準値がありません",
+                    en="a baseline year without a baseline value",
+                ),
+            )
         for year in ind.targets:
             if not plan.period.start <= year <= plan.period.end:
                 yield (

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kpibook.findings import Severity
-from kpibook.grading import REASONS, GradeReport, IndicatorGrade, round_rate
+from kpibook.grading import REASONS, GradeReport, IndicatorGrade
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.message import Message
 from kpibook.returns.check import CheckReport
@@ -73,7 +73,7 @@ def grade_table(report: GradeReport) -> str:
                 target = ind.target.display(ind.unit) + (
                     "（最終）" if ind.target_source == "final" else ""
                 )
-            rate = f"{round_rate(ind.rate)}%" if ind.rate is not None else ""
+            rate = f"{ind.rate_shown}%" if ind.rate_shown is not None else ""
             indicator_grade = ind.grade or ng
             rows.append(
                 [

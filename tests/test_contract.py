@@ -118,11 +118,21 @@ NOT_HASHED: dict[str, set[str]] = {
     # Printing only: how the form goes on paper, and the master's report, which no form
     # shows. A form printed on other paper or with the report set up otherwise checks
     # the same.
-    "GradingScheme": {"description"},  # printed above the legend of the report only
     "Font": {"input_size"},  # the size text inputs are shown at
     "PrintSettings": {"paper"},
     "CardTemplate": {"report"},
     "MatrixTemplate": {"report"},
+    # How kpibook grades (issue #15). Forms of versions 1 and 2 prefill none of it and no
+    # input depends on it; the 記入要領 only explains, in words, the formula kpibook uses.
+    # A form that explains an older formula still collects the same figures, and its
+    # grades are computed from the plan as it is now. Printing a baseline on the card
+    # would be a new form version, which would hash these.
+    "Indicator": {"baseline", "baseline_year", "rate_method"},
+    "GradingScheme": {
+        "description",  # printed above the legend of the report only
+        "rate_method",
+        "rounding",
+    },
 }
 
 

@@ -163,3 +163,42 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     path.write_text("番号,事業名\n1,x\n", encoding="utf-8")
     with pytest.raises(LoadError, match=r"\.xlsx"):
         read_plan_workbook(path)
+
+
+def test_baselines_and_rate_settings_are_named_by_cell(tmp_path: Path, card_plan: Plan) -> None:
+    """The columns and settings issue #15 adds point at their own cells like any other."""
+
+    def setting(wb: openpyxl.Workbook, label: str, value: Any) -> None:
+        for row in wb["計画"].iter_rows(min_row=2):
+            if row[0].value == label:
+                row[1].value = value
+
+    def letter(header: str) -> str:
+        ws = openpyxl.load_workbook(tmp_path / "plan.xlsx")["指標"]
+        return next(c.column_letter for c in ws[1] if c.value == header)
+
+    [problem] = _spoil(tmp_path, card_plan, lambda wb: setting(wb, "達成率の端数処理", "切上げ"))
+    assert "（達成率の端数処理）" in problem  # the setting's name, not the column's
+    assert "四捨五入／切り捨て" in problem
+
+    def values(wb: openpyxl.Workbook) -> None:
+        _cell(wb, "指標", "基準値", 2).value = "増加"
+        _cell(wb, "指標", "計算方法", 4).value = "進捗"
+        setting(wb, "達成率の小数桁数", 7)
+
+    problems = _spoil(tmp_path, card_plan, values)
+    assert any(f"シート「指標」{letter('計算方法')}4（計算方法）" in p for p in problems)
+
+    def model(wb: openpyxl.Workbook) -> None:
+        _cell(wb, "指標", "基準値", 2).value = "増加"
+        setting(wb, "達成率の小数桁数", 7)
+
+    problems = _spoil(tmp_path, card_plan, model)
+    assert any(f"シート「指標」{letter('基準値')}2" in p and "baseline" in p for p in problems)
+    assert any("（達成率の小数桁数）" in p for p in problems)
+
+    [problem] = _spoil(
+        tmp_path, card_plan, lambda wb: setattr(_cell(wb, "指標", "基準年度", 3), "value", "R1")
+    )
+    assert f"シート「指標」{letter('基準年度')}3" in problem
+    assert "基準値がありません" in problem

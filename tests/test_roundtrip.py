@@ -66,7 +66,7 @@ def plans(draw: st.DrawFn) -> Plan:
     projects = []
     indicator_ids = iter(ids[len(ids) // 2 :])
     for pid in ids[: len(ids) // 2]:
-        indicators = []
+        indicators: list[dict[str, Any]] = []
         for iid in draw(st.lists(st.just(0), max_size=2)):
             del iid
             ind_id = next(indicator_ids, None)
@@ -84,8 +84,20 @@ def plans(draw: st.DrawFn) -> Plan:
                         st.dictionaries(st.integers(start - 3, report - 1), value, max_size=3)
                     ),
                     "note": draw(st.one_of(st.none(), text)),
+                    "baseline": draw(
+                        st.one_of(
+                            st.none(),
+                            number,
+                            st.fixed_dictionaries({"value": number, "note": text}),
+                        )
+                    ),
+                    "rate_method": draw(st.sampled_from([None, "ratio", "progress"])),
                 }
             )
+            if indicators[-1]["baseline"] is not None:
+                indicators[-1]["baseline_year"] = draw(
+                    st.one_of(st.none(), st.integers(start - 5, end))
+                )
         lead = draw(st.sampled_from(departments))
         projects.append(
             {
@@ -129,6 +141,12 @@ def plans(draw: st.DrawFn) -> Plan:
                 ],
                 "fallback_to_final": draw(st.booleans()),
                 "description": draw(st.none() | text),
+                "rate_method": draw(st.sampled_from(["ratio", "progress"])),
+                "rounding": {
+                    "method": draw(st.sampled_from(["half_up", "truncate"])),
+                    "places": draw(st.integers(0, 4)),
+                    "grade_on": draw(st.sampled_from(["exact", "shown"])),
+                },
             },
             "departments": [{"name": d} for d in departments],
             "sections": sections,

@@ -6,7 +6,8 @@ from kpibook.contract.content import FormContent
 from kpibook.contract.specs import STATES
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet, InputRecord
-from kpibook.plan import Plan
+from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.plan import Indicator, Plan
 from kpibook.printing import Page, plan_columns
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, row_height
@@ -61,7 +62,8 @@ def write_instructions(
             sheet.write(row, 2, "記入欄", s.input_choice.but(locked=True))
         row += 1
     row += 1
-    row = _grade_scale(sheet, row, plan, form)
+    indicators = [i for fp in content.projects if fp.writes for i in fp.project.indicators]
+    row = _grade_scale(sheet, row, plan, form, indicators)
     row += 1
     sheet.write(row, 0, "記入欄の一覧", s.heading)
     sheet.write(row, 1, "", s.heading)
@@ -78,11 +80,25 @@ def write_instructions(
     sheet.activate()
 
 
-def _grade_scale(sheet: Sheet, row: int, plan: Plan, form: FormSheet) -> int:
+def _grade_scale(
+    sheet: Sheet, row: int, plan: Plan, form: FormSheet, indicators: list[Indicator]
+) -> int:
+    """The rate's formulas, as grading computes them for this department's indicators,
+    what their words mean, then the scale."""
     s = form.styles
     sheet.write(row, 0, "評価の目安", s.heading)
-    sheet.write(row, 1, "達成率 = 報告年度の実績値 ÷ 目標値（目標値がなければ最終目標）", s.heading)
+    sheet.write(row, 1, "", s.heading)
     row += 1
+    scheme = plan.grading
+    lines = [
+        *formula_lines(indicators, scheme),
+        terms_note(indicators, scheme, scheme.fallback_to_final),
+    ]
+    size = form.template.font.size
+    for line in lines:
+        sheet.write(row, 1, line, s.text)
+        sheet.row_height(row, row_height(lines_needed(line, WIDTHS[1], size), size))
+        row += 1
     bands = plan.grading.bands
     for n, band in enumerate(bands):
         upper = bands[n - 1].min_rate if n > 0 else None

@@ -5,9 +5,11 @@ Rules (documented in ``docs/grading.md``):
 
 * The target is the report year's target; when it has none and the scheme says so, the
   final target (【最終目標】, or the target of the plan's last year).
-* rate = actual ÷ target × 100 for higher-is-better, target ÷ actual × 100 for
-  lower-is-better.  Rates are exact decimals and are **not rounded before grading**:
-  79.99% is below 80% and gets the 50% band.  They are rounded only for display.
+* The rate is computed by the indicator's formula (:mod:`kpibook.grading.rates`):
+  actual ÷ target (target ÷ actual when lower is better), or progress from the baseline.
+  Rates are exact decimals; the plan says how they are printed (half up or truncated)
+  and whether the grade follows the exact rate (the default: 79.99% is below 80%) or
+  the printed one.
 * The grade is the first band (best first) whose ``min_rate`` the rate reaches.
 * 増加 / 減少 / 維持 targets compare the actual with the latest earlier numeric actual
   (:meth:`Indicator.latest_actual_before`).
@@ -18,7 +20,7 @@ Rules (documented in ``docs/grading.md``):
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -26,8 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import FiscalYear
+from kpibook.grading.rates import Term, formula_of, method_of, shown_rate
 from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
+from kpibook.scheme import RateMethod
 from kpibook.values import EMPTY, Qualitative, Value, ValueKind
 
 RATE_DISPLAY_PLACES = 1
@@ -45,6 +49,8 @@ class NotGradable(StrEnum):
     PENDING = "pending"
     NOT_APPLICABLE = "not_applicable"
     NO_PREVIOUS = "no_previous"
+    NO_BASELINE = "no_baseline"
+    BASELINE_TARGET = "baseline_target"
 
 
 REASONS: dict[NotGradable, Message] = {
@@ -68,6 +74,14 @@ REASONS: dict[NotGradable, Message] = {
     NotGradable.NO_PREVIOUS: Message(
         ja="比較する前年度までの実績値がありません",
         en="a 増加/減少/維持 target needs an earlier actual to compare with",
+    ),
+    NotGradable.NO_BASELINE: Message(
+        ja="基準値がないため進捗率を計算できません",
+        en="progress from the baseline needs a baseline",
+    ),
+    NotGradable.BASELINE_TARGET: Message(
+        ja="目標値が基準値から改善する向きにないため進捗率を計算できません",
+        en="the target is no improvement on the baseline, so progress towards it is undefined",
     ),
 }
 
@@ -96,7 +110,16 @@ class IndicatorGrade(Result):
         default=None, description="For 増加/減少/維持: the year of the actual compared with."
     )
     previous: Value | None = Field(default=None, description="That earlier actual.")
+    method: RateMethod = Field(
+        default=RateMethod.RATIO, description="How the rate was computed: ratio or progress."
+    )
+    baseline: Value | None = Field(
+        default=None, description="For progress: the baseline measured from."
+    )
     rate: Rate | None = Field(description="Achievement rate in percent, exact (not rounded).")
+    rate_shown: Rate | None = Field(
+        default=None, description="The rate as the plan prints it (rounded or truncated)."
+    )
     grade: str | None = Field(description="The computed grade, None when not gradable.")
     not_gradable: NotGradable | None = Field(description="Why there is no grade.")
 
@@ -115,20 +138,6 @@ class ProjectGrade(Result):
     not_gradable: NotGradable | None = Field(description="Why there is no computed grade.")
     self_grade: str | None = Field(description="担当課の評価, as the department gave it.")
     mismatch: bool = Field(description="Both grades exist and differ.")
-
-
-def achievement_rate(actual: Decimal, target: Decimal, direction: Direction) -> Decimal | None:
-    """Rate in percent; None when the target is met outright (lower-is-better, actual 0).
-
-    Callers have already excluded zero targets (higher-is-better) and negative values.
-    """
-    with localcontext() as ctx:
-        ctx.prec = 28
-        if direction is Direction.HIGHER:
-            return actual / target * 100
-        if actual == 0:
-            return None
-        return target / actual * 100
 
 
 def band(rate: Decimal, scheme: GradingScheme) -> str:
@@ -172,6 +181,8 @@ def grade_indicator(
             fallback = final_target(indicator, period_end)
             if _usable(fallback):
                 target, source = fallback, "final"
+    method = method_of(indicator, scheme)
+    progress = method is RateMethod.PROGRESS
 
     def result(
         *,
@@ -180,6 +191,10 @@ def grade_indicator(
         why: NotGradable | None = None,
         previous: tuple[FiscalYear, Value] | None = None,
     ) -> IndicatorGrade:
+        shown = None
+        if rate is not None:
+            shown = shown_rate(rate, scheme.rounding)
+            grade = band(shown if scheme.rounding.grade_on == "shown" else rate, scheme)
         return IndicatorGrade(
             indicator=indicator.id,
             label=indicator.label,
@@ -189,7 +204,10 @@ def grade_indicator(
             target_source=source,
             previous_year=previous[0] if previous else None,
             previous=previous[1] if previous else None,
+            method=method,
+            baseline=indicator.baseline if progress and not indicator.baseline.is_empty else None,
             rate=rate,
+            rate_shown=shown,
             grade=grade,
             not_gradable=why,
         )
@@ -206,7 +224,7 @@ def grade_indicator(
     assert actual.number is not None
     if target is None:
         return result(why=NotGradable.NO_TARGET)
-    if actual.number < 0:
+    if actual.number < 0 and not progress:
         return result(why=NotGradable.NEGATIVE)
 
     if target.kind is ValueKind.QUALITATIVE:
@@ -217,17 +235,27 @@ def grade_indicator(
         met = _qualitative_met(
             target.qualitative, actual.number, previous[1].number, indicator.direction
         )
-        best, worst = scheme.grades[0], scheme.grades[-1]
+        best, worst = scheme.grades[0], scheme.bands[-1].grade
         grade = (scheme.qualitative_met or best) if met else (scheme.qualitative_unmet or worst)
         return result(grade=grade, previous=previous)
 
     assert target.number is not None
+    values = {Term.ACTUAL: actual.number, Term.TARGET: target.number}
+    formula = formula_of(indicator, scheme)
+    if progress:
+        if indicator.baseline.number is None:
+            return result(why=NotGradable.NO_BASELINE)
+        values[Term.BASELINE] = indicator.baseline.number
+        if formula.denominator.value(values) <= 0:
+            return result(why=NotGradable.BASELINE_TARGET)
+        return result(rate=formula.rate(values))
     if target.number < 0:
         return result(why=NotGradable.NEGATIVE)
-    if target.number == 0 and indicator.direction is Direction.HIGHER:
-        return result(why=NotGradable.ZERO_TARGET)
-    rate = achievement_rate(actual.number, target.number, indicator.direction)
-    return result(rate=rate, grade=scheme.grades[0] if rate is None else band(rate, scheme))
+    if formula.denominator.value(values) == 0:
+        if indicator.direction is Direction.HIGHER:
+            return result(why=NotGradable.ZERO_TARGET)
+        return result(grade=scheme.grades[0])  # lower is better and the actual is 0: met
+    return result(rate=formula.rate(values))
 
 
 def _qualitative_met(

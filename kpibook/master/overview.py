@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from kpibook.fiscal import era_label
 from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade
+from kpibook.grading.rates import formula_lines, terms_note
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -171,8 +172,16 @@ def _counts(
 def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
     from kpibook.forms.report import grade_ranges
 
-    sheet.write(row, 0, "評価の基準（達成率 = 報告年度の実績値 ÷ 目標値）", SECTION)
+    sheet.write(row, 0, "評価の基準", SECTION)
     row += 1
+    scheme = plan.grading
+    indicators = [i for p in plan.projects for i in p.indicators]
+    for line in [
+        *formula_lines(indicators, scheme),
+        terms_note(indicators, scheme, scheme.fallback_to_final),
+    ]:
+        sheet.write(row, 0, line, CELL.but(wrap=False, border=0))
+        row += 1
     for grade, text in grade_ranges(plan.grading.bands):
         sheet.write(row, 0, grade, CENTER)
         sheet.write(row, 1, text, CELL.but(wrap=False))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
-from kpibook.grading import IndicatorGrade, ProjectGrade, round_rate
+from kpibook.grading import IndicatorGrade, ProjectGrade
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -97,6 +97,8 @@ def write_table(
     fit_row(sheet, 0, headers, widths)
     centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
     rate_col = col["達成率(%)"]
+    places = plan.grading.rounding.places
+    rate_style = RATE.but(num_format="0." + "0" * places if places else "0")
     grades = {g.project: g for g in report.grades.projects}
     row = 1
     ng = plan.grading.not_gradable
@@ -112,7 +114,7 @@ def write_table(
                 if n in centered:
                     style = CENTER
                 elif n == rate_col and value is not None:
-                    style = RATE
+                    style = rate_style
                 elif isinstance(value, int | float | Decimal):
                     style = number_style(value)
                 else:
@@ -219,7 +221,7 @@ def _row(
             f"{'最終目標' if ig.target_source == 'final' else era_label(plan.report_year)}: "
             f"{ig.target.display(ig.unit)}"
         )
-    rate = float(round_rate(ig.rate)) if ig and ig.rate is not None else None
+    rate = float(ig.rate_shown) if ig and ig.rate_shown is not None else None
     agree = None
     if grade.grade is not None and grade.self_grade is not None:
         agree = MISMATCH if grade.mismatch else "一致"

@@ -37,6 +37,8 @@ class Column:
     help: str
     width: float = 14
     required: bool = False
+    choices: dict[str, str] | None = None
+    """For a CHOICE column: the model's value → the word written in the cell."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,15 @@ YES, NO = "はい", "いいえ"
 LAYOUT_NAMES = {"card": "カード", "matrix": "一覧表"}
 RULE_NAMES = {"worst": "最も低い指標", "best": "最も高い指標", "first": "最初の指標"}
 DIRECTION_NAMES = {"higher": "高いほど良い", "lower": "低いほど良い"}
+RATE_METHOD_NAMES = {"ratio": "実績値÷目標値", "progress": "基準値からの進捗"}
+ROUNDING_NAMES = {"half_up": "四捨五入", "truncate": "切り捨て"}
+GRADE_ON_NAMES = {"exact": "計算したままの達成率", "shown": "表示する達成率"}
 TARGET_PREFIX = "目標値"
 ACTUAL_PREFIX = "実績値"
 FINAL_HEADER = "最終目標"
-NOTE_KINDS = {"target": "目標値", "final": "最終目標", "actual": "実績値"}
+NOTE_KINDS = {"target": "目標値", "final": "最終目標", "actual": "実績値", "baseline": "基準値"}
+YEARLESS_NOTES = ("final", "baseline")
+"""Note kinds whose value has no year column (the 年度 cell stays empty)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,34 @@ SETTINGS: tuple[Setting, ...] = (
         Kind.CHOICE,
         "指標が複数ある事業の評価: 最も低い指標／最も高い指標／最初の指標。",
         RULE_NAMES,
+    ),
+    Setting(
+        "達成率の計算方法",
+        ("grading", "rate_method"),
+        Kind.CHOICE,
+        "実績値÷目標値（低いほど良い指標は目標値÷実績値）、または基準値からの進捗"
+        "（（実績値－基準値）÷（目標値－基準値））。指標ごとにも指定できます。",
+        RATE_METHOD_NAMES,
+    ),
+    Setting(
+        "達成率の端数処理",
+        ("grading", "rounding", "method"),
+        Kind.CHOICE,
+        "表示する達成率の端数: 四捨五入／切り捨て。",
+        ROUNDING_NAMES,
+    ),
+    Setting(
+        "達成率の小数桁数",
+        ("grading", "rounding", "places"),
+        Kind.INT,
+        "表示する達成率の小数の桁数（0～4）。1なら56.2%。",
+    ),
+    Setting(
+        "評価に用いる達成率",
+        ("grading", "rounding", "grade_on"),
+        Kind.CHOICE,
+        "計算したままの達成率（79.99%は80%未満）か、表示する達成率（端数処理の後）で評価するか。",
+        GRADE_ON_NAMES,
     ),
     Setting(
         "集計中を認める",
@@ -284,9 +319,26 @@ INDICATORS_SHEET = SheetDef(
         Column("指標ID", "id", Kind.ID, "指標を識別する記号（英数字）。", 12, True),
         Column("指標名", "label", Kind.LABEL, "印刷される指標名。例: 参加人数", 28, True),
         Column("単位", "unit", Kind.LABEL, "値の単位。例: 人、件、か所、%", 8),
-        Column("方向", "direction", Kind.CHOICE, "高いほど良い（既定）／低いほど良い。", 12),
+        Column(
+            "方向",
+            "direction",
+            Kind.CHOICE,
+            "高いほど良い（既定）／低いほど良い。",
+            12,
+            choices=DIRECTION_NAMES,
+        ),
         Column("小数桁数", "decimals", Kind.INT, "表示する小数の桁数（任意）。1なら92.0%。", 8),
         Column("備考", "note", Kind.TEXT, "指標全体についての注記（任意）。", 30),
+        Column("基準値", "baseline", Kind.VALUE, "基準値・策定時・現状値（任意、数値）。", 10),
+        Column("基準年度", "baseline_year", Kind.YEAR, "基準値の年度（任意）。例: R1", 10),
+        Column(
+            "計算方法",
+            "rate_method",
+            Kind.CHOICE,
+            "この指標の達成率の計算方法（空欄なら計画の設定）: 実績値÷目標値／基準値からの進捗。",
+            14,
+            choices=RATE_METHOD_NAMES,
+        ),
     ),
 )
 NOTES_SHEET = SheetDef(
@@ -294,8 +346,16 @@ NOTES_SHEET = SheetDef(
     "個々の目標値・実績値に付ける注記（※事業見直しのため実施せず 等）。",
     (
         Column("指標ID", "indicator", Kind.ID, "指標シートの指標ID。", 12, True),
-        Column("区分", "kind", Kind.CHOICE, "目標値／最終目標／実績値。", 10, True),
-        Column("年度", "year", Kind.YEAR, "値の年度（最終目標は空欄）。", 10),
+        Column(
+            "区分",
+            "kind",
+            Kind.CHOICE,
+            "目標値／最終目標／実績値／基準値。",
+            10,
+            True,
+            choices=NOTE_KINDS,
+        ),
+        Column("年度", "year", Kind.YEAR, "値の年度（最終目標・基準値は空欄）。", 10),
         Column("注記", "note", Kind.TEXT, "注記の文章。", 60, True),
     ),
     required=False,

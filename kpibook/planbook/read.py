@@ -24,7 +24,6 @@ from kpibook.planbook.layout import (
     BANDS_SHEET,
     DATA_SHEETS,
     DEPARTMENTS_SHEET,
-    DIRECTION_NAMES,
     FOOTNOTES_SHEET,
     INDICATORS_SHEET,
     INSTRUCTIONS_SHEET_NAME,
@@ -38,6 +37,7 @@ from kpibook.planbook.layout import (
     SECTIONS_SHEET,
     SETTINGS,
     SETTINGS_SHEET,
+    YEARLESS_NOTES,
     YES,
     Column,
     Kind,
@@ -356,8 +356,7 @@ def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, An
     out: dict[str, Any] = {}
     reader.place(loc, row.where)
     for column in sheet.columns:
-        choices = DIRECTION_NAMES if column.key == "direction" else None
-        value = reader.convert(row, column, choices)
+        value = reader.convert(row, column, column.choices)
         reader.place((*loc, column.key), f"シート「{row.grid.name}」{row.cells[column.key]}")
         if value is not None and value != []:
             out[column.key] = value
@@ -367,7 +366,6 @@ def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, An
 def _settings(reader: Reader, rows: list[Row], data: dict[str, Any]) -> None:
     by_label = {s.label: s for s in SETTINGS}
     seen: set[str] = set()
-    key_column = SETTINGS_SHEET.column("key")
     for row in rows:
         label = str(row.values.get("key") or "").strip()
         setting = by_label.get(label)
@@ -386,7 +384,7 @@ def _settings(reader: Reader, rows: list[Row], data: dict[str, Any]) -> None:
                 where, Message(ja=f"「{label}」が2回あります", en=f"{label!r} is given twice")
             )
         seen.add(label)
-        value_column = Column(key_column.header, "value", setting.kind, "")
+        value_column = Column(label, "value", setting.kind, "")
         value = reader.convert(row, value_column, setting.choices)
         target = data
         for part in setting.path[:-1]:
@@ -529,17 +527,19 @@ def _note(
         return
     if kind is None or note is None:
         return
-    if (kind == "final") != (year is None):
+    yearless = kind in YEARLESS_NOTES
+    if yearless != (year is None):
         reader.problem(
             f"シート「{row.grid.name}」{row.cells['year']}",
             Message(
-                ja="最終目標の注記は年度を空欄に、それ以外は年度を記入してください",
-                en="give a year for targets and actuals, none for the final target",
+                ja="最終目標・基準値の注記は年度を空欄に、それ以外は年度を記入してください",
+                en="give a year for targets and actuals, none for the final target or baseline",
             ),
         )
         return
-    if kind == "final":
-        holder, key, loc = record, "final_target", (*locs[iid], "final_target")
+    if yearless:
+        key = "final_target" if kind == "final" else kind
+        holder, loc = record, (*locs[iid], key)
     else:
         name = "targets" if kind == "target" else "actuals"
         holder, key, loc = record.setdefault(name, {}), year, (*locs[iid], name, year)

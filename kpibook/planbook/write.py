@@ -25,6 +25,7 @@ from kpibook.planbook.layout import (
     NOTES_SHEET,
     PLACEMENTS_SHEET,
     PROJECTS_SHEET,
+    RATE_METHOD_NAMES,
     SECTIONS_SHEET,
     SETTINGS,
     SETTINGS_SHEET,
@@ -89,6 +90,9 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 DIRECTION_NAMES[i.direction.value],
                 i.decimals,
                 i.note,
+                _cell(i.baseline),
+                None if i.baseline_year is None else era_label(i.baseline_year),
+                None if i.rate_method is None else RATE_METHOD_NAMES[i.rate_method.value],
                 *(_cell(i.targets.get(y)) for y in target_years),
                 _cell(i.final_target),
                 *(_cell(i.actuals.get(y)) for y in actual_years),
@@ -250,6 +254,8 @@ def _note_rows(plan: Plan) -> Iterator[Row]:
             for y, v in i.actuals.items():
                 if v.note:
                     yield [i.id, NOTE_KINDS["actual"], era_label(y), v.note]
+            if i.baseline.note:
+                yield [i.id, NOTE_KINDS["baseline"], None, i.baseline.note]
 
 
 def _cell(value: Value | None) -> CellValue:
