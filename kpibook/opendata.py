@@ -177,6 +177,18 @@ TABLES: tuple[Table, ...] = (
                 "baseline", "number", "基準値", "基準値 / 策定時 / 現状値, when the plan gives one."
             ),
             _c("baseline_year", "integer", "基準年度", "The fiscal year of the baseline."),
+            _c(
+                "cumulative",
+                "boolean",
+                "累計",
+                "True when targets are running totals compared with the sum of the actuals.",
+            ),
+            _c(
+                "data_lag",
+                "integer",
+                "公表の遅れ(年)",
+                "Years its statistics may lag; graded on the latest year with an actual.",
+            ),
             _c("note", "string", "備考", "Remark about the whole series."),
         ),
         ("indicator_id",),
@@ -193,13 +205,14 @@ TABLES: tuple[Table, ...] = (
                 "kind",
                 "string",
                 "種別",
-                "target, final_target (【最終目標】) or actual.",
+                "target, final_target (【最終目標】), actual, or original_target / "
+                "original_final_target (当初目標: as first set, when revised).",
             ),
             _c(
                 "fiscal_year",
                 "integer",
                 "年度",
-                "Western fiscal year (April-March); for final_target, the plan's last year.",
+                "Western fiscal year (April-March); for the final targets, the plan's last year.",
             ),
             _c("era_label", "string", "年度（和暦）", "The same year as printed: R1, H30."),
             _c(
@@ -261,9 +274,28 @@ TABLES: tuple[Table, ...] = (
         (
             _c("indicator_id", "string", "指標ID", "The indicator."),
             _c("project_id", "string", "事業ID", "Its project."),
-            _c("target_kind", "string", "評価に用いた目標", "year (the report year's) or final."),
+            _c(
+                "graded_year",
+                "integer",
+                "評価した年度",
+                "The fiscal year graded: the report year, or the latest with data when the "
+                "indicator's statistics lag.",
+            ),
+            _c("target_kind", "string", "評価に用いた目標", "year (the graded year's) or final."),
             _c("target", "number", "目標値", "The target graded against, when a number."),
-            _c("actual", "number", "実績値", "The report year's actual, when a number."),
+            _c(
+                "original_target",
+                "number",
+                "当初目標",
+                "That target as first set, when it was revised.",
+            ),
+            _c("actual", "number", "実績値", "The graded year's actual, when a number."),
+            _c(
+                "cumulative_total",
+                "number",
+                "実績値の累計",
+                "For 累計 indicators: the sum of the actuals compared with the target.",
+            ),
             _c("method", "string", "計算方法", "ratio or progress (from the baseline)."),
             _c("baseline", "number", "基準値", "For progress: the baseline measured from."),
             _c(
@@ -362,6 +394,8 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "rate_method": method_of(ind, plan.grading).value,
                     "baseline": ind.baseline.number,
                     "baseline_year": ind.baseline_year,
+                    "cumulative": ind.cumulative,
+                    "data_lag": ind.data_lag,
                     "note": ind.note,
                 }
             )
@@ -373,6 +407,18 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 )
             for year, v in ind.actuals.items():
                 out["values"].append(_value(ind.id, "actual", year, v, "plan"))
+            for year, v in ind.original_targets.items():
+                out["values"].append(_value(ind.id, "original_target", year, v, "plan"))
+            if not ind.original_final_target.is_empty:
+                out["values"].append(
+                    _value(
+                        ind.id,
+                        "original_final_target",
+                        plan.period.end,
+                        ind.original_final_target,
+                        "plan",
+                    )
+                )
             reported = entry.actuals.get(ind.id) if entry else None
             if reported is not None and not reported.is_empty:
                 out["values"].append(_value(ind.id, "actual", plan.report_year, reported, "return"))
@@ -410,9 +456,12 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 {
                     "indicator_id": ig.indicator,
                     "project_id": g.project,
+                    "graded_year": ig.year,
                     "target_kind": ig.target_source,
                     "target": _number(ig.target),
+                    "original_target": _number(ig.original_target),
                     "actual": _number(ig.actual),
+                    "cumulative_total": ig.total,
                     "method": ig.method.value,
                     "baseline": _number(ig.baseline),
                     "rate": None if ig.rate is None else round_rate(ig.rate, RATE_PLACES),

@@ -192,6 +192,27 @@ class Indicator(Model):
         description="How this indicator's rate is computed, when not as the plan's "
         "grading.rate_method says: 'ratio' or 'progress'.",
     )
+    cumulative: bool = Field(
+        default=False,
+        description="累計: targets are running totals and each year's actual is that year's "
+        "own figure; the actual graded is the sum of the actuals from the year after the "
+        "baseline year (or the plan's first year) to the year graded.",
+    )
+    data_lag: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Years its statistics may lag: graded on the latest year, at most this "
+        "many before the report year, that has a numeric actual (0: the report year only).",
+    )
+    original_targets: YearValues = Field(
+        default_factory=dict,
+        description="当初目標: the targets as first set, for years whose target was revised "
+        "(the revised one is in targets and is graded against).",
+    )
+    original_final_target: Value = Field(
+        default=EMPTY, description="The final target as first set, when it was revised."
+    )
 
     @field_validator("baseline")
     @classmethod
@@ -675,6 +696,25 @@ def _project_problems(
                         en="target of a year outside the plan period",
                     ),
                 )
+        for year in ind.original_targets:
+            if year not in ind.targets:
+                yield (
+                    (*iloc, "original_targets", year),
+                    Message(
+                        ja="当初目標の年度に（改訂後の）目標値がありません",
+                        en="an original target for a year that has no (revised) target",
+                    ),
+                )
+        if not ind.original_final_target.is_empty and (
+            ind.final_target.is_empty and plan.period.end not in ind.targets
+        ):
+            yield (
+                (*iloc, "original_final_target"),
+                Message(
+                    ja="当初の最終目標がありますが、（改訂後の）最終目標がありません",
+                    en="an original final target without a (revised) final target",
+                ),
+            )
         for year in ind.actuals:
             if year >= plan.report_year:
                 yield (

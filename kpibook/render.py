@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kpibook.findings import Severity
+from kpibook.fiscal import era_label
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.message import Message
@@ -14,6 +15,7 @@ from kpibook.returns.check import CheckReport
 if TYPE_CHECKING:
     from kpibook.demo import DemoResult
 from kpibook.textfit import text_width
+from kpibook.values import Value
 
 COMPUTED = Message(ja="計算した評価", en="computed")
 SELF = Message(ja="担当課の評価", en="self")
@@ -73,6 +75,11 @@ def grade_table(report: GradeReport) -> str:
                 target = ind.target.display(ind.unit) + (
                     "（最終）" if ind.target_source == "final" else ""
                 )
+            actual = ind.actual.display(ind.unit) or "（未記入）"
+            if ind.year is not None and ind.year != report.fiscal_year:
+                actual += f"（{era_label(ind.year)}）"
+            if ind.total is not None:
+                actual += f"（累計 {Value.of(ind.total).display(ind.unit)}）"
             rate = f"{ind.rate_shown}%" if ind.rate_shown is not None else ""
             indicator_grade = ind.grade or ng
             rows.append(
@@ -80,7 +87,7 @@ def grade_table(report: GradeReport) -> str:
                     *lead,
                     clip(ind.label, 20),
                     target,
-                    ind.actual.display(ind.unit) or "（未記入）",
+                    actual,
                     rate,
                     indicator_grade,
                     *grades,

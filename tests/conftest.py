@@ -101,6 +101,147 @@ def small_plan_data() -> dict[str, Any]:
     return copy.deepcopy(SMALL_PLAN)
 
 
+# A prefecture's KPIs, one card per KPI, as other governments' reports have them: progress
+# from a 2019 baseline, a five-level scale whose top is ≥ 100%, printed rates truncated, a
+# 累計 KPI, a revised target and a statistic that lags a year.  Reported for 令和5年度.
+PREFECTURE_SCALE: list[dict[str, Any]] = [
+    {"grade": "S", "min_rate": 100, "label": "目標達成"},
+    {"grade": "A", "min_rate": 80, "label": "順調"},
+    {"grade": "B", "min_rate": 50, "label": "概ね順調"},
+    {"grade": "C", "min_rate": 20, "label": "やや遅れ"},
+    {"grade": "D", "min_rate": 0, "label": "遅れ"},
+]
+
+
+def _kpi(pid: str, name: str, dept: str, section: str, **indicator: Any) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": name,
+        "lead_department": dept,
+        "placements": [{"section": section}],
+        "indicators": [{"id": f"{pid}-1", "label": name, **indicator}],
+    }
+
+
+PREFECTURE_PLAN: dict[str, Any] = {
+    "id": "pref-sogo-senryaku",
+    "title": "第2期まち・ひと・しごと創生総合戦略",
+    "issuer": "テスト県",
+    "period": {"start": 2020, "end": 2024},
+    "report_year": 2023,
+    "layout": "card",
+    "section_levels": ["基本目標", "施策"],
+    "grading": {
+        "bands": PREFECTURE_SCALE,
+        "rate_method": "progress",
+        "rounding": {"method": "truncate", "places": 1},
+    },
+    "departments": [
+        {"name": "健康づくり課"},
+        {"name": "こども家庭課"},
+        {"name": "農業振興課"},
+        {"name": "企画課"},
+    ],
+    "sections": [
+        {
+            "id": "1",
+            "number": "基本目標1",
+            "title": "健やかに暮らせる県",
+            "children": [
+                {"id": "1-1", "number": "(1)", "title": "健康と子育て"},
+                {"id": "1-2", "number": "(2)", "title": "農業の担い手"},
+            ],
+        },
+        {
+            "id": "2",
+            "number": "基本目標2",
+            "title": "稼ぐ力のある県",
+            "children": [{"id": "2-1", "number": "(1)", "title": "経済と観光"}],
+        },
+    ],
+    "projects": [
+        _kpi(
+            "k1",
+            "県民の健康づくり実践率",
+            "健康づくり課",
+            "1-1",
+            unit="%",
+            baseline=62.0,
+            baseline_year=2019,
+            targets={2024: 70.0},
+        ),
+        _kpi(
+            "k2",
+            "待機児童数",
+            "こども家庭課",
+            "1-1",
+            unit="人",
+            direction="lower",
+            baseline=120,
+            baseline_year=2019,
+            targets={2024: 0},
+        ),
+        _kpi(
+            "k3",
+            "新規就農者数（累計）",
+            "農業振興課",
+            "1-2",
+            unit="人",
+            rate_method="ratio",
+            cumulative=True,
+            baseline=0,
+            baseline_year=2019,
+            targets={2020: 100, 2021: 200, 2022: 300, 2023: 400, 2024: 500},
+            actuals={2020: 95, 2021: 110, 2022: 88},
+        ),
+        _kpi(
+            "k4",
+            "県内総生産（実質）",
+            "企画課",
+            "2-1",
+            unit="兆円",
+            data_lag=1,
+            baseline=20.0,
+            baseline_year=2019,
+            targets={2022: 21.0, 2024: 22.0},
+            actuals={2021: 20.5, 2022: 20.8},
+        ),
+        _kpi(
+            "k5",
+            "観光入込客数",
+            "企画課",
+            "2-1",
+            unit="万人",
+            baseline=2800,
+            baseline_year=2019,
+            targets={2024: 3200},
+            original_targets={2024: 3000},
+        ),
+    ],
+}
+PREFECTURE_ENTRIES: dict[str, Any] = {
+    "plan": "pref-sogo-senryaku",
+    "fiscal_year": 2023,
+    "entries": [
+        {"project": "k1", "actuals": {"k1-1": 66.5}, "self_grade": "B"},
+        {"project": "k2", "actuals": {"k2-1": 45}, "self_grade": "B"},
+        {"project": "k3", "actuals": {"k3-1": 102}, "self_grade": "A"},
+        {"project": "k4", "actuals": {"k4-1": "集計中"}, "self_grade": "A"},
+        {"project": "k5", "actuals": {"k5-1": 2950}, "self_grade": "B"},
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def prefecture_plan() -> Plan:
+    return Plan.model_validate(PREFECTURE_PLAN)
+
+
+@pytest.fixture(scope="session")
+def prefecture_entries(prefecture_plan: Plan) -> Entries:
+    return Entries.model_validate(PREFECTURE_ENTRIES)
+
+
 # -- the fast reader gives what openpyxl gives ---------------------------------------------
 
 COMPARED: list[str] = []

@@ -693,3 +693,22 @@ def test_ids_with_dots_never_share_a_name(tmp_path: Path, small_plan_data: dict[
     read = {e.project: e.actuals for e in result.entries}
     assert read["q.r"]["s"].number == 111
     assert read["q"]["r.s"].number == 222
+
+
+def test_a_lagging_statistic_may_come_back_empty(
+    tmp_path: Path, prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    """県内総生産 lags a year: its report-year actual is optional; the others are not."""
+    entries = prefecture_entries.model_copy(
+        update={
+            "entries": [
+                e.model_copy(update={"actuals": {}}) if e.project in ("k4", "k5") else e
+                for e in prefecture_entries.entries
+            ]
+        }
+    )
+    forms = {f.department: f for f in write_filled_forms(prefecture_plan, entries, tmp_path)}
+    result = check(prefecture_plan, forms["企画課"].path)
+    k4, k5 = (cell_of(forms["企画課"], indicator_name(k, f"{k}-1", "actual")) for k in ("k4", "k5"))
+    actuals = [f for f in found(result) if f[1] in (k4, k5)]
+    assert actuals == [(FORM, k5, "required-missing")]

@@ -127,7 +127,17 @@ NOT_HASHED: dict[str, set[str]] = {
     # A form that explains an older formula still collects the same figures, and its
     # grades are computed from the plan as it is now. Printing a baseline on the card
     # would be a new form version, which would hash these.
-    "Indicator": {"baseline", "baseline_year", "rate_method"},
+    "Indicator": {
+        "baseline",
+        "baseline_year",
+        "rate_method",
+        "cumulative",
+        "original_targets",
+        "original_final_target",
+        # The report-year actual of a lagging statistic is optional (the check and the
+        # 記入要領 follow the plan); the input, its name and its validation are unchanged.
+        "data_lag",
+    },
     "GradingScheme": {
         "description",  # printed above the legend of the report only
         "rate_method",

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from kpibook.entries import Entries
-from kpibook.grading import NotGradable, grade_indicator, grade_report, round_rate
+from kpibook.grading import (
+    NotGradable,
+    grade_indicator,
+    grade_report,
+    graded_against,
+    round_rate,
+)
 from kpibook.plan import GradingScheme, Indicator, Plan
 from kpibook.values import Value
 
@@ -267,3 +273,101 @@ def test_a_rate_on_the_half_is_rounded_up_in_the_terminal_and_in_the_master(
     column = rows[0].index("達成率(%)")
     [rate] = [r[column] for r in rows if "p19-1" in r]
     assert rate == 81.7
+
+
+# -- a prefecture's KPIs: baselines, 累計, revised targets, lagging statistics -----------------
+
+
+def _kpi_grades(plan: Plan, entries: Entries) -> dict[str, Any]:
+    return {i.indicator: i for p in grade_report(plan, entries).projects for i in p.indicators}
+
+
+def test_prefecture_kpis_are_graded_as_the_plan_says(
+    prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    g = _kpi_grades(prefecture_plan, prefecture_entries)
+    assert {k: (v.rate_shown, v.grade) for k, v in g.items()} == {
+        "k1-1": (Decimal("56.2"), "B"),  # (66.5 − 62.0) ÷ (70.0 − 62.0) = 56.25%, truncated
+        "k2-1": (Decimal("62.5"), "B"),  # (120 − 45) ÷ (120 − 0)
+        "k3-1": (Decimal("98.7"), "A"),  # 累計 395 ÷ 400 = 98.75%, ratio
+        "k4-1": (Decimal("80.0"), "A"),  # R4's (20.8 − 20.0) ÷ (21.0 − 20.0)
+        "k5-1": (Decimal("37.5"), "C"),  # (2,950 − 2,800) ÷ (3,200 − 2,800), the revised target
+    }
+
+
+def test_a_cumulative_target_is_compared_with_the_sum_since_the_baseline(
+    prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    """新規就農者数（累計）: 95 + 110 + 88 (R2–R4, from the plan) + 102 (R5, reported)."""
+    g = _kpi_grades(prefecture_plan, prefecture_entries)["k3-1"]
+    assert (g.cumulative_from, g.year, g.total, g.target) == (2020, 2023, 395, Value.of(400))
+    assert g.rate == Decimal("98.75")
+
+
+def _cumulative(actuals: dict[int, Any], **kw: Any) -> Any:
+    ind = Indicator.model_validate(
+        {
+            "id": "c",
+            "label": "新規就農者数",
+            "cumulative": True,
+            "targets": {2023: 400},
+            "actuals": actuals,
+            **kw,
+        }
+    )
+    return grade_indicator(ind, Value.of(102), ABC, 2023, 2024, period_start=2020)
+
+
+def test_cumulative_sums_from_the_plans_first_year_without_a_baseline_year() -> None:
+    g = _cumulative({2018: 500, 2019: 500, 2020: 95, 2021: 110, 2022: 88})
+    assert (g.cumulative_from, g.total) == (2020, 395)  # years before the plan are not summed
+    g = _cumulative({2020: 95, 2021: 110, 2022: 88}, baseline=0, baseline_year=2020)
+    assert (g.cumulative_from, g.total) == (2021, 300)
+
+
+def test_cumulative_with_a_year_missing_is_not_gradable_and_says_which() -> None:
+    g = _cumulative({2020: 95, 2021: "集計中", 2022: 88})
+    assert (g.grade, g.not_gradable, g.missing_years) == (None, NotGradable.MISSING_YEARS, [2021])
+    done_nothing = _cumulative({2020: 95, 2021: "－", 2022: 88})  # － adds nothing
+    assert done_nothing.total == 285
+
+
+def test_a_lagging_statistic_is_graded_on_its_latest_year_and_says_so(
+    prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    """県内総生産 is published a year late: for R5 the department reports 集計中 and the
+    indicator is graded on R4's 20.8 against R4's target 21.0."""
+    g = _kpi_grades(prefecture_plan, prefecture_entries)["k4-1"]
+    assert (g.year, g.actual, g.target, g.target_source) == (
+        2022,
+        Value.of(20.8),
+        Value.of(21.0),
+        "year",
+    )
+    assert graded_against(g, 2023) == "R4: 21兆円（R4の実績で評価）"
+    # With the report year's figure in, that is graded.
+    kpi = prefecture_plan.project("k4").indicators[0]
+    now = grade_indicator(kpi, Value.of(21.2), prefecture_plan.grading, 2023, 2024)
+    assert (now.year, now.target_source) == (2023, "final")
+    # Not further back than the lag allows.
+    stale = kpi.model_copy(update={"actuals": {2021: Value.of(20.5)}})
+    late = grade_indicator(stale, Value.of("集計中"), prefecture_plan.grading, 2023, 2024)
+    assert (late.year, late.not_gradable) == (2023, NotGradable.PENDING)
+
+
+def test_a_revised_target_is_graded_and_the_original_kept(
+    prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    g = _kpi_grades(prefecture_plan, prefecture_entries)["k5-1"]
+    assert (g.target, g.original_target) == (Value.of(3200), Value.of(3000))
+    assert graded_against(g, 2023) == "最終目標: 3,200万人（当初 3,000万人）"
+
+
+def test_an_original_target_needs_a_revised_one(small_plan_data: dict[str, Any]) -> None:
+    indicator = small_plan_data["projects"][0]["indicators"][0]
+    indicator["original_targets"] = {"R4": 90}
+    indicator["original_final_target"] = 100
+    indicator.pop("final_target")
+    with pytest.raises(ValueError, match="original target") as info:
+        Plan.model_validate(small_plan_data)
+    assert "original final target" in str(info.value)

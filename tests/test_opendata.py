@@ -306,3 +306,28 @@ def test_machine_dependent_characters_get_a_plain_column(
     circled = [r for r in rows["sections"] if "①" in r["number"]]
     assert circled
     assert all(r["number_plain"] == r["number"].replace("①", "(1)") for r in circled)
+
+
+def test_baselines_revisions_sums_and_lags_are_exported(
+    prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    rows = tables(prefecture_plan, prefecture_entries)
+    values = {(r["indicator_id"], r["kind"], r["fiscal_year"]): r["value"] for r in rows["values"]}
+    assert values[("k5-1", "original_target", 2024)] == 3000  # 当初目標, kept beside
+    assert values[("k5-1", "target", 2024)] == 3200  # the revised one
+    grades = {r["indicator_id"]: r for r in rows["indicator_grades"]}
+    assert (grades["k1-1"]["rate"], grades["k1-1"]["rate_shown"]) == (
+        Decimal("56.25"),
+        Decimal("56.2"),
+    )
+    assert (grades["k1-1"]["method"], grades["k1-1"]["baseline"]) == ("progress", Decimal("62.0"))
+    assert grades["k3-1"]["cumulative_total"] == 395
+    assert (grades["k4-1"]["graded_year"], grades["k4-1"]["actual"]) == (2022, Decimal("20.8"))
+    assert grades["k5-1"]["original_target"] == 3000
+    indicators = {r["indicator_id"]: r for r in rows["indicators"]}
+    assert (indicators["k3-1"]["cumulative"], indicators["k4-1"]["data_lag"]) == (True, 1)
+    assert indicators["k3-1"]["rate_method"] == "ratio"  # its own, not the plan's progress
+    assert (indicators["k1-1"]["baseline"], indicators["k1-1"]["baseline_year"]) == (
+        Decimal("62.0"),
+        2019,
+    )

@@ -202,3 +202,15 @@ def test_baselines_and_rate_settings_are_named_by_cell(tmp_path: Path, card_plan
     )
     assert f"シート「指標」{letter('基準年度')}3" in problem
     assert "基準値がありません" in problem
+
+
+def test_a_prefecture_plan_round_trips(tmp_path: Path, prefecture_plan: Plan) -> None:
+    """Baselines, 累計, a revised target and a lagging statistic, in both forms."""
+    from kpibook.plantext import dump_yaml, load_plan_yaml
+
+    write_plan_workbook(prefecture_plan, tmp_path / "plan.xlsx")
+    assert read_plan_workbook(tmp_path / "plan.xlsx") == prefecture_plan
+    headers = [c.value for c in openpyxl.load_workbook(tmp_path / "plan.xlsx")["指標"][1]]
+    assert {"基準値", "基準年度", "累計", "公表の遅れ(年)", "当初目標 R6"} <= set(headers)
+    (tmp_path / "plan.yaml").write_text(dump_yaml(prefecture_plan), encoding="utf-8")
+    assert load_plan_yaml(tmp_path / "plan.yaml") == prefecture_plan

@@ -92,8 +92,16 @@ def plans(draw: st.DrawFn) -> Plan:
                         )
                     ),
                     "rate_method": draw(st.sampled_from([None, "ratio", "progress"])),
+                    "cumulative": draw(st.booleans()),
+                    "data_lag": draw(st.integers(0, 3)),
                 }
             )
+            targets = indicators[-1]["targets"]
+            indicators[-1]["original_targets"] = {
+                y: draw(value) for y in targets if draw(st.booleans())
+            }
+            if indicators[-1]["final_target"] is not None or end in targets:
+                indicators[-1]["original_final_target"] = draw(st.one_of(st.none(), value))
             if indicators[-1]["baseline"] is not None:
                 indicators[-1]["baseline_year"] = draw(
                     st.one_of(st.none(), st.integers(start - 5, end))

@@ -99,6 +99,8 @@ def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
     rule = (
         f"{what}を半角で入力（単位「{unit}」は付けない）。" if unit else f"{what}を半角で入力。"
     ) + f"範囲 {_plain(lower)}～{_plain(upper)}。集計中・該当なしは右の「実績の状況」で選択。"
+    if indicator.data_lag:
+        rule += "公表が遅れる指標のため、未公表なら空欄で構いません（実績のある最新の年度で評価）。"
     return InputSpec(
         kind="number",
         title=f"{year_label} 実績値（{indicator.label}）",
@@ -109,7 +111,7 @@ def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
             "minimum": float(lower),
             "maximum": float(upper),
         },
-        required=True,
+        required=not indicator.data_lag,
     )
 
 

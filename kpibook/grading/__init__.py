@@ -25,6 +25,7 @@ from kpibook.grading.indicators import (
     grade_indicator,
     grade_plan,
     grade_project,
+    graded_against,
     round_rate,
 )
 from kpibook.plan import Plan
@@ -42,6 +43,7 @@ __all__ = [
     "grade_plan",
     "grade_project",
     "grade_report",
+    "graded_against",
     "round_rate",
 ]
 

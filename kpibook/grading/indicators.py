@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kpibook.entries import Entries, ProjectEntry
-from kpibook.fiscal import FiscalYear
+from kpibook.fiscal import FiscalYear, era_label
 from kpibook.grading.rates import Term, formula_of, method_of, shown_rate
 from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
@@ -51,6 +51,7 @@ class NotGradable(StrEnum):
     NO_PREVIOUS = "no_previous"
     NO_BASELINE = "no_baseline"
     BASELINE_TARGET = "baseline_target"
+    MISSING_YEARS = "missing_years"
 
 
 REASONS: dict[NotGradable, Message] = {
@@ -83,6 +84,10 @@ REASONS: dict[NotGradable, Message] = {
         ja="目標値が基準値から改善する向きにないため進捗率を計算できません",
         en="the target is no improvement on the baseline, so progress towards it is undefined",
     ),
+    NotGradable.MISSING_YEARS: Message(
+        ja="累計に必要な年度の実績値がありません",
+        en="a cumulative (累計) total lacks the actual of some year",
+    ),
 }
 
 Rate = Annotated[
@@ -101,10 +106,27 @@ class IndicatorGrade(Result):
     indicator: str = Field(description="Indicator id.")
     label: str = Field(description="Indicator label.")
     unit: str | None = Field(description="Unit of the values.")
-    actual: Value = Field(description="The report-year actual used.")
+    year: FiscalYear | None = Field(
+        default=None,
+        description="The fiscal year graded: the report year, or for an indicator whose "
+        "statistics lag, the latest year with an actual.",
+    )
+    actual: Value = Field(description="That year's actual.")
     target: Value | None = Field(description="The target graded against, if any.")
     target_source: Literal["year", "final"] | None = Field(
-        description="'year' for the report year's target, 'final' for the fallback."
+        description="'year' for the graded year's target, 'final' for the fallback."
+    )
+    original_target: Value | None = Field(
+        default=None, description="当初目標: that target as first set, when it was revised."
+    )
+    cumulative_from: FiscalYear | None = Field(
+        default=None, description="For 累計: the first year summed (the last is ``year``)."
+    )
+    total: Rate | None = Field(
+        default=None, description="For 累計: the sum of the actuals compared with the target."
+    )
+    missing_years: list[FiscalYear] = Field(
+        default_factory=list, description="For 累計: years whose actual the sum lacks."
     )
     previous_year: FiscalYear | None = Field(
         default=None, description="For 増加/減少/維持: the year of the actual compared with."
@@ -171,18 +193,21 @@ def grade_indicator(
     scheme: GradingScheme,
     report_year: FiscalYear,
     period_end: FiscalYear,
+    *,
+    period_start: FiscalYear | None = None,
 ) -> IndicatorGrade:
-    """Grade one indicator's report-year actual against its target."""
-    target: Value | None = indicator.targets.get(report_year)
-    source: Literal["year", "final"] | None = "year"
-    if target is None or not _usable(target):
-        target, source = None, None
-        if scheme.fallback_to_final:
-            fallback = final_target(indicator, period_end)
-            if _usable(fallback):
-                target, source = fallback, "final"
+    """Grade one indicator: ``actual`` is the report year's, earlier ones are the plan's.
+
+    ``period_start`` is where a cumulative indicator without a baseline year starts
+    summing (None: from its earliest actual)."""
+    year, actual = graded_year(indicator, actual, report_year)
+    target, source = _target(indicator, scheme, year, period_end)
+    original = _original(indicator, year, source, period_end)
     method = method_of(indicator, scheme)
     progress = method is RateMethod.PROGRESS
+    first: FiscalYear | None = None
+    total: Decimal | None = None
+    missing: list[FiscalYear] = []
 
     def result(
         *,
@@ -199,9 +224,14 @@ def grade_indicator(
             indicator=indicator.id,
             label=indicator.label,
             unit=indicator.unit,
+            year=year,
             actual=actual,
             target=target,
             target_source=source,
+            original_target=original,
+            cumulative_from=first,
+            total=total,
+            missing_years=missing,
             previous_year=previous[0] if previous else None,
             previous=previous[1] if previous else None,
             method=method,
@@ -229,7 +259,7 @@ def grade_indicator(
 
     if target.kind is ValueKind.QUALITATIVE:
         assert target.qualitative is not None
-        previous = indicator.latest_actual_before(report_year)
+        previous = indicator.latest_actual_before(year)
         if previous is None:
             return result(why=NotGradable.NO_PREVIOUS)
         met = _qualitative_met(
@@ -239,8 +269,24 @@ def grade_indicator(
         grade = (scheme.qualitative_met or best) if met else (scheme.qualitative_unmet or worst)
         return result(grade=grade, previous=previous)
 
+    compared = actual.number
+    if indicator.cumulative:
+        first = (
+            indicator.baseline_year + 1
+            if indicator.baseline_year is not None
+            else period_start
+            if period_start is not None
+            else min([*indicator.actuals, year])
+        )
+        total, missing = cumulative_total(indicator, actual, year, first)
+        if missing or total is None:
+            return result(why=NotGradable.MISSING_YEARS)
+        compared = total
+        if compared < 0 and not progress:
+            return result(why=NotGradable.NEGATIVE)
+
     assert target.number is not None
-    values = {Term.ACTUAL: actual.number, Term.TARGET: target.number}
+    values = {Term.ACTUAL: compared, Term.TARGET: target.number}
     formula = formula_of(indicator, scheme)
     if progress:
         if indicator.baseline.number is None:
@@ -256,6 +302,69 @@ def grade_indicator(
             return result(why=NotGradable.ZERO_TARGET)
         return result(grade=scheme.grades[0])  # lower is better and the actual is 0: met
     return result(rate=formula.rate(values))
+
+
+def graded_year(
+    indicator: Indicator, reported: Value, report_year: FiscalYear
+) -> tuple[FiscalYear, Value]:
+    """The year an indicator is graded on, with its actual: the report year, or for an
+    indicator whose statistics lag (``data_lag``), the latest year at most that many
+    years earlier with a numeric actual.  With none, the report year (not gradable)."""
+    for year in range(report_year, report_year - indicator.data_lag - 1, -1):
+        value = reported if year == report_year else indicator.actuals.get(year, EMPTY)
+        if value.kind is ValueKind.NUMBER:
+            return year, value
+    return report_year, reported
+
+
+def cumulative_total(
+    indicator: Indicator, actual: Value, year: FiscalYear, first: FiscalYear
+) -> tuple[Decimal | None, list[FiscalYear]]:
+    """The sum of the actuals from ``first`` to ``year`` (``actual`` is ``year``'s), and
+    the years that have none: － counts as nothing done (0); 集計中 or no value is
+    missing.  No years at all (``first`` after ``year``) is no total."""
+    if first > year:
+        return None, []
+    total, missing = Decimal(0), []
+    for y in range(first, year + 1):
+        value = actual if y == year else indicator.actuals.get(y, EMPTY)
+        if value.kind is ValueKind.NUMBER:
+            assert value.number is not None
+            total += value.number
+        elif value.kind is not ValueKind.NOT_APPLICABLE:
+            missing.append(y)
+    return total, missing
+
+
+def _original(
+    indicator: Indicator,
+    year: FiscalYear,
+    source: Literal["year", "final"] | None,
+    period_end: FiscalYear,
+) -> Value | None:
+    """The target graded against as first set, when it was revised (当初目標)."""
+    if source == "year":
+        return indicator.original_targets.get(year)
+    if source == "final":
+        if indicator.final_target.is_empty:  # the final target is the last year's
+            return indicator.original_targets.get(period_end)
+        if not indicator.original_final_target.is_empty:
+            return indicator.original_final_target
+    return None
+
+
+def _target(
+    indicator: Indicator, scheme: GradingScheme, year: FiscalYear, period_end: FiscalYear
+) -> tuple[Value | None, Literal["year", "final"] | None]:
+    """The target ``year`` is graded against, and where it came from."""
+    target = indicator.targets.get(year)
+    if target is not None and _usable(target):
+        return target, "year"
+    if scheme.fallback_to_final:
+        fallback = final_target(indicator, period_end)
+        if _usable(fallback):
+            return fallback, "final"
+    return None, None
 
 
 def _qualitative_met(
@@ -278,6 +387,8 @@ def grade_project(
     report_year: FiscalYear,
     period_end: FiscalYear,
     sections: list[str] | None = None,
+    *,
+    period_start: FiscalYear | None = None,
 ) -> ProjectGrade:
     """Grade every indicator of a project and combine them by the scheme's rule.
 
@@ -285,7 +396,14 @@ def grade_project(
     """
     actuals = entry.actuals if entry else {}
     graded = [
-        grade_indicator(ind, actuals.get(ind.id, EMPTY), scheme, report_year, period_end)
+        grade_indicator(
+            ind,
+            actuals.get(ind.id, EMPTY),
+            scheme,
+            report_year,
+            period_end,
+            period_start=period_start,
+        )
         for ind in project.indicators
     ]
     with_grade = [g for g in graded if g.grade is not None]
@@ -328,6 +446,25 @@ def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
             plan.report_year,
             plan.period.end,
             [plan.section_path(pl.section).numbers() for pl in project.placements],
+            period_start=plan.period.start,
         )
         for project in plan.projects
     ]
+
+
+def graded_against(ig: IndicatorGrade, report_year: FiscalYear) -> str | None:
+    """What an indicator was graded against, in words: ``R5: 70.0%``, ``最終目標: 350名``,
+    with the year graded when its statistics lag and the sum of a 累計 indicator."""
+    if ig.target is None:
+        return None
+    year = ig.year if ig.year is not None else report_year
+    text = f"{'最終目標' if ig.target_source == 'final' else era_label(year)}: "
+    text += ig.target.display(ig.unit)
+    if ig.original_target is not None:
+        text += f"（当初 {ig.original_target.display(ig.unit)}）"
+    if year != report_year:
+        text += f"（{era_label(year)}の実績で評価）"
+    if ig.total is not None and ig.cumulative_from is not None:
+        span = f"{era_label(ig.cumulative_from)}～{era_label(year)}"
+        text += f"（累計 {span}: {Value.of(ig.total).display(ig.unit)}）"
+    return text

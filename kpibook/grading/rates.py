@@ -101,7 +101,7 @@ def formula_of(indicator: Indicator, scheme: GradingScheme) -> Formula:
 
 def formula_text(indicator: Indicator, scheme: GradingScheme) -> str:
     """``達成率 = 目標値 ÷ 実績値 × 100``: how the indicator's rate is computed."""
-    return f"{RATE_NAME} = {formula_of(indicator, scheme).text()}"
+    return f"{RATE_NAME} = {formula_of(indicator, scheme).text(indicator.cumulative)}"
 
 
 def formula_lines(indicators: Iterable[Indicator], scheme: GradingScheme) -> list[str]:
@@ -126,10 +126,17 @@ def terms_note(indicators: Iterable[Indicator], scheme: GradingScheme, fallback:
     listed = list(indicators)
     used = set().union(*(formula_of(i, scheme).terms for i in listed)) if listed else {A, T}
     parts = ["実績値は報告年度の実績値"]
+    if any(i.data_lag for i in listed):
+        parts[0] += "（公表が遅れる指標は、実績値のある最新の年度の値）"
     target = "目標値はその年度の目標値" + ("（ない場合は最終目標）" if fallback else "")
     parts.append(target)
     if B in used:
         parts.append("基準値は指標の基準値（策定時の値）")
+    if any(i.cumulative for i in listed):
+        parts.append(
+            "実績値の累計は、基準年度の翌年度（基準年度がなければ計画の初年度）から"
+            "その年度までの各年度の実績値の合計"
+        )
     return "。".join(parts) + "。"
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
-from kpibook.grading import IndicatorGrade, ProjectGrade
+from kpibook.grading import IndicatorGrade, ProjectGrade, graded_against
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -215,12 +215,7 @@ def _row(
         values += [None] * (len(target_years) + 1 + len(actual_years))
     states = [s for label, value in shown if (s := _state(label, value))]
     values.append("、".join(states) or None)
-    used = None
-    if ig and ig.target is not None:
-        used = (
-            f"{'最終目標' if ig.target_source == 'final' else era_label(plan.report_year)}: "
-            f"{ig.target.display(ig.unit)}"
-        )
+    used = graded_against(ig, plan.report_year) if ig else None
     rate = float(ig.rate_shown) if ig and ig.rate_shown is not None else None
     agree = None
     if grade.grade is not None and grade.self_grade is not None:

@@ -63,10 +63,25 @@ ROUNDING_NAMES = {"half_up": "四捨五入", "truncate": "切り捨て"}
 GRADE_ON_NAMES = {"exact": "計算したままの達成率", "shown": "表示する達成率"}
 TARGET_PREFIX = "目標値"
 ACTUAL_PREFIX = "実績値"
+ORIGINAL_PREFIX = "当初目標"
 FINAL_HEADER = "最終目標"
-NOTE_KINDS = {"target": "目標値", "final": "最終目標", "actual": "実績値", "baseline": "基準値"}
-YEARLESS_NOTES = ("final", "baseline")
-"""Note kinds whose value has no year column (the 年度 cell stays empty)."""
+ORIGINAL_FINAL_HEADER = "当初最終目標"
+NOTE_KINDS = {
+    "target": "目標値",
+    "final": "最終目標",
+    "actual": "実績値",
+    "baseline": "基準値",
+    "original": "当初目標",
+    "original_final": "当初最終目標",
+}
+YEARLESS_FIELDS = {
+    "final": "final_target",
+    "baseline": "baseline",
+    "original_final": "original_final_target",
+}
+"""The indicator field of each kind of value without a year (its note's 年度 is empty)."""
+YEAR_FIELDS = {"target": "targets", "actual": "actuals", "original": "original_targets"}
+"""The indicator field of each kind of value by year."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +328,8 @@ INDICATORS_SHEET = SheetDef(
     "指標",
     "事業の指標と、目標値・過去の実績値。"
     "年度の列は「目標値 R3」「実績値 H29」の形で追加・削除できます。"
+    "目標値を改訂した場合は、改訂後を「目標値 R6」に、当初の値を「当初目標 R6」"
+    "（最終目標は「当初最終目標」）に書きます。"
     "値は数値（単位なし）、増加・減少・維持、集計中、－ のいずれかです。",
     (
         Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
@@ -339,6 +356,21 @@ INDICATORS_SHEET = SheetDef(
             14,
             choices=RATE_METHOD_NAMES,
         ),
+        Column(
+            "累計",
+            "cumulative",
+            Kind.BOOL,
+            "はい: 目標値は累計、実績値は各年度の値で、基準年度の翌年度（なければ計画の初年度）"
+            "からの合計を目標値と比べます。",
+            8,
+        ),
+        Column(
+            "公表の遅れ(年)",
+            "data_lag",
+            Kind.INT,
+            "統計の公表が遅れる年数（任意）。1なら報告年度の値がなくても前年度の実績値で評価します。",
+            10,
+        ),
     ),
 )
 NOTES_SHEET = SheetDef(
@@ -350,12 +382,12 @@ NOTES_SHEET = SheetDef(
             "区分",
             "kind",
             Kind.CHOICE,
-            "目標値／最終目標／実績値／基準値。",
+            "目標値／最終目標／実績値／基準値／当初目標／当初最終目標。",
             10,
             True,
             choices=NOTE_KINDS,
         ),
-        Column("年度", "year", Kind.YEAR, "値の年度（最終目標・基準値は空欄）。", 10),
+        Column("年度", "year", Kind.YEAR, "値の年度（最終目標・基準値・当初最終目標は空欄）。", 10),
         Column("注記", "note", Kind.TEXT, "注記の文章。", 60, True),
     ),
     required=False,
@@ -393,11 +425,18 @@ def year_header(prefix: str, year: int) -> str:
 
 
 def parse_year_header(header: str) -> tuple[str, int] | None:
-    """``目標値 R3`` → ("target", 2021); ``最終目標`` → ("final", 0); else None."""
+    """``目標値 R3`` → ("target", 2021); ``最終目標`` → ("final", 0); ``当初目標 R6`` →
+    ("original", 2024); ``当初最終目標`` → ("original_final", 0); else None."""
     text = header.strip()
     if text == FINAL_HEADER:
         return "final", 0
-    for prefix, kind in ((TARGET_PREFIX, "target"), (ACTUAL_PREFIX, "actual")):
+    if text == ORIGINAL_FINAL_HEADER:
+        return "original_final", 0
+    for prefix, kind in (
+        (TARGET_PREFIX, "target"),
+        (ACTUAL_PREFIX, "actual"),
+        (ORIGINAL_PREFIX, "original"),
+    ):
         if text.startswith(prefix):
             try:
                 return kind, parse_fiscal_year(text.removeprefix(prefix).strip())

@@ -37,7 +37,8 @@ from kpibook.planbook.layout import (
     SECTIONS_SHEET,
     SETTINGS,
     SETTINGS_SHEET,
-    YEARLESS_NOTES,
+    YEAR_FIELDS,
+    YEARLESS_FIELDS,
     YES,
     Column,
     Kind,
@@ -495,11 +496,12 @@ def _year_values(reader: Reader, row: Row, record: dict[str, Any], loc: Loc) -> 
         if value is None:
             continue
         cell = f"シート「{row.grid.name}」{row.cells[header]}（{header}）"
-        if kind == "final":
-            record["final_target"] = value
-            reader.place((*loc, "final_target"), cell)
+        if kind in YEARLESS_FIELDS:
+            key = YEARLESS_FIELDS[kind]
+            record[key] = value
+            reader.place((*loc, key), cell)
         else:
-            field_name = "targets" if kind == "target" else "actuals"
+            field_name = YEAR_FIELDS[kind]
             record.setdefault(field_name, {})[year] = value
             reader.place((*loc, field_name, year), cell)
 
@@ -527,7 +529,7 @@ def _note(
         return
     if kind is None or note is None:
         return
-    yearless = kind in YEARLESS_NOTES
+    yearless = kind in YEARLESS_FIELDS
     if yearless != (year is None):
         reader.problem(
             f"シート「{row.grid.name}」{row.cells['year']}",
@@ -538,10 +540,10 @@ def _note(
         )
         return
     if yearless:
-        key = "final_target" if kind == "final" else kind
+        key = YEARLESS_FIELDS[kind]
         holder, loc = record, (*locs[iid], key)
     else:
-        name = "targets" if kind == "target" else "actuals"
+        name = YEAR_FIELDS[kind]
         holder, key, loc = record.setdefault(name, {}), year, (*locs[iid], name, year)
     current = holder.get(key)
     if isinstance(current, dict):

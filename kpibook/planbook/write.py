@@ -23,6 +23,8 @@ from kpibook.planbook.layout import (
     NO,
     NOTE_KINDS,
     NOTES_SHEET,
+    ORIGINAL_FINAL_HEADER,
+    ORIGINAL_PREFIX,
     PLACEMENTS_SHEET,
     PROJECTS_SHEET,
     RATE_METHOD_NAMES,
@@ -58,6 +60,9 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
         {y for p in plan.projects for i in p.indicators for y in i.actuals}
         | set(range(plan.period.start, plan.report_year))
     )
+    indicators = [i for p in plan.projects for i in p.indicators]
+    original_years = sorted({y for i in indicators for y in i.original_targets})
+    original_final = any(not i.original_final_target.is_empty for i in indicators)
     rows: dict[str, list[Row]] = {
         SETTINGS_SHEET.name: _settings_rows(plan),
         INTRO_SHEET.name: [[p] for p in plan.intro],
@@ -93,9 +98,13 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 _cell(i.baseline),
                 None if i.baseline_year is None else era_label(i.baseline_year),
                 None if i.rate_method is None else RATE_METHOD_NAMES[i.rate_method.value],
+                YES if i.cumulative else None,
+                i.data_lag or None,
                 *(_cell(i.targets.get(y)) for y in target_years),
                 _cell(i.final_target),
                 *(_cell(i.actuals.get(y)) for y in actual_years),
+                *(_cell(i.original_targets.get(y)) for y in original_years),
+                *([_cell(i.original_final_target)] if original_final else []),
             ]
             for p in plan.projects
             for i in p.indicators
@@ -107,6 +116,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
         *(year_header(TARGET_PREFIX, y) for y in target_years),
         FINAL_HEADER,
         *(year_header(ACTUAL_PREFIX, y) for y in actual_years),
+        *(year_header(ORIGINAL_PREFIX, y) for y in original_years),
+        *([ORIGINAL_FINAL_HEADER] if original_final else []),
     ]
     _write(path, rows, year_headers, plan.title)
 
@@ -256,6 +267,11 @@ def _note_rows(plan: Plan) -> Iterator[Row]:
                     yield [i.id, NOTE_KINDS["actual"], era_label(y), v.note]
             if i.baseline.note:
                 yield [i.id, NOTE_KINDS["baseline"], None, i.baseline.note]
+            for y, v in i.original_targets.items():
+                if v.note:
+                    yield [i.id, NOTE_KINDS["original"], era_label(y), v.note]
+            if i.original_final_target.note:
+                yield [i.id, NOTE_KINDS["original_final"], None, i.original_final_target.note]
 
 
 def _cell(value: Value | None) -> CellValue:

@@ -638,7 +638,8 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
             assert inp.indicator is not None
             value = entry.actuals.get(inp.indicator.id)
             if value is None or value.kind is ValueKind.EMPTY:
-                c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
+                if inp.spec.required:
+                    c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
             else:
                 _jump(c, cell, inp, value)
         elif inp.field == "actual_note" or getattr(entry, inp.field) is not None:
