@@ -45,6 +45,14 @@ class ProjectEntry(Model):
     )
 
 
+class SectionEntry(Model):
+    """The owner's evaluation of a section (施策の評価), for a depth the plan evaluates."""
+
+    section: Id = Field(description="The section's id in the plan.")
+    grade: Label | None = Field(default=None, description="The owner's grade, on its scale.")
+    explanation: Text | None = Field(default=None, description="Why, as the owner wrote it.")
+
+
 CARD_ONLY = ("activity_report", "issues", "future_plan", "grade_explanation")
 MATRIX_ONLY = ("comment", "improvement")
 
@@ -55,6 +63,10 @@ class Entries(Model):
     plan: Id = Field(description="The plan's id.")
     fiscal_year: FY = Field(description="The report year the entries are for.")
     entries: list[ProjectEntry] = Field(default_factory=list, description="One per project.")
+    sections: list[SectionEntry] = Field(
+        default_factory=list,
+        description="Owners' evaluations of sections, where the plan evaluates them.",
+    )
 
     def for_project(self, project_id: str) -> ProjectEntry | None:
         """The project's entry (indexed once: a national set has tens of thousands)."""
@@ -140,5 +152,46 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
                 Message(
                     ja=f"評価は {'・'.join(grades)} のいずれかです",
                     en=f"{entry.self_grade!r} is not one of the grades {grades}",
+                ),
+            )
+    yield from _section_entry_problems(plan, entries)
+
+
+def _section_entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
+    seen: set[str] = set()
+    for n, entry in enumerate(entries.sections):
+        here: tuple[str | int, ...] = ("sections", n)
+        sid = entry.section
+        if sid in seen:
+            yield (
+                (*here, "section"),
+                Message(ja=f"体系「{sid}」が2回あります", en=f"section {sid!r} has two entries"),
+            )
+        seen.add(sid)
+        if sid not in {p.section.id for p in plan.iter_sections()}:
+            yield (
+                (*here, "section"),
+                Message(
+                    ja=f"体系「{sid}」は計画にありません", en=f"the plan has no section {sid!r}"
+                ),
+            )
+            continue
+        depth = len(plan.section_path(sid).nodes)
+        if plan.grading.evaluation_at(depth) is None:
+            yield (
+                (*here, "section"),
+                Message(
+                    ja=f"体系「{sid}」の階層は評価しない計画です",
+                    en=f"the plan evaluates no section at the depth of {sid!r}",
+                ),
+            )
+            continue
+        grades = plan.grading.scale_at(depth).grades
+        if entry.grade is not None and entry.grade not in grades:
+            yield (
+                (*here, "grade"),
+                Message(
+                    ja=f"評価は {'・'.join(grades)} のいずれかです",
+                    en=f"{entry.grade!r} is not one of the grades {list(grades)}",
                 ),
             )

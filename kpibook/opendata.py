@@ -319,6 +319,34 @@ TABLES: tuple[Table, ...] = (
             ("project_id", "projects", "project_id"),
         ),
     ),
+    Table(
+        "section_grades",
+        "体系の評価",
+        "The evaluation of each section at a depth the plan evaluates (施策, 基本目標).",
+        (
+            _c("section_id", "string", "体系ID", "The section."),
+            _c("depth", "integer", "階層", "Its depth in the tree, 1 at the top."),
+            _c("name", "string", "評価の種類", "What the evaluation is called, e.g. 施策の評価."),
+            _c("rule", "string", "決め方", "worst, best, average, share or owner."),
+            _c("of", "string", "対象", "What it combines: indicators, projects or sections."),
+            _c("at_least", "string", "基準の評価", "For share: the grade counted (and better)."),
+            _c("counted", "integer", "件数", "How many grades under it were combined."),
+            _c(
+                "measure",
+                "number",
+                "平均点・割合",
+                f"For average, the mean score; for share, the percentage; to {RATE_PLACES} "
+                "decimals (half up).",
+            ),
+            _c("measure_shown", "number", "平均点・割合（表示）", "As the plan prints rates."),
+            _c("grade", "string", "評価", "The evaluation; empty when there is none."),
+            _c("not_gradable", "string", "評価できない理由", "Why there is none."),
+            _c("self_grade", "string", "担当の評価", "The owner's evaluation, when entered."),
+            _c("mismatch", "boolean", "不一致", "A computed evaluation and the owner's differ."),
+        ),
+        ("section_id",),
+        (("section_id", "sections", "section_id"),),
+    ),
 )
 
 Row = dict[str, Any]
@@ -337,6 +365,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
         "entries": [],
         "project_grades": [],
         "indicator_grades": [],
+        "section_grades": [],
     }
     for p in plan.projects:
         out["projects"].append(
@@ -441,7 +470,26 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     },
                 }
             )
-    for g in grade_report(plan, entries).projects:
+    report = grade_report(plan, entries)
+    out["section_grades"] = [
+        {
+            "section_id": sg.section,
+            "depth": sg.depth,
+            "name": sg.name,
+            "rule": sg.rule.value,
+            "of": sg.of,
+            "at_least": sg.at_least,
+            "counted": sg.counted,
+            "measure": None if sg.measure is None else round_rate(sg.measure, RATE_PLACES),
+            "measure_shown": sg.measure_shown,
+            "grade": sg.grade,
+            "not_gradable": REASONS[sg.not_gradable].en if sg.not_gradable else None,
+            "self_grade": sg.self_grade,
+            "mismatch": sg.mismatch,
+        }
+        for sg in report.sections
+    ]
+    for g in report.projects:
         out["project_grades"].append(
             {
                 "project_id": g.project,

@@ -12,7 +12,6 @@ parts (departments, sections, ids) when it is built, so a plan that exists is co
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,7 +38,17 @@ from kpibook.model import Id as Id
 from kpibook.model import Label as Label
 from kpibook.model import Model as Model
 from kpibook.model import Text as Text
-from kpibook.scheme import RateMethod, RateRounding
+from kpibook.scheme import (
+    EvaluationRule,
+    Mark,
+    OwnerLevel,
+    RateMethod,
+    RateRounding,
+    Scale,
+    SectionEvaluation,
+    check_bands,
+    check_unique,
+)
 from kpibook.values import EMPTY, Value, ValueKind
 
 FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
@@ -268,16 +277,24 @@ Percent = Annotated[Decimal, Field(ge=0, le=10_000)]
 class GradeBand(Model):
     """One grade of the scale: reached when the achievement rate is at least ``min_rate``."""
 
-    grade: Label = Field(max_length=3, description="The mark: A, B, C or ○, △, ×.")
+    grade: Mark = Field(description="The mark: A, B, C or ○, △, ×, or 概ね達成.")
     min_rate: Percent = Field(description="Lowest achievement rate in percent (80 means 80%).")
     label: Label = Field(description="Its meaning as printed, e.g. かなり達成できた.")
+    description: Text | None = Field(default=None, description="A longer explanation.")
+    score: Decimal | None = Field(
+        default=None,
+        description="Points when a section averages its grades (default: 1 for the lowest "
+        "band, counting up: A/B/C are 3/2/1).",
+    )
 
 
 class GradingScheme(Model):
     """How achievement is graded.  Belongs to the plan, not to the code."""
 
     bands: list[GradeBand] = Field(
-        min_length=2, description="Best first; rates strictly decreasing; the last starts at 0."
+        min_length=2,
+        max_length=8,
+        description="Best first; rates strictly decreasing; the last starts at 0.",
     )
     fallback_to_final: bool = Field(
         default=True,
@@ -311,17 +328,21 @@ class GradingScheme(Model):
         description="How rates are printed (half up or truncated, to how many places) and "
         "whether grades follow the printed rate.",
     )
+    owner_levels: list[OwnerLevel] = Field(
+        default_factory=list,
+        description="Levels only a department chooses as its own grade (着手済, 未着手), "
+        "after the bands; never computed.",
+    )
+    evaluations: list[SectionEvaluation] = Field(
+        default_factory=list,
+        description="Evaluations of sections, one per depth of the tree (施策, 基本目標).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        rates = [b.min_rate for b in self.bands]
-        if any(a <= b for a, b in itertools.pairwise(rates)):
-            raise ValueError("bands must be ordered best first with decreasing min_rate")
-        if rates[-1] != 0:
-            raise ValueError("the last band must start at 0 so every rate has a grade")
-        grades = [b.grade for b in self.bands]
-        if len(set(grades)) != len(grades):
-            raise ValueError("each grade may appear once")
+        check_bands([b.min_rate for b in self.bands], "min_rate")
+        check_unique(self.grades)
+        grades = self.grades
         for name in ("qualitative_met", "qualitative_unmet"):
             g = getattr(self, name)
             if g is not None and g not in grades:
@@ -330,11 +351,37 @@ class GradingScheme(Model):
 
     @property
     def grades(self) -> list[str]:
-        return [b.grade for b in self.bands]
+        """Every grade, best first: the bands, then the levels only an owner chooses."""
+        return list(self.scale.grades)
 
     def rank(self, grade: str) -> int:
         """0 for the best grade; larger is worse."""
-        return self.grades.index(grade)
+        return self.scale.rank(grade)
+
+    @cached_property
+    def scale(self) -> Scale:
+        """The indicators' and projects' scale, with each grade's score."""
+        return Scale.of([(b.grade, b.score) for b in self.bands], self.owner_levels)
+
+    def evaluation_at(self, depth: int) -> SectionEvaluation | None:
+        return next((e for e in self.evaluations if e.depth == depth), None)
+
+    def input_scale(self, evaluation: SectionEvaluation) -> Scale:
+        """The scale of what ``evaluation`` is computed from."""
+        if evaluation.of == "sections":
+            below = self.evaluation_at(evaluation.depth + 1)
+            assert below is not None, "the plan checks that the level below is evaluated"
+            return self.scale_at(below.depth)
+        return self.scale
+
+    def scale_at(self, depth: int) -> Scale:
+        """The scale of the evaluation at ``depth``: its own, or for 'worst' and 'best'
+        the scale of what it picks from."""
+        evaluation = self.evaluation_at(depth)
+        assert evaluation is not None
+        if evaluation.rule in (EvaluationRule.WORST, EvaluationRule.BEST):
+            return self.input_scale(evaluation)
+        return Scale.of([(b.grade, b.score) for b in evaluation.bands], evaluation.owner_levels)
 
 
 class CheckSettings(Model):
@@ -622,6 +669,65 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
 
     for n, project in enumerate(plan.projects):
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
+    yield from _evaluation_problems(plan)
+
+
+def _resolvable(scheme: GradingScheme, evaluation: SectionEvaluation) -> bool:
+    """Every level ``evaluation`` is computed from is evaluated, down the tree."""
+    while evaluation.of == "sections":
+        below = scheme.evaluation_at(evaluation.depth + 1)
+        if below is None:
+            return False
+        evaluation = below
+    return True
+
+
+def _evaluation_problems(plan: Plan) -> Iterator[Issue]:
+    """Section evaluations must fit the tree and one another."""
+    scheme = plan.grading
+    depth = max(len(path.nodes) for path in plan.iter_sections())
+    seen: set[int] = set()
+    for n, ev in enumerate(scheme.evaluations):
+        here: Loc = ("grading", "evaluations", n)
+        if ev.depth in seen:
+            yield (
+                (*here, "depth"),
+                Message(
+                    ja=f"第{ev.depth}階層の評価が2つあります",
+                    en=f"depth {ev.depth} is evaluated twice",
+                ),
+            )
+            continue
+        seen.add(ev.depth)
+        if ev.depth > depth:
+            yield (
+                (*here, "depth"),
+                Message(
+                    ja=f"体系は第{depth}階層までです",
+                    en=f"the plan's sections are {depth} levels deep",
+                ),
+            )
+        if not _resolvable(scheme, ev):
+            if ev.of == "sections" and scheme.evaluation_at(ev.depth + 1) is not None:
+                continue  # the level below is reported
+            yield (
+                (*here, "of"),
+                Message(
+                    ja=f"下位の体系から評価するには、第{ev.depth + 1}階層にも評価が必要です",
+                    en=f"evaluated from its child sections, but depth {ev.depth + 1} is not "
+                    "evaluated",
+                ),
+            )
+            continue
+        if ev.at_least is not None and ev.at_least not in scheme.input_scale(ev).grades:
+            grades = scheme.input_scale(ev).grades
+            yield (
+                (*here, "at_least"),
+                Message(
+                    ja=f"「{ev.at_least}」は評価対象の評価（{'・'.join(grades)}）にありません",
+                    en=f"{ev.at_least!r} is not one of the grades counted {list(grades)}",
+                ),
+            )
 
 
 def _project_problems(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kpibook.findings import Severity
 from kpibook.fiscal import era_label
 from kpibook.grading import REASONS, GradeReport, IndicatorGrade
+from kpibook.grading.sections import section_basis
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.message import Message
 from kpibook.returns.check import CheckReport
@@ -130,6 +131,14 @@ def grade_table(report: GradeReport) -> str:
         for p in not_gradable:
             assert p.not_gradable is not None
             summary.append(f"  - {p.name}: {REASONS[p.not_gradable]}")
+    if report.sections:
+        summary.append(str(Message(ja="体系の評価", en="sections")) + ":")
+        for sg in report.sections:
+            mark = f"  ≠ 担当 {sg.self_grade}" if sg.mismatch else ""
+            summary.append(
+                f"  {'　' * (sg.depth - 1)}{sg.number} {sg.title or ''}（{sg.name}）: "
+                f"{sg.grade or ng}（{section_basis(sg)}）{mark}"
+            )
     title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
     return "\n".join([title, "", body, *summary])
 

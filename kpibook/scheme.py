@@ -1,5 +1,5 @@
 """The parts of a plan's grading scheme beyond its bands: how the rate is computed and
-printed.
+printed, levels only an owner chooses, and the evaluation of sections.
 
 :class:`~kpibook.plan.GradingScheme` holds them; they are declared here so that
 ``plan.py`` stays the plan's structure and its integrity.
@@ -7,12 +7,16 @@ printed.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from kpibook.model import Model
+from kpibook.model import Label, Model, Text
 
 
 class RateMethod(StrEnum):
@@ -44,3 +48,155 @@ class RateRounding(Model):
         description="'exact': grade the exact rate (79.99% is below 80%); 'shown': grade "
         "the rate as printed, so a printed 100.0% is never below a ≥ 100% band.",
     )
+
+
+Mark = Annotated[Label, Field(max_length=8)]
+"""A grade as printed: A, S, ○, 概ね達成, 着手済."""
+
+
+class OwnerLevel(Model):
+    """A level only an owner chooses (着手済, 未着手): no threshold, never computed.  It
+    ranks below the levels that have one."""
+
+    grade: Mark = Field(description="The mark, e.g. 着手済.")
+    label: Label = Field(description="Its meaning as printed.")
+    description: Text | None = Field(default=None, description="A longer explanation.")
+    score: Decimal | None = Field(
+        default=None, description="Points when averaged; without, it is left out of averages."
+    )
+
+
+class EvaluationBand(Model):
+    """A level of a section's scale, reached when the rule's measure is at least
+    ``threshold``: the average score (rule 'average') or the percentage (rule 'share')."""
+
+    grade: Mark = Field(description="The mark, e.g. A or 順調.")
+    threshold: Annotated[Decimal, Field(ge=0, le=10_000)] = Field(
+        description="Lowest average score, or lowest share in percent, of this level."
+    )
+    label: Label = Field(description="Its meaning as printed.")
+    description: Text | None = Field(default=None, description="A longer explanation.")
+    score: Decimal | None = Field(
+        default=None,
+        description="Points when a level above averages this one (default: 1 for the lowest "
+        "band, counting up).",
+    )
+
+
+class EvaluationRule(StrEnum):
+    """How a section's evaluation comes from what is under it."""
+
+    WORST = "worst"
+    """The worst grade under it, on that grade's own scale."""
+    BEST = "best"
+    """The best grade under it."""
+    AVERAGE = "average"
+    """The average of the scores of the grades under it, placed on the section's bands."""
+    SHARE = "share"
+    """The percentage of the grades under it at ``at_least`` or better, on its bands."""
+    OWNER = "owner"
+    """Entered by the section's owner (担当部局), not computed."""
+
+
+EVALUATION_RULE_NAMES: dict[str, str] = {
+    "worst": "最も低い評価",
+    "best": "最も高い評価",
+    "average": "平均点",
+    "share": "割合",
+    "owner": "担当の評価",
+}
+"""Each rule in Japanese, as the plan workbook and the master write it."""
+EVALUATED_NAMES: dict[str, str] = {
+    "indicators": "指標",
+    "projects": "事業",
+    "sections": "下位の体系",
+}
+"""What an evaluation is computed from, in Japanese."""
+
+
+class SectionEvaluation(Model):
+    """The evaluation of every section at one depth of the tree (施策, 基本目標, ...)."""
+
+    depth: int = Field(ge=1, le=20, description="1 for the top level of the tree, 2 below, ...")
+    name: Label | None = Field(
+        default=None,
+        description="What it is called, e.g. 施策の評価 (default: the level's name + の評価).",
+    )
+    rule: EvaluationRule = Field(description="worst, best, average, share or owner.")
+    of: Literal["indicators", "projects", "sections"] = Field(
+        default="indicators",
+        description="What it is computed from: the indicators or the projects listed under "
+        "the section (each once), or its child sections' evaluations.",
+    )
+    at_least: Mark | None = Field(
+        default=None, description="For 'share': the grade counted (it and better)."
+    )
+    bands: list[EvaluationBand] = Field(
+        default_factory=list,
+        description="For 'average' and 'share': its own scale, best first, thresholds "
+        "decreasing, the last at 0. 'worst' and 'best' keep the grades they pick.",
+    )
+    owner_levels: list[OwnerLevel] = Field(
+        default_factory=list,
+        description="Levels only the owner chooses; for 'owner', the whole scale.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        rule = self.rule
+        picks = rule in (EvaluationRule.WORST, EvaluationRule.BEST)
+        if picks and (self.bands or self.owner_levels):
+            raise ValueError(f"'{rule}' keeps the grades it picks: give no bands or levels")
+        if rule is EvaluationRule.OWNER and self.bands:
+            raise ValueError("'owner' has no thresholds: give its scale as owner_levels")
+        if rule is EvaluationRule.OWNER and not self.owner_levels:
+            raise ValueError("'owner' needs its scale as owner_levels")
+        if rule in (EvaluationRule.AVERAGE, EvaluationRule.SHARE):
+            check_bands([b.threshold for b in self.bands], "threshold")
+        if rule is EvaluationRule.SHARE and any(b.threshold > 100 for b in self.bands):
+            raise ValueError("a share is at most 100 (percent)")
+        if (rule is EvaluationRule.SHARE) != (self.at_least is not None):
+            raise ValueError("'at_least' is given exactly for the rule 'share'")
+        check_unique([b.grade for b in self.bands] + [o.grade for o in self.owner_levels])
+        return self
+
+
+def check_bands(thresholds: list[Decimal], key: str) -> None:
+    """At least two, strictly decreasing, the last at 0: every value has a level."""
+    if len(thresholds) < 2:
+        raise ValueError("give at least two bands")
+    if any(a <= b for a, b in itertools.pairwise(thresholds)):
+        raise ValueError(f"bands must be ordered best first with decreasing {key}")
+    if thresholds[-1] != 0:
+        raise ValueError("the last band must start at 0 so every value has a level")
+
+
+def check_unique(grades: list[str]) -> None:
+    if len(set(grades)) != len(grades):
+        raise ValueError("each grade may appear once")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A scale as grading uses it: grades best first, each with its score (or none)."""
+
+    grades: tuple[str, ...]
+    scores: Mapping[str, Decimal | None]
+
+    @classmethod
+    def of(cls, banded: list[tuple[str, Decimal | None]], owner_levels: list[OwnerLevel]) -> Scale:
+        """Bands (grade, given score) then owner levels.  A band without a score counts
+        from the bottom (the lowest band 1); an owner level has only the score it is
+        given — except in a scale of owner levels alone, where they count from the
+        bottom too."""
+        scores: dict[str, Decimal | None] = {}
+        for n, (grade, score) in enumerate(banded):
+            scores[grade] = score if score is not None else Decimal(len(banded) - n)
+        for n, level in enumerate(owner_levels):
+            default = None if banded else Decimal(len(owner_levels) - n)
+            scores[level.grade] = level.score if level.score is not None else default
+        return cls(tuple(scores), scores)
+
+    def rank(self, grade: str) -> int:
+        """0 for the best grade; larger is worse."""
+        return self.grades.index(grade)

@@ -135,6 +135,22 @@ PREFECTURE_PLAN: dict[str, Any] = {
         "bands": PREFECTURE_SCALE,
         "rate_method": "progress",
         "rounding": {"method": "truncate", "places": 1},
+        "owner_levels": [
+            {"grade": "着手済", "label": "取組に着手した"},
+            {"grade": "未着手", "label": "取組に着手していない"},
+        ],
+        "evaluations": [
+            {
+                "depth": 2,  # 施策: the average of its KPIs' scores (S 5, A 4, ... D 1)
+                "rule": "average",
+                "bands": [
+                    {"grade": "A", "threshold": 3.5, "label": "順調"},
+                    {"grade": "B", "threshold": 2.5, "label": "概ね順調"},
+                    {"grade": "C", "threshold": 0, "label": "遅れている"},
+                ],
+            },
+            {"depth": 1, "rule": "worst", "of": "sections"},  # 基本目標: its worst 施策
+        ],
     },
     "departments": [
         {"name": "健康づくり課"},
@@ -219,15 +235,21 @@ PREFECTURE_PLAN: dict[str, Any] = {
         ),
     ],
 }
+_TEXTS = {
+    "activity_report": "取組を進めた。",
+    "issues": "目標との差が残る。",
+    "future_plan": "取組を続ける。",
+    "grade_explanation": "目標値に届いていないため。",
+}
 PREFECTURE_ENTRIES: dict[str, Any] = {
     "plan": "pref-sogo-senryaku",
     "fiscal_year": 2023,
     "entries": [
-        {"project": "k1", "actuals": {"k1-1": 66.5}, "self_grade": "B"},
-        {"project": "k2", "actuals": {"k2-1": 45}, "self_grade": "B"},
-        {"project": "k3", "actuals": {"k3-1": 102}, "self_grade": "A"},
-        {"project": "k4", "actuals": {"k4-1": "集計中"}, "self_grade": "A"},
-        {"project": "k5", "actuals": {"k5-1": 2950}, "self_grade": "B"},
+        {"project": "k1", "actuals": {"k1-1": 66.5}, "self_grade": "B", **_TEXTS},
+        {"project": "k2", "actuals": {"k2-1": 45}, "self_grade": "B", **_TEXTS},
+        {"project": "k3", "actuals": {"k3-1": 102}, "self_grade": "A", **_TEXTS},
+        {"project": "k4", "actuals": {"k4-1": "集計中"}, "self_grade": "A", **_TEXTS},
+        {"project": "k5", "actuals": {"k5-1": 2950}, "self_grade": "B", **_TEXTS},
     ],
 }
 

@@ -142,7 +142,16 @@ NOT_HASHED: dict[str, set[str]] = {
         "description",  # printed above the legend of the report only
         "rate_method",
         "rounding",
+        # Sections are evaluated in grading and the master; no form shows an evaluation.
+        "evaluations",
+        # Levels only a department chooses (着手済) join the self-grade list of forms made
+        # from a plan that has them. A form made before a level was added lacks it in its
+        # list, and one removed since is refused by the check (not-a-choice): neither is
+        # silent, and the prefilled content is unchanged. A form version that prints the
+        # scale's meanings would hash them.
+        "owner_levels",
     },
+    "GradeBand": {"description", "score"},  # the legend prints label and range only
 }
 
 

@@ -41,6 +41,61 @@ value = st.one_of(
 )
 
 
+score = st.decimals(min_value=0, max_value=10, places=1)
+
+
+@st.composite
+def owner_level(draw: st.DrawFn) -> dict[str, Any]:
+    """A level only an owner chooses (着手済), with or without its extras."""
+    return {
+        "grade": draw(st.sampled_from(["着手済", "未着手", "対象外"])),
+        "label": draw(label),
+        "description": draw(st.one_of(st.none(), text)),
+        "score": draw(st.one_of(st.none(), score)),
+    }
+
+
+@st.composite
+def evaluations(draw: st.DrawFn, depth: int) -> list[dict[str, Any]]:
+    """Section evaluations at some of the tree's depths, by every rule."""
+    out = []
+    for level in draw(st.lists(st.integers(1, depth), unique=True, max_size=2)):
+        rule = draw(st.sampled_from(["worst", "best", "average", "share", "owner"]))
+        evaluation: dict[str, Any] = {
+            "depth": level,
+            "name": draw(st.one_of(st.none(), label)),
+            "rule": rule,
+            "of": draw(st.sampled_from(["indicators", "projects"])),
+        }
+        if rule in ("average", "share"):
+            top = draw(
+                st.decimals(min_value=1, max_value=5 if rule == "average" else 100, places=1)
+            )
+            evaluation["bands"] = [
+                {
+                    "grade": "甲",
+                    "threshold": top,
+                    "label": draw(label),
+                    "score": draw(st.one_of(st.none(), score)),
+                },
+                {
+                    "grade": "乙",
+                    "threshold": 0,
+                    "label": draw(label),
+                    "description": draw(st.one_of(st.none(), text)),
+                },
+            ]
+            evaluation["owner_levels"] = draw(st.lists(owner_level(), max_size=1))
+        if rule == "share":
+            evaluation["at_least"] = draw(st.sampled_from(["A", "B", "C"]))
+        if rule == "owner":
+            evaluation["owner_levels"] = draw(
+                st.lists(owner_level(), min_size=1, max_size=3, unique_by=lambda o: o["grade"])
+            )
+        out.append(evaluation)
+    return out
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     start = draw(st.integers(2016, 2030))
@@ -144,9 +199,19 @@ def plans(draw: st.DrawFn) -> Plan:
             "grading": {
                 "bands": [
                     {"grade": "A", "min_rate": draw(st.decimals(51, 100, places=2)), "label": "a"},
-                    {"grade": "B", "min_rate": Decimal(50), "label": "b"},
+                    {
+                        "grade": "B",
+                        "min_rate": Decimal(50),
+                        "label": "b",
+                        "description": draw(st.one_of(st.none(), text)),
+                        "score": draw(st.one_of(st.none(), score)),
+                    },
                     {"grade": "C", "min_rate": 0, "label": "c"},
                 ],
+                "owner_levels": draw(
+                    st.lists(owner_level(), max_size=2, unique_by=lambda o: o["grade"])
+                ),
+                "evaluations": draw(evaluations(2 if len(section_ids) > 1 else 1)),
                 "fallback_to_final": draw(st.booleans()),
                 "description": draw(st.none() | text),
                 "rate_method": draw(st.sampled_from(["ratio", "progress"])),

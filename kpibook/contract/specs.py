@@ -130,19 +130,29 @@ def state_spec() -> InputSpec:
     )
 
 
+OWNER_CHOICE = "担当課が判断"
+"""How a level only the department chooses (着手済) is described beside its label."""
+
+
 def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputSpec:
-    bands = plan.grading.bands
+    """The department's own grade: any level of the scale, those only it chooses too."""
+    scheme = plan.grading
     scale = "、".join(
-        f"{b.grade}（{b.label}・達成率{_plain(b.min_rate)}%以上）"
-        if b.min_rate > 0
-        else f"{b.grade}（{b.label}）"
-        for b in bands
+        [
+            *(
+                f"{b.grade}（{b.label}・達成率{_plain(b.min_rate)}%以上）"
+                if b.min_rate > 0
+                else f"{b.grade}（{b.label}）"
+                for b in scheme.bands
+            ),
+            *(f"{o.grade}（{o.label}・{OWNER_CHOICE}）" for o in scheme.owner_levels),
+        ]
     )
     return InputSpec(
         kind="grade",
         title=title,
         rule=f"{help_text} 選択肢: {scale}",
-        validation={"validate": "list", "source": [b.grade for b in bands]},
+        validation={"validate": "list", "source": scheme.grades},
         required=required,
     )
 

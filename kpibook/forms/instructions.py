@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpibook.contract.content import FormContent
-from kpibook.contract.specs import STATES
+from kpibook.contract.specs import OWNER_CHOICE, STATES
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.grading.rates import formula_lines, terms_note
@@ -110,6 +110,10 @@ def _grade_scale(
             rng = f"{upper}%未満"
         sheet.write(row, 0, band.grade, s.text_center)
         sheet.write(row, 1, f"{band.label}（{rng}）", s.text)
+        row += 1
+    for level in scheme.owner_levels:
+        sheet.write(row, 0, level.grade, s.text_center)
+        sheet.write(row, 1, f"{level.label}（{OWNER_CHOICE}）", s.text)
         row += 1
     return row
 

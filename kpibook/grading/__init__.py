@@ -1,7 +1,10 @@
 """Grading: achievement rates and grades, as pure functions of the plan's scheme.
 
+* :mod:`~kpibook.grading.rates` declares each rate's formula, which grading computes with
+  and the forms print;
 * :mod:`~kpibook.grading.indicators` grades each indicator and project (rules in
   ``docs/grading.md``);
+* :mod:`~kpibook.grading.sections` evaluates the sections the plan evaluates;
 * :class:`GradeReport` gathers them for one plan and report year.
 """
 
@@ -28,6 +31,7 @@ from kpibook.grading.indicators import (
     graded_against,
     round_rate,
 )
+from kpibook.grading.sections import SectionGrade, grade_sections
 from kpibook.plan import Plan
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "IndicatorGrade",
     "NotGradable",
     "ProjectGrade",
+    "SectionGrade",
     "band",
     "final_target",
     "grade_indicator",
@@ -49,7 +54,8 @@ __all__ = [
 
 
 class GradeReport(Result):
-    """Every project's computed and self grade for one plan and report year."""
+    """Every project's computed and self grade, and every evaluated section's, for one
+    plan and report year."""
 
     plan: str = Field(description="Plan id.")
     title: str = Field(description="Plan title.")
@@ -58,6 +64,10 @@ class GradeReport(Result):
     grades: list[str] = Field(description="The grade scale, best first.")
     not_gradable_label: str = Field(description="What the plan prints where there is no grade.")
     projects: list[ProjectGrade] = Field(description="In the order of the plan's index.")
+    sections: list[SectionGrade] = Field(
+        default_factory=list,
+        description="The sections the plan evaluates (施策, 基本目標), in printed order.",
+    )
 
     def counts(self, which: Literal["computed", "self"] = "computed") -> dict[str, int]:
         """Projects per grade, best first; then not gradable (computed) or 未記入 (self)."""
@@ -71,6 +81,7 @@ class GradeReport(Result):
 
 def grade_report(plan: Plan, entries: Entries | None) -> GradeReport:
     """Grade the plan with the departments' entries (None: nothing reported yet)."""
+    projects = grade_plan(plan, entries)
     return GradeReport(
         plan=plan.id,
         title=plan.title,
@@ -78,5 +89,6 @@ def grade_report(plan: Plan, entries: Entries | None) -> GradeReport:
         fiscal_year_label=era_label(plan.report_year, "long"),
         grades=plan.grading.grades,
         not_gradable_label=plan.grading.not_gradable,
-        projects=grade_plan(plan, entries),
+        projects=projects,
+        sections=grade_sections(plan, projects, entries),
     )

@@ -52,6 +52,8 @@ class NotGradable(StrEnum):
     NO_BASELINE = "no_baseline"
     BASELINE_TARGET = "baseline_target"
     MISSING_YEARS = "missing_years"
+    NOTHING_GRADED = "nothing_graded"
+    NOT_ENTERED = "not_entered"
 
 
 REASONS: dict[NotGradable, Message] = {
@@ -87,6 +89,13 @@ REASONS: dict[NotGradable, Message] = {
     NotGradable.MISSING_YEARS: Message(
         ja="累計に必要な年度の実績値がありません",
         en="a cumulative (累計) total lacks the actual of some year",
+    ),
+    NotGradable.NOTHING_GRADED: Message(
+        ja="評価できる指標・事業がありません",
+        en="nothing under the section has a grade to combine",
+    ),
+    NotGradable.NOT_ENTERED: Message(
+        ja="担当の評価が記入されていません", en="its owner has not entered an evaluation"
     ),
 }
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kpibook.fiscal import era_label
-from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade
+from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade, SectionGrade
 from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.grading.sections import section_basis
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -67,6 +68,8 @@ def write_overview(
         by_department.setdefault(g.department, []).append(g)
     departments = [(d, by_department[d]) for d in plan.department_names() if d in by_department]
     row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
+    if report.grades.sections:
+        row = _section_grades(sheet, row, report.grades.sections, plan.grading.not_gradable) + 1
     row = _legend(sheet, row, plan) + 1
     row = _mismatches(sheet, row, [g for g in grades if g.mismatch]) + 2
     chart_row = None
@@ -166,6 +169,28 @@ def _counts(
     sheet.conditional(
         first, last_col, row, last_col, {"type": "cell", "criteria": ">", "value": 0}, BAD
     )
+    return row + 1
+
+
+def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str) -> int:
+    """Each evaluated section: its evaluation, what it rests on, and its owner's."""
+    sheet.write(row, 0, "体系の評価", SECTION)
+    row += 1
+    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価")
+    for col, head in enumerate(heads):
+        sheet.write(row, col, head, HEAD)
+    fit_row(sheet, row, heads, WIDTHS)
+    for g in grades:
+        row += 1
+        indent = "　" * (g.depth - 1)
+        name = f"{indent}{g.number} {g.title or ''}".rstrip()
+        basis = section_basis(g)
+        sheet.write(row, 0, name, CELL)
+        sheet.write(row, 1, g.name, CELL)
+        sheet.write(row, 2, g.grade or ng, CENTER)
+        sheet.write(row, 3, basis, CELL)
+        sheet.write(row, 4, g.self_grade, CENTER)
+        fit_row(sheet, row, [name, g.name, g.grade or ng, basis], WIDTHS)
     return row + 1
 
 

@@ -9,6 +9,7 @@ from kpibook.cells import col_letter
 from kpibook.entries import Entries
 from kpibook.fiscal import era_label
 from kpibook.grading import IndicatorGrade, ProjectGrade, graded_against
+from kpibook.grading.sections import evaluation_name
 from kpibook.master.styles import (
     BAD,
     CELL,
@@ -55,9 +56,13 @@ def write_table(
     sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries, page: Page
 ) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
+    ng = plan.grading.not_gradable
     target_years = sorted({y for i in indicators for y in i.targets})
     actual_years = sorted({y for i in indicators for y in i.actuals} | {plan.report_year})
     source = {d.department: d.used or "" for d in report.departments}
+    # One column per evaluated depth of the tree: the evaluation of the row's section there.
+    evaluated = sorted(plan.grading.evaluations, key=lambda e: e.depth)
+    section_grades = {g.section: g.grade or ng for g in report.grades.sections}
     headers = [
         "体系番号",
         "体系",
@@ -79,6 +84,7 @@ def write_table(
         "事業の評価",
         "担当課の評価",
         "評価の一致",
+        *(evaluation_name(plan, e) for e in evaluated),
         "回答ファイル",
     ]
     col = {h: n for n, h in enumerate(headers)}
@@ -96,12 +102,12 @@ def write_table(
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
     centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
+    centered |= {col[evaluation_name(plan, e)] for e in evaluated}
     rate_col = col["達成率(%)"]
     places = plan.grading.rounding.places
     rate_style = RATE.but(num_format="0." + "0" * places if places else "0")
     grades = {g.project: g for g in report.grades.projects}
     row = 1
-    ng = plan.grading.not_gradable
     for project in plan.projects:
         grade = grades[project.id]
         lines: list[tuple[Indicator | None, IndicatorGrade | None]] = list(
@@ -109,6 +115,11 @@ def write_table(
         ) or [(None, None)]
         for ind, ig in lines:
             values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
+            nodes = plan.section_path(project.placements[0].section).nodes
+            values += [
+                section_grades.get(nodes[e.depth - 1].id) if e.depth <= len(nodes) else None
+                for e in evaluated
+            ]
             values.append(source.get(project.lead_department, ""))
             for n, value in enumerate(values):
                 if n in centered:

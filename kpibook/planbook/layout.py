@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
+from kpibook.scheme import EVALUATED_NAMES, EVALUATION_RULE_NAMES
 
 
 class Kind(StrEnum):
@@ -221,19 +222,90 @@ INTRO_SHEET = SheetDef(
 )
 BANDS_SHEET = SheetDef(
     "評価区分",
-    "評価の段階。上から良い順に並べ、最後の段階の下限は0%にします。",
+    "評価の段階。上から良い順に並べ、最後の段階の下限は0%にします。"
+    "担当課だけが選ぶ段階（着手済など）は、その後に「担当課のみ」を「はい」にして書きます。",
     (
         Column("評価", "grade", Kind.LABEL, "評価の記号。例: A、B、C または ○、△、×", 10, True),
         Column(
             "達成率の下限(%)",
             "min_rate",
             Kind.NUMBER,
-            "この評価になる達成率の下限。80なら80%以上。",
+            "この評価になる達成率の下限。80なら80%以上。担当課のみの段階は空欄。",
             16,
             True,
         ),
         Column("説明", "label", Kind.LABEL, "評価の意味。例: かなり達成できた", 30, True),
+        Column("補足", "description", Kind.TEXT, "評価の詳しい説明（任意）。", 30),
+        Column(
+            "点数",
+            "score",
+            Kind.NUMBER,
+            "体系の評価で平均するときの点数（任意）。空欄なら最下位を1として上へ1点ずつ。",
+            8,
+        ),
+        Column(
+            "担当課のみ",
+            "owner",
+            Kind.BOOL,
+            "はい: 達成率では決まらず、担当課が自分の評価として選ぶだけの段階（着手済、未着手）。",
+            10,
+        ),
     ),
+)
+EVALUATIONS_SHEET = SheetDef(
+    "体系の評価",
+    "体系（施策・基本目標など）の評価。評価する階層ごとに1行。",
+    (
+        Column("階層", "depth", Kind.INT, "評価する階層。1が最上位（基本目標など）。", 8, True),
+        Column("名称", "name", Kind.LABEL, "評価の呼び名（任意）。例: 施策の評価", 20),
+        Column(
+            "決め方",
+            "rule",
+            Kind.CHOICE,
+            "最も低い評価／最も高い評価／平均点（点数の平均を区分にあてはめる）／"
+            "割合（基準の評価以上の割合を区分にあてはめる）／担当の評価（担当が記入）。",
+            14,
+            True,
+            choices=EVALUATION_RULE_NAMES,
+        ),
+        Column(
+            "対象",
+            "of",
+            Kind.CHOICE,
+            "何から決めるか: 指標（既定）／事業／下位の体系（その評価）。",
+            12,
+            choices=EVALUATED_NAMES,
+        ),
+        Column("基準の評価", "at_least", Kind.LABEL, "割合で数える評価（その評価以上）。例: A", 10),
+    ),
+    required=False,
+)
+EVALUATION_BANDS_SHEET = SheetDef(
+    "体系の評価区分",
+    "体系の評価の段階（平均点・割合・担当の評価の場合）。階層ごとに良い順に並べます。",
+    (
+        Column("階層", "depth", Kind.INT, "「体系の評価」シートの階層。", 8, True),
+        Column("評価", "grade", Kind.LABEL, "評価の記号。例: A、順調", 10, True),
+        Column(
+            "下限",
+            "threshold",
+            Kind.NUMBER,
+            "平均点（平均点の場合）または割合％（割合の場合）の下限。最後の段階は0。"
+            "担当のみの段階は空欄。",
+            10,
+        ),
+        Column("説明", "label", Kind.LABEL, "評価の意味。例: 順調に進んでいる", 30, True),
+        Column("補足", "description", Kind.TEXT, "評価の詳しい説明（任意）。", 30),
+        Column("点数", "score", Kind.NUMBER, "上の階層で平均するときの点数（任意）。", 8),
+        Column(
+            "担当のみ",
+            "owner",
+            Kind.BOOL,
+            "はい: 計算では決まらず、担当が選ぶだけの段階（担当の評価ではすべて）。",
+            10,
+        ),
+    ),
+    required=False,
 )
 DEPARTMENTS_SHEET = SheetDef(
     "担当課",
@@ -408,6 +480,8 @@ DATA_SHEETS: tuple[SheetDef, ...] = (
     SETTINGS_SHEET,
     INTRO_SHEET,
     BANDS_SHEET,
+    EVALUATIONS_SHEET,
+    EVALUATION_BANDS_SHEET,
     DEPARTMENTS_SHEET,
     SECTIONS_SHEET,
     PROJECTS_SHEET,

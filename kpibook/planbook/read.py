@@ -24,6 +24,8 @@ from kpibook.planbook.layout import (
     BANDS_SHEET,
     DATA_SHEETS,
     DEPARTMENTS_SHEET,
+    EVALUATION_BANDS_SHEET,
+    EVALUATIONS_SHEET,
     FOOTNOTES_SHEET,
     INDICATORS_SHEET,
     INSTRUCTIONS_SHEET_NAME,
@@ -327,7 +329,10 @@ def read_plan_workbook(path: Path) -> Plan:
 def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for loc, sheet in [
+        (("grading",), BANDS_SHEET),
         (("grading", "bands"), BANDS_SHEET),
+        (("grading", "owner_levels"), BANDS_SHEET),
+        (("grading", "evaluations"), EVALUATIONS_SHEET),
         (("departments",), DEPARTMENTS_SHEET),
         (("sections",), SECTIONS_SHEET),
         (("projects",), PROJECTS_SHEET),
@@ -339,10 +344,9 @@ def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
     for n, r in enumerate(rows[INTRO_SHEET.name]):
         reader.place(("intro", n), f"シート「{r.grid.name}」{r.cells['text']}")
     grading = data.setdefault("grading", {})
-    grading["bands"] = [
-        _record(reader, r, BANDS_SHEET, ("grading", "bands", n))
-        for n, r in enumerate(rows[BANDS_SHEET.name])
-    ]
+    grading.update(_scale(reader, rows[BANDS_SHEET.name], BANDS_SHEET, ("grading",), "min_rate"))
+    if rows[EVALUATIONS_SHEET.name]:
+        grading["evaluations"] = _evaluations(reader, rows)
     data["departments"] = [
         _record(reader, r, DEPARTMENTS_SHEET, ("departments", n))
         for n, r in enumerate(rows[DEPARTMENTS_SHEET.name])
@@ -350,6 +354,82 @@ def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
     data["sections"] = _sections(reader, rows[SECTIONS_SHEET.name])
     data["projects"] = _projects(reader, rows)
     return data
+
+
+def _scale(
+    reader: Reader, rows: list[Row], sheet: SheetDef, here: Loc, threshold: str
+) -> dict[str, list[dict[str, Any]]]:
+    """A scale's rows: the bands (with a threshold), then the levels only an owner
+    chooses (担当のみ: はい), kept apart as the model keeps them."""
+    scale: dict[str, list[dict[str, Any]]] = {"bands": []}
+    owners: list[dict[str, Any]] = []
+    for row in rows:
+        try:
+            owner = convert(row.values.get("owner"), Kind.BOOL) is True
+        except CellProblem:
+            owner = False  # _record reports the cell
+        kind = "owner_levels" if owner else "bands"
+        listed = owners if owner else scale["bands"]
+        record = _record(reader, row, sheet, (*here, kind, len(listed)))
+        record.pop("owner", None)
+        listed.append(record)
+        cell = f"シート「{row.grid.name}」{row.cells[threshold]}"
+        if owner and threshold in record:
+            reader.problem(
+                cell,
+                Message(
+                    ja="担当のみの段階には下限を書きません",
+                    en="a level only an owner chooses has no threshold",
+                ),
+            )
+        elif not owner and owners:
+            reader.problem(
+                cell,
+                Message(
+                    ja="下限のある段階は、担当のみの段階より前（上）に書きます",
+                    en="levels with a threshold come before those only an owner chooses",
+                ),
+            )
+    if owners:
+        scale["owner_levels"] = owners
+    return scale
+
+
+def _evaluations(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, Any]]:
+    """The 体系の評価 rows, each with its scale from 体系の評価区分 (by 階層)."""
+    evaluations = []
+    by_depth: dict[int, int] = {}
+    for n, row in enumerate(rows[EVALUATIONS_SHEET.name]):
+        record = _record(reader, row, EVALUATIONS_SHEET, ("grading", "evaluations", n))
+        evaluations.append(record)
+        if isinstance(record.get("depth"), int):
+            by_depth.setdefault(record["depth"], n)
+    scales: dict[int, list[Row]] = {}
+    for row in rows[EVALUATION_BANDS_SHEET.name]:
+        depth = reader.convert(row, EVALUATION_BANDS_SHEET.column("depth"))
+        if depth is None:
+            continue
+        if depth not in by_depth:
+            reader.problem(
+                f"シート「{row.grid.name}」{row.cells['depth']}",
+                Message(
+                    ja=f"「{EVALUATIONS_SHEET.name}」シートに第{depth}階層の評価がありません",
+                    en=f"no evaluation of depth {depth} in the {EVALUATIONS_SHEET.name} sheet",
+                ),
+                depth,
+            )
+            continue
+        scales.setdefault(depth, []).append(row)
+    for depth, scale_rows in scales.items():
+        n = by_depth[depth]
+        here: Loc = ("grading", "evaluations", n)
+        scale = _scale(reader, scale_rows, EVALUATION_BANDS_SHEET, here, "threshold")
+        for kind, records in scale.items():
+            for record in records:
+                record.pop("depth", None)
+            if records:
+                evaluations[n][kind] = records
+    return evaluations
 
 
 def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, Any]:

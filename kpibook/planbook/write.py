@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from kpibook.fiscal import MIN_FISCAL_YEAR, era_label
-from kpibook.plan import Plan, Section
+from kpibook.plan import GradeBand, Plan, Section
 from kpibook.planbook.layout import (
     ACTUAL_PREFIX,
     BANDS_SHEET,
     DATA_SHEETS,
     DEPARTMENTS_SHEET,
     DIRECTION_NAMES,
+    EVALUATION_BANDS_SHEET,
+    EVALUATIONS_SHEET,
     FINAL_HEADER,
     FOOTNOTES_SHEET,
     INDICATORS_SHEET,
@@ -36,6 +38,12 @@ from kpibook.planbook.layout import (
     Kind,
     SheetDef,
     year_header,
+)
+from kpibook.scheme import (
+    EVALUATED_NAMES,
+    EVALUATION_RULE_NAMES,
+    EvaluationBand,
+    OwnerLevel,
 )
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, CellValue, Sheet, Style
@@ -66,7 +74,22 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
     rows: dict[str, list[Row]] = {
         SETTINGS_SHEET.name: _settings_rows(plan),
         INTRO_SHEET.name: [[p] for p in plan.intro],
-        BANDS_SHEET.name: [[b.grade, b.min_rate, b.label] for b in plan.grading.bands],
+        BANDS_SHEET.name: list(_scale_rows(plan.grading.bands, plan.grading.owner_levels)),
+        EVALUATIONS_SHEET.name: [
+            [
+                e.depth,
+                e.name,
+                EVALUATION_RULE_NAMES[e.rule.value],
+                EVALUATED_NAMES[e.of],
+                e.at_least,
+            ]
+            for e in plan.grading.evaluations
+        ],
+        EVALUATION_BANDS_SHEET.name: [
+            [e.depth, *row]
+            for e in plan.grading.evaluations
+            for row in _scale_rows(e.bands, e.owner_levels)
+        ],
         DEPARTMENTS_SHEET.name: [[d.name, d.contact] for d in plan.departments],
         SECTIONS_SHEET.name: list(_section_rows(plan.sections, None)),
         PROJECTS_SHEET.name: [
@@ -246,6 +269,17 @@ def _setting_cell(kind: Kind, value: Any, choices: dict[str, str] | None) -> Cel
             return choices[str(value)]
     assert isinstance(value, str | int | Decimal)
     return value
+
+
+def _scale_rows(
+    bands: Sequence[GradeBand | EvaluationBand], owner_levels: list[OwnerLevel]
+) -> Iterator[Row]:
+    """評価 | 下限 | 説明 | 補足 | 点数 | 担当のみ: the bands, then the owner's levels."""
+    for b in bands:
+        low = b.min_rate if isinstance(b, GradeBand) else b.threshold
+        yield [b.grade, low, b.label, b.description, b.score, None]
+    for o in owner_levels:
+        yield [o.grade, None, o.label, o.description, o.score, YES]
 
 
 def _section_rows(sections: list[Section], parent: str | None) -> Iterator[Row]:
