@@ -19,7 +19,7 @@ from pydantic import Field
 
 from kpibook.fiscal import era_label
 from kpibook.message import Message
-from kpibook.plan import FY, Id, Issue, Label, Layout, Model, Plan, Text
+from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Text
 from kpibook.values import Value, ValueKind
 
 
@@ -53,8 +53,8 @@ class SectionEntry(Model):
     explanation: Text | None = Field(default=None, description="Why, as the owner wrote it.")
 
 
-CARD_ONLY = ("activity_report", "issues", "future_plan", "grade_explanation")
-MATRIX_ONLY = ("comment", "improvement")
+CARD_ONLY = LAYOUT_TEXTS[Layout.CARD]
+MATRIX_ONLY = LAYOUT_TEXTS[Layout.MATRIX]
 
 
 class Entries(Model):

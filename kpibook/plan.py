@@ -64,6 +64,17 @@ class Layout(StrEnum):
     """One row per indicator in a table per section (seed 003, 地域健康福祉計画)."""
 
 
+EntryText = Literal[
+    "activity_report", "issues", "future_plan", "grade_explanation", "comment", "improvement"
+]
+"""The texts a department writes about a project (fields of its entry)."""
+LAYOUT_TEXTS: dict[Layout, tuple[EntryText, ...]] = {
+    Layout.CARD: ("activity_report", "issues", "future_plan", "grade_explanation"),
+    Layout.MATRIX: ("comment", "improvement"),
+}
+"""The texts each layout's forms ask for."""
+
+
 class Direction(StrEnum):
     HIGHER = "higher"
     """More is better (participants, sites)."""
@@ -395,6 +406,12 @@ class CheckSettings(Model):
         description="Warn when an actual is more than this many times the previous year's, "
         "or less than its 1/factor (2: more than double or less than half). None: never.",
     )
+    required_when: dict[EntryText, list[Mark]] = Field(
+        default_factory=dict,
+        description="Texts required when the department's own grade is one of the grades "
+        "listed, e.g. {improvement: [C, D]}; an empty list: never. A text not listed follows "
+        "its template (評価の説明 and 改善策 below the top grade).",
+    )
 
 
 class PlanPeriod(Model):
@@ -670,6 +687,31 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
     for n, project in enumerate(plan.projects):
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
     yield from _evaluation_problems(plan)
+    yield from _required_problems(plan)
+
+
+def _required_problems(plan: Plan) -> Iterator[Issue]:
+    """Texts required for some grades must be texts of the layout, and grades of the scale."""
+    grades = plan.grading.grades
+    for key, listed in plan.checks.required_when.items():
+        here: Loc = ("checks", "required_when", key)
+        if key not in LAYOUT_TEXTS[plan.layout]:
+            yield (
+                here,
+                Message(
+                    ja="この様式にはない記入欄です",
+                    en=f"{key!r} is not a text of a {plan.layout.value} form",
+                ),
+            )
+        for n, grade in enumerate(listed):
+            if grade not in grades:
+                yield (
+                    (*here, n),
+                    Message(
+                        ja=f"「{grade}」は評価（{'・'.join(grades)}）にありません",
+                        en=f"{grade!r} is not one of the grades {grades}",
+                    ),
+                )
 
 
 def _resolvable(scheme: GradingScheme, evaluation: SectionEvaluation) -> bool:

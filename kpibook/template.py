@@ -12,20 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from kpibook.plan import Label, Layout, Model, Text
+from kpibook.plan import EntryText, Label, Layout, Model, Text
 from kpibook.plantext import load_model_yaml
 from kpibook.printing import Page
 from kpibook.resources import data_dir
 
-TextKey = Literal[
-    "activity_report",
-    "issues",
-    "future_plan",
-    "grade_explanation",
-    "comment",
-    "improvement",
-    "actual_note",
-]
+TextKey = Literal[EntryText, "actual_note"]
 """The text entries a form can have; each is a field of the department's entry."""
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -187,6 +179,13 @@ class TextEntry(Model):
     max_length: int = Field(ge=1, le=32_767, description="Longest text accepted, in characters.")
     required: bool = Field(description="Whether a return without it is an error.")
     help: Text = Field(description="What to write, shown as the cell's input message.")
+    required_below_top: bool | None = Field(
+        default=None,
+        description="Required when the department's own grade is below the top grade, though "
+        "not required otherwise. None: as kpibook has always done, for 評価の説明 "
+        "(grade_explanation) and 改善策 (improvement) only. A plan's checks.required_when "
+        "names the grades instead.",
+    )
 
 
 class GradeEntry(Model):

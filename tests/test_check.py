@@ -23,7 +23,7 @@ from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_return, check_returns
-from kpibook.template import load_template
+from kpibook.template import CardTemplate, load_template
 from kpibook.values import ValueKind
 from tests.test_libreoffice import needs_libreoffice, pdf_text, resave_xlsx, to_pdf
 
@@ -712,3 +712,78 @@ def test_a_lagging_statistic_may_come_back_empty(
     k4, k5 = (cell_of(forms["企画課"], indicator_name(k, f"{k}-1", "actual")) for k in ("k4", "k5"))
     actuals = [f for f in found(result) if f[1] in (k4, k5)]
     assert actuals == [(FORM, k5, "required-missing")]
+
+
+def _with_grades(entries: Entries, grades: dict[str, str], **update: Any) -> Entries:
+    return entries.model_copy(
+        update={
+            "entries": [
+                e.model_copy(update={"self_grade": grades[e.project], **update})
+                if e.project in grades
+                else e
+                for e in entries.entries
+            ]
+        }
+    )
+
+
+def test_the_plan_says_which_grades_require_an_explanation(
+    tmp_path: Path, prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    """A prefecture asks for 評価の説明 only at C or D, not below the top grade (S)."""
+    plan = prefecture_plan.model_copy(
+        update={
+            "checks": prefecture_plan.checks.model_copy(
+                update={"required_when": {"grade_explanation": ["C", "D"]}}
+            )
+        }
+    )
+    entries = _with_grades(
+        prefecture_entries,
+        {"k1": "B", "k2": "C", "k3": "D"},
+        grade_explanation=None,
+    )
+    by_department = {f.department: f for f in write_filled_forms(plan, entries, tmp_path)}
+    assert not check(plan, by_department["健康づくり課"].path).findings  # B: none needed
+    c = by_department["こども家庭課"]
+    explain = cell_of(c, project_name("k2", "grade_explanation"))
+    assert found(check(plan, c.path)) == [(FORM, explain, "explanation-required")]
+    d = by_department["農業振興課"]
+    explain = cell_of(d, project_name("k3", "grade_explanation"))
+    assert found(check(plan, d.path)) == [(FORM, explain, "explanation-required")]
+    sheet = openpyxl.load_workbook(d.path)["記入要領"]
+    lines = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any(line.endswith("（評価がC・Dのとき必須）") for line in lines)
+
+
+def test_a_template_that_requires_no_explanation_is_obeyed(tmp_path: Path, card_plan: Plan) -> None:
+    """A template's required: false is no longer overridden by a rule in the code."""
+    template = load_template(card_plan.layout)
+    assert isinstance(template, CardTemplate)
+    lenient = template.model_copy(
+        update={
+            "grade_explanation": template.grade_explanation.model_copy(
+                update={"required_below_top": False}
+            )
+        }
+    )
+    entries = _without_explanations(card_plan)
+    strict = write_filled_forms(card_plan, entries, tmp_path / "strict")
+    strict_report = check_returns(card_plan, [f.path for f in strict])
+    assert "explanation-required" in [f.code for r in strict_report.returns for f in r.findings]
+    forms = write_filled_forms(card_plan, entries, tmp_path / "lenient", lenient)
+    report = check_returns(card_plan, [f.path for f in forms], lenient)
+    assert report.ok
+    assert "explanation-required" not in [f.code for r in report.returns for f in r.findings]
+
+
+def _without_explanations(plan: Plan) -> Entries:
+    from kpibook.plantext import load_entries_yaml
+    from tests.conftest import CARD
+
+    entries = load_entries_yaml(CARD / "entries.yaml", plan)
+    return entries.model_copy(
+        update={
+            "entries": [e.model_copy(update={"grade_explanation": None}) for e in entries.entries]
+        }
+    )

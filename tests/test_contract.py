@@ -152,6 +152,10 @@ NOT_HASHED: dict[str, set[str]] = {
         "owner_levels",
     },
     "GradeBand": {"description", "score"},  # the legend prints label and range only
+    # Which grades make a text required is a rule of the check; the form says it in the
+    # entry's help (hashed) and in the 記入要領. A form whose 記入要領 states an older rule
+    # collects the same entries and is checked by the rule as it is now.
+    "TextEntry": {"required_below_top"},
 }
 
 

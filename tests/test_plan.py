@@ -96,6 +96,28 @@ def test_every_problem_is_reported_at_once(tmp_path: Path, small_plan_data: dict
             "report_year",
             "報告年度が計画期間の外です",
         ),
+        (
+            lambda d: d.update(checks={"required_when": {"improvement": ["B"]}}),
+            "checks.required_when.improvement",
+            "この様式にはない記入欄です",  # 改善策 is the matrix layout's
+        ),
+        (
+            lambda d: d.update(checks={"required_when": {"grade_explanation": ["B", "×"]}}),
+            "checks.required_when.grade_explanation[1]",
+            "「×」は評価（A・B・C）にありません",
+        ),
+        (
+            lambda d: d["grading"].update(
+                evaluations=[{"depth": 1, "rule": "worst", "of": "sections"}]
+            ),
+            "grading.evaluations[0].of",
+            "第2階層にも評価が必要です",
+        ),
+        (
+            lambda d: d["projects"][0]["indicators"][0].update(original_targets={"R4": 90}),
+            "projects[0].indicators[0].original_targets[2022]",
+            "当初目標の年度に（改訂後の）目標値がありません",
+        ),
     ],
 )
 def test_references_inside_the_plan_are_checked(

@@ -214,3 +214,18 @@ def test_a_prefecture_plan_round_trips(tmp_path: Path, prefecture_plan: Plan) ->
     assert {"基準値", "基準年度", "累計", "公表の遅れ(年)", "当初目標 R6"} <= set(headers)
     (tmp_path / "plan.yaml").write_text(dump_yaml(prefecture_plan), encoding="utf-8")
     assert load_plan_yaml(tmp_path / "plan.yaml") == prefecture_plan
+
+
+def test_required_texts_are_a_sheet_named_by_cell(tmp_path: Path, card_plan: Plan) -> None:
+    plan = card_plan.model_copy(
+        update={"checks": card_plan.checks.model_copy(update={"required_when": {"issues": []}})}
+    )
+    write_plan_workbook(plan, tmp_path / "plan.xlsx")
+    assert read_plan_workbook(tmp_path / "plan.xlsx") == plan  # an empty cell: never
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        wb["記入の条件"].append(["評価の説明", "B\n×"])
+
+    [problem] = _spoil(tmp_path, plan, edit)
+    assert "シート「記入の条件」B3（必須とする評価）" in problem
+    assert "「×」は評価（A・B・C）にありません" in problem

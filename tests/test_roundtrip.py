@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpibook.plan import Plan
+from kpibook.plan import LAYOUT_TEXTS, Layout, Plan
 from kpibook.planbook import read_plan_workbook, write_plan_workbook
 from kpibook.plantext import dump_yaml, load_plan_yaml
 
@@ -187,6 +187,15 @@ def plans(draw: st.DrawFn) -> Plan:
                 else [],
             }
         )
+    layout = draw(st.sampled_from(["card", "matrix"]))
+    texts = LAYOUT_TEXTS[Layout(layout)]
+    required_when = draw(
+        st.dictionaries(
+            st.sampled_from(texts),
+            st.lists(st.sampled_from(["A", "B", "C"]), unique=True),
+            max_size=2,
+        )
+    )
     plan = Plan.model_validate(
         {
             "id": draw(ident),
@@ -194,7 +203,8 @@ def plans(draw: st.DrawFn) -> Plan:
             "issuer": draw(label),
             "period": {"start": start, "end": end},
             "report_year": report,
-            "layout": draw(st.sampled_from(["card", "matrix"])),
+            "layout": layout,
+            "checks": {"required_when": required_when},
             "intro": draw(st.lists(text, max_size=2)),
             "grading": {
                 "bands": [

@@ -94,9 +94,27 @@ def project_inputs(
     return out
 
 
+CONDITIONALLY_REQUIRED = ("grade_explanation", "improvement")
+"""Texts required below the top grade when a template does not say (kpibook's rule before
+templates and plans could say it)."""
+
+
+def required_for(entry: TextEntry, plan: Plan) -> tuple[str, ...]:
+    """The department's own grades that make a text required: as the plan's
+    ``checks.required_when`` lists them, else below the top grade when the template says
+    so (by default for 評価の説明 and 改善策)."""
+    listed = plan.checks.required_when.get(entry.key) if entry.key != "actual_note" else None
+    if listed is not None:
+        return tuple(listed)
+    below_top = entry.required_below_top
+    if below_top is None:
+        below_top = entry.key in CONDITIONALLY_REQUIRED
+    return tuple(plan.grading.grades[1:]) if below_top else ()
+
+
 def _text_input(pid: str, entry: TextEntry, plan: Plan, names: NameScheme) -> FormInput:
     title = text_title(entry, plan)
-    spec = text_spec(title, entry.help, entry.max_length, entry.required)
+    spec = text_spec(title, entry.help, entry.max_length, entry.required, required_for(entry, plan))
     return FormInput(
         names.project(pid, entry.key), pid, entry.key, title, spec, max_length=entry.max_length
     )

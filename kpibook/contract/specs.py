@@ -34,6 +34,17 @@ class InputSpec:
     """What is accepted, in Japanese (the instructions sheet and the input message)."""
     validation: dict[str, Any]
     required: bool
+    required_for: tuple[str, ...] = ()
+    """The department's own grades that make an input not otherwise required required
+    (評価の説明 below the top grade)."""
+
+    def requirement(self) -> str:
+        """（必須）, （評価がB・Cのとき必須） or （任意）, as the 記入要領 says it."""
+        if self.required:
+            return "（必須）"
+        if self.required_for:
+            return f"（評価が{'・'.join(self.required_for)}のとき必須）"
+        return "（任意）"
 
     def options(self) -> dict[str, Any]:
         """xlsxwriter data_validation options with Japanese input message and alert."""
@@ -157,13 +168,20 @@ def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputS
     )
 
 
-def text_spec(title: str, help_text: str, max_length: int, required: bool) -> InputSpec:
+def text_spec(
+    title: str,
+    help_text: str,
+    max_length: int,
+    required: bool,
+    required_for: tuple[str, ...] = (),
+) -> InputSpec:
     return InputSpec(
         kind="text",
         title=title,
         rule=f"{help_text}（{max_length}字以内）",
         validation={"validate": "length", "criteria": "<=", "value": max_length},
         required=required,
+        required_for=required_for,
     )
 
 

@@ -128,8 +128,7 @@ def _input_line(
 ) -> int:
     s = form.styles
     what = f"{names[record.project]}：{record.spec.title}"
-    required = "（必須）" if record.spec.required else "（任意）"
-    rule = record.spec.rule + required
+    rule = record.spec.rule + record.spec.requirement()
     where = f"{template.sheet}!{record.cell}"
     sheet.write(row, 0, what, s.text)
     sheet.write(row, 1, rule, s.text)

@@ -474,6 +474,39 @@ FOOTNOTES_SHEET = SheetDef(
     ),
     required=False,
 )
+ENTRY_TEXT_NAMES = {
+    "activity_report": "活動報告",
+    "issues": "課題・懸案事項",
+    "future_plan": "今後の予定",
+    "grade_explanation": "評価の説明",
+    "comment": "成果・課題・方向性",
+    "improvement": "改善策",
+}
+REQUIRED_SHEET = SheetDef(
+    "記入の条件",
+    "担当課の評価によって記入を必須にする欄。書かない欄は様式の既定"
+    "（評価の説明・改善策は最上位以外の評価で必須）に従います。",
+    (
+        Column(
+            "記入欄",
+            "key",
+            Kind.CHOICE,
+            "活動報告／課題・懸案事項／今後の予定／評価の説明（カード）、"
+            "成果・課題・方向性／改善策（一覧表）。",
+            18,
+            True,
+            choices=ENTRY_TEXT_NAMES,
+        ),
+        Column(
+            "必須とする評価",
+            "grades",
+            Kind.LIST,
+            "担当課の評価がこのいずれかなら必須。1行に1つ。空欄なら評価によっては必須にしません。",
+            24,
+        ),
+    ),
+    required=False,
+)
 INSTRUCTIONS_SHEET_NAME = "説明"
 
 DATA_SHEETS: tuple[SheetDef, ...] = (
@@ -489,6 +522,7 @@ DATA_SHEETS: tuple[SheetDef, ...] = (
     INDICATORS_SHEET,
     NOTES_SHEET,
     FOOTNOTES_SHEET,
+    REQUIRED_SHEET,
 )
 
 

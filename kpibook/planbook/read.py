@@ -24,6 +24,7 @@ from kpibook.planbook.layout import (
     BANDS_SHEET,
     DATA_SHEETS,
     DEPARTMENTS_SHEET,
+    ENTRY_TEXT_NAMES,
     EVALUATION_BANDS_SHEET,
     EVALUATIONS_SHEET,
     FOOTNOTES_SHEET,
@@ -36,6 +37,7 @@ from kpibook.planbook.layout import (
     NOTES_SHEET,
     PLACEMENTS_SHEET,
     PROJECTS_SHEET,
+    REQUIRED_SHEET,
     SECTIONS_SHEET,
     SETTINGS,
     SETTINGS_SHEET,
@@ -351,6 +353,8 @@ def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
         _record(reader, r, DEPARTMENTS_SHEET, ("departments", n))
         for n, r in enumerate(rows[DEPARTMENTS_SHEET.name])
     ]
+    if rows[REQUIRED_SHEET.name]:
+        data.setdefault("checks", {})["required_when"] = _required(reader, rows)
     data["sections"] = _sections(reader, rows[SECTIONS_SHEET.name])
     data["projects"] = _projects(reader, rows)
     return data
@@ -430,6 +434,29 @@ def _evaluations(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, A
             if records:
                 evaluations[n][kind] = records
     return evaluations
+
+
+def _required(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, list[str]]:
+    """記入の条件: each text with the grades that require it (an empty cell: none)."""
+    out: dict[str, list[str]] = {}
+    for row in rows[REQUIRED_SHEET.name]:
+        key = reader.convert(row, REQUIRED_SHEET.column("key"), ENTRY_TEXT_NAMES)
+        grades = reader.convert(row, REQUIRED_SHEET.column("grades"))
+        if key is None or grades is None:
+            continue
+        where = f"シート「{row.grid.name}」"
+        if key in out:
+            reader.problem(
+                f"{where}{row.cells['key']}",
+                Message(ja="同じ記入欄が2回あります", en=f"{key!r} is given twice"),
+            )
+            continue
+        out[key] = grades
+        loc: Loc = ("checks", "required_when", key)
+        reader.place(loc, f"{where}{row.cells['key']}（記入欄）")
+        for n in range(len(grades)):
+            reader.place((*loc, n), f"{where}{row.cells['grades']}（必須とする評価）")
+    return out
 
 
 def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, Any]:

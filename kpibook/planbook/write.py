@@ -15,6 +15,7 @@ from kpibook.planbook.layout import (
     DATA_SHEETS,
     DEPARTMENTS_SHEET,
     DIRECTION_NAMES,
+    ENTRY_TEXT_NAMES,
     EVALUATION_BANDS_SHEET,
     EVALUATIONS_SHEET,
     FINAL_HEADER,
@@ -30,6 +31,7 @@ from kpibook.planbook.layout import (
     PLACEMENTS_SHEET,
     PROJECTS_SHEET,
     RATE_METHOD_NAMES,
+    REQUIRED_SHEET,
     SECTIONS_SHEET,
     SETTINGS,
     SETTINGS_SHEET,
@@ -134,6 +136,10 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
         ],
         NOTES_SHEET.name: list(_note_rows(plan)),
         FOOTNOTES_SHEET.name: [[p.id, f.term, f.text] for p in plan.projects for f in p.footnotes],
+        REQUIRED_SHEET.name: [
+            [ENTRY_TEXT_NAMES[key], _list(grades)]
+            for key, grades in plan.checks.required_when.items()
+        ],
     }
     year_headers = [
         *(year_header(TARGET_PREFIX, y) for y in target_years),

@@ -623,12 +623,13 @@ def _text(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
 def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInput]) -> None:
     """Required entries, and what the department's own grade requires.
 
-    Below the top grade, 評価の説明 (card) and 改善策 (matrix: "R5実績が△，×の場合は
-    改善策") are required.  The department's grade is what the form asks about; the
-    computed grade is kpibook's, and the merge flags where the two disagree.  ``inputs``
-    excludes those already reported as unreadable.
+    A text is required for the grades its input's spec lists (``required_for``: the
+    plan's ``checks.required_when``, else the template's rule; by default 評価の説明
+    (card) and 改善策 (matrix: "R5実績が△，×の場合は改善策") below the top grade).  The
+    department's grade is what the form asks about; the computed grade is kpibook's, and
+    the merge flags where the two disagree.  ``inputs`` excludes those already reported
+    as unreadable.
     """
-    top = c.plan.grading.grades[0]
     own = entry.self_grade
     for inp in inputs:
         cell = book.names.get(inp.name)
@@ -646,10 +647,13 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
             continue
         elif inp.spec.required:
             c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
-        elif inp.field == "grade_explanation" and own not in (None, top):
-            c.add(Code.EXPLANATION_REQUIRED, cell, field=inp.label, raw=own)
-        elif inp.field == "improvement" and own not in (None, top):
-            c.add(Code.IMPROVEMENT_REQUIRED, cell, field=inp.label, raw=own)
+        elif own is not None and own in inp.spec.required_for:
+            code = (
+                Code.IMPROVEMENT_REQUIRED
+                if inp.field == "improvement"
+                else Code.EXPLANATION_REQUIRED
+            )
+            c.add(code, cell, field=inp.label, raw=own)
 
 
 def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
