@@ -207,3 +207,19 @@ def test_instructions_give_a_lower_is_better_indicator_its_own_formula(
     kpi = plan.projects[0].indicators[1]
     g = grade_indicator(kpi, Value.of(129), plan.grading, plan.report_year, plan.period.end)
     assert (g.rate_shown, g.grade) == (Decimal("19.4"), "C")  # 25 ÷ 129, not 129 ÷ 25
+
+
+def test_the_form_accepts_the_figures_a_baseline_implies() -> None:
+    """待機児童数 aims at 0 from 120: the input's range comes from the baseline too (not
+    0～10¹²); 社会増減 from −300 accepts negative figures."""
+    from kpibook.contract.specs import number_spec
+
+    waiting = indicator(direction="lower", baseline=120, targets={2024: 0}, unit="人")
+    assert number_spec(waiting, "R5").validation == {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": 0.0,
+        "maximum": 12_000.0,
+    }
+    migration = indicator(baseline=-300, targets={2024: 0}, unit="人")
+    assert number_spec(migration, "R5").validation["minimum"] == -300.0

@@ -80,22 +80,27 @@ def is_whole(indicator: Indicator) -> bool:
         return indicator.decimals == 0
     if indicator.unit == "%":
         return False
-    numbers = [
-        v.number
-        for v in [*indicator.targets.values(), *indicator.actuals.values(), indicator.final_target]
-        if v.kind is ValueKind.NUMBER and v.number is not None
+    return all(n == n.to_integral_value() for n in plan_numbers(indicator))
+
+
+def plan_numbers(indicator: Indicator) -> list[Decimal]:
+    """Every number the plan gives the indicator: targets (the original ones too), the
+    final target, past actuals and the baseline."""
+    values = [
+        *indicator.targets.values(),
+        *indicator.original_targets.values(),
+        *indicator.actuals.values(),
+        indicator.final_target,
+        indicator.original_final_target,
+        indicator.baseline,
     ]
-    return all(n == n.to_integral_value() for n in numbers)
+    return [v.number for v in values if v.kind is ValueKind.NUMBER and v.number is not None]
 
 
 def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
     """The report-year actual: a number in a sensible range, no text, no units."""
     unit = indicator.unit or ""
-    numbers = [
-        v.number
-        for v in [*indicator.targets.values(), *indicator.actuals.values(), indicator.final_target]
-        if v.kind is ValueKind.NUMBER and v.number is not None
-    ]
+    numbers = plan_numbers(indicator)
     # Wide enough for any real figure, narrow enough to stop a slip of several zeros.
     largest = max(numbers, default=Decimal(0))
     if unit == "%":
