@@ -727,7 +727,7 @@ def _resolvable(scheme: GradingScheme, evaluation: SectionEvaluation) -> bool:
 def _evaluation_problems(plan: Plan) -> Iterator[Issue]:
     """Section evaluations must fit the tree and one another."""
     scheme = plan.grading
-    depth = max(len(path.nodes) for path in plan.iter_sections())
+    depth = max((len(path.nodes) for path in plan.iter_sections()), default=0)
     seen: set[int] = set()
     for n, ev in enumerate(scheme.evaluations):
         here: Loc = ("grading", "evaluations", n)
