@@ -371,3 +371,65 @@ def test_an_original_target_needs_a_revised_one(small_plan_data: dict[str, Any])
     with pytest.raises(ValueError, match="original target") as info:
         Plan.model_validate(small_plan_data)
     assert "original final target" in str(info.value)
+
+
+# -- rates other governments printed (docs/research) --------------------------------------
+
+IBARAKI = GradingScheme.model_validate(
+    {
+        "bands": [
+            {"grade": "A", "min_rate": 100, "label": "順調"},
+            {"grade": "B+", "min_rate": 80, "label": "概ね順調"},
+            {"grade": "B", "min_rate": 50, "label": "やや遅れ"},
+            {"grade": "C", "min_rate": 0, "label": "遅れ"},
+        ],
+        "rounding": {"method": "truncate"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("year", "rate", "shown"),
+    [(2015, "137.4", "137.4"), (2016, "129.075", "129.0"), (2017, "117.95", "117.9")],
+)
+def test_ibaraki_cumulative_job_creation_as_its_2018_card_prints_it(
+    year: int, rate: str, shown: str
+) -> None:
+    """茨城県 雇用創出数（H27~H31累計）: 2,000 a year; 2,748, 2,415 and 1,914 (速報値) created,
+    printed against the running totals as 137.4%, 129.0% and 117.9% (truncated)."""
+    jobs = Indicator.model_validate(
+        {
+            "id": "jobs",
+            "label": "雇用創出数",
+            "cumulative": True,
+            "targets": {2015: 2000, 2016: 4000, 2017: 6000, 2018: 8000, 2019: 10000},
+            "actuals": {2015: 2748, 2016: 2415},
+        }
+    )
+    reported = {2015: 2748, 2016: 2415, 2017: 1914}[year]
+    past = {y: v for y, v in jobs.actuals.items() if y < year}
+    g = grade_indicator(
+        jobs.model_copy(update={"actuals": past}),
+        Value.of(reported),
+        IBARAKI,
+        year,
+        2019,
+        period_start=2015,
+    )
+    assert (g.rate, g.rate_shown, g.grade) == (Decimal(rate), Decimal(shown), "A")
+
+
+def test_ama_new_hires_over_the_plan_period_add_up() -> None:
+    """海士町 福祉事業所の新たな雇用数（諏訪苑）「計画期間中に新規5名」: 2, 2, 2, 0 and 3
+    hired; the running total 9 against 5 is 180%, not 3 ÷ 5."""
+    hires = Indicator.model_validate(
+        {
+            "id": "suwaen",
+            "label": "福祉事業所の新たな雇用数：諏訪苑",
+            "cumulative": True,
+            "final_target": 5,
+            "actuals": {2020: 2, 2021: 2, 2022: 2, 2023: 0},
+        }
+    )
+    g = grade_indicator(hires, Value.of(3), ABC, 2024, 2024, period_start=2020)
+    assert (g.total, g.rate, g.target_source) == (Decimal(9), Decimal(180), "final")
