@@ -238,7 +238,12 @@ class Indicator(Model):
     @classmethod
     def _baseline_is_a_number(cls, v: Value) -> Value:
         if v.kind not in (ValueKind.NUMBER, ValueKind.EMPTY):
-            raise ValueError("the baseline is a number (with a note if need be)")
+            raise MessageValueError(
+                Message(
+                    ja="基準値は数値で書いてください（注記を付けることはできます）",
+                    en="the baseline is a number (with a note if need be)",
+                )
+            )
         return v
 
     def latest_actual_before(self, year: FiscalYear) -> tuple[FiscalYear, Value] | None:

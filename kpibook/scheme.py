@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, NoReturn, Self
 
 from pydantic import Field, model_validator
 
+from kpibook.errors import MessageValueError
+from kpibook.message import Message
 from kpibook.model import Label, Model, Text
 
 
@@ -144,36 +146,54 @@ class SectionEvaluation(Model):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         rule = self.rule
-        picks = rule in (EvaluationRule.WORST, EvaluationRule.BEST)
-        if picks and (self.bands or self.owner_levels):
-            raise ValueError(f"'{rule}' keeps the grades it picks: give no bands or levels")
-        if rule is EvaluationRule.OWNER and self.bands:
-            raise ValueError("'owner' has no thresholds: give its scale as owner_levels")
-        if rule is EvaluationRule.OWNER and not self.owner_levels:
-            raise ValueError("'owner' needs its scale as owner_levels")
+        if rule in (EvaluationRule.WORST, EvaluationRule.BEST) and (
+            self.bands or self.owner_levels
+        ):
+            _refuse(
+                f"「{EVALUATION_RULE_NAMES[rule]}」は選んだ評価をそのまま使うため、区分は書きません",
+                f"'{rule}' keeps the grades it picks: give no bands or levels",
+            )
+        if rule is EvaluationRule.OWNER and (self.bands or not self.owner_levels):
+            _refuse(
+                "担当の評価には下限がありません。段階は担当のみの段階（owner_levels）に書きます",
+                "'owner' has no thresholds: give its scale as owner_levels",
+            )
         if rule in (EvaluationRule.AVERAGE, EvaluationRule.SHARE):
             check_bands([b.threshold for b in self.bands], "threshold")
         if rule is EvaluationRule.SHARE and any(b.threshold > 100 for b in self.bands):
-            raise ValueError("a share is at most 100 (percent)")
+            _refuse("割合の下限は100（%）までです", "a share is at most 100 (percent)")
         if (rule is EvaluationRule.SHARE) != (self.at_least is not None):
-            raise ValueError("'at_least' is given exactly for the rule 'share'")
+            _refuse(
+                "基準の評価（at_least）は決め方が「割合」のときだけ書きます",
+                "'at_least' is given exactly for the rule 'share'",
+            )
         check_unique([b.grade for b in self.bands] + [o.grade for o in self.owner_levels])
         return self
+
+
+def _refuse(ja: str, en: str) -> NoReturn:
+    raise MessageValueError(Message(ja=ja, en=en))
 
 
 def check_bands(thresholds: list[Decimal], key: str) -> None:
     """At least two, strictly decreasing, the last at 0: every value has a level."""
     if len(thresholds) < 2:
-        raise ValueError("give at least two bands")
+        _refuse("評価の段階を2つ以上書いてください", "give at least two bands")
     if any(a <= b for a, b in itertools.pairwise(thresholds)):
-        raise ValueError(f"bands must be ordered best first with decreasing {key}")
+        _refuse(
+            "評価の段階は良い順に、下限が小さくなるように並べてください",
+            f"bands must be ordered best first with decreasing {key}",
+        )
     if thresholds[-1] != 0:
-        raise ValueError("the last band must start at 0 so every value has a level")
+        _refuse(
+            "最後の段階の下限は0にしてください（どの値にも評価が付くように）",
+            "the last band must start at 0 so every value has a level",
+        )
 
 
 def check_unique(grades: list[str]) -> None:
     if len(set(grades)) != len(grades):
-        raise ValueError("each grade may appear once")
+        _refuse("同じ評価が2回あります", "each grade may appear once")
 
 
 @dataclass(frozen=True)
