@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, NoReturn, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from kpibook.errors import MessageValueError
 from kpibook.message import Message
@@ -135,6 +135,7 @@ class SectionEvaluation(Model):
     )
     bands: list[EvaluationBand] = Field(
         default_factory=list,
+        validate_default=True,
         description="For 'average' and 'share': its own scale, best first, thresholds "
         "decreasing, the last at 0. 'worst' and 'best' keep the grades they pick.",
     )
@@ -142,6 +143,16 @@ class SectionEvaluation(Model):
         default_factory=list,
         description="Levels only the owner chooses; for 'owner', the whole scale.",
     )
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered(cls, bands: list[EvaluationBand], info: ValidationInfo) -> list[EvaluationBand]:
+        rule = info.data.get("rule")
+        if rule in (EvaluationRule.AVERAGE, EvaluationRule.SHARE):
+            check_bands([b.threshold for b in bands], "threshold")
+        if rule is EvaluationRule.SHARE and any(b.threshold > 100 for b in bands):
+            _refuse("割合の下限は100（%）までです", "a share is at most 100 (percent)")
+        return bands
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -158,10 +169,6 @@ class SectionEvaluation(Model):
                 "担当の評価には下限がありません。段階は担当のみの段階（owner_levels）に書きます",
                 "'owner' has no thresholds: give its scale as owner_levels",
             )
-        if rule in (EvaluationRule.AVERAGE, EvaluationRule.SHARE):
-            check_bands([b.threshold for b in self.bands], "threshold")
-        if rule is EvaluationRule.SHARE and any(b.threshold > 100 for b in self.bands):
-            _refuse("割合の下限は100（%）までです", "a share is at most 100 (percent)")
         if (rule is EvaluationRule.SHARE) != (self.at_least is not None):
             _refuse(
                 "基準の評価（at_least）は決め方が「割合」のときだけ書きます",

@@ -323,3 +323,21 @@ def test_the_master_and_the_export_carry_the_evaluations(
         "B",
     )
     assert (rows["1"]["rule"], rows["1"]["of"], rows["1"]["grade"]) == ("worst", "sections", "B")
+
+
+def test_a_section_scale_out_of_order_is_named_by_its_sheet(
+    tmp_path: Path, prefecture_plan: Plan
+) -> None:
+    from kpibook.errors import LoadError
+    from kpibook.planbook import read_plan_workbook, write_plan_workbook
+
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(prefecture_plan, path)
+    wb = openpyxl.load_workbook(path)
+    wb["体系の評価区分"]["C3"] = 4  # B's threshold above A's 3.5
+    wb.save(path)
+    with pytest.raises(LoadError) as info:
+        read_plan_workbook(path)
+    [problem] = [str(p) for p in info.value.problems]
+    assert "シート「体系の評価区分」2行目" in problem
+    assert "下限が小さくなるように" in problem

@@ -427,6 +427,7 @@ def _evaluations(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, A
     for depth, scale_rows in scales.items():
         n = by_depth[depth]
         here: Loc = ("grading", "evaluations", n)
+        reader.place((*here, "bands"), scale_rows[0].where)
         scale = _scale(reader, scale_rows, EVALUATION_BANDS_SHEET, here, "threshold")
         for kind, records in scale.items():
             for record in records:
