@@ -346,6 +346,7 @@ class GradingScheme(Model):
     )
     owner_levels: list[OwnerLevel] = Field(
         default_factory=list,
+        max_length=4,
         description="Levels only a department chooses as its own grade (着手済, 未着手), "
         "after the bands; never computed.",
     )
