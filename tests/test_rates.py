@@ -223,3 +223,18 @@ def test_the_form_accepts_the_figures_a_baseline_implies() -> None:
     }
     migration = indicator(baseline=-300, targets={2024: 0}, unit="人")
     assert number_spec(migration, "R5").validation["minimum"] == -300.0
+
+
+def test_the_printed_report_states_the_formulas_and_prints_rates_as_the_plan_does(
+    tmp_path: Path, prefecture_plan: Plan, prefecture_entries: Any
+) -> None:
+    from tests.test_opendata import master_of
+
+    book = openpyxl.load_workbook(master_of(prefecture_plan, prefecture_entries, tmp_path))
+    report = [str(c.value) for row in book["報告書"].iter_rows() for c in row if c.value]
+    legend = next(t for t in report if t.startswith("達成率による評価"))
+    assert "達成率 = （実績値 − 基準値） ÷ （目標値 − 基準値） × 100" in legend
+    assert "達成率 = （基準値 − 実績値） ÷ （基準値 − 目標値） × 100（待機児童数）" in legend
+    assert "56.2%" in report  # 56.25% truncated, as the plan prints rates
+    overview = [str(c.value) for row in book["概要"].iter_rows() for c in row if c.value]
+    assert "達成率 = 実績値の累計 ÷ 目標値 × 100（新規就農者数（累計））" in overview

@@ -303,6 +303,9 @@ def test_the_master_and_the_export_carry_the_evaluations(
     path = master_of(prefecture_plan, prefecture_entries, tmp_path)
     wb = openpyxl.load_workbook(path)
     overview = list(wb["概要"].iter_rows(values_only=True))
+    heads = next(r for r in overview if r[1] == "計算 S")
+    assert "担当課 着手済" in heads  # a department may choose it ...
+    assert "計算 着手済" not in heads  # ... kpibook never computes it
     start = next(n for n, r in enumerate(overview) if r[0] == "体系の評価")
     assert overview[start + 3][:4] == (
         "　基本目標1(1) 健康と子育て",

@@ -18,8 +18,9 @@ from kpibook.contract.content import FormContent, report_content
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
-from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade, round_rate
-from kpibook.plan import Direction, GradeBand, Plan
+from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade
+from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.plan import GradeBand, Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate
 from kpibook.xlsx_write import Book, Sheet
 
@@ -96,8 +97,8 @@ def grade_ranges(bands: list[GradeBand]) -> list[tuple[str, str]]:
 
 def rate_text(ig: IndicatorGrade) -> str:
     """An indicator's rate as printed: 222.3%, 増加 for a qualitative target, － if none."""
-    if ig.rate is not None:
-        return f"{round_rate(ig.rate)}%"
+    if ig.rate_shown is not None:
+        return f"{ig.rate_shown}%"
     if ig.grade is not None and ig.target is not None:
         return ig.target.display()
     return "－"
@@ -157,16 +158,12 @@ def front_matter(
         fs.write(row, 0, grade, s.text_center)
         fs.span(row, 1, legend_last, text, s.text)
         row += 1
-    if shows_computed(t):
-        fallback = (
-            "（報告年度の目標値がない場合は最終目標）" if plan.grading.fallback_to_final else ""
-        )
-        lower = any(i.direction is Direction.LOWER for p in plan.projects for i in p.indicators)
-        inverse = "（少ないほど良い指標は 目標値 ÷ 実績値）" if lower else ""
-        rule = (
-            f"{labels.computed}: {labels.rate} = 報告年度の実績値 ÷ 目標値{inverse}{fallback}"
-            "を上の区分にあてはめたものです。"
-        )
+    if shows_computed(t):  # the formulas grading computes with, as the 記入要領 has them
+        scheme = plan.grading
+        indicators = [i for p in plan.projects for i in p.indicators]
+        formulas = "、".join(formula_lines(indicators, scheme, labels.rate))
+        terms = terms_note(indicators, scheme, scheme.fallback_to_final)
+        rule = f"{labels.computed}: {formulas}を上の区分にあてはめたものです。{terms}"
         row = fs.long_text(row, 0, last, rule, plain)
     fs.block(first, row - 1)
     fs.heights[row] = GAP

@@ -99,20 +99,23 @@ def formula_of(indicator: Indicator, scheme: GradingScheme) -> Formula:
     return FORMULAS[(method_of(indicator, scheme), indicator.direction)]
 
 
-def formula_text(indicator: Indicator, scheme: GradingScheme) -> str:
+def formula_text(indicator: Indicator, scheme: GradingScheme, name: str = RATE_NAME) -> str:
     """``達成率 = 目標値 ÷ 実績値 × 100``: how the indicator's rate is computed."""
-    return f"{RATE_NAME} = {formula_of(indicator, scheme).text(indicator.cumulative)}"
+    return f"{name} = {formula_of(indicator, scheme).text(indicator.cumulative)}"
 
 
-def formula_lines(indicators: Iterable[Indicator], scheme: GradingScheme) -> list[str]:
+def formula_lines(
+    indicators: Iterable[Indicator], scheme: GradingScheme, name: str = RATE_NAME
+) -> list[str]:
     """The formulas used by ``indicators``, one line each; when they differ, each line
-    names its indicators (at most five, then how many more)."""
+    names its indicators (at most five, then how many more).  ``name`` is what the rate
+    is called (達成率, 進捗率)."""
     groups: dict[str, list[str]] = {}
     for indicator in indicators:
-        groups.setdefault(formula_text(indicator, scheme), []).append(indicator.label)
+        groups.setdefault(formula_text(indicator, scheme, name), []).append(indicator.label)
     if len(groups) <= 1:
         default = FORMULAS[(scheme.rate_method, Direction.HIGHER)].text()
-        return list(groups) or [f"{RATE_NAME} = {default}"]
+        return list(groups) or [f"{name} = {default}"]
     lines = []
     for text, labels in groups.items():
         names = list(dict.fromkeys(labels))

@@ -136,10 +136,11 @@ def _counts(
     """The counts of each group; with ``numbers``, each group's printed number last (the
     chart's labels)."""
     grades = plan.grading.grades
+    computed = _computed(plan)
     ng = plan.grading.not_gradable
     heads = [
         "",
-        *(f"計算 {g}" for g in grades),
+        *(f"計算 {g}" for g in computed),
         f"計算 {ng}",
         *(f"担当課 {g}" for g in grades),
         f"担当課 {SELF_GRADE_MISSING}",
@@ -154,7 +155,7 @@ def _counts(
     first = row + 1
     for n, (name, listed) in enumerate([*groups, ("合計（再掲は1回）", everything)]):
         row += 1
-        counts = [sum(p.grade == g for p in listed) for g in grades]
+        counts = [sum(p.grade == g for p in listed) for g in computed]
         counts.append(sum(p.grade is None for p in listed))
         counts += [sum(p.self_grade == g for p in listed) for g in grades]
         counts.append(sum(p.self_grade is None for p in listed))
@@ -204,8 +205,9 @@ def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
     for line in [
         *formula_lines(indicators, scheme),
         terms_note(indicators, scheme, scheme.fallback_to_final),
-    ]:
-        sheet.write(row, 0, line, CELL.but(wrap=False, border=0))
+    ]:  # each across the page, wrapped
+        sheet.merge(row, 0, row, len(WIDTHS) - 1, line, CELL.but(border=0))
+        fit_row(sheet, row, [line], [sum(WIDTHS)])
         row += 1
     for grade, text in grade_ranges(plan.grading.bands):
         sheet.write(row, 0, grade, CENTER)
@@ -245,11 +247,17 @@ CHART_COLOURS = ("#63BE7B", "#FFD966", "#F8696B")
 CHART_ROW_POINTS = 15.0
 
 
+def _computed(plan: Plan) -> list[str]:
+    """The grades kpibook can compute: the bands, not the levels only a department
+    chooses (着手済), which are counted among the departments' own grades only."""
+    return [b.grade for b in plan.grading.bands]
+
+
 def _chart(sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int]) -> int:
     """The computed grades of each section as stacked bars, on a page of its own below
     the tables (its rows reserved, so the page breaks know its height); returns the
     row it starts at."""
-    grades = plan.grading.grades
+    grades = _computed(plan)
     colours = [
         CHART_COLOURS[0]
         if n == 0
@@ -262,7 +270,7 @@ def _chart(sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int]) -> int:
     series.append(ChartSeries(f"計算 {plan.grading.not_gradable}", 1 + len(grades), "#BFBFBF"))
     sections = rows[1] - rows[0] + 1
     height = 120 + 34 * sections  # pixels: title, axis and legend, then a bar a section
-    labels = 4 + 2 * len(grades)  # the 番号 column, after the counts
+    labels = 4 + len(grades) + len(plan.grading.grades)  # the 番号 column, after the counts
     title = "評価の集計（体系別・計算上の評価）"
     sheet.bar_chart(row, 0, title, (rows[0], rows[1], labels), series, (900, height))
     for r in range(row, row + int(height * 0.75 / CHART_ROW_POINTS) + 2):
