@@ -331,3 +331,27 @@ def test_baselines_revisions_sums_and_lags_are_exported(
         Decimal("62.0"),
         2019,
     )
+
+
+@pytest.mark.slow
+def test_a_prefecture_export_validates_with_frictionless(
+    tmp_path: Path, prefecture_plan: Plan, prefecture_entries: Entries
+) -> None:
+    """Original targets, 累計 totals, lagging years and section evaluations keep every
+    key unique and every reference resolved."""
+    from frictionless import validate
+
+    out = tmp_path / "open-data"
+    master = master_of(prefecture_plan, prefecture_entries, tmp_path)
+    result = CliRunner().invoke(main, ["export", str(master), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = validate(str(out / "datapackage.json"))
+    assert report.valid, [e.message for task in report.tasks for e in task.errors][:5]
+    sections = read_csv(out / "section_grades.csv")
+    assert [(r["section_id"], r["grade"]) for r in sections] == [
+        ("1", "B"),
+        ("1-1", "B"),
+        ("1-2", "A"),
+        ("2", "B"),
+        ("2-1", "B"),
+    ]
