@@ -30,6 +30,7 @@ import functools
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -81,12 +82,22 @@ _TIMEDELTA_CODE = re.compile(
 )
 
 
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError)
+"""What reading a damaged zip raises: a bad directory or header (``BadZipFile``,
+``struct.error``), a damaged deflate stream (``zlib.error``, not ``BadZipFile``), a
+stream that ends early (``EOFError``), a checksum that does not match (``BadZipFile``)."""
+
+
 class Refused(Exception):
     """A part declares a DTD (entities), or is too large to read."""
 
 
 class RefusedWorkbook(LoadError):
     """A workbook refused for safety, before its content was read."""
+
+
+class CorruptWorkbook(LoadError):
+    """A workbook whose zip is damaged: a part does not unpack."""
 
 
 class NamedCell(NamedTuple):
@@ -180,7 +191,10 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     except Refused as exc:
         problem = Problem(str(path), "安全のため読み込みません", str(exc))
         raise RefusedWorkbook(path, [problem]) from None
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError) as exc:
+    except DAMAGED as exc:  # pre-flight unpacked every part; the file changed since
+        problem = Problem(str(path), "ファイルが壊れています", f"{type(exc).__name__}: {exc}")
+        raise CorruptWorkbook(path, [problem]) from None
+    except (KeyError, ValueError, IndexError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
     except ET.ParseError as exc:
         detail = f"malformed XML: {exc}"
@@ -251,7 +265,10 @@ class _Reader:
             raise KeyError(f"there is no part named {name!r}")
         if info.file_size > MAX_PART:
             raise Refused(f"part {name} is {info.file_size:,} bytes (at most {MAX_PART:,})")
-        return self.archive.read(info)
+        try:
+            return self.archive.read(info)
+        except DAMAGED as exc:
+            raise zipfile.BadZipFile(f"part {name}: {type(exc).__name__}: {exc}") from None
 
     # -- package ------------------------------------------------------------------------
 
@@ -543,7 +560,7 @@ def _book(
         for name in sheetnames:
             try:
                 cells = grid(name).cells
-            except (Refused, ET.ParseError, ValueError, KeyError, IndexError, OSError):
+            except (Refused, *DAMAGED, ET.ParseError, ValueError, KeyError, IndexError):
                 continue  # a sheet no name points at, unreadable: its text is not needed
             found.update(
                 v.strip()

@@ -49,7 +49,13 @@ from kpibook.returns.normalize import (
 from kpibook.returns.preflight import preflight
 from kpibook.template import CardTemplate, FormTemplate
 from kpibook.values import BadValue, Value, ValueKind, format_number
-from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
+from kpibook.xlsx_scan import (
+    CorruptWorkbook,
+    FormBook,
+    NamedCell,
+    RefusedWorkbook,
+    read_form_book,
+)
 
 
 class ReturnResult(BaseModel):
@@ -109,6 +115,8 @@ class _Check:
     fingerprints: Fingerprinter
     path: Path
     book: FormBook | None = None
+    stamp: Stamp | None = None
+    """The form's stamp, once read and valid."""
     names: NameScheme = SCHEMES[FORM_VERSION]
     """The name scheme of the form's version, once its stamp is read."""
     findings: list[Finding] = field(default_factory=list)
@@ -157,7 +165,14 @@ def check_return(
     fingerprints = fingerprints or Fingerprinter(plan, template)
     c = _Check(plan, template, fingerprints, Path(path))
     digest = _sha256(Path(path))
-    stamp, entries = _check(c)
+    try:
+        stamp, entries = _check(c)
+    except Exception as exc:  # the last line of defence, for this one file
+        # Damaged zips and XML are handled where they are read; whatever else escapes is
+        # still this file's problem alone: a finding naming the exception, never a
+        # traceback, and the other files are read.  Nothing of this file is used.
+        c.add("corrupt-file", detail=f"unexpected {type(exc).__name__} while reading it: {exc}")
+        stamp, entries = c.stamp, []
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
     findings = sorted(
         c.findings,
@@ -208,12 +223,15 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     except RefusedWorkbook as exc:
         c.add("xml-refused", detail=exc.problems[0].message_en)
         return None, []
+    except CorruptWorkbook as exc:
+        c.add("corrupt-file", detail=exc.problems[0].message_en)
+        return None, []
     except LoadError as exc:
         c.add("not-a-workbook", detail=exc.problems[0].message_en if exc.problems else "")
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)
-    stamp = _stamp(c, c.book)
+    stamp = c.stamp = _stamp(c, c.book)
     if stamp is None:
         return None, []
     content = form_content(c.plan, stamp.department)
