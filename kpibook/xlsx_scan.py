@@ -59,6 +59,10 @@ _C, _V, _F, _IS, _T, _ROW, _RPH, _MERGE, _SI = (
 _SHEET, _DEFINED, _WB_PR, _NUM_FMT, _CELL_XFS, _XF = (
     _MAIN + x for x in ("sheet", "definedName", "workbookPr", "numFmt", "cellXfs", "xf")
 )
+_SHEET_DATA, _MERGE_CELLS, _SHEETS, _DEFINED_NAMES, _NUM_FMTS = (
+    _MAIN + x for x in ("sheetData", "mergeCells", "sheets", "definedNames", "numFmts")
+)
+_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
@@ -96,8 +100,12 @@ class RefusedWorkbook(LoadError):
     """A workbook refused for safety, before its content was read."""
 
 
+class Ambiguous(Exception):
+    """Content that one client shows and another may not (see ``_Reader.tree``)."""
+
+
 class CorruptWorkbook(LoadError):
-    """A workbook whose zip is damaged: a part does not unpack."""
+    """A damaged workbook: a part does not unpack, or holds what clients read differently."""
 
 
 class NamedCell(NamedTuple):
@@ -194,6 +202,9 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     except DAMAGED as exc:  # pre-flight unpacked every part; the file changed since
         problem = Problem(str(path), "ファイルが壊れています", f"{type(exc).__name__}: {exc}")
         raise CorruptWorkbook(path, [problem]) from None
+    except Ambiguous as exc:
+        problem = Problem(str(path), "ファイルが壊れています", str(exc))
+        raise CorruptWorkbook(path, [problem]) from None
     except (KeyError, ValueError, IndexError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
     except ET.ParseError as exc:
@@ -279,7 +290,7 @@ class _Reader:
         out: dict[str, tuple[str, str]] = {}
         if name not in self.parts:
             return out
-        for rel in self.tree(name).iter(_PKG_REL + "Relationship"):
+        for rel in self.tree(name).findall(_PKG_REL + "Relationship"):
             if rel.get("TargetMode") != "External":
                 target = rel.get("Target", "")
                 resolved = (
@@ -325,23 +336,51 @@ class _Reader:
 
         return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
 
-    def tree(self, name: str) -> ET.Element:
-        return _tree(self.read(name), name)
+    def tree(
+        self, name: str, once: tuple[str, ...] = (), taken: tuple[str, ...] = ()
+    ) -> ET.Element:
+        """A part's tree.  Values are taken only where Excel and LibreOffice both look
+        (``worksheet/sheetData/row/c``, never a ``<row>`` inside ``<extLst>``); ``once``
+        names the containers they are taken from, ``taken`` the elements.  A second
+        container is read by some clients (LibreOffice reads a second ``<sheetData>``),
+        and an element inside a markup-compatibility ``AlternateContent`` block is shown
+        by a client that knows the Choice's namespace and not by another (LibreOffice 7.4
+        takes an ``x12ac`` Choice): either is refused, not guessed."""
+        data = self.read(name)
+        root = _tree(data, name)
+        for tag in once:
+            if len(root.findall(tag)) > 1:
+                raise Ambiguous(f"part {name} holds more than one <{_local(tag)}>")
+        if b"AlternateContent" in data and (once or taken):
+            wanted = {*once, *taken}
+            for alternate in root.iter(_ALTERNATE):
+                inner = next((e for e in alternate.iter() if e.tag in wanted), None)
+                if inner is not None:
+                    raise Ambiguous(
+                        f"part {name} holds <{_local(inner.tag)}> inside mc:AlternateContent, "
+                        "which Excel and LibreOffice may show differently"
+                    )
+        return root
 
     def workbook(self, part: str) -> tuple[list[tuple[str, str]], dict[str, str], bool]:
-        root = self.tree(part)
-        sheets = [(s.get("name", ""), s.get(_DOC_REL + "id", "")) for s in root.iter(_SHEET)]
+        root = self.tree(part, (_SHEETS, _DEFINED_NAMES, _WB_PR), (_SHEET, _DEFINED))
+        sheets = [
+            (s.get("name", ""), s.get(_DOC_REL + "id", ""))
+            for s in root.findall(f"{_SHEETS}/{_SHEET}")
+        ]
         defined = {
             d.get("name", ""): d.text or ""
-            for d in root.iter(_DEFINED)
+            for d in root.findall(f"{_DEFINED_NAMES}/{_DEFINED}")
             if d.get("localSheetId") is None
         }
-        date1904 = any(pr.get("date1904", "").lower() in ("1", "true") for pr in root.iter(_WB_PR))
+        date1904 = any(
+            pr.get("date1904", "").lower() in ("1", "true") for pr in root.findall(_WB_PR)
+        )
         return sheets, defined, date1904
 
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
-        for si in self.tree(part).iter(_SI):
+        for si in self.tree(part, (), (_SI,)).findall(_SI):
             if len(si) == 1 and si[0].tag == _T:
                 out.append(si[0].text or "")
             else:
@@ -350,11 +389,12 @@ class _Reader:
 
     def date_styles(self, part: str) -> tuple[set[int], set[int]]:
         """Indexes of the cell formats (``s=``) that show dates, and those that show spans."""
-        root = self.tree(part)
-        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(_NUM_FMT)}
-        fmt_ids = [
-            int(xf.get("numFmtId", "0")) for xfs in root.iter(_CELL_XFS) for xf in xfs.iter(_XF)
-        ]
+        root = self.tree(part, (_NUM_FMTS, _CELL_XFS), (_NUM_FMT, _XF))
+        custom = {
+            int(f.get("numFmtId", "0")): f.get("formatCode", "")
+            for f in root.findall(f"{_NUM_FMTS}/{_NUM_FMT}")
+        }
+        fmt_ids = [int(xf.get("numFmtId", "0")) for xf in root.findall(f"{_CELL_XFS}/{_XF}")]
         dates, spans = set(), set()
         for index, fid in enumerate(fmt_ids):
             code = custom.get(fid)
@@ -375,10 +415,10 @@ class _Reader:
     ) -> _Sheet:
         grid = _Sheet()
         cells = grid.cells
-        root = self.tree(part)
+        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE))
         shared: dict[str, str] = {}
         at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
-        for row in root.iter(_ROW):
+        for row in root.findall(f"{_SHEET_DATA}/{_ROW}"):
             r = row.get("r")
             at_row = int(r) - 1 if r else at_row + 1
             at_col = -1
@@ -404,13 +444,18 @@ class _Reader:
                 value = _value(c, strings, dates, spans, epoch, shared)
                 if value[0] is not None or value[1] != "n":
                     cells[(at_row, at_col)] = value
-        for merge in root.iter(_MERGE):
+        for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
             first, _, last = merge.get("ref", "").partition(":")
             m1, m2 = _CELL_REF.fullmatch(first), _CELL_REF.fullmatch(last or first)
             if m1 and m2:
                 grid.merged.append((int(m1[2]) - 1, _col(m1[1]), int(m2[2]) - 1, _col(m2[1])))
         grid.hide_merged()
         return grid
+
+
+def _local(tag: str) -> str:
+    """``{namespace}row`` as ``row``."""
+    return tag.rpartition("}")[2]
 
 
 def _runs(element: ET.Element) -> str:

@@ -1,0 +1,217 @@
+"""A return is read as Excel and LibreOffice show it, not as a lenient parser finds it.
+
+Each fixture is a good return with one part rewritten by XML surgery, as a hostile hand
+or an odd tool would leave it.  Where openpyxl (the reference reader of conftest.py) reads
+such a file otherwise than LibreOffice, LibreOffice -- the client departments actually
+use -- is the reference: ``test_libreoffice_shows_what_kpibook_reads`` converts every
+fixture here with it and compares.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kpibook.entries import Entries
+from kpibook.forms import GeneratedForm
+from kpibook.forms.fill import write_filled_forms
+from kpibook.plan import Plan
+from kpibook.returns.check import ReturnResult
+from tests.test_hostile import repack
+from tests.test_hostile_content import check, input_cell
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+X12AC = "http://schemas.microsoft.com/office/spreadsheetml/2011/1/ac"
+
+
+@pytest.fixture(scope="module")
+def good(
+    tmp_path_factory: pytest.TempPathFactory, card_plan: Plan, card_entries: Entries
+) -> GeneratedForm:
+    forms = write_filled_forms(card_plan, card_entries, tmp_path_factory.mktemp("good"))
+    return next(f for f in forms if f.department == "中央公民館")
+
+
+@pytest.fixture(scope="module")
+def good_result(card_plan: Plan, good: GeneratedForm) -> ReturnResult:
+    result = check(card_plan, good.path)
+    assert [(f.code, f.cell) for f in result.findings] == [("jump", "E17")]
+    return result
+
+
+def added(result: ReturnResult, good_result: ReturnResult) -> list[tuple[str, str | None]]:
+    """The findings the spoiling added to those of the good return."""
+    before = {(f.code, f.cell) for f in good_result.findings}
+    return [(f.code, f.cell) for f in result.findings if (f.code, f.cell) not in before]
+
+
+Spoil = Callable[[GeneratedForm, Path], Path]
+
+
+def in_part(part_of: Callable[[GeneratedForm], str], edit: Callable[[str], str]) -> Spoil:
+    """A spoiler rewriting one part's text."""
+
+    def spoil(good: GeneratedForm, target: Path) -> Path:
+        part = part_of(good)
+
+        def change(name: str, data: bytes) -> bytes:
+            if name != part:
+                return data
+            text = data.decode()
+            new = edit(text)
+            assert new != text, part
+            return new.encode()
+
+        return repack(good.path, target, change)
+
+    return spoil
+
+
+def actual_sheet(good: GeneratedForm) -> str:
+    return input_cell(good, ".actual")[1]
+
+
+def actual_row(good: GeneratedForm) -> tuple[str, int, int]:
+    """(A1 reference, row number, value) of the actual's cell."""
+    name, _, ref = input_cell(good, ".actual")
+    from kpibook.xlsx_scan import read_form_book
+
+    cell = read_form_book(good.path).names[name]
+    assert cell is not None and isinstance(cell.value, int)
+    return ref, cell.row + 1, cell.value
+
+
+def hidden_row(place: str) -> Spoil:
+    """A row setting the actual to another number, placed where ``place`` says."""
+
+    def spoil(good: GeneratedForm, target: Path) -> Path:
+        ref, row, value = actual_row(good)
+        hidden = f'<row r="{row}"><c r="{ref}"><v>{value + 82}</v></c></row>'
+        choice = f'<mc:AlternateContent xmlns:mc="{MC}"><mc:Choice Requires="x12ac">{{}}'
+        choice += "</mc:Choice></mc:AlternateContent>"
+
+        def edit(text: str) -> str:
+            if place == "extLst":
+                ext = f'<extLst><ext uri="{{kpibook}}">{hidden}</ext></extLst>'
+                return text.replace("</worksheet>", ext + "</worksheet>")
+            if place == "inside-a-cell":
+                cell = re.search(rf'<c r="{ref}"[^>]*>.*?(?=</c>)', text)
+                assert cell
+                return text.replace(cell[0], cell[0] + hidden, 1)
+            if place == "AlternateContent-in-sheetData":
+                return text.replace("</sheetData>", choice.format(hidden) + "</sheetData>")
+            if place == "AlternateContent-around-sheetData":
+                wrapped = choice.format(f"<sheetData>{hidden}</sheetData>")
+                return text.replace(
+                    "<worksheet ", f'<worksheet xmlns:x12ac="{X12AC}" ', 1
+                ).replace("</sheetData>", "</sheetData>" + wrapped, 1)
+            assert place == "second-sheetData"
+            return text.replace("</sheetData>", f"</sheetData><sheetData>{hidden}</sheetData>")
+
+        return in_part(actual_sheet, edit)(good, target)
+
+    return spoil
+
+
+def merge_in_extlst(good: GeneratedForm, target: Path) -> Path:
+    ref, row, _ = actual_row(good)
+    col = re.match(r"[A-Z]+", ref)
+    assert col
+    left = chr(ord(col[0]) - 1)
+    ext = (
+        f'<extLst><ext uri="{{kpibook}}"><mergeCells count="1">'
+        f'<mergeCell ref="{left}{row}:{ref}"/></mergeCells></ext></extLst>'
+    )
+    return in_part(actual_sheet, lambda t: t.replace("</worksheet>", ext + "</worksheet>"))(
+        good, target
+    )
+
+
+def name_in_extlst(good: GeneratedForm, target: Path) -> Path:
+    """A second definition of the actual's name, pointing at the target beside it."""
+    name, _, _ = input_cell(good, ".actual")
+    target_name, _, target_ref = input_cell(good, ".t2019")
+    del target_name
+    ext = (
+        f'<extLst><ext uri="{{kpibook}}"><definedNames><definedName name="{name}">'
+        f"'記入様式'!${target_ref[0]}${target_ref[1:]}</definedName></definedNames></ext></extLst>"
+    )
+    return in_part(
+        lambda g: "xl/workbook.xml", lambda t: t.replace("</workbook>", ext + "</workbook>")
+    )(good, target)
+
+
+def strings_in_extlst(good: GeneratedForm, target: Path) -> Path:
+    """Shared strings inside an extension, before the real ones: every index would shift."""
+    ext = '<extLst><ext uri="{kpibook}"><si><t>偽の文字列</t></si></ext></extLst>'
+    return in_part(
+        lambda g: "xl/sharedStrings.xml",
+        lambda t: re.sub(r"(<sst [^>]*>)", r"\1" + ext, t, count=1),
+    )(good, target)
+
+
+def date_format_in_dxfs(good: GeneratedForm, target: Path) -> Path:
+    """A conditional format's number format reusing the id of the actual's format: it
+    formats nothing until a rule applies, so the cell still shows a number."""
+    with zipfile.ZipFile(good.path) as z:
+        styles = z.read("xl/styles.xml").decode()
+    fmt = re.search(r'<numFmt numFmtId="(\d+)" formatCode="[^"]*人[^"]*"/>', styles)
+    assert fmt, "the actual's unit format"
+    dxfs = f'<dxfs count="1"><dxf><numFmt numFmtId="{fmt[1]}" formatCode="yyyy-mm-dd"/></dxf></dxfs>'
+    return in_part(
+        lambda g: "xl/styles.xml", lambda t: re.sub(r'<dxfs count="0"/>', dxfs, t, count=1)
+    )(good, target)
+
+
+READ_AS_SHOWN: dict[str, Spoil] = {
+    "row-in-extLst": hidden_row("extLst"),
+    "row-inside-a-cell": hidden_row("inside-a-cell"),
+    "mergeCell-in-extLst": merge_in_extlst,
+    "definedName-in-extLst": name_in_extlst,
+    "sharedStrings-in-extLst": strings_in_extlst,
+    "numFmt-in-dxfs": date_format_in_dxfs,
+}
+"""Content where neither Excel nor LibreOffice looks: the return reads as the good one."""
+
+OPENPYXL_DIFFERS = {"row-in-extLst", "mergeCell-in-extLst", "sharedStrings-in-extLst"}
+"""Of those, the ones openpyxl reads (it dispatches on a tag wherever it is found)."""
+
+CLIENTS_DIFFER: dict[str, Spoil] = {
+    "AlternateContent-in-sheetData": hidden_row("AlternateContent-in-sheetData"),
+    "AlternateContent-around-sheetData": hidden_row("AlternateContent-around-sheetData"),
+    "second-sheetData": hidden_row("second-sheetData"),
+}
+"""Cells that one client shows and another may not (LibreOffice 7.4 takes a
+markup-compatibility Choice it knows, and reads a second sheetData): refused."""
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=[pytest.mark.openpyxl_differs] if c in OPENPYXL_DIFFERS else [])
+        for c in READ_AS_SHOWN
+    ],
+)
+def test_content_where_no_client_looks_is_not_read(
+    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """A row inside ``<extLst>`` setting the actual to 2500 was merged, while Excel and
+    LibreOffice show 2418: only ``worksheet/sheetData/row/c`` holds cells, only
+    ``workbook/definedNames`` names, only ``sst/si`` strings, only ``styleSheet/numFmts``
+    the cells' number formats, only ``worksheet/mergeCells`` merges."""
+    result = check(card_plan, READ_AS_SHOWN[case](good, tmp_path / "x.xlsx"))
+    assert added(result, good_result) == []
+    assert result.entries == good_result.entries
+
+
+@pytest.mark.parametrize("case", list(CLIENTS_DIFFER))
+def test_cells_that_clients_show_differently_are_refused(
+    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    result = check(card_plan, CLIENTS_DIFFER[case](good, tmp_path / "x.xlsx"))
+    assert added(result, good_result) == [("corrupt-file", None)]
+    assert not result.entries
