@@ -261,6 +261,15 @@ CATALOGUE: dict[str, Kind] = {
             "the cell holds the error value {raw}",
         ),
         _k(
+            "bad-string-index",
+            E,
+            "Damaged cell (text that does not exist)",
+            "セルの内容が壊れています（存在しない文字列 {raw} 番を指しています）。"
+            "セルを入力し直して保存してください。",
+            "the cell points at shared string {raw}, which does not exist; the file is "
+            "damaged there",
+        ),
+        _k(
             "text-too-long",
             E,
             "Text too long",

@@ -116,7 +116,9 @@ class NamedCell(NamedTuple):
     col: int
     value: RawValue
     kind: str
-    """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d."""
+    """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d;
+    and x: a shared-string index that points at no string (the value is the index as
+    written), where openpyxl reads another string or fails on the whole file."""
 
 
 class FormBook:
@@ -131,6 +133,7 @@ class FormBook:
         strings: Callable[[], set[str]],
         probed: list[tuple[str, str, RawValue, RawValue]],
         notes: list[tuple[str, str]] | None = None,
+        bad_strings: list[tuple[str, int, int, str]] | None = None,
     ) -> None:
         self.sheetnames = sheetnames
         self.names = names
@@ -148,6 +151,9 @@ class FormBook:
         self.notes = notes or []
         """What the workbook holds besides cells that a coordinator should know of, as
         (finding code, part): links to other workbooks, macros."""
+        self.bad_strings = bad_strings or []
+        """Cells of the sheets read whose shared-string index points at no string, as
+        (sheet, row, col, the index as written): kind x."""
 
     def merge_over(self, sheet: str | None, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range (of more than one cell) that covers a cell, if any."""
@@ -439,7 +445,7 @@ class _Reader:
                         cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
                     continue
                 if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
-                    cells[(at_row, at_col)] = (strings[int(c[0].text)], "s")
+                    cells[(at_row, at_col)] = _shared(strings, c[0].text)
                     continue
                 value = _value(c, strings, dates, spans, epoch, shared)
                 if value[0] is not None or value[1] != "n":
@@ -522,7 +528,7 @@ def _value(
                 return "#VALUE!", "e"
         return number, "n"
     if t == "s":
-        return strings[int(text)], "s"
+        return _shared(strings, text)
     if t == "b":
         return bool(int(text)), "b"
     if t == "str":
@@ -533,6 +539,16 @@ def _value(
         except ValueError:
             return text, "s"
     return text, t
+
+
+def _shared(strings: list[str], text: str) -> tuple[RawValue, str]:
+    """Shared string number ``text``, or kind x when it names none: never Python's
+    negative indexing (-2 would read another cell's text), never past the end, never a
+    number in another form (1.5, a full-width ３) read as one."""
+    index = text.strip()
+    if index.isascii() and index.isdigit() and len(index) < 10 and int(index) < len(strings):
+        return strings[int(index)], "s"
+    return text, "x"
 
 
 def _from_excel(
@@ -615,4 +631,10 @@ def _book(
         return found
 
     merged = {name: list(sheet.merged) for name, sheet in parsed.items()}
-    return FormBook(sheetnames, names, ranges, merged, strings, probed, notes)
+    bad = sorted(
+        (name, r, c, str(value))
+        for name, sheet in parsed.items()
+        for (r, c), (value, kind) in sheet.cells.items()
+        if kind == "x"
+    )
+    return FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)

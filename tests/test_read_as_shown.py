@@ -21,8 +21,9 @@ from kpibook.forms import GeneratedForm
 from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult
+from kpibook.xlsx_scan import read_form_book
 from tests.test_hostile import repack
-from tests.test_hostile_content import check, input_cell
+from tests.test_hostile_content import check, input_cell, sheet_part
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 X12AC = "http://schemas.microsoft.com/office/spreadsheetml/2011/1/ac"
@@ -78,10 +79,9 @@ def actual_sheet(good: GeneratedForm) -> str:
 def actual_row(good: GeneratedForm) -> tuple[str, int, int]:
     """(A1 reference, row number, value) of the actual's cell."""
     name, _, ref = input_cell(good, ".actual")
-    from kpibook.xlsx_scan import read_form_book
-
     cell = read_form_book(good.path).names[name]
-    assert cell is not None and isinstance(cell.value, int)
+    assert cell is not None
+    assert isinstance(cell.value, int)
     return ref, cell.row + 1, cell.value
 
 
@@ -106,9 +106,9 @@ def hidden_row(place: str) -> Spoil:
                 return text.replace("</sheetData>", choice.format(hidden) + "</sheetData>")
             if place == "AlternateContent-around-sheetData":
                 wrapped = choice.format(f"<sheetData>{hidden}</sheetData>")
-                return text.replace(
-                    "<worksheet ", f'<worksheet xmlns:x12ac="{X12AC}" ', 1
-                ).replace("</sheetData>", "</sheetData>" + wrapped, 1)
+                return text.replace("<worksheet ", f'<worksheet xmlns:x12ac="{X12AC}" ', 1).replace(
+                    "</sheetData>", "</sheetData>" + wrapped, 1
+                )
             assert place == "second-sheetData"
             return text.replace("</sheetData>", f"</sheetData><sheetData>{hidden}</sheetData>")
 
@@ -161,7 +161,9 @@ def date_format_in_dxfs(good: GeneratedForm, target: Path) -> Path:
         styles = z.read("xl/styles.xml").decode()
     fmt = re.search(r'<numFmt numFmtId="(\d+)" formatCode="[^"]*人[^"]*"/>', styles)
     assert fmt, "the actual's unit format"
-    dxfs = f'<dxfs count="1"><dxf><numFmt numFmtId="{fmt[1]}" formatCode="yyyy-mm-dd"/></dxf></dxfs>'
+    dxfs = (
+        f'<dxfs count="1"><dxf><numFmt numFmtId="{fmt[1]}" formatCode="yyyy-mm-dd"/></dxf></dxfs>'
+    )
     return in_part(
         lambda g: "xl/styles.xml", lambda t: re.sub(r'<dxfs count="0"/>', dxfs, t, count=1)
     )(good, target)
@@ -215,3 +217,64 @@ def test_cells_that_clients_show_differently_are_refused(
     result = check(card_plan, CLIENTS_DIFFER[case](good, tmp_path / "x.xlsx"))
     assert added(result, good_result) == [("corrupt-file", None)]
     assert not result.entries
+
+
+# -- shared-string indexes ---------------------------------------------------------------
+
+
+def replace_cell(good: GeneratedForm, target: Path, part: str, ref: str, xml: str) -> Path:
+    """The good return with the cell at ``ref`` of ``part`` replaced by ``xml``."""
+
+    def edit(text: str) -> str:
+        pattern = rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'
+        assert re.search(pattern, text), ref
+        return re.sub(pattern, xml, text, count=1)
+
+    return in_part(lambda g: part, edit)(good, target)
+
+
+def with_string_index(suffix: str, index: str) -> Spoil:
+    """An input's cell pointing at shared string ``index``."""
+
+    def spoil(good: GeneratedForm, target: Path) -> Path:
+        _, part, ref = input_cell(good, suffix)
+        return replace_cell(good, target, part, ref, f'<c r="{ref}" t="s"><v>{index}</v></c>')
+
+    return spoil
+
+
+BAD_INDEXES = ["-2", "99999", "1.5", "abc", "３"]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pytest.param(i, marks=[pytest.mark.openpyxl_differs] if i in ("-2", "３") else [])
+        for i in BAD_INDEXES
+    ],
+)
+def test_a_shared_string_index_that_is_not_one_is_named_at_the_cell(
+    index: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """Index -2 read another cell's label into 活動報告 through Python's negative indexing
+    (openpyxl does the same); LibreOffice shows an empty cell, Excel repairs the file.
+    An index past the end made the whole file unreadable; 1.5 and abc LibreOffice reads
+    as 1 and 0.  Each is now an error at its cell, naming the index, and nothing of that
+    cell is read."""
+    _, _, ref = input_cell(good, ".activity_report")
+    path = with_string_index(".activity_report", index)(good, tmp_path / "x.xlsx")
+    result = check(card_plan, path)
+    assert added(result, good_result) == [("bad-string-index", ref)]
+    assert result.findings[0].raw == index
+    assert [e.activity_report for e in result.entries] == [None]
+
+
+@pytest.mark.openpyxl_differs  # it reads the last string there
+def test_a_bad_string_index_in_a_label_is_named_once(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """Not also as a changed label: the label is not there to compare."""
+    sheet, ref, _, _ = read_form_book(good.path, probe="kpibook.labels").probed[0]
+    part = sheet_part(good.path, sheet)
+    path = replace_cell(good, tmp_path / "x.xlsx", part, ref, f'<c r="{ref}" t="s"><v>-1</v></c>')
+    assert added(check(card_plan, path), good_result) == [("bad-string-index", ref)]

@@ -231,6 +231,8 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)
+    for sheet, row, col, index in c.book.bad_strings:
+        c.add("bad-string-index", NamedCell(sheet, row, col, index, "x"), raw=index)
     stamp = c.stamp = _stamp(c, c.book)
     if stamp is None:
         return None, []
@@ -290,9 +292,10 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
     """Every named prefilled value must equal the plan's, and every label the form's; the
     plan's values are used regardless."""
     named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
+    named |= {(sheet, a1(row, col)) for sheet, row, col, _ in book.bad_strings}
     for sheet, ref, expected, found in book.probed:
         if (sheet, ref) in named:
-            continue  # compared with the plan below
+            continue  # compared with the plan below, or already reported as damaged
         if (found or "") != expected:
             c.findings.append(
                 finding(
@@ -321,7 +324,7 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
     cell = book.names.get(name)
-    if cell is None:
+    if cell is None or cell.kind == "x":
         return  # a prefilled text without a name is not located, so not compared
     found = "" if cell.value is None else str(cell.value)
     if found.replace("\r\n", "\n") != text:
@@ -330,8 +333,8 @@ def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
 
 def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> None:
     cell = book.names.get(name)
-    if cell is None:
-        return
+    if cell is None or cell.kind == "x":
+        return  # not located, or already reported as damaged
     expected = prefilled_cell(value)
     if isinstance(expected, Decimal):
         found = cell.value
@@ -419,6 +422,8 @@ def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
         r1, c1, r2, c2 = merge
         c.add("input-merged", cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
         return None
+    if cell.kind == "x":
+        return None  # its shared-string index points nowhere: reported with the file's
     if cell.kind == "f":
         c.add("formula-in-input", cell, field=inp.label, raw=cell.value)
         return None
