@@ -284,6 +284,13 @@ CATALOGUE: dict[str, Kind] = {
             "the text contains the control character {raw}",
         ),
         _k(
+            "text-normalized",
+            W,
+            "Text adjusted",
+            "文字を整えて読み込みました（{detail}）。意図と違う場合は修正してください。",
+            "the text was adjusted when read ({detail})",
+        ),
+        _k(
             "not-a-choice",
             E,
             "Not one of the choices",

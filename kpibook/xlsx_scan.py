@@ -63,6 +63,8 @@ _SHEET_DATA, _MERGE_CELLS, _SHEETS, _DEFINED_NAMES, _NUM_FMTS = (
     _MAIN + x for x in ("sheetData", "mergeCells", "sheets", "definedNames", "numFmts")
 )
 _ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+"""An escaped character in text (ECMA-376 Part 1, 22.9.2.19, ST_Xstring)."""
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
@@ -154,6 +156,9 @@ class FormBook:
         self.bad_strings = bad_strings or []
         """Cells of the sheets read whose shared-string index points at no string, as
         (sheet, row, col, the index as written): kind x."""
+        self.shown_as_written: dict[tuple[str, int, int], list[str]] = {}
+        """Cells of the sheets read whose text holds ``_xHHHH_`` escapes that Excel
+        decodes and LibreOffice shows as written, (sheet, row, col) -> the escapes."""
 
     def merge_over(self, sheet: str | None, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range (of more than one cell) that covers a cell, if any."""
@@ -254,6 +259,8 @@ class _Sheet:
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], tuple[RawValue, str]] = {}
         self.merged: list[tuple[int, int, int, int]] = []
+        self.literal: dict[tuple[int, int], list[str]] = {}
+        """Cells whose text holds escapes LibreOffice shows as written."""
 
     def get(self, row: int, col: int) -> tuple[RawValue, str]:
         return self.cells.get((row, col), (None, "n"))
@@ -275,6 +282,8 @@ class _Reader:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
         self.notes: list[tuple[str, str]] = []
+        self.literal_strings: dict[int, list[str]] = {}
+        """Shared strings holding escapes LibreOffice shows as written, by index."""
 
     def read(self, name: str) -> bytes:
         info = self.parts.get(name)
@@ -387,10 +396,13 @@ class _Reader:
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
         for si in self.tree(part, (), (_SI,)).findall(_SI):
+            literal: list[str] = []
             if len(si) == 1 and si[0].tag == _T:
-                out.append(si[0].text or "")
+                out.append(_xstring(si[0].text or "", literal))
             else:
-                out.append(_runs(si))
+                out.append(_runs(si, literal))
+            if literal:
+                self.literal_strings[len(out) - 1] = literal
         return out
 
     def date_styles(self, part: str) -> tuple[set[int], set[int]]:
@@ -444,12 +456,18 @@ class _Reader:
                     if t is not None and t != "n":
                         cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
                     continue
+                literal: list[str] = []
                 if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
-                    cells[(at_row, at_col)] = _shared(strings, c[0].text)
-                    continue
-                value = _value(c, strings, dates, spans, epoch, shared)
-                if value[0] is not None or value[1] != "n":
-                    cells[(at_row, at_col)] = value
+                    value = cells[(at_row, at_col)] = _shared(strings, c[0].text)
+                else:
+                    value = _value(c, strings, dates, spans, epoch, shared, literal)
+                    if value[0] is not None or value[1] != "n":
+                        cells[(at_row, at_col)] = value
+                if t == "s" and self.literal_strings:
+                    index = _index(c.findtext(_V) or "", len(strings))
+                    literal = self.literal_strings.get(index, []) if index is not None else []
+                if literal:
+                    grid.literal[(at_row, at_col)] = literal
         for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
             first, _, last = merge.get("ref", "").partition(":")
             m1, m2 = _CELL_REF.fullmatch(first), _CELL_REF.fullmatch(last or first)
@@ -464,9 +482,37 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _runs(element: ET.Element) -> str:
-    """The text of a string item: its ``t`` and its runs' ``t``, without phonetic runs."""
-    return "".join(t.text or "" for child in element if child.tag != _RPH for t in child.iter(_T))
+def _runs(element: ET.Element, literal: list[str]) -> str:
+    """The text of a string item: its ``t`` and its runs' ``t``, without phonetic runs;
+    each ``t`` decoded on its own (an escape cannot span two runs)."""
+    return "".join(
+        _xstring(t.text or "", literal)
+        for child in element
+        if child.tag != _RPH
+        for t in child.iter(_T)
+    )
+
+
+def _xstring(raw: str, literal: list[str], libreoffice: bool = True) -> str:
+    """Text as ECMA-376 stores it (Part 1, 22.9.2.19, ST_Xstring), decoded as Excel shows
+    it: ``_xHHHH_`` -- exactly four hex digits, either case -- is the character HHHH,
+    read left to right, so ``_x005F_`` is an underscore and ``_x005F_x0041_`` the text
+    ``_x0041_``; anything else (``_x41_``, ``_X0041_``, ``_x00G1_``) is text as written.
+    An escaped surrogate pair is one character; a lone surrogate, which is none, is
+    U+FFFD.  Excel writes escapes only for control characters (a carriage return is
+    ``_x000D_``) and for text that looks like one.
+
+    LibreOffice 7.4 decodes only the escapes of control characters, ``_``, surrogates
+    and U+FFFE/U+FFFF, and none in a formula's cached text (``libreoffice=False``); the
+    escapes it would show as written are added to ``literal``."""
+    if "_x" not in raw:
+        return raw
+    for m in _ESCAPE.finditer(raw):
+        code = int(m[1], 16)
+        if not libreoffice or not (code < 0x20 or code == 0x5F or code >= 0xD800):
+            literal.append(m[0])
+    decoded = _ESCAPE.sub(lambda m: chr(int(m[1], 16)), raw)
+    return decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -491,8 +537,9 @@ def _value(
     spans: set[int],
     epoch: dt.datetime,
     shared: dict[str, str],
+    literal: list[str],
 ) -> tuple[RawValue, str]:
-    """One cell as openpyxl gives it: (value, kind)."""
+    """One cell as openpyxl gives it, text decoded as Excel shows it: (value, kind)."""
     v = f = inline = None
     for child in c:
         tag = child.tag
@@ -512,7 +559,7 @@ def _value(
             formula = formula or shared.get(si, "")
         return "=" + formula, "f"
     if t == "inlineStr":
-        return (_runs(inline), "s") if inline is not None else (None, "s")
+        return (_runs(inline, literal), "s") if inline is not None else (None, "s")
     text = v.text if v is not None else None
     if not text:
         return None, t
@@ -532,7 +579,7 @@ def _value(
     if t == "b":
         return bool(int(text)), "b"
     if t == "str":
-        return text, "s"
+        return _xstring(text, literal, libreoffice=False), "s"
     if t == "d":
         try:
             return dt.datetime.fromisoformat(text.rstrip("Z")), "d"
@@ -545,10 +592,15 @@ def _shared(strings: list[str], text: str) -> tuple[RawValue, str]:
     """Shared string number ``text``, or kind x when it names none: never Python's
     negative indexing (-2 would read another cell's text), never past the end, never a
     number in another form (1.5, a full-width ３) read as one."""
+    index = _index(text, len(strings))
+    return (strings[index], "s") if index is not None else (text, "x")
+
+
+def _index(text: str, count: int) -> int | None:
     index = text.strip()
-    if index.isascii() and index.isdigit() and len(index) < 10 and int(index) < len(strings):
-        return strings[int(index)], "s"
-    return text, "x"
+    if index.isascii() and index.isdigit() and len(index) < 10 and int(index) < count:
+        return int(index)
+    return None
 
 
 def _from_excel(
@@ -633,8 +685,12 @@ def _book(
     merged = {name: list(sheet.merged) for name, sheet in parsed.items()}
     bad = sorted(
         (name, r, c, str(value))
-        for name, sheet in parsed.items()
-        for (r, c), (value, kind) in sheet.cells.items()
+        for name, read in parsed.items()
+        for (r, c), (value, kind) in read.cells.items()
         if kind == "x"
     )
-    return FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    book = FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    for name, read in parsed.items():
+        for (r, c), escapes in read.literal.items():
+            book.shown_as_written[(name, r, c)] = escapes
+    return book

@@ -278,3 +278,76 @@ def test_a_bad_string_index_in_a_label_is_named_once(
     part = sheet_part(good.path, sheet)
     path = replace_cell(good, tmp_path / "x.xlsx", part, ref, f'<c r="{ref}" t="s"><v>-1</v></c>')
     assert added(check(card_plan, path), good_result) == [("bad-string-index", ref)]
+
+
+# -- _xHHHH_ escapes, line ends and surrounding whitespace -------------------------------
+
+
+def with_text(suffix: str, text: str, where: str) -> Spoil:
+    """An input holding ``text`` as written in the XML, as an inline or a shared string."""
+
+    def spoil(good: GeneratedForm, target: Path) -> Path:
+        _, part, ref = input_cell(good, suffix)
+        t = f'<t xml:space="preserve">{text}</t>'
+        if where == "inline":
+            cell = f'<c r="{ref}" t="inlineStr"><is>{t}</is></c>'
+            return replace_cell(good, target, part, ref, cell)
+        with zipfile.ZipFile(good.path) as z:
+            sst = z.read("xl/sharedStrings.xml").decode()
+        count = re.search(r'uniqueCount="(\d+)"', sst)
+        assert count
+
+        def change(name: str, data: bytes) -> bytes:
+            if name == "xl/sharedStrings.xml":
+                return sst.replace("</sst>", f"<si>{t}</si></sst>").encode()
+            if name == part:
+                new = f'<c r="{ref}" t="s"><v>{count[1]}</v></c>'
+                pattern = rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'
+                return re.sub(pattern, new, data.decode(), count=1).encode()
+            return data
+
+        return repack(good.path, target, change)
+
+    return spoil
+
+
+NORMALIZED = "text-normalized"
+TEXTS = {
+    # Excel stores a carriage return as _x000D_: CR LF is a line break, as Excel shows it.
+    "crlf": ("一行目_x000D_\n二行目", "一行目\n二行目", []),
+    "escaped-underscore": ("型番_x005F_x0041_です", "型番_x0041_です", []),
+    "escape-typed-as-text": ("記号_x005F_x0016_を使用", "記号_x0016_を使用", []),
+    "not-escapes": ("A_x00G1_B_x0041C_X0041_D_x41_", "A_x00G1_B_x0041C_X0041_D_x41_", []),
+    "surrogate-pair": ("絵文字_xD83D__xDE00_", "絵文字😀", []),
+    "lone-surrogate": ("壊れ_xD800_た", "壊れ\ufffdた", []),
+    "trailing-space": ("講座を実施した。　\n", "講座を実施した。", []),
+    "control": ("講座を_x0016_実施した", None, ["illegal-character"]),
+    "noncharacter": ("講座を_xFFFF_実施した", None, ["illegal-character"]),
+    # Changes the department would not expect: said, as a warning.
+    "lone-cr": ("一行目_x000D_二行目", "一行目\n二行目", [NORMALIZED]),
+    "indent": ("\u3000講座を実施した。", "講座を実施した。", [NORMALIZED]),
+    "ordinary-escape": ("型番_x0041_です", "型番Aです", [NORMALIZED]),
+}
+
+
+@pytest.mark.parametrize("where", ["shared", "inline"])
+@pytest.mark.parametrize("case", list(TEXTS))
+def test_text_is_read_as_excel_shows_it(
+    case: str,
+    where: str,
+    tmp_path: Path,
+    card_plan: Plan,
+    good: GeneratedForm,
+    good_result: ReturnResult,
+) -> None:
+    """``一行目_x000D_\\n二行目`` reached the master and the CSV as written.  ``_xHHHH_``
+    is now decoded as ECMA-376 says (Part 1, 22.9.2.19): four hex digits of either case,
+    ``_x005F_`` an underscore, left to right; line ends and surrounding whitespace are
+    then normalised as docs/security.md says, with a warning where the department would
+    see a difference."""
+    written, merged, codes = TEXTS[case]
+    _, _, ref = input_cell(good, ".activity_report")
+    path = with_text(".activity_report", written, where)(good, tmp_path / "x.xlsx")
+    result = check(card_plan, path)
+    assert added(result, good_result) == [(code, ref) for code in codes]
+    assert [e.activity_report for e in result.entries] == [merged]

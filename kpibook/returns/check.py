@@ -430,7 +430,18 @@ def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     if cell.kind == "e":
         c.add("error-value", cell, field=inp.label, raw=cell.value)
         return None
+    escapes = book.shown_as_written.get((cell.sheet or "", cell.row, cell.col))
+    if escapes:
+        shown = "、".join(f"{e} を「{_decoded(e)}」" for e in dict.fromkeys(escapes))
+        detail = f"{shown}として読み込み。LibreOffice では書かれたとおりに表示されます"
+        c.add("text-normalized", cell, field=inp.label, raw=cell.value, detail=detail)
     return cell
+
+
+def _decoded(escape: str) -> str:
+    """``_x0041_`` as the character it stands for, shown even when it is invisible."""
+    char = chr(int(escape[2:6], 16))
+    return char if char.isprintable() else f"U+{ord(char):04X}"
 
 
 def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -> Value | None:
@@ -527,15 +538,27 @@ def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
 
 
 def _text(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
+    """A text input as it is merged: CR LF and a lone CR become a line feed, and
+    whitespace and line breaks around the text are removed.  What the department would
+    see differently -- a lone CR, which Excel does not show as a line break, and an
+    indent or blank lines removed at the start -- is said in a warning."""
     if _blank(cell.value):
         return None
     raw = cell.value
     text = raw if isinstance(raw, str) else str(raw)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     bad = control_characters(text)
-    if bad:
+    if bad:  # before stripping, which would silently drop some (U+001C to U+001F)
         c.add("illegal-character", cell, field=inp.label, raw=" ".join(bad))
         return None
+    changes = []
+    if "\r" in text.replace("\r\n", ""):
+        changes.append("改行コード CR だけの箇所を改行として読み込み")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.lstrip() != text:
+        changes.append("先頭の空白・改行を除去")
+    text = text.strip()
+    if changes:
+        c.add("text-normalized", cell, field=inp.label, raw=raw, detail="、".join(changes))
     if inp.max_length is not None and len(text) > inp.max_length:
         c.add(
             "text-too-long",
