@@ -23,7 +23,8 @@ from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult
 from kpibook.xlsx_scan import read_form_book
 from tests.test_hostile import repack
-from tests.test_hostile_content import check, input_cell, sheet_part
+from tests.test_hostile_content import check, input_cell, sheet_part, with_cell
+from tests.test_libreoffice import convert, needs_libreoffice
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 X12AC = "http://schemas.microsoft.com/office/spreadsheetml/2011/1/ac"
@@ -351,3 +352,85 @@ def test_text_is_read_as_excel_shows_it(
     result = check(card_plan, path)
     assert added(result, good_result) == [(code, ref) for code in codes]
     assert [e.activity_report for e in result.entries] == [merged]
+
+
+# -- LibreOffice, the client departments use, is the reference --------------------------
+
+CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+"""UTF-8, values not as formatted, every sheet to its own file (LibreOffice 7.2 and later)."""
+
+
+def lines(value: object) -> str:
+    """A value as LibreOffice's CSV gives it: in a text of several lines a carriage
+    return, alone or before a line feed, is one line break there."""
+    text = "" if value is None else str(value)
+    return re.sub(r"\r\n?", "\n", text) if "\n" in text else text
+
+
+def libreoffice_view(csv_dir: Path, stem: str, sheet: str) -> list[list[str]]:
+    import csv
+
+    with open(csv_dir / f"{stem}-{sheet}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def shown(rows: list[list[str]], row: int, col: int) -> str:
+    return rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
+
+
+@pytest.mark.slow
+@needs_libreoffice
+def test_libreoffice_shows_what_kpibook_reads(tmp_path: Path, good: GeneratedForm) -> None:
+    """Every hostile file kpibook reads here is converted by LibreOffice, and every named
+    cell and every label cell kpibook reads must be what LibreOffice shows there.  Cells
+    kpibook refuses (a string index naming no string) are left out; files where the two
+    clients differ are checked for the difference that makes kpibook refuse or warn."""
+    files: dict[str, Path] = {}
+    for case, spoil in {**READ_AS_SHOWN, **CLIENTS_DIFFER}.items():
+        files[case] = spoil(good, tmp_path / f"{case}.xlsx")
+    rich = (
+        '<c r="{r}" t="inlineStr"><is><r><t>2,4</t></r><r><rPr><b/></rPr><t>18</t></r>'
+        "<rPh><t>カナ</t></rPh></is></c>"
+    )
+    files["rich-inline"] = with_cell(good, tmp_path / "rich.xlsx", ".actual", rich)[0]
+    for index in BAD_INDEXES:
+        files[f"index{index}"] = with_string_index(".activity_report", index)(
+            good, tmp_path / f"index{ord(index[-1])}.xlsx"
+        )
+    for case, (written, _, _) in TEXTS.items():
+        for where in ("shared", "inline"):
+            spoil = with_text(".activity_report", written, where)
+            files[f"{case}-{where}"] = spoil(good, tmp_path / f"{case}-{where}.xlsx")
+    csv_dir = tmp_path / "csv"
+    convert(list(files.values()), csv_dir, CSV_EVERY_SHEET, "-記入様式.csv")
+
+    _, _, report_ref = input_cell(good, ".activity_report")
+    report_row, report_col = int(report_ref[1:]) - 1, ord(report_ref[0]) - 65
+    actual_ref, _, actual = actual_row(good)
+    actual_at = (int(actual_ref[1:]) - 1, ord(actual_ref[0]) - 65)
+    compared = 0
+    for case, path in files.items():
+        view = libreoffice_view(csv_dir, path.stem, "記入様式")
+        if case in CLIENTS_DIFFER:  # LibreOffice reads the hidden row; kpibook refuses
+            assert shown(view, *actual_at) == str(actual + 82), case
+            continue
+        if case.startswith("ordinary-escape"):  # LibreOffice shows it as written; warned
+            assert "_x0041_" in shown(view, report_row, report_col), case
+            continue
+        if case.startswith("lone-surrogate"):  # U+FFFD here, "?" there
+            continue
+        book = read_form_book(path, probe="kpibook.labels")
+        cells: list[tuple[str, int, int, object, str]] = [
+            (c.sheet or "", c.row, c.col, c.value, c.kind) for c in book.names.values() if c
+        ]
+        for sheet, ref, _, found in book.probed:
+            m = re.fullmatch(r"([A-Z])(\d+)", ref)
+            assert m
+            cells.append((sheet, int(m[2]) - 1, ord(m[1]) - 65, found, ""))
+        for sheet, row, col, value, kind in cells:
+            if kind == "x":  # refused; LibreOffice shows nothing, or another string
+                continue
+            rows = view if sheet == "記入様式" else libreoffice_view(csv_dir, path.stem, sheet)
+            assert lines(value) == shown(rows, row, col), (case, sheet, row, col)
+            compared += 1
+    assert compared > 1000
