@@ -67,6 +67,17 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """An escaped character in text (ECMA-376 Part 1, 22.9.2.19, ST_Xstring)."""
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+WORKBOOK_TYPES = {
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+        "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.sheet.macroEnabled",
+        "ms-excel.template.macroEnabled",
+    )
+}
+"""Content types of a workbook part (.xlsx, .xltx, .xlsm, .xltm)."""
 
 _CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _AREA = re.compile(
@@ -248,8 +259,11 @@ def _tree(data: bytes, part: str) -> ET.Element:
             "thousand)"
         )
     parser = ET.XMLParser(encoding="utf-8")
-    parser.feed(data)
-    root: ET.Element = parser.close()
+    try:
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except ET.ParseError as exc:
+        raise ET.ParseError(f"part {part}: {exc}") from None
     return root
 
 
@@ -319,6 +333,7 @@ class _Reader:
     def form_book(self, scan_rows: int, probe: str | None) -> FormBook:
         office = [t for kind, t in self.rels("").values() if kind == _OFFICE_DOC]
         workbook = office[0] if office else "xl/workbook.xml"
+        self.declared(workbook)
         sheets, defined, date1904 = self.workbook(workbook)
         wb_rels = self.rels(workbook)
         strings: list[str] = []
@@ -350,6 +365,27 @@ class _Reader:
             return grids[name]
 
         return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
+
+    def declared(self, workbook: str) -> None:
+        """The package declares ``workbook`` a workbook in [Content_Types].xml, by name or
+        by extension (names compared without case, as the standard says).  Neither Excel
+        nor LibreOffice opens a file that does not: its values were never shown."""
+        root = self.tree("[Content_Types].xml")
+        name, ext = "/" + workbook.lower(), posixpath.splitext(workbook)[1][1:].lower()
+        by_name = {
+            o.get("PartName", "").lower(): o.get("ContentType", "")
+            for o in root.findall(_TYPES + "Override")
+        }
+        by_ext = {
+            d.get("Extension", "").lower(): d.get("ContentType", "")
+            for d in root.findall(_TYPES + "Default")
+        }
+        kind = by_name.get(name, by_ext.get(ext, ""))
+        if kind.strip().lower() not in {t.lower() for t in WORKBOOK_TYPES}:
+            raise ValueError(
+                f"[Content_Types].xml does not declare {workbook} a workbook "
+                f"({kind or 'no content type'})"
+            )
 
     def tree(
         self, name: str, once: tuple[str, ...] = (), taken: tuple[str, ...] = ()

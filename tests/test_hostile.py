@@ -233,6 +233,7 @@ def test_damaged_stream_in_any_part_is_a_corrupt_file_naming_it(
 
 
 READ_PARTS = {
+    "[Content_Types].xml",
     "_rels/.rels",
     "xl/workbook.xml",
     "xl/_rels/workbook.xml.rels",

@@ -434,3 +434,43 @@ def test_libreoffice_shows_what_kpibook_reads(tmp_path: Path, good: GeneratedFor
             assert lines(value) == shown(rows, row, col), (case, sheet, row, col)
             compared += 1
     assert compared > 1000
+
+
+# -- the package's content types ----------------------------------------------------------
+
+MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+WORKBOOK_OVERRIDE = r'<Override PartName="/xl/workbook.xml"[^>]*/>'
+CONTENT_TYPES: dict[str, tuple[Callable[[str], str], bool]] = {
+    "workbook-type-changed": (lambda t: t.replace(MAIN, MAIN.replace(".main", ".mainx")), False),
+    "workbook-undeclared": (lambda t: re.sub(WORKBOOK_OVERRIDE, "", t), False),
+    "no-types": (lambda t: re.sub(r"<Types([^>]*)>.*</Types>", r"<Types\1></Types>", t), False),
+    "not-xml": (lambda t: t.replace("</Types>", "</Typ"), False),
+    "macro-enabled": (
+        lambda t: t.replace(MAIN, "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        True,
+    ),
+    "declared-by-extension": (
+        lambda t: re.sub(WORKBOOK_OVERRIDE, "", t).replace(
+            'Extension="xml" ContentType="application/xml"', f'Extension="xml" ContentType="{MAIN}"'
+        ),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONTENT_TYPES))
+def test_a_workbook_its_content_types_do_not_declare_is_not_read(
+    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """Found by fuzzing: with [Content_Types].xml damaged, LibreOffice cannot open the
+    file (nor, by the standard, can Excel), yet kpibook, which never read that part,
+    merged its values.  The workbook part must be declared as a workbook."""
+    edit, readable = CONTENT_TYPES[case]
+    path = in_part(lambda g: "[Content_Types].xml", edit)(good, tmp_path / "x.xlsx")
+    result = check(card_plan, path)
+    if readable:
+        assert added(result, good_result) == []
+        assert result.entries == good_result.entries
+    else:
+        assert added(result, good_result) == [("not-a-workbook", None)]
+        assert "[Content_Types].xml" in result.findings[0].message_en
