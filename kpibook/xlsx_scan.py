@@ -99,10 +99,12 @@ _TIMEDELTA_CODE = re.compile(
 )
 
 
-DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError)
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError, OSError)
 """What reading a damaged zip raises: a bad directory or header (``BadZipFile``,
 ``struct.error``), a damaged deflate stream (``zlib.error``, not ``BadZipFile``), a
-stream that ends early (``EOFError``), a checksum that does not match (``BadZipFile``)."""
+stream that ends early (``EOFError``), a checksum that does not match (``BadZipFile``),
+a flag or version zipfile does not support and Excel never writes (``NotImplementedError``:
+patched data, strong encryption, zip version 25.5)."""
 
 
 class Refused(Exception):

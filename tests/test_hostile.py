@@ -219,6 +219,27 @@ def test_the_list_of_parts_is_the_whole_form(good: GeneratedForm) -> None:
         assert sorted(z.namelist()) == sorted(FORM_PARTS)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(6, 0xFF), (8, 0x20), (8, 0x40)],
+    ids=["zip-version-25.5", "patched-data", "strong-encryption"],
+)
+def test_zip_features_excel_never_writes_are_a_corrupt_file(
+    field: int, value: int, tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """Found by the fuzz test: zipfile raises NotImplementedError for a newer zip version
+    or for flag bits 5 and 6 in a directory entry, which escaped every precise catch."""
+    data = bytearray(good.path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first part's directory entry
+    data[entry + field : entry + field + 2] = value.to_bytes(2, "little")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(bytes(data))
+    [found] = check_return(card_plan, path, load_template(card_plan.layout)).findings
+    assert found.code == "corrupt-file"
+    assert "NotImplementedError" in found.message_en
+    assert "unexpected" not in found.message_en
+
+
 @pytest.mark.parametrize("part", FORM_PARTS)
 def test_damaged_stream_in_any_part_is_a_corrupt_file_naming_it(
     part: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm
