@@ -79,11 +79,17 @@ WORKBOOK_TYPES = {
 }
 """Content types of a workbook part (.xlsx, .xltx, .xlsm, .xltm)."""
 
-_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
 _AREA = re.compile(
     r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!\s]+))!"
-    r"\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$"
+    r"\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>[0-9]+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]+))?$"
 )
+"""References in ASCII digits only: ``\\d`` and ``int()`` also take ``E１７`` as E17,
+where LibreOffice finds no cell."""
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+"""A number as the standard writes it (xsd:double without INF and NaN): ``float()`` and
+``int()`` also take ``２４１８``, ``2_418`` and ``nan``, which LibreOffice shows as 0, 2
+and 0."""
 
 WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
 MAC_EPOCH = dt.datetime(1904, 1, 1)
@@ -476,6 +482,8 @@ class _Reader:
         at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
         for row in root.findall(f"{_SHEET_DATA}/{_ROW}"):
             r = row.get("r")
+            if r and not (r.isascii() and r.isdigit()):
+                raise ValueError(f"row number {r!r} in {part}")
             at_row = int(r) - 1 if r else at_row + 1
             at_col = -1
             for c in row:
@@ -602,6 +610,8 @@ def _value(
     if not text:
         return None, t
     if t == "n":
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{text[:40]!r} is not a number")
         number: int | float = (
             float(text) if ("." in text or "E" in text or "e" in text) else int(text)
         )

@@ -118,6 +118,18 @@ def hidden_row(place: str) -> Spoil:
     return spoil
 
 
+def empty_cell_after(good: GeneratedForm, target: Path) -> Path:
+    """The actual's cell written again, empty, after it: LibreOffice keeps the value."""
+    ref, _, _ = actual_row(good)
+
+    def edit(text: str) -> str:
+        cell = re.search(rf'<c r="{ref}"[^>]*>.*?</c>', text)
+        assert cell
+        return text.replace(cell[0], cell[0] + f'<c r="{ref}" s="0"/>', 1)
+
+    return in_part(actual_sheet, edit)(good, target)
+
+
 def merge_in_extlst(good: GeneratedForm, target: Path) -> Path:
     ref, row, _ = actual_row(good)
     col = re.match(r"[A-Z]+", ref)
@@ -177,11 +189,18 @@ READ_AS_SHOWN: dict[str, Spoil] = {
     "definedName-in-extLst": name_in_extlst,
     "sharedStrings-in-extLst": strings_in_extlst,
     "numFmt-in-dxfs": date_format_in_dxfs,
+    "empty-cell-after": empty_cell_after,
 }
 """Content where neither Excel nor LibreOffice looks: the return reads as the good one."""
 
-OPENPYXL_DIFFERS = {"row-in-extLst", "mergeCell-in-extLst", "sharedStrings-in-extLst"}
-"""Of those, the ones openpyxl reads (it dispatches on a tag wherever it is found)."""
+OPENPYXL_DIFFERS = {
+    "row-in-extLst",
+    "mergeCell-in-extLst",
+    "sharedStrings-in-extLst",
+    "empty-cell-after",
+}
+"""Of those, the ones openpyxl reads otherwise: it dispatches on a tag wherever it is
+found, and an empty cell clears the value of the same cell written before it."""
 
 CLIENTS_DIFFER: dict[str, Spoil] = {
     "AlternateContent-in-sheetData": hidden_row("AlternateContent-in-sheetData"),
@@ -354,6 +373,100 @@ def test_text_is_read_as_excel_shows_it(
     assert [e.activity_report for e in result.entries] == [merged]
 
 
+# -- the package's content types ----------------------------------------------------------
+
+MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+WORKBOOK_OVERRIDE = r'<Override PartName="/xl/workbook.xml"[^>]*/>'
+CONTENT_TYPES: dict[str, tuple[Callable[[str], str], bool]] = {
+    "workbook-type-changed": (lambda t: t.replace(MAIN, MAIN.replace(".main", ".mainx")), False),
+    "workbook-undeclared": (lambda t: re.sub(WORKBOOK_OVERRIDE, "", t), False),
+    "no-types": (lambda t: re.sub(r"<Types([^>]*)>.*</Types>", r"<Types\1></Types>", t), False),
+    "not-xml": (lambda t: t.replace("</Types>", "</Typ"), False),
+    "macro-enabled": (
+        lambda t: t.replace(MAIN, "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        True,
+    ),
+    "declared-by-extension": (
+        lambda t: re.sub(WORKBOOK_OVERRIDE, "", t).replace(
+            'Extension="xml" ContentType="application/xml"', f'Extension="xml" ContentType="{MAIN}"'
+        ),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONTENT_TYPES))
+def test_a_workbook_its_content_types_do_not_declare_is_not_read(
+    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """Found by fuzzing: with [Content_Types].xml damaged, LibreOffice cannot open the
+    file (nor, by the standard, can Excel), yet kpibook, which never read that part,
+    merged its values.  The workbook part must be declared as a workbook."""
+    edit, readable = CONTENT_TYPES[case]
+    path = in_part(lambda g: "[Content_Types].xml", edit)(good, tmp_path / "x.xlsx")
+    result = check(card_plan, path)
+    if readable:
+        assert added(result, good_result) == []
+        assert result.entries == good_result.entries
+    else:
+        assert added(result, good_result) == [("not-a-workbook", None)]
+        assert "[Content_Types].xml" in result.findings[0].message_en
+
+
+# -- numbers and references in ASCII digits only -------------------------------------------
+
+
+def in_actual_cell(old: str, new: str) -> Spoil:
+    def spoil(good: GeneratedForm, target: Path) -> Path:
+        ref, row, value = actual_row(good)
+        edit = {
+            "value": lambda t: t.replace(f"<v>{value}</v>", f"<v>{new}</v>", 1),
+            "ref": lambda t: t.replace(f'<c r="{ref}"', f'<c r="{ref[0]}{new}"', 1),
+            "row": lambda t: t.replace(f'<row r="{row}"', f'<row r="{new}"', 1).replace(
+                f'<c r="{ref}"', "<c", 1
+            ),
+        }[old]
+        return in_part(actual_sheet, edit)(good, target)
+
+    return spoil
+
+
+NOT_ASCII: dict[str, tuple[Spoil, str]] = {
+    "full-width-number": (in_actual_cell("value", "２４１８"), "not-a-workbook"),
+    "underscored-number": (in_actual_cell("value", "2_418"), "not-a-workbook"),
+    "nan": (in_actual_cell("value", "nan"), "not-a-workbook"),
+    "full-width-reference": (in_actual_cell("ref", "１７"), "not-a-workbook"),
+    "full-width-row": (in_actual_cell("row", "１７"), "not-a-workbook"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_ASCII))
+def test_numbers_and_references_are_read_in_ascii_digits_only(
+    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    """Python's int() and float() read full-width digits and underscores (２４１８ and
+    2_418 are 2418 to them, and to openpyxl); LibreOffice shows 0 and 2, and leaves a
+    cell at E１７ or in row １７ empty.  A cell's number, reference and row are the
+    ASCII forms of the standard or the file is not read."""
+    spoil, code = NOT_ASCII[case]
+    result = check(card_plan, spoil(good, tmp_path / "x.xlsx"))
+    assert added(result, good_result) == [(code, None)]
+
+
+@pytest.mark.openpyxl_differs  # it resolves $E$１７ to E17
+def test_a_name_with_full_width_digits_points_nowhere(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
+) -> None:
+    _, _, ref = input_cell(good, ".actual")
+
+    def edit(text: str) -> str:
+        digits = ref[1:].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+        return text.replace(f"${ref[0]}${ref[1:]}<", f"${ref[0]}${digits}<", 1)
+
+    path = in_part(lambda g: "xl/workbook.xml", edit)(good, tmp_path / "x.xlsx")
+    assert added(check(card_plan, path), good_result) == [("name-missing", None)]
+
+
 # -- LibreOffice, the client departments use, is the reference --------------------------
 
 CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
@@ -397,6 +510,8 @@ def test_libreoffice_shows_what_kpibook_reads(tmp_path: Path, good: GeneratedFor
         files[f"index{index}"] = with_string_index(".activity_report", index)(
             good, tmp_path / f"index{ord(index[-1])}.xlsx"
         )
+    for case, (spoil, _) in NOT_ASCII.items():
+        files[case] = spoil(good, tmp_path / f"{case}.xlsx")
     for case, (written, _, _) in TEXTS.items():
         for where in ("shared", "inline"):
             spoil = with_text(".activity_report", written, where)
@@ -413,6 +528,9 @@ def test_libreoffice_shows_what_kpibook_reads(tmp_path: Path, good: GeneratedFor
         view = libreoffice_view(csv_dir, path.stem, "記入様式")
         if case in CLIENTS_DIFFER:  # LibreOffice reads the hidden row; kpibook refuses
             assert shown(view, *actual_at) == str(actual + 82), case
+            continue
+        if case in NOT_ASCII:  # int() would read 2418; LibreOffice shows 0, 2 or nothing
+            assert shown(view, *actual_at) != str(actual), case
             continue
         if case.startswith("ordinary-escape"):  # LibreOffice shows it as written; warned
             assert "_x0041_" in shown(view, report_row, report_col), case
@@ -434,43 +552,3 @@ def test_libreoffice_shows_what_kpibook_reads(tmp_path: Path, good: GeneratedFor
             assert lines(value) == shown(rows, row, col), (case, sheet, row, col)
             compared += 1
     assert compared > 1000
-
-
-# -- the package's content types ----------------------------------------------------------
-
-MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-WORKBOOK_OVERRIDE = r'<Override PartName="/xl/workbook.xml"[^>]*/>'
-CONTENT_TYPES: dict[str, tuple[Callable[[str], str], bool]] = {
-    "workbook-type-changed": (lambda t: t.replace(MAIN, MAIN.replace(".main", ".mainx")), False),
-    "workbook-undeclared": (lambda t: re.sub(WORKBOOK_OVERRIDE, "", t), False),
-    "no-types": (lambda t: re.sub(r"<Types([^>]*)>.*</Types>", r"<Types\1></Types>", t), False),
-    "not-xml": (lambda t: t.replace("</Types>", "</Typ"), False),
-    "macro-enabled": (
-        lambda t: t.replace(MAIN, "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
-        True,
-    ),
-    "declared-by-extension": (
-        lambda t: re.sub(WORKBOOK_OVERRIDE, "", t).replace(
-            'Extension="xml" ContentType="application/xml"', f'Extension="xml" ContentType="{MAIN}"'
-        ),
-        True,
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(CONTENT_TYPES))
-def test_a_workbook_its_content_types_do_not_declare_is_not_read(
-    case: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm, good_result: ReturnResult
-) -> None:
-    """Found by fuzzing: with [Content_Types].xml damaged, LibreOffice cannot open the
-    file (nor, by the standard, can Excel), yet kpibook, which never read that part,
-    merged its values.  The workbook part must be declared as a workbook."""
-    edit, readable = CONTENT_TYPES[case]
-    path = in_part(lambda g: "[Content_Types].xml", edit)(good, tmp_path / "x.xlsx")
-    result = check(card_plan, path)
-    if readable:
-        assert added(result, good_result) == []
-        assert result.entries == good_result.entries
-    else:
-        assert added(result, good_result) == [("not-a-workbook", None)]
-        assert "[Content_Types].xml" in result.findings[0].message_en
