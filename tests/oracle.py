@@ -89,13 +89,17 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             ]
             for ws in wb.worksheets
         }
-        strings = {
-            _text(c).strip()
-            for ws in wb.worksheets
-            for row in ws.iter_rows(max_row=scan_rows)
-            for c in row
-            if isinstance(c.value, str)
-        }
+        worksheets = list(wb.worksheets)
+
+        def strings() -> set[str]:  # asked for only by a check, as the fast reader's
+            return {
+                _text(c).strip()
+                for ws in worksheets
+                for row in ws.iter_rows(max_row=scan_rows)
+                for c in row
+                if isinstance(c.value, str)
+            }
+
         probed: list[tuple[str, str, RawValue, RawValue]] = []
         for row in ranges.get(probe or "", []):
             sheet, cell, expected = (
@@ -103,7 +107,7 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             )
             found = _text(wb[sheet][cell]) if sheet in wb.sheetnames else None
             probed.append((sheet, cell, expected, found))
-        return FormBook(list(wb.sheetnames), names, ranges, merged, lambda: strings, probed)
+        return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
     finally:
         wb.close()
 
