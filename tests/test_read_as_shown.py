@@ -9,6 +9,7 @@ fixture here with it and compares.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from collections.abc import Callable
@@ -465,6 +466,36 @@ def test_a_name_with_full_width_digits_points_nowhere(
 
     path = in_part(lambda g: "xl/workbook.xml", edit)(good, tmp_path / "x.xlsx")
     assert added(check(card_plan, path), good_result) == [("name-missing", None)]
+
+
+# -- what reaches the coordinator's terminal ------------------------------------------------
+
+
+def test_decoded_control_characters_never_reach_the_terminal(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """XML cannot hold an ESC, but ``_x001B_`` decodes to one: in a changed label or a
+    typed choice it would reach the coordinator's terminal through a finding and drive
+    it (clear the screen, set the title).  Findings show such characters as U+001B."""
+    import unicodedata
+
+    sheet, ref, _, _ = read_form_book(good.path, probe="kpibook.labels").probed[0]
+    label = f'<c r="{ref}" t="inlineStr"><is><t>見出し_x001B_[2J_x001B_]0;x_x0007_</t></is></c>'
+    path = replace_cell(good, tmp_path / "x.xlsx", sheet_part(good.path, sheet), ref, label)
+    path = with_text(".self_grade", "A_x001B_[31m", "inline")(
+        dataclasses.replace(good, path=path), tmp_path / "y.xlsx"
+    )
+    result = check(card_plan, path)
+    shown = [
+        text
+        for f in result.findings
+        for text in (f.message_ja, f.message_en, f.raw or "")
+        if f.code in ("prefilled-changed", "not-a-choice")
+    ]
+    assert len(shown) == 6
+    for text in shown:
+        assert not [c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"]
+    assert any("U+001B" in text for text in shown)
 
 
 # -- LibreOffice, the client departments use, is the reference --------------------------

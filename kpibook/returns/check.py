@@ -129,7 +129,19 @@ class _Check:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
-        self.findings.append(finding(code, self.file, **kw))
+        self.findings.append(finding(code, self.file, **{k: _visible(v) for k, v in kw.items()}))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(value: Any) -> Any:
+    """Text from a cell or a zip as a finding shows it: a control character is written
+    U+001B, never sent to the coordinator's terminal.  XML cannot hold one, but
+    ``_x001B_`` decodes to ESC, and a zip's part names are any bytes."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: f"U+{ord(m[0]):04X}", value)
+    return value
 
 
 def check_returns(
@@ -303,8 +315,8 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
                     c.file,
                     sheet=sheet,
                     cell=ref,
-                    raw=found or "",
-                    expected=expected,
+                    raw=_visible(found or ""),
+                    expected=_visible(expected),  # read from the file's hidden sheet too
                 )
             )
     for fp in content.projects:
