@@ -132,7 +132,7 @@ class _Check:
         self.findings.append(finding(code, self.file, **{k: _visible(v) for k, v in kw.items()}))
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _visible(value: Any) -> Any:

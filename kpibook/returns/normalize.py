@@ -77,7 +77,7 @@ def fold_choice(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().replace("〇", "○")
 
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 """Control characters (Excel stores them escaped, ``_x0016_``; the reader decodes them)
 and the non-characters U+FFFE and U+FFFF, which no XML file, and so no master, can hold."""
 
