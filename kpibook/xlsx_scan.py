@@ -555,7 +555,9 @@ def _xstring(raw: str, literal: list[str], libreoffice: bool = True) -> str:
         return raw
     for m in _ESCAPE.finditer(raw):
         code = int(m[1], 16)
-        if not libreoffice or not (code < 0x20 or code == 0x5F or code >= 0xD800):
+        if not libreoffice or not (
+            code < 0x20 or code == 0x5F or 0xD800 <= code <= 0xDFFF or code >= 0xFFFE
+        ):
             literal.append(m[0])
     decoded = _ESCAPE.sub(lambda m: chr(int(m[1], 16)), raw)
     return decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
