@@ -65,8 +65,10 @@ class Code(StrEnum):
     DASH_AS_NOT_APPLICABLE = "dash-as-not-applicable"
     FORMULA_IN_INPUT = "formula-in-input"
     ERROR_VALUE = "error-value"
+    BAD_STRING_INDEX = "bad-string-index"
     TEXT_TOO_LONG = "text-too-long"
     ILLEGAL_CHARACTER = "illegal-character"
+    TEXT_NORMALIZED = "text-normalized"
     NOT_A_CHOICE = "not-a-choice"
     ACTUAL_AND_STATE = "actual-and-state"
     PENDING_NOT_ALLOWED = "pending-not-allowed"
@@ -365,6 +367,15 @@ CATALOGUE: dict[Code, Kind] = {
             en="the cell holds the error value {raw}",
         ),
         _k(
+            Code.BAD_STRING_INDEX,
+            E,
+            "Damaged cell (text that does not exist)",
+            ja="セルの内容が壊れています（存在しない文字列 {raw} 番を指しています）。"
+            "セルを入力し直して保存してください。",
+            en="the cell points at shared string {raw}, which does not exist; the file is "
+            "damaged there",
+        ),
+        _k(
             Code.TEXT_TOO_LONG,
             E,
             "Text too long",
@@ -377,6 +388,13 @@ CATALOGUE: dict[Code, Kind] = {
             "Illegal character",
             ja="使えない制御文字（{raw}）が含まれています。削除してください。",
             en="the text contains the control character {raw}",
+        ),
+        _k(
+            Code.TEXT_NORMALIZED,
+            W,
+            "Text adjusted",
+            ja="文字を整えて読み込みました（{detail}）。意図と違う場合は修正してください。",
+            en="the text was adjusted when read ({detail})",
         ),
         _k(
             Code.NOT_A_CHOICE,

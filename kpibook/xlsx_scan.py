@@ -30,6 +30,7 @@ import functools
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -61,14 +62,35 @@ _C, _V, _F, _IS, _T, _ROW, _RPH, _MERGE, _SI = (
 _SHEET, _DEFINED, _WB_PR, _NUM_FMT, _CELL_XFS, _XF = (
     _MAIN + x for x in ("sheet", "definedName", "workbookPr", "numFmt", "cellXfs", "xf")
 )
+_SHEET_DATA, _MERGE_CELLS, _SHEETS, _DEFINED_NAMES, _NUM_FMTS = (
+    _MAIN + x for x in ("sheetData", "mergeCells", "sheets", "definedNames", "numFmts")
+)
+_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+"""An escaped character in text (ECMA-376 Part 1, 22.9.2.19, ST_Xstring)."""
 _DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+WORKBOOK_TYPES = {
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+        "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.sheet.macroEnabled",
+        "ms-excel.template.macroEnabled",
+    )
+}
+"""Content types of a workbook part (.xlsx, .xltx, .xlsm, .xltm)."""
 
 _AREA = re.compile(
     r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!\s]+))!(?P<first>[^:]+)(?::(?P<last>[^:]+))?$"
 )
 """A defined name's area, ``'Sheet'!$A$1`` or ``Sheet!$A$1:$B$2``; the references are
 read by :func:`kpibook.cells.parse_a1`."""
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+"""A number as the standard writes it (xsd:double without INF and NaN): ``float()`` and
+``int()`` also take ``２４１８``, ``2_418`` and ``nan``, which LibreOffice shows as 0, 2
+and 0."""
 
 WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
 MAC_EPOCH = dt.datetime(1904, 1, 1)
@@ -84,12 +106,28 @@ _TIMEDELTA_CODE = re.compile(
 )
 
 
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError, OSError)
+"""What reading a damaged zip raises: a bad directory or header (``BadZipFile``,
+``struct.error``), a damaged deflate stream (``zlib.error``, not ``BadZipFile``), a
+stream that ends early (``EOFError``), a checksum that does not match (``BadZipFile``),
+a flag or version zipfile does not support and Excel never writes (``NotImplementedError``:
+patched data, strong encryption, zip version 25.5)."""
+
+
 class Refused(Exception):
     """A part declares a DTD (entities), or is too large to read."""
 
 
 class RefusedWorkbook(LoadError):
     """A workbook refused for safety, before its content was read."""
+
+
+class Ambiguous(Exception):
+    """Content that one client shows and another may not (see ``_Reader.tree``)."""
+
+
+class CorruptWorkbook(LoadError):
+    """A damaged workbook: a part does not unpack, or holds what clients read differently."""
 
 
 class NamedCell(NamedTuple):
@@ -100,7 +138,9 @@ class NamedCell(NamedTuple):
     col: int
     value: RawValue
     kind: str
-    """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d."""
+    """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d;
+    and x: a shared-string index that points at no string (the value is the index as
+    written), where openpyxl reads another string or fails on the whole file."""
 
 
 class FormBook:
@@ -115,6 +155,7 @@ class FormBook:
         strings: Callable[[], set[str]],
         probed: list[tuple[str, str, RawValue, RawValue]],
         notes: list[tuple[Code, str]] | None = None,
+        bad_strings: list[tuple[str, int, int, str]] | None = None,
     ) -> None:
         self.sheetnames = sheetnames
         self.names = names
@@ -132,6 +173,12 @@ class FormBook:
         self.notes = notes or []
         """What the workbook holds besides cells that a coordinator should know of, as
         (finding code, part): links to other workbooks, macros."""
+        self.bad_strings = bad_strings or []
+        """Cells of the sheets read whose shared-string index points at no string, as
+        (sheet, row, col, the index as written): kind x."""
+        self.shown_as_written: dict[tuple[str, int, int], list[str]] = {}
+        """Cells of the sheets read whose text holds ``_xHHHH_`` escapes that Excel
+        decodes and LibreOffice shows as written, (sheet, row, col) -> the escapes."""
 
     def merge_over(self, sheet: str | None, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range (of more than one cell) that covers a cell, if any."""
@@ -183,7 +230,13 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     except Refused as exc:
         refused = Message(ja="安全のため読み込みません", en=str(exc))
         raise RefusedWorkbook.single(path, refused) from None
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError) as exc:
+    except DAMAGED as exc:  # pre-flight unpacked every part; the file changed since
+        damaged = Message(ja="ファイルが壊れています", en=f"{type(exc).__name__}: {exc}")
+        raise CorruptWorkbook.single(path, damaged) from None
+    except Ambiguous as exc:
+        ambiguous = Message(ja="ファイルが壊れています", en=str(exc))
+        raise CorruptWorkbook.single(path, ambiguous) from None
+    except (KeyError, ValueError, IndexError) as exc:
         detail = f"{type(exc).__name__}: {exc}"
     except ET.ParseError as exc:
         detail = f"malformed XML: {exc}"
@@ -215,8 +268,11 @@ def _tree(data: bytes, part: str) -> ET.Element:
             "thousand)"
         )
     parser = ET.XMLParser(encoding="utf-8")
-    parser.feed(data)
-    root: ET.Element = parser.close()
+    try:
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except ET.ParseError as exc:
+        raise ET.ParseError(f"part {part}: {exc}") from None
     return root
 
 
@@ -226,6 +282,8 @@ class _Sheet:
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], tuple[RawValue, str]] = {}
         self.merged: list[tuple[int, int, int, int]] = []
+        self.literal: dict[tuple[int, int], list[str]] = {}
+        """Cells whose text holds escapes LibreOffice shows as written."""
 
     def get(self, row: int, col: int) -> tuple[RawValue, str]:
         return self.cells.get((row, col), (None, "n"))
@@ -247,6 +305,8 @@ class _Reader:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
         self.notes: list[tuple[Code, str]] = []
+        self.literal_strings: dict[int, list[str]] = {}
+        """Shared strings holding escapes LibreOffice shows as written, by index."""
 
     def read(self, name: str) -> bytes:
         info = self.parts.get(name)
@@ -254,7 +314,10 @@ class _Reader:
             raise KeyError(f"there is no part named {name!r}")
         if info.file_size > MAX_PART:
             raise Refused(f"part {name} is {info.file_size:,} bytes (at most {MAX_PART:,})")
-        return self.archive.read(info)
+        try:
+            return self.archive.read(info)
+        except DAMAGED as exc:
+            raise zipfile.BadZipFile(f"part {name}: {type(exc).__name__}: {exc}") from None
 
     # -- package ------------------------------------------------------------------------
 
@@ -265,7 +328,7 @@ class _Reader:
         out: dict[str, tuple[str, str]] = {}
         if name not in self.parts:
             return out
-        for rel in self.tree(name).iter(_PKG_REL + "Relationship"):
+        for rel in self.tree(name).findall(_PKG_REL + "Relationship"):
             if rel.get("TargetMode") != "External":
                 target = rel.get("Target", "")
                 resolved = (
@@ -279,6 +342,7 @@ class _Reader:
     def form_book(self, scan_rows: int, probe: str | None) -> FormBook:
         office = [t for kind, t in self.rels("").values() if kind == _OFFICE_DOC]
         workbook = office[0] if office else "xl/workbook.xml"
+        self.declared(workbook)
         sheets, defined, date1904 = self.workbook(workbook)
         wb_rels = self.rels(workbook)
         strings: list[str] = []
@@ -311,36 +375,89 @@ class _Reader:
 
         return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
 
-    def tree(self, name: str) -> ET.Element:
-        return _tree(self.read(name), name)
+    def declared(self, workbook: str) -> None:
+        """The package declares ``workbook`` a workbook in [Content_Types].xml, by name or
+        by extension (names compared without case, as the standard says).  Neither Excel
+        nor LibreOffice opens a file that does not: its values were never shown."""
+        root = self.tree("[Content_Types].xml")
+        name, ext = "/" + workbook.lower(), posixpath.splitext(workbook)[1][1:].lower()
+        by_name = {
+            o.get("PartName", "").lower(): o.get("ContentType", "")
+            for o in root.findall(_TYPES + "Override")
+        }
+        by_ext = {
+            d.get("Extension", "").lower(): d.get("ContentType", "")
+            for d in root.findall(_TYPES + "Default")
+        }
+        kind = by_name.get(name, by_ext.get(ext, ""))
+        if kind.strip().lower() not in {t.lower() for t in WORKBOOK_TYPES}:
+            raise ValueError(
+                f"[Content_Types].xml does not declare {workbook} a workbook "
+                f"({kind or 'no content type'})"
+            )
+
+    def tree(
+        self, name: str, once: tuple[str, ...] = (), taken: tuple[str, ...] = ()
+    ) -> ET.Element:
+        """A part's tree.  Values are taken only where Excel and LibreOffice both look
+        (``worksheet/sheetData/row/c``, never a ``<row>`` inside ``<extLst>``); ``once``
+        names the containers they are taken from, ``taken`` the elements.  A second
+        container is read by some clients (LibreOffice reads a second ``<sheetData>``),
+        and an element inside a markup-compatibility ``AlternateContent`` block is shown
+        by a client that knows the Choice's namespace and not by another (LibreOffice 7.4
+        takes an ``x12ac`` Choice): either is refused, not guessed."""
+        data = self.read(name)
+        root = _tree(data, name)
+        for tag in once:
+            if len(root.findall(tag)) > 1:
+                raise Ambiguous(f"part {name} holds more than one <{_local(tag)}>")
+        if b"AlternateContent" in data and (once or taken):
+            wanted = {*once, *taken}
+            for alternate in root.iter(_ALTERNATE):
+                inner = next((e for e in alternate.iter() if e.tag in wanted), None)
+                if inner is not None:
+                    raise Ambiguous(
+                        f"part {name} holds <{_local(inner.tag)}> inside mc:AlternateContent, "
+                        "which Excel and LibreOffice may show differently"
+                    )
+        return root
 
     def workbook(self, part: str) -> tuple[list[tuple[str, str]], dict[str, str], bool]:
-        root = self.tree(part)
-        sheets = [(s.get("name", ""), s.get(_DOC_REL + "id", "")) for s in root.iter(_SHEET)]
+        root = self.tree(part, (_SHEETS, _DEFINED_NAMES, _WB_PR), (_SHEET, _DEFINED))
+        sheets = [
+            (s.get("name", ""), s.get(_DOC_REL + "id", ""))
+            for s in root.findall(f"{_SHEETS}/{_SHEET}")
+        ]
         defined = {
             d.get("name", ""): d.text or ""
-            for d in root.iter(_DEFINED)
+            for d in root.findall(f"{_DEFINED_NAMES}/{_DEFINED}")
             if d.get("localSheetId") is None
         }
-        date1904 = any(pr.get("date1904", "").lower() in ("1", "true") for pr in root.iter(_WB_PR))
+        date1904 = any(
+            pr.get("date1904", "").lower() in ("1", "true") for pr in root.findall(_WB_PR)
+        )
         return sheets, defined, date1904
 
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
-        for si in self.tree(part).iter(_SI):
+        for si in self.tree(part, (), (_SI,)).findall(_SI):
+            literal: list[str] = []
             if len(si) == 1 and si[0].tag == _T:
-                out.append(si[0].text or "")
+                out.append(_xstring(si[0].text or "", literal))
             else:
-                out.append(_runs(si))
+                out.append(_runs(si, literal))
+            if literal:
+                self.literal_strings[len(out) - 1] = literal
         return out
 
     def date_styles(self, part: str) -> tuple[set[int], set[int]]:
         """Indexes of the cell formats (``s=``) that show dates, and those that show spans."""
-        root = self.tree(part)
-        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(_NUM_FMT)}
-        fmt_ids = [
-            int(xf.get("numFmtId", "0")) for xfs in root.iter(_CELL_XFS) for xf in xfs.iter(_XF)
-        ]
+        root = self.tree(part, (_NUM_FMTS, _CELL_XFS), (_NUM_FMT, _XF))
+        custom = {
+            int(f.get("numFmtId", "0")): f.get("formatCode", "")
+            for f in root.findall(f"{_NUM_FMTS}/{_NUM_FMT}")
+        }
+        fmt_ids = [int(xf.get("numFmtId", "0")) for xf in root.findall(f"{_CELL_XFS}/{_XF}")]
         dates, spans = set(), set()
         for index, fid in enumerate(fmt_ids):
             code = custom.get(fid)
@@ -361,11 +478,13 @@ class _Reader:
     ) -> _Sheet:
         grid = _Sheet()
         cells = grid.cells
-        root = self.tree(part)
+        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE))
         shared: dict[str, str] = {}
         at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
-        for row in root.iter(_ROW):
+        for row in root.findall(f"{_SHEET_DATA}/{_ROW}"):
             r = row.get("r")
+            if r and not (r.isascii() and r.isdigit()):
+                raise ValueError(f"row number {r!r} in {part}")
             at_row = int(r) - 1 if r else at_row + 1
             at_col = -1
             for c in row:
@@ -384,13 +503,19 @@ class _Reader:
                     if t is not None and t != "n":
                         cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
                     continue
+                literal: list[str] = []
                 if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
-                    cells[(at_row, at_col)] = (strings[int(c[0].text)], "s")
-                    continue
-                value = _value(c, strings, dates, spans, epoch, shared)
-                if value[0] is not None or value[1] != "n":
-                    cells[(at_row, at_col)] = value
-        for merge in root.iter(_MERGE):
+                    value = cells[(at_row, at_col)] = _shared(strings, c[0].text)
+                else:
+                    value = _value(c, strings, dates, spans, epoch, shared, literal)
+                    if value[0] is not None or value[1] != "n":
+                        cells[(at_row, at_col)] = value
+                if t == "s" and self.literal_strings:
+                    index = _index(c.findtext(_V) or "", len(strings))
+                    literal = self.literal_strings.get(index, []) if index is not None else []
+                if literal:
+                    grid.literal[(at_row, at_col)] = literal
+        for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
             first, _, last = merge.get("ref", "").partition(":")
             start, end = _ref(first), _ref(last or first)
             if start and end:
@@ -399,9 +524,44 @@ class _Reader:
         return grid
 
 
-def _runs(element: ET.Element) -> str:
-    """The text of a string item: its ``t`` and its runs' ``t``, without phonetic runs."""
-    return "".join(t.text or "" for child in element if child.tag != _RPH for t in child.iter(_T))
+def _local(tag: str) -> str:
+    """``{namespace}row`` as ``row``."""
+    return tag.rpartition("}")[2]
+
+
+def _runs(element: ET.Element, literal: list[str]) -> str:
+    """The text of a string item: its ``t`` and its runs' ``t``, without phonetic runs;
+    each ``t`` decoded on its own (an escape cannot span two runs)."""
+    return "".join(
+        _xstring(t.text or "", literal)
+        for child in element
+        if child.tag != _RPH
+        for t in child.iter(_T)
+    )
+
+
+def _xstring(raw: str, literal: list[str], libreoffice: bool = True) -> str:
+    """Text as ECMA-376 stores it (Part 1, 22.9.2.19, ST_Xstring), decoded as Excel shows
+    it: ``_xHHHH_`` -- exactly four hex digits, either case -- is the character HHHH,
+    read left to right, so ``_x005F_`` is an underscore and ``_x005F_x0041_`` the text
+    ``_x0041_``; anything else (``_x41_``, ``_X0041_``, ``_x00G1_``) is text as written.
+    An escaped surrogate pair is one character; a lone surrogate, which is none, is
+    U+FFFD.  Excel writes escapes only for control characters (a carriage return is
+    ``_x000D_``) and for text that looks like one.
+
+    LibreOffice 7.4 decodes only the escapes of control characters, ``_``, surrogates
+    and U+FFFE/U+FFFF, and none in a formula's cached text (``libreoffice=False``); the
+    escapes it would show as written are added to ``literal``."""
+    if "_x" not in raw:
+        return raw
+    for m in _ESCAPE.finditer(raw):
+        code = int(m[1], 16)
+        if not libreoffice or not (
+            code < 0x20 or code == 0x5F or 0xD800 <= code <= 0xDFFF or code >= 0xFFFE
+        ):
+            literal.append(m[0])
+    decoded = _ESCAPE.sub(lambda m: chr(int(m[1], 16)), raw)
+    return decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -421,8 +581,9 @@ def _value(
     spans: set[int],
     epoch: dt.datetime,
     shared: dict[str, str],
+    literal: list[str],
 ) -> tuple[RawValue, str]:
-    """One cell as openpyxl gives it: (value, kind)."""
+    """One cell as openpyxl gives it, text decoded as Excel shows it: (value, kind)."""
     v = f = inline = None
     for child in c:
         tag = child.tag
@@ -442,11 +603,13 @@ def _value(
             formula = formula or shared.get(si, "")
         return "=" + formula, "f"
     if t == "inlineStr":
-        return (_runs(inline), "s") if inline is not None else (None, "s")
+        return (_runs(inline, literal), "s") if inline is not None else (None, "s")
     text = v.text if v is not None else None
     if not text:
         return None, t
     if t == "n":
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{text[:40]!r} is not a number")
         number: int | float = (
             float(text) if ("." in text or "E" in text or "e" in text) else int(text)
         )
@@ -458,17 +621,32 @@ def _value(
                 return "#VALUE!", "e"
         return number, "n"
     if t == "s":
-        return strings[int(text)], "s"
+        return _shared(strings, text)
     if t == "b":
         return bool(int(text)), "b"
     if t == "str":
-        return text, "s"
+        return _xstring(text, literal, libreoffice=False), "s"
     if t == "d":
         try:
             return dt.datetime.fromisoformat(text.rstrip("Z")), "d"
         except ValueError:
             return text, "s"
     return text, t
+
+
+def _shared(strings: list[str], text: str) -> tuple[RawValue, str]:
+    """Shared string number ``text``, or kind x when it names none: never Python's
+    negative indexing (-2 would read another cell's text), never past the end, never a
+    number in another form (1.5, a full-width ３) read as one."""
+    index = _index(text, len(strings))
+    return (strings[index], "s") if index is not None else (text, "x")
+
+
+def _index(text: str, count: int) -> int | None:
+    index = text.strip()
+    if index.isascii() and index.isdigit() and len(index) < 10 and int(index) < count:
+        return int(index)
+    return None
 
 
 def _from_excel(
@@ -541,7 +719,7 @@ def _book(
         for name in sheetnames:
             try:
                 cells = grid(name).cells
-            except (Refused, ET.ParseError, ValueError, KeyError, IndexError, OSError):
+            except (Refused, *DAMAGED, ET.ParseError, ValueError, KeyError, IndexError):
                 continue  # a sheet no name points at, unreadable: its text is not needed
             found.update(
                 v.strip()
@@ -551,4 +729,14 @@ def _book(
         return found
 
     merged = {name: list(sheet.merged) for name, sheet in parsed.items()}
-    return FormBook(sheetnames, names, ranges, merged, strings, probed, notes)
+    bad = sorted(
+        (name, r, c, str(value))
+        for name, read in parsed.items()
+        for (r, c), (value, kind) in read.cells.items()
+        if kind == "x"
+    )
+    book = FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    for name, read in parsed.items():
+        for (r, c), escapes in read.literal.items():
+            book.shown_as_written[(name, r, c)] = escapes
+    return book

@@ -3,15 +3,27 @@
 ``kpibook/xlsx_scan.py`` reads returns straight from the zip for speed and safety; its
 promise is to give what openpyxl gives (normal mode, formulas kept).  The tests hold it to
 that promise by reading every fixture with both.
+
+One correction is made to openpyxl's view: text is decoded as ECMA-376 says and Excel
+shows it (``_x000D_`` is a carriage return, ``_x005F_`` an underscore).  openpyxl decodes
+no escape and deletes every ``x005F_`` from shared strings; here they are read as written
+and decoded by :func:`xstring`, written independently of the reader's.
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
+import openpyxl.reader.excel
+from openpyxl.cell.text import Text
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from kpibook.errors import LoadError
 from kpibook.message import Message
@@ -27,7 +39,7 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     """
     path = Path(path)
     try:
-        with _quiet():
+        with _quiet(), _shared_strings_as_written():
             wb: Any = openpyxl.load_workbook(
                 path, data_only=False, keep_links=False, rich_text=False
             )
@@ -58,10 +70,10 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
                     and type(value).__name__ in {"ArrayFormula", "DataTableFormula"}
                     else cell.data_type
                 )
-                names[name] = NamedCell(sheet, min_row - 1, min_col - 1, value, kind)
+                names[name] = NamedCell(sheet, min_row - 1, min_col - 1, _text(cell), kind)
             else:
                 ranges[name] = [
-                    [c.value for c in row]
+                    [_text(c) for c in row]
                     for row in ws.iter_rows(min_row, max_row, min_col, max_col)
                 ]
         merged = {
@@ -71,20 +83,74 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             ]
             for ws in wb.worksheets
         }
-        strings = {
-            c.value.strip()
-            for ws in wb.worksheets
-            for row in ws.iter_rows(max_row=scan_rows)
-            for c in row
-            if isinstance(c.value, str)
-        }
+        worksheets = list(wb.worksheets)
+
+        def strings() -> set[str]:  # asked for only by a check, as the fast reader's
+            return {
+                _text(c).strip()
+                for ws in worksheets
+                for row in ws.iter_rows(max_row=scan_rows)
+                for c in row
+                if isinstance(c.value, str)
+            }
+
         probed: list[tuple[str, str, RawValue, RawValue]] = []
         for row in ranges.get(probe or "", []):
             sheet, cell, expected = (
                 (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
             )
-            found = wb[sheet][cell].value if sheet in wb.sheetnames else None
+            found = _text(wb[sheet][cell]) if sheet in wb.sheetnames else None
             probed.append((sheet, cell, expected, found))
-        return FormBook(list(wb.sheetnames), names, ranges, merged, lambda: strings, probed)
+        return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
     finally:
         wb.close()
+
+
+def _text(cell: Any) -> Any:
+    """A cell's value, its text decoded."""
+    value = cell.value
+    return xstring(value) if cell.data_type == "s" and isinstance(value, str) else value
+
+
+def xstring(text: str) -> str:
+    """ECMA-376 Part 1, 22.9.2.19: scanning left to right, ``_`` ``x`` four hex digits
+    ``_`` is one character; an escaped surrogate pair one character, a lone surrogate
+    U+FFFD."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        seven = text[i : i + 7]
+        if (
+            len(seven) == 7
+            and seven.startswith("_x")
+            and seven.endswith("_")
+            and all(h in string.hexdigits for h in seven[2:6])
+        ):
+            out.append(chr(int(seven[2:6], 16)))
+            i += 7
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+@contextmanager
+def _shared_strings_as_written() -> Iterator[None]:
+    """openpyxl's shared-string table without its deletion of ``x005F_``."""
+    main = f"{{{SHEET_MAIN_NS}}}si"
+
+    def table(source: IO[bytes]) -> list[str]:
+        strings = []
+        for _, node in iterparse(source):
+            if node.tag == main:
+                text = Text.from_tree(node)
+                strings.append(text.content if text is not None else "")
+                node.clear()
+        return strings
+
+    original = openpyxl.reader.excel.read_string_table  # type: ignore[attr-defined]
+    openpyxl.reader.excel.read_string_table = table  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        openpyxl.reader.excel.read_string_table = original  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ and B); each must give one named finding, no traceback, and leave the others alo
 from __future__ import annotations
 
 import base64
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
 from kpibook.returns.check import check_return, check_returns
 from kpibook.template import load_template
+from kpibook.xlsx_scan import CorruptWorkbook, read_form_book
 from tests.instrument import counted
 
 
@@ -207,6 +209,158 @@ def test_one_bad_file_never_stops_the_others(
     empty.write_bytes(b"")
     report = check_returns(card_plan, [empty, good.path])
     assert [r.ok for r in report.returns] == [False, True]
+
+
+# -- a damaged compressed stream, in any part --------------------------------------------
+
+FORM_PARTS = [
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/_rels/workbook.xml.rels",
+    "xl/worksheets/sheet1.xml",  # 記入要領
+    "xl/worksheets/sheet2.xml",  # 記入様式, the inputs
+    "xl/worksheets/sheet3.xml",  # 選択肢
+    "xl/worksheets/sheet4.xml",  # _kpibook, the stamp and the labels
+    "xl/workbook.xml",
+    "xl/sharedStrings.xml",
+    "xl/styles.xml",
+    "xl/theme/theme1.xml",
+    "docProps/core.xml",
+    "docProps/app.xml",
+]
+
+
+def damage_stream(source: Path, target: Path, part: str) -> Path:
+    """The file with the deflate stream of ``part`` damaged in place: its first byte made
+    0xFF, a final block of the reserved type 11, so inflating it fails at once."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as z:
+        info = z.getinfo(part)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    start = info.header_offset
+    name_len = int.from_bytes(data[start + 26 : start + 28], "little")
+    extra_len = int.from_bytes(data[start + 28 : start + 30], "little")
+    data[start + 30 + name_len + extra_len] = 0xFF
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_the_list_of_parts_is_the_whole_form(good: GeneratedForm) -> None:
+    with zipfile.ZipFile(good.path) as z:
+        assert sorted(z.namelist()) == sorted(FORM_PARTS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(6, 0xFF), (8, 0x20), (8, 0x40)],
+    ids=["zip-version-25.5", "patched-data", "strong-encryption"],
+)
+def test_zip_features_excel_never_writes_are_a_corrupt_file(
+    field: int, value: int, tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """Found by the fuzz test: zipfile raises NotImplementedError for a newer zip version
+    or for flag bits 5 and 6 in a directory entry, which escaped every precise catch."""
+    data = bytearray(good.path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first part's directory entry
+    data[entry + field : entry + field + 2] = value.to_bytes(2, "little")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(bytes(data))
+    [found] = check_return(card_plan, path, load_template(card_plan.layout)).findings
+    assert found.code == "corrupt-file"
+    assert "NotImplementedError" in found.message_en
+    assert "unexpected" not in found.message_en
+
+
+@pytest.mark.parametrize("part", FORM_PARTS)
+def test_damaged_stream_in_any_part_is_a_corrupt_file_naming_it(
+    part: str, tmp_path: Path, card_plan: Plan, good: GeneratedForm
+) -> None:
+    """A damaged deflate stream raises zlib.error, not BadZipFile: in workbook.xml it used
+    to escape pre-flight and stop the whole run; in a part kpibook does not parse it used
+    to pass unnoticed, though Excel refuses the file."""
+    path = damage_stream(good.path, tmp_path / good.path.name, part)
+    [found] = check_return(card_plan, path, load_template(card_plan.layout)).findings
+    assert found.code == "corrupt-file"
+    assert part in found.message_en
+
+
+READ_PARTS = {
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+    "xl/worksheets/sheet2.xml",
+    "xl/worksheets/sheet4.xml",
+}
+"""The parts a check reads (the sheets its names point at); the others are read only to
+recognise a form whose names were lost."""
+
+
+@pytest.mark.parametrize("part", FORM_PARTS)
+def test_the_reader_alone_names_a_damaged_part_it_reads(
+    part: str, tmp_path: Path, good: GeneratedForm
+) -> None:
+    """Pre-flight runs first, but a file may change between the two: the reader turns a
+    damaged stream into CorruptWorkbook naming the part, and the lazy scan of sheets'
+    text skips a damaged sheet, as it skips any unreadable one."""
+    path = damage_stream(good.path, tmp_path / "x.xlsx", part)
+    if part in READ_PARTS:
+        with pytest.raises(CorruptWorkbook, match=re.escape(part)):
+            read_form_book(path, probe="kpibook.labels")
+    else:
+        assert read_form_book(path, probe="kpibook.labels").strings
+
+
+def test_broken_files_among_good_ones_leave_every_good_one_read(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    from kpibook.merge import Status, merge
+
+    returns = tmp_path / "returns"
+    forms = write_filled_forms(card_plan, card_entries, returns)
+    broken = forms[1::2]  # every other department's file damaged, each in another part
+    parts = ["xl/workbook.xml", "xl/sharedStrings.xml", "xl/styles.xml"]
+    for form, part in zip(broken, parts, strict=True):
+        damage_stream(form.path, form.path, part)
+    report, merged = merge(card_plan, [f.path for f in forms])
+    statuses = {d.department: d.status for d in report.departments}
+    for form in forms:  # a damaged file cannot say whose it is: its department is missing
+        expected = Status.MISSING if form in broken else Status.RETURNED
+        assert statuses[form.department] == expected, form.department
+    assert sorted(report.unidentified) == sorted(f.path.name for f in broken)
+    read = {r.file: r for r in report.returns}
+    for form in broken:
+        assert [f.code for f in read[form.path.name].findings] == ["corrupt-file"]
+    assert {e.project for e in merged.entries} == {
+        e.project for f in forms if f not in broken for e in read[f.path.name].entries
+    }
+
+
+def test_an_unexpected_error_in_one_file_is_a_finding_and_the_others_are_read(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last line of defence: whatever escapes the precise handling becomes a finding
+    naming the exception's type for that file alone, never a traceback."""
+    import kpibook.returns.check as check_module
+
+    odd = tmp_path / good.path.name
+    odd.write_bytes(good.path.read_bytes())
+    real = check_module._tampering
+
+    def tampering(c: check_module._Check, *args: object) -> None:
+        if c.path == odd:
+            raise TypeError("something kpibook did not foresee")
+        real(c, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check_module, "_tampering", tampering)
+    report = check_returns(card_plan, [good.path, odd, good.path])
+    assert [r.ok for r in report.returns] == [True, False, True]
+    [found] = report.returns[1].findings
+    assert found.code == "corrupt-file"
+    assert "TypeError" in found.message_en
+    assert report.returns[1].department == "中央公民館"  # its stamp was read: rejected, not missing
 
 
 # -- output faults (bad-inputs.md section F) ---------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,7 +50,13 @@ from kpibook.returns.normalize import (
 from kpibook.returns.preflight import preflight
 from kpibook.template import FormTemplate
 from kpibook.values import BadValue, Value, ValueKind, format_number
-from kpibook.xlsx_scan import FormBook, NamedCell, RefusedWorkbook, read_form_book
+from kpibook.xlsx_scan import (
+    CorruptWorkbook,
+    FormBook,
+    NamedCell,
+    RefusedWorkbook,
+    read_form_book,
+)
 
 
 class ReturnResult(BaseModel):
@@ -109,6 +116,8 @@ class _Check:
     fingerprints: Fingerprinter
     path: Path
     book: FormBook | None = None
+    stamp: Stamp | None = None
+    """The form's stamp, once read and valid."""
     names: NameScheme = SCHEMES[FORM_VERSION]
     """The name scheme of the form's version, once its stamp is read."""
     places: dict[str, str] = field(default_factory=dict)
@@ -123,7 +132,19 @@ class _Check:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
-        self.findings.append(finding(code, self.file, **kw))
+        self.findings.append(finding(code, self.file, **{k: _visible(v) for k, v in kw.items()}))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(value: Any) -> Any:
+    """Text from a cell or a zip as a finding shows it: a control character is written
+    U+001B, never sent to the coordinator's terminal.  XML cannot hold one, but
+    ``_x001B_`` decodes to ESC, and a zip's part names are any bytes."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: f"U+{ord(m[0]):04X}", value)
+    return value
 
 
 def check_returns(
@@ -207,7 +228,15 @@ def check_return(
     fingerprints = fingerprints or Fingerprinter(plan, template)
     c = _Check(plan, template, fingerprints, Path(path))
     digest = _sha256(Path(path))
-    stamp, entries = _check(c)
+    try:
+        stamp, entries = _check(c)
+    except Exception as exc:  # the last line of defence, for this one file
+        # Damaged zips and XML are handled where they are read; whatever else escapes is
+        # still this file's problem alone: a finding naming the exception, never a
+        # traceback, and the other files are read.  Nothing of this file is used.
+        unexpected = f"unexpected {type(exc).__name__} while reading it: {exc}"
+        c.add(Code.CORRUPT_FILE, detail=unexpected)
+        stamp, entries = c.stamp, []
     findings = _in_order(c.findings)
     return ReturnResult(
         file=c.file,
@@ -257,12 +286,17 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     except RefusedWorkbook as exc:
         c.add(Code.XML_REFUSED, detail=exc.problems[0].message.en)
         return None, []
+    except CorruptWorkbook as exc:
+        c.add(Code.CORRUPT_FILE, detail=exc.problems[0].message.en)
+        return None, []
     except LoadError as exc:
         c.add(Code.NOT_A_WORKBOOK, detail=exc.problems[0].message.en if exc.problems else "")
         return None, []
     for code, part in c.book.notes:
         c.add(code, detail=part)
-    stamp = _stamp(c, c.book)
+    for sheet, row, col, index in c.book.bad_strings:
+        c.add(Code.BAD_STRING_INDEX, NamedCell(sheet, row, col, index, "x"), raw=index)
+    stamp = c.stamp = _stamp(c, c.book)
     if stamp is None:
         return None, []
     content = form_content(c.plan, stamp.department)
@@ -327,9 +361,10 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
     """Every named prefilled value must equal the plan's, and every label the form's; the
     plan's values are used regardless."""
     named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
+    named |= {(sheet, a1(row, col)) for sheet, row, col, _ in book.bad_strings}
     for sheet, ref, expected, found in book.probed:
         if (sheet, ref) in named:
-            continue  # compared with the plan below
+            continue  # compared with the plan below, or already reported as damaged
         if (found or "") != expected:
             c.findings.append(
                 finding(
@@ -337,8 +372,8 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
                     c.file,
                     sheet=sheet,
                     cell=ref,
-                    raw=found or "",
-                    expected=expected,
+                    raw=_visible(found or ""),
+                    expected=_visible(expected),  # read from the file's hidden sheet too
                 )
             )
     for fp in content.projects:
@@ -351,8 +386,8 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
     cell = _prefilled_cell(c, book, name, text)
-    if cell is None:
-        return
+    if cell is None or cell.kind == "x":
+        return  # not located (reported), or its text is damaged (reported with the file's)
     found = "" if cell.value is None else str(cell.value)
     if found.replace("\r\n", "\n") != text:
         c.add(Code.PREFILLED_CHANGED, cell, raw=found, expected=text)
@@ -371,8 +406,8 @@ def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> Name
 def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> None:
     expected = prefilled_cell(value)
     cell = _prefilled_cell(c, book, name, expected)
-    if cell is None:
-        return
+    if cell is None or cell.kind == "x":
+        return  # not located (reported), or already reported as damaged
     if isinstance(expected, Decimal):
         found = cell.value
         if type(found) is int:  # exact; most prefilled numbers are whole
@@ -460,13 +495,26 @@ def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
         r1, c1, r2, c2 = merge
         c.add(Code.INPUT_MERGED, cell, field=inp.label, raw=f"{a1(r1, c1)}:{a1(r2, c2)}")
         return None
+    if cell.kind == "x":
+        return None  # its shared-string index points nowhere: reported with the file's
     if cell.kind == "f":
         c.add(Code.FORMULA_IN_INPUT, cell, field=inp.label, raw=cell.value)
         return None
     if cell.kind == "e":
         c.add(Code.ERROR_VALUE, cell, field=inp.label, raw=cell.value)
         return None
+    escapes = book.shown_as_written.get((cell.sheet or "", cell.row, cell.col))
+    if escapes:
+        shown = "、".join(f"{e} を「{_decoded(e)}」" for e in dict.fromkeys(escapes))
+        detail = f"{shown}として読み込み。LibreOffice では書かれたとおりに表示されます"
+        c.add(Code.TEXT_NORMALIZED, cell, field=inp.label, raw=cell.value, detail=detail)
     return cell
+
+
+def _decoded(escape: str) -> str:
+    """``_x0041_`` as the character it stands for, shown even when it is invisible."""
+    char = chr(int(escape[2:6], 16))
+    return char if char.isprintable() else f"U+{ord(char):04X}"
 
 
 def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -> Value | None:
@@ -595,15 +643,31 @@ def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
 
 
 def _text(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
+    """A text input as it is merged: CR LF and a lone CR become a line feed, whitespace
+    and line breaks after the text and before it are removed, except a full-width
+    indent (字下げ), kept as typed.  What the department would see differently -- a lone
+    CR, which Excel does not show as a line break, and spaces or blank lines removed at
+    the start -- is said in a warning."""
     if _blank(cell.value):
         return None
     raw = cell.value
     text = raw if isinstance(raw, str) else str(raw)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     bad = control_characters(text)
-    if bad:
+    if bad:  # before stripping, which would silently drop some (U+001C to U+001F)
         c.add(Code.ILLEGAL_CHARACTER, cell, field=inp.label, raw=" ".join(bad))
         return None
+    changes = []
+    if "\r" in text.replace("\r\n", ""):
+        changes.append("改行コード CR だけの箇所を改行として読み込み")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    # A paragraph indented with a full-width space (字下げ) is kept as typed: the master
+    # shows what the department saw.  Blank lines and other spaces before the text go.
+    start = text.lstrip(" \t\n")
+    if start != text:
+        changes.append("先頭の空白・空行を除去")
+    text = start
+    if changes:
+        c.add(Code.TEXT_NORMALIZED, cell, field=inp.label, raw=raw, detail="、".join(changes))
     if inp.max_length is not None and len(text) > inp.max_length:
         c.add(
             Code.TEXT_TOO_LONG,

@@ -90,12 +90,12 @@ def fold_choice(text: str, choices: Sequence[str]) -> str | None:
     return None
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-ESCAPED_CONTROL = re.compile(r"_x00(0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])_")
-"""How Excel and XlsxWriter store such a character in a file (``_x0016_``)."""
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+"""Control characters (Excel stores them escaped, ``_x0016_``; the reader decodes them)
+and the non-characters U+FFFE and U+FFFF, which no XML file, and so no master, can hold."""
 
 
 def control_characters(text: str) -> list[str]:
-    """Control characters Excel cannot hold or that break printing (tab and newline allowed)."""
-    found = [f"U+{ord(c):04X}" for c in CONTROL.findall(text)]
-    return found + [f"U+00{h.upper()}" for h in ESCAPED_CONTROL.findall(text)]
+    """Control characters Excel cannot hold or that break printing (tab, newline and
+    carriage return allowed: line ends are normalised)."""
+    return [f"U+{ord(c):04X}" for c in CONTROL.findall(text)]

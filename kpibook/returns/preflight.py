@@ -5,7 +5,9 @@ Returns come from many hands.  The content is sniffed, not the file name: a CSV 
 workbook each get a plain answer.  A zip's directory is checked against limits (members,
 declared sizes, compression ratio) so that a 500 KB file cannot unpack to gigabytes, and
 a Strict OOXML workbook (which openpyxl silently reads as having no sheets) is refused.
-Nothing here decompresses more than the first bytes of one part.
+Only then, within those limits, is every part decompressed once and its checksum
+compared, as Excel does when it opens a file: a part damaged in transit is named here,
+whether or not a check would ever parse it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from kpibook.findings import Code
 from kpibook.message import Message
+from kpibook.xlsx_scan import DAMAGED
 
 MAX_FILE = 50 * 1024 * 1024
 """A department's form is tens of kilobytes; 50 MB leaves room for any real one."""
@@ -61,8 +64,8 @@ def preflight(path: Path) -> Refusal | None:
     try:
         with zipfile.ZipFile(path) as archive:
             return _check_archive(archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        return Refusal(Code.CORRUPT_FILE, str(exc))
+    except (*DAMAGED, zipfile.LargeZipFile, ValueError) as exc:
+        return Refusal(Code.CORRUPT_FILE, f"{type(exc).__name__}: {exc}")
 
 
 def _not_zip(head: bytes) -> tuple[Code, str]:
@@ -100,10 +103,34 @@ def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
         return Refusal(Code.OTHER_SPREADSHEET, "an Excel binary workbook (.xlsb)")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return Refusal(Code.NOT_A_WORKBOOK, "a zip archive that is not an Excel workbook")
+    damaged = _check_parts(archive)
+    if damaged is not None:
+        return damaged
     with archive.open("xl/workbook.xml") as part:
         start = part.read(2048)
     if STRICT_NAMESPACE in start:
         return Refusal(Code.STRICT_OOXML, "Strict Open XML")
+    return None
+
+
+def _check_parts(archive: zipfile.ZipFile) -> Refusal | None:
+    """Every part unpacks, and to what its checksum says (within the limits checked
+    above: CPython stops at the declared size).  Excel writes parts stored or deflated,
+    never encrypted; anything else is refused before zipfile would try it."""
+    for info in archive.infolist():
+        if info.flag_bits & 0x1:
+            return Refusal(Code.CORRUPT_FILE, f"part {info.filename} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return Refusal(
+                Code.CORRUPT_FILE,
+                f"part {info.filename} uses compression method {info.compress_type}",
+            )
+        try:
+            with archive.open(info) as part:
+                while part.read(1 << 20):
+                    pass
+        except DAMAGED as exc:
+            return Refusal(Code.CORRUPT_FILE, f"part {info.filename}: {type(exc).__name__}: {exc}")
     return None
 
 
