@@ -357,7 +357,8 @@ def test_an_unexpected_error_in_one_file_is_a_finding_and_the_others_are_read(
     monkeypatch.setattr(check_module, "_tampering", tampering)
     report = check_returns(card_plan, [good.path, odd, good.path])
     assert [r.ok for r in report.returns] == [True, False, True]
-    [found] = report.returns[1].findings
+    # (the same bytes three times: the copies are also marked duplicate-copy)
+    [found] = report.returns[1].errors
     assert found.code == "corrupt-file"
     assert "TypeError" in found.message_en
     assert report.returns[1].department == "中央公民館"  # its stamp was read: rejected, not missing
