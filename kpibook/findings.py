@@ -132,6 +132,15 @@ CATALOGUE: dict[str, Kind] = {
             "Strict Open XML is not read (it would lose every sheet); re-save as an Excel Workbook",
         ),
         _k(
+            "check-failed",
+            E,
+            "kpibook failed on this file",
+            "kpibook の内部で問題が起きたため、このファイルは点検できませんでした。"
+            "集約の担当者にお問い合わせください。",
+            "kpibook failed while checking this file, so nothing was read from it ({detail}); "
+            "this is a bug in kpibook: please report it with the file",
+        ),
+        _k(
             "not-a-form",
             E,
             "Not a kpibook form",
