@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from kpibook.collector import paused
 from kpibook.errors import KpibookError
 
 T = TypeVar("T")
@@ -233,7 +234,8 @@ def _pooled(
 
 def _pickled(context: Any) -> bytes:
     """The context pickled once, not once per worker."""
-    return pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
+    with paused():  # the pickler's memo holds a reference to every object it has written
+        return pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -263,11 +265,8 @@ def _init_spawned(blob: bytes) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Millions of objects come to life at once: the collector would walk them again and
     # again while they do; after, they are frozen out of its reach, as in a forked worker.
-    gc.disable()
-    try:
+    with paused():
         _context = pickle.loads(blob)
-    finally:
-        gc.enable()
     gc.freeze()
 
 
