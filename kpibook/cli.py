@@ -38,7 +38,7 @@ plan_option = click.option(
     "plan_path",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The plan the returns answer (.yaml or .xlsx).",
+    help="The plan the returns answer (.yaml, .json or .xlsx).",
 )
 returns_argument = click.argument(
     "returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -62,7 +62,8 @@ template_option = click.option(
 def main() -> None:
     """kpibook: 計画の進捗状況調査（各課の記入様式の作成・点検・集約）.
 
-    Plans are kept as text (.yaml) or as a plan workbook (.xlsx); both hold the same.
+    Plans are kept as text (.yaml, or .json for large plans) or as a plan workbook (.xlsx);
+    all hold the same.
     """
 
 
@@ -415,7 +416,7 @@ def export(source: Path, fmt: str, output: Path, entries_path: Path | None) -> N
     "--output",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Next year's plan (.yaml or .xlsx).",
+    help="Next year's plan (.yaml, .json or .xlsx).",
 )
 def rollover(master: Path, to_year: str, output: Path) -> None:
     """Start next year from this year's master: write next year's plan.
@@ -496,7 +497,8 @@ def plan_check(path: Path) -> None:
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
 def plan_convert(source: Path, target: Path) -> None:
-    """Convert a plan between the text form (.yaml) and the plan workbook (.xlsx)."""
+    """Convert a plan between the text form (.yaml, or .json: much faster to load for a large
+    plan) and the plan workbook (.xlsx)."""
     from kpibook.sources import load_plan, save_plan
 
     if target.exists() and target.resolve() == source.resolve():
