@@ -4,8 +4,10 @@ options, calls one library function and prints the result.  Errors a user can ca
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,16 +152,17 @@ def generate(
     from kpibook import api
 
     loaded, template = _plan_and_template(plan, template_path)
-    forms = api.generate_forms(
-        loaded,
-        outdir=outdir,
-        departments=departments,
-        password=password,
-        created=timestamp,
-        template=template,
-        jobs=jobs,
-        progress=_progress("様式を作成中 / writing forms"),
-    )
+    with _progress("様式を作成中 / writing forms") as progress:
+        forms = api.generate_forms(
+            loaded,
+            outdir=outdir,
+            departments=departments,
+            password=password,
+            created=timestamp,
+            template=template,
+            jobs=jobs,
+            progress=progress,
+        )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
     click.echo(f"{len(forms)} form(s) in {outdir}")
@@ -185,16 +188,20 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _progress(label: str) -> Progress | None:
-    """A counter on the terminal for long runs; nothing when output is not a terminal."""
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Progress | None]:
+    """A progress line (done, rate, time left) on a terminal for long runs; nothing when
+    stderr is not a terminal.  A line left unfinished (an error, Ctrl-C) is ended."""
     if not sys.stderr.isatty():
-        return None
+        yield None
+        return
+    from kpibook.progress import ProgressLine
 
-    def show(done: int, total: int) -> None:
-        if total >= 20 and (done == total or done % max(1, total // 100) == 0):
-            click.echo(f"\r{label}: {done:,}/{total:,}", err=True, nl=done == total)
-
-    return show
+    line = ProgressLine(label, sys.stderr)
+    try:
+        yield line
+    finally:
+        line.close()
 
 
 @main.command()
@@ -225,13 +232,11 @@ def check(
     from kpibook.render import check_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report = api.check_returns(
-        plan,
-        returns=_return_files(returns),
-        template=template,
-        jobs=jobs,
-        progress=_progress("点検中 / checking"),
-    )
+    files = _return_files(returns)
+    with _progress("点検中 / checking") as progress:
+        report = api.check_returns(
+            plan, returns=files, template=template, jobs=jobs, progress=progress
+        )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
         from kpibook.forms.annotate import annotate_returns
@@ -321,14 +326,10 @@ def _merge_and_write(
     from kpibook.render import merge_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    merged = api.merge_returns(
-        plan,
-        returns=files,
-        use=use,
-        template=template,
-        jobs=jobs,
-        progress=_progress("点検中 / checking"),
-    )
+    with _progress("点検中 / checking") as progress:
+        merged = api.merge_returns(
+            plan, returns=files, use=use, template=template, jobs=jobs, progress=progress
+        )
     report = merged.report
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
