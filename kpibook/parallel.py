@@ -56,6 +56,10 @@ Progress = Callable[[int, int], None]
 MIN_PARALLEL = 8
 """Fewer files than this are not worth starting workers for."""
 
+MAX_WORKERS = 61 if sys.platform == "win32" else 1024
+"""Windows waits on at most 63 handles at once, so Python's pool refuses more than 61
+workers there (a machine with more cores gets 61)."""
+
 START_METHOD_ENV = "KPIBOOK_START_METHOD"
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -155,7 +159,7 @@ def map_files(
     failure is raised (several: :class:`ItemsFailed`).  ``method`` overrides the start
     method (see :func:`start_method`)."""
     todo = list(items)
-    jobs = min(jobs or cores(), len(todo))
+    jobs = min(jobs or cores(), len(todo), MAX_WORKERS)
     if jobs <= 1 or len(todo) < MIN_PARALLEL:
         outcomes = list(_here(fn, context, todo, progress))
     else:
