@@ -69,9 +69,12 @@ _SKIP_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates).raw_decode
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+_OPENS_OBJECT = re.compile(r"[ \t\r\n\ufeff]*\{")
+
+
 def looks_like_json(text: str) -> bool:
     """The text begins, after white space (and a byte-order mark), with ``{``."""
-    return text.lstrip(" \t\r\n\ufeff")[:1] == "{"
+    return _OPENS_OBJECT.match(text) is not None
 
 
 def parse_json(text: str) -> tuple[Any, JsonPlaces]:
