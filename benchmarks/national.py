@@ -8,17 +8,21 @@ indicators), then for each stage measures wall time and peak memory, and the sam
 done by the fastest tools that do only the bare minimum, measured in the same run:
 
 - generate: ``kpibook generate`` (all cores) against bare xlsxwriter writing the same
-  cells (values only, one core);
+  cells (values only, one core), with workers forked (Linux) and spawned (Windows, macOS);
 - check: ``kpibook check`` (all cores) against python-calamine reading every value of the
-  same returns (one core);
+  same returns (one core), forked and spawned;
 - merge: ``kpibook merge`` (check + master) against the calamine read plus bare
   xlsxwriter writing the master's cells;
-- ``kpibook --help``, as a user starts it.
+- ``kpibook --help``, as a user starts it;
+- loading the plan from its text form as YAML and as JSON, and from its workbook; and
+  what a spawned worker's start costs: the context pickled once, unpickled in each
+  worker, against each worker loading the plan from its JSON file.
 
 Every stage runs in a fresh child process, so that its peak memory (``ru_maxrss``) is its
 own; workers are reported separately.  Times are medians of ``--runs`` runs.  Prints a
 Markdown table for docs/performance.md.  python-calamine is needed for the floor reads
-(``pip install python-calamine``); it is not a kpibook dependency.
+(``pip install python-calamine``); it is not a kpibook dependency.  ``--only`` runs some
+stages (``--only load_json,check_spawn``), for a full-scale look at one of them.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +46,22 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _rss() -> dict[str, float]:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"peak_mib": round(me, 1), "worker_peak_mib": round(kids, 1)}
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
+
+
+def _rss(cpu_since: float = 0.0) -> dict[str, float]:
+    """Peak memory of this process and of its largest worker, and the CPU time both
+    spent since ``cpu_since`` (on a busy machine wall time stretches, CPU time less)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime - cpu_since + kids.ru_utime + kids.ru_stime
+    return {
+        "peak_mib": round(me.ru_maxrss / 1024, 1),
+        "worker_peak_mib": round(kids.ru_maxrss / 1024, 1),
+        "cpu_s": round(cpu, 2),
+    }
 
 
 # -- stages, each run in a child process -----------------------------------------------
@@ -63,24 +80,26 @@ def stage_setup(work: Path, departments: int) -> dict[str, Any]:
     from synthetic import synthetic_entries, synthetic_plan
 
     from kpibook.forms.fill import write_filled_forms
-    from kpibook.plantext import save_yaml
+    from kpibook.planbook import write_plan_workbook
+    from kpibook.plantext import save_json, save_yaml
 
     started = time.perf_counter()
     plan = synthetic_plan(departments)
     entries = synthetic_entries(plan)
     built = time.perf_counter() - started
     save_yaml(plan, work / "plan.yaml")
+    save_json(plan, work / "plan.json")
+    write_plan_workbook(plan, work / "plan.xlsx")
     with open(work / "plan.pickle", "wb") as f:
         pickle.dump((plan, entries), f)
     write_filled_forms(plan, entries, work / "returns")
-    started = time.perf_counter()
-    from kpibook.plantext import load_plan_yaml
-
-    load_plan_yaml(work / "plan.yaml")
     return {
         "departments": departments,
         "build_s": built,
-        "plan_yaml_load_s": time.perf_counter() - started,
+        "plan_mib": {
+            s: round((work / f"plan.{s}").stat().st_size / 2**20, 1)
+            for s in ("yaml", "json", "xlsx")
+        },
         "projects": len(plan.projects),
         "indicators": sum(len(p.indicators) for p in plan.projects),
         "returns": len(list((work / "returns").glob("*.xlsx"))),
@@ -91,15 +110,61 @@ def stage_setup(work: Path, departments: int) -> dict[str, Any]:
     }
 
 
-def stage_generate(work: Path) -> dict[str, Any]:
+def _start_method(method: str) -> None:
+    from kpibook.parallel import START_METHOD_ENV
+
+    os.environ[START_METHOD_ENV] = method
+
+
+def stage_generate(work: Path, method: str = "fork") -> dict[str, Any]:
     from kpibook.forms import generate_forms
 
+    _start_method(method)
     plan, _ = _load(work)
     out = work / "forms"
     shutil.rmtree(out, ignore_errors=True)
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu()
     generate_forms(plan, out)
-    return {"seconds": time.perf_counter() - started, **_rss()}
+    return {"seconds": time.perf_counter() - started, **_rss(cpu0)}
+
+
+def stage_load(work: Path, suffix: str) -> dict[str, Any]:
+    from kpibook.sources import load_plan
+
+    started, cpu0 = time.perf_counter(), _cpu()
+    load_plan(work / f"plan.{suffix}")
+    return {"seconds": time.perf_counter() - started, **_rss(cpu0)}
+
+
+def stage_context(work: Path) -> dict[str, Any]:
+    """What a spawned worker's context costs: pickled once here, unpickled in a worker
+    (as parallel.py does), against a worker loading the plan from its JSON file."""
+    import pickle
+
+    from kpibook.collector import paused
+    from kpibook.contract.fingerprint import Fingerprinter
+    from kpibook.sources import load_plan
+    from kpibook.template import load_template
+
+    plan, _ = _load(work)
+    context = Fingerprinter(plan, load_template(plan.layout))
+    with paused():
+        started = time.perf_counter()
+        blob = pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
+        pickled = time.perf_counter() - started
+        started = time.perf_counter()
+        pickle.loads(blob)
+        unpickled = time.perf_counter() - started
+    started = time.perf_counter()
+    load_plan(work / "plan.json")
+    return {
+        "seconds": pickled + unpickled,
+        "pickle_s": pickled,
+        "unpickle_s": unpickled,
+        "pickle_mib": round(len(blob) / 2**20, 1),
+        "json_load_s": time.perf_counter() - started,
+        **_rss(),
+    }
 
 
 def _values(path: Path) -> list[tuple[str, list[list[Any]]]]:
@@ -144,16 +209,17 @@ def stage_generate_floor(work: Path) -> dict[str, Any]:
     return {"seconds": spent, "cells": cells, **_rss()}
 
 
-def stage_check(work: Path) -> dict[str, Any]:
+def stage_check(work: Path, method: str = "fork") -> dict[str, Any]:
     from kpibook.returns.check import check_returns
 
+    _start_method(method)
     plan, _ = _load(work)
     paths = sorted((work / "returns").glob("*.xlsx"))
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu()
     report = check_returns(plan, paths)
     seconds = time.perf_counter() - started
     assert report.ok, "the synthetic returns must be clean"
-    return {"seconds": seconds, **_rss()}
+    return {"seconds": seconds, **_rss(cpu0)}
 
 
 def stage_read_floor(work: Path) -> dict[str, Any]:
@@ -161,12 +227,12 @@ def stage_read_floor(work: Path) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook
 
     paths = sorted((work / "returns").glob("*.xlsx"))
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu()
     for path in paths:
         wb = CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:
             wb.get_sheet_by_name(name).to_python()
-    return {"seconds": time.perf_counter() - started, **_rss()}
+    return {"seconds": time.perf_counter() - started, **_rss(cpu0)}
 
 
 def stage_merge(work: Path) -> dict[str, Any]:
@@ -175,7 +241,7 @@ def stage_merge(work: Path) -> dict[str, Any]:
 
     plan, _ = _load(work)
     paths = sorted((work / "returns").glob("*.xlsx"))
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu()
     report, entries = merge(plan, paths)
     checked = time.perf_counter() - started
     printed = write_master(plan, report, entries, work / "master.xlsx")
@@ -183,16 +249,16 @@ def stage_merge(work: Path) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "check_seconds": checked,
         "report_sheet": printed,
-        **_rss(),
+        **_rss(cpu0),
     }
 
 
 def stage_master_floor(work: Path) -> dict[str, Any]:
     """Bare xlsxwriter writing the master's cells (values only, constant memory)."""
     sheets = _values(work / "master.xlsx")
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu()
     cells = _write_values(work / "floor-master.xlsx", sheets, {"constant_memory": True})
-    return {"seconds": time.perf_counter() - started, "cells": cells, **_rss()}
+    return {"seconds": time.perf_counter() - started, "cells": cells, **_rss(cpu0)}
 
 
 def stage_help(work: Path) -> dict[str, Any]:
@@ -217,10 +283,16 @@ def stage_examples(work: Path) -> dict[str, Any]:
     return {"seconds": sum(out.values()), "each": out, **_rss()}
 
 
-STAGES = {
+STAGES: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "load_yaml": lambda work: stage_load(work, "yaml"),
+    "load_json": lambda work: stage_load(work, "json"),
+    "load_xlsx": lambda work: stage_load(work, "xlsx"),
+    "context": stage_context,
     "generate": stage_generate,
+    "generate_spawn": lambda work: stage_generate(work, "spawn"),
     "generate_floor": stage_generate_floor,
     "check": stage_check,
+    "check_spawn": lambda work: stage_check(work, "spawn"),
     "read_floor": stage_read_floor,
     "merge": stage_merge,
     "master_floor": stage_master_floor,
@@ -253,9 +325,11 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}; load average {load} (a busy machine "
+        "slows every figure, the floors too)"
     )
 
 
@@ -269,6 +343,12 @@ def main() -> None:
         help="Work here; a set built before for the same --departments is reused.",
     )
     ap.add_argument("--stage", choices=["setup", *STAGES])
+    ap.add_argument(
+        "--only",
+        type=lambda text: text.split(","),
+        default=list(STAGES),
+        help=f"Comma-separated stages to run (default: all): {', '.join(STAGES)}.",
+    )
     ap.add_argument("--json", type=Path, help="Also write the raw results here.")
     args = ap.parse_args()
     if args.stage:
@@ -279,68 +359,122 @@ def main() -> None:
             result = STAGES[args.stage](work)
         print(json.dumps(result))
         return
+    unknown = set(args.only) - set(STAGES)
+    if unknown:
+        ap.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kpibook-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"# {args.departments} departments in {work}\n# {machine()}", file=sys.stderr)
     saved = work / "setup.json"
     setup = json.loads(saved.read_text()) if saved.exists() else {}
-    if setup.get("departments") != args.departments or not (work / "plan.pickle").exists():
+    built = [work / f for f in ("plan.pickle", "plan.yaml", "plan.json", "plan.xlsx")]
+    if setup.get("departments") != args.departments or not all(p.exists() for p in built):
         setup = child("setup", work, "--departments", str(args.departments))
         saved.write_text(json.dumps(setup))
     print(f"# setup: {json.dumps(setup)}", file=sys.stderr)
-    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
+    stages = [s for s in STAGES if s in args.only]
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in stages}
     for n in range(args.runs):
-        for stage in STAGES:
+        for stage in stages:
             runs[stage].append(child(stage, work))
             print(f"# run {n + 1} {stage}: {json.dumps(runs[stage][-1])}", file=sys.stderr)
-    med = {s: statistics.median(r["seconds"] for r in rs) for s, rs in runs.items()}
-    peak = {s: max(r["peak_mib"] for r in rs) for s, rs in runs.items()}
-    workers = {s: max(r["worker_peak_mib"] for r in rs) for s, rs in runs.items()}
-    ratios = {
-        "generate": med["generate"] / med["generate_floor"],
-        "check": med["check"] / med["read_floor"],
-        "merge": med["merge"] / (med["read_floor"] + med["master_floor"]),
-    }
-    targets = {"generate": 1.3, "check": 3.0, "merge": 1.5}
-    n = setup["returns"]
     print(
-        f"\n{args.departments:,} departments, {setup['indicators']:,} indicators, "
-        f"{n:,} returns of {setup['return_kib']} KiB; medians of {args.runs} run(s); "
-        f"{machine()}\n"
+        f"\n{args.departments:,} departments, {setup['projects']:,} projects, "
+        f"{setup['indicators']:,} indicators, {setup['returns']:,} returns of "
+        f"{setup['return_kib']} KiB; medians of {args.runs} run(s); {machine()}\n"
     )
-    print("| stage | wall | per file | peak (main / each worker) | floor | ratio | target |")
-    print("|---|---|---|---|---|---|---|")
-    floors = {"generate": "generate_floor", "check": "read_floor", "merge": None}
-    for stage in ("generate", "check", "merge"):
-        floor = floors[stage]
-        floor_s = med[floor] if floor else med["read_floor"] + med["master_floor"]
-        print(
-            f"| {stage} | {med[stage]:.1f} s | {med[stage] / n * 1000:.1f} ms | "
-            f"{peak[stage]:.0f} / {workers[stage]:.0f} MiB | {floor_s:.1f} s | "
-            f"{ratios[stage]:.2f}× | ≤ {targets[stage]}× |"
-        )
-    print(
-        f"| floor: calamine read | {med['read_floor']:.1f} s | "
-        f"{med['read_floor'] / n * 1000:.1f} ms | {peak['read_floor']:.0f} MiB | | | |"
-    )
-    print(
-        f"| floor: xlsxwriter forms | {med['generate_floor']:.1f} s | "
-        f"{med['generate_floor'] / n * 1000:.1f} ms | | | | |"
-    )
-    print(
-        f"| floor: xlsxwriter master | {med['master_floor']:.1f} s | | "
-        f"{peak['master_floor']:.0f} MiB | | | |"
-    )
-    print(f"| kpibook --help | {med['help'] * 1000:.0f} ms | | | | | ≤ 150 ms |")
-    each = runs["examples"][-1]["each"]
-    print(
-        f"| both examples (demo) | {med['examples']:.1f} s | "
-        + ", ".join(f"{k}: {v:.1f} s" for k, v in each.items())
-        + " | | | | |"
-    )
-    print(f"\nplan.yaml load: {setup['plan_yaml_load_s']:.1f} s ({setup['projects']:,} projects)")
+    print(report(runs, setup))
     if args.json:
         args.json.write_text(json.dumps({"setup": setup, "runs": runs}, indent=1))
+
+
+def report(runs: dict[str, list[dict[str, Any]]], setup: dict[str, Any]) -> str:
+    """The Markdown tables of docs/performance.md, for the stages that were run."""
+    med = {s: statistics.median(r["seconds"] for r in rs) for s, rs in runs.items()}
+    cpu = {s: statistics.median(r.get("cpu_s", 0.0) for r in rs) for s, rs in runs.items()}
+    peak = {s: max(r["peak_mib"] for r in rs) for s, rs in runs.items()}
+    workers = {s: max(r["worker_peak_mib"] for r in rs) for s, rs in runs.items()}
+    n = setup["returns"]
+    floor_of = {
+        "generate": ["generate_floor"],
+        "check": ["read_floor"],
+        "merge": ["read_floor", "master_floor"],
+    }
+    targets = {"generate": 1.3, "check": 3.0, "merge": 1.5}
+    out = [
+        "| stage | workers | wall | CPU | per file | peak (main / each worker) "
+        "| floor | ratio | target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for stage, method in [
+        ("generate", "fork"),
+        ("generate", "spawn"),
+        ("check", "fork"),
+        ("check", "spawn"),
+        ("merge", "fork"),
+    ]:
+        name = stage if method == "fork" else f"{stage}_{method}"
+        if name not in med:
+            continue
+        floors = floor_of[stage]
+        if all(f in med for f in floors):
+            floor_s = sum(med[f] for f in floors)
+            floor, ratio = f"{floor_s:.1f} s", f"{med[name] / floor_s:.2f}×"
+        else:
+            floor = ratio = ""
+        out.append(
+            f"| {stage} | {method} | {med[name]:.1f} s | {cpu[name]:.1f} s | "
+            f"{med[name] / n * 1000:.1f} ms | "
+            f"{peak[name]:.0f} / {workers[name]:.0f} MiB | {floor} | {ratio} | "
+            f"≤ {targets[stage]}× |"
+        )
+    if "read_floor" in med:
+        out.append(
+            f"| floor: calamine read | 1 | {med['read_floor']:.1f} s | | "
+            f"{med['read_floor'] / n * 1000:.1f} ms | {peak['read_floor']:.0f} MiB | | | |"
+        )
+    if "generate_floor" in med:
+        out.append(
+            f"| floor: xlsxwriter forms | 1 | {med['generate_floor']:.1f} s | | "
+            f"{med['generate_floor'] / n * 1000:.1f} ms | | | | |"
+        )
+    if "master_floor" in med:
+        out.append(
+            f"| floor: xlsxwriter master | 1 | {med['master_floor']:.1f} s | | | "
+            f"{peak['master_floor']:.0f} MiB | | | |"
+        )
+    if "help" in med:
+        out.append(f"| kpibook --help | | {med['help'] * 1000:.0f} ms | | | | | | ≤ 150 ms |")
+    if "examples" in med:
+        each = runs["examples"][-1]["each"]
+        out.append(
+            f"| both examples (demo) | | {med['examples']:.1f} s | "
+            + ", ".join(f"{k}: {v:.1f} s" for k, v in each.items())
+            + " | | | | | |"
+        )
+    loads = [(s, f"load_{s}") for s in ("yaml", "json", "xlsx") if f"load_{s}" in med]
+    if loads:
+        sizes = setup.get("plan_mib", {})
+        target = {"yaml": "", "json": "≤ 5 s", "xlsx": "≤ 15 s"}
+        out += [
+            "",
+            "| plan load | file | wall | CPU | peak | target |",
+            "|---|---|---|---|---|---|",
+        ]
+        for suffix, name in loads:
+            out.append(
+                f"| plan.{suffix} | {sizes.get(suffix, '?')} MiB | {med[name]:.1f} s | "
+                f"{cpu[name]:.1f} s | {peak[name]:.0f} MiB | {target[suffix]} |"
+            )
+    if "context" in runs:
+        c = {k: statistics.median(r[k] for r in runs["context"]) for k in runs["context"][0]}
+        out += [
+            "",
+            f"A spawned worker's context: pickled once {c['pickle_s']:.1f} s "
+            f"({c['pickle_mib']:.0f} MiB), unpickled in each worker {c['unpickle_s']:.1f} s; "
+            f"a worker loading the plan from plan.json instead: {c['json_load_s']:.1f} s.",
+        ]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

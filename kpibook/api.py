@@ -40,8 +40,9 @@ StrPath = str | PathLike[str]
 
 
 def load_plan(path: StrPath) -> Plan:
-    """A plan from its text form (``.yaml``) or its plan workbook (``.xlsx``); a
-    :class:`~kpibook.errors.LoadError` lists every problem with its line or cell."""
+    """A plan from its text form (``.yaml``, or ``.json`` for large plans) or its plan
+    workbook (``.xlsx``); a :class:`~kpibook.errors.LoadError` lists every problem with
+    its line or cell."""
     from kpibook.sources import load_plan as load
 
     return load(Path(path))

@@ -4,8 +4,10 @@ options, calls one library function and prints the result.  Errors a user can ca
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +63,7 @@ plan_option = click.option(
     "plan_path",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The plan the returns answer (.yaml or .xlsx).",
+    help="The plan the returns answer (.yaml, .json or .xlsx).",
 )
 returns_argument = click.argument(
     "returns", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -85,7 +87,8 @@ template_option = click.option(
 def main() -> None:
     """kpibook: 計画の進捗状況調査（各課の記入様式の作成・点検・集約）.
 
-    Plans are kept as text (.yaml) or as a plan workbook (.xlsx); both hold the same.
+    Plans are kept as text (.yaml, or .json for large plans) or as a plan workbook (.xlsx);
+    all hold the same.
     """
 
 
@@ -172,16 +175,17 @@ def generate(
     from kpibook import api
 
     loaded, template = _plan_and_template(plan, template_path)
-    forms = api.generate_forms(
-        loaded,
-        outdir=outdir,
-        departments=departments,
-        password=password,
-        created=timestamp,
-        template=template,
-        jobs=jobs,
-        progress=_progress(Message(ja="様式を作成中", en="writing forms")),
-    )
+    with _progress(Message(ja="様式を作成中", en="writing forms")) as progress:
+        forms = api.generate_forms(
+            loaded,
+            outdir=outdir,
+            departments=departments,
+            password=password,
+            created=timestamp,
+            template=template,
+            jobs=jobs,
+            progress=progress,
+        )
     for form in forms:
         click.echo(f"wrote {form.path}  ({form.department}, {len(form.inputs)} 記入欄)")
     click.echo(f"{len(forms)} form(s) in {outdir}")
@@ -210,16 +214,20 @@ def _return_files(paths: tuple[Path, ...]) -> list[Path]:
 CHECKING = Message(ja="点検中", en="checking")
 
 
-def _progress(label: Message) -> Progress | None:
-    """A counter on the terminal for long runs; nothing when output is not a terminal."""
+@contextlib.contextmanager
+def _progress(label: Message) -> Iterator[Progress | None]:
+    """A progress line (done, rate, time left) on a terminal for long runs; nothing when
+    stderr is not a terminal.  A line left unfinished (an error, Ctrl-C) is ended."""
     if not sys.stderr.isatty():
-        return None
+        yield None
+        return
+    from kpibook.progress import ProgressLine
 
-    def show(done: int, total: int) -> None:
-        if total >= 20 and (done == total or done % max(1, total // 100) == 0):
-            click.echo(f"\r{label}: {done:,}/{total:,}", err=True, nl=done == total)
-
-    return show
+    line = ProgressLine(str(label), sys.stderr)
+    try:
+        yield line
+    finally:
+        line.close()
 
 
 @main.command()
@@ -250,13 +258,11 @@ def check(
     from kpibook.render import check_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    report = api.check_returns(
-        plan,
-        returns=_return_files(returns),
-        template=template,
-        jobs=jobs,
-        progress=_progress(CHECKING),
-    )
+    files = _return_files(returns)
+    with _progress(CHECKING) as progress:
+        report = api.check_returns(
+            plan, returns=files, template=template, jobs=jobs, progress=progress
+        )
     click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
     if annotate is not None:
         from kpibook.forms.annotate import annotate_returns
@@ -372,14 +378,10 @@ def _merge_and_write(
     from kpibook.render import merge_text
 
     plan, template = _plan_and_template(plan_path, template_path)
-    merged = api.merge_returns(
-        plan,
-        returns=files,
-        use=use,
-        template=template,
-        jobs=jobs,
-        progress=_progress(CHECKING),
-    )
+    with _progress(CHECKING) as progress:
+        merged = api.merge_returns(
+            plan, returns=files, use=use, template=template, jobs=jobs, progress=progress
+        )
     report = merged.report
     click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
     if strict and report.has_errors:
@@ -498,7 +500,7 @@ def report(master: Path, output: Path, sheets: tuple[str, ...]) -> None:
     "--output",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Next year's plan (.yaml or .xlsx).",
+    help="Next year's plan (.yaml, .json or .xlsx).",
 )
 def rollover(master: Path, to_year: str, output: Path) -> None:
     """Start next year from this year's master: write next year's plan.
@@ -577,7 +579,8 @@ def plan_check(path: Path) -> None:
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
 def plan_convert(source: Path, target: Path) -> None:
-    """Convert a plan between the text form (.yaml) and the plan workbook (.xlsx)."""
+    """Convert a plan between the text form (.yaml, or .json: much faster to load for a large
+    plan) and the plan workbook (.xlsx)."""
     from kpibook.sources import load_plan, save_plan
 
     if target.exists() and target.resolve() == source.resolve():

@@ -41,6 +41,7 @@ class Code(StrEnum):
     EXTERNAL_LINK = "external-link"
     MACROS = "macros"
     STRICT_OOXML = "strict-ooxml"
+    CHECK_FAILED = "check-failed"
     NOT_A_FORM = "not-a-form"
     NAMES_LOST = "names-lost"
     HIDDEN_SHEETS_REMOVED = "hidden-sheets-removed"
@@ -193,6 +194,15 @@ CATALOGUE: dict[Code, Kind] = {
             "「Excel ブック（.xlsx）」形式で保存し直してください。",
             en="Strict Open XML is not read (it would lose every sheet); "
             "re-save as an Excel Workbook",
+        ),
+        _k(
+            Code.CHECK_FAILED,
+            E,
+            "kpibook failed on this file",
+            ja="kpibook の内部で問題が起きたため、このファイルは点検できませんでした。"
+            "集約の担当者にお問い合わせください。",
+            en="kpibook failed while checking this file, so nothing was read from it "
+            "({detail}); this is a bug in kpibook: please report it with the file",
         ),
         _k(
             Code.NOT_A_FORM,

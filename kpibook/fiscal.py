@@ -81,6 +81,8 @@ def parse_fiscal_year(text: str | int) -> FiscalYear:
         raise FiscalYearError(str(text), "a yes/no value is not a year")
     if isinstance(text, int):
         return _checked(text, str(text))
+    if len(text) == 4 and text.isascii() and text.isdigit():  # 2019: a plan's keys, mostly
+        return _checked(int(text), text)
     raw = text
     norm = unicodedata.normalize("NFKC", text).strip()
     if m := _WESTERN_RE.match(norm):

@@ -1,4 +1,5 @@
-"""Load and save plans and entries by file type: the text form (YAML) or the plan workbook."""
+"""Load and save plans and entries by file type: the text form (YAML, or JSON for large
+plans) or the plan workbook."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from kpibook.entries import Entries
 from kpibook.errors import KpibookError
 from kpibook.message import Message
 from kpibook.plan import Plan
-from kpibook.plantext import TEXT_SUFFIXES, load_entries_yaml, load_plan_yaml, save_yaml
+from kpibook.plantext import (
+    JSON_SUFFIX,
+    TEXT_SUFFIXES,
+    load_entries_yaml,
+    load_plan_yaml,
+    save_json,
+    save_yaml,
+)
 
 WORKBOOK_SUFFIXES = (".xlsx",)
 
@@ -19,8 +27,8 @@ class UnknownFormat(KpibookError):
     def __init__(self, path: Path) -> None:
         super().__init__(
             Message(
-                ja="計画は .yaml（テキスト形式）か .xlsx（計画ブック）で指定してください",
-                en="a plan is a .yaml (text form) or .xlsx (plan workbook) file",
+                ja="計画は .yaml・.json（テキスト形式）か .xlsx（計画ブック）で指定してください",
+                en="a plan is a .yaml or .json (text form) or .xlsx (plan workbook) file",
             ),
             where=path,
         )
@@ -43,7 +51,9 @@ def save_plan(plan: Plan, path: Path) -> None:
     """Write a plan as text or workbook, chosen by the suffix; atomically."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
+    if suffix == JSON_SUFFIX:
+        save_json(plan, path)
+    elif suffix in TEXT_SUFFIXES:
         save_yaml(plan, path)
     elif suffix in WORKBOOK_SUFFIXES:
         from kpibook.planbook import write_plan_workbook

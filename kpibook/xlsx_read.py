@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from kpibook.errors import KpibookError, LoadError
 from kpibook.message import Message
@@ -97,6 +99,21 @@ class Grid:
         return cell.value if cell else None
 
 
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+"""A formula element (``<f>``, ``<f t="shared" .../>``, ``<x:f>``) in a sheet's XML; not
+``<formula1>`` (a validation) nor any other element whose name begins with f."""
+
+
+def _has_formulas(sheet: Any) -> bool:
+    """Whether a read-only sheet holds a formula; True when that cannot be told.  A sheet
+    without one is read once, for its values, instead of a second time for formulas."""
+    try:
+        xml: bytes = sheet.parent._archive.read(sheet._worksheet_path)
+    except Exception:  # openpyxl's internals changed: read it both ways
+        return True
+    return _FORMULA.search(xml) is not None
+
+
 def read_grids(path: Path) -> list[Grid]:
     """Every worksheet's stored values (cached results for formula cells, flagged)."""
     openpyxl = _openpyxl()
@@ -129,6 +146,16 @@ def read_grids(path: Path) -> list[Grid]:
             for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
                 cells: dict[tuple[int, int], Cell] = {}
                 max_row = max_col = -1
+                if not _has_formulas(ws_f):  # parsed once, not twice: half the time
+                    for row_v in ws_v.iter_rows():
+                        for cv in row_v:
+                            if cv.value is None:
+                                continue
+                            r, c = cv.row - 1, cv.column - 1
+                            cells[(r, c)] = Cell(cv.value)
+                            max_row, max_col = max(max_row, r), max(max_col, c)
+                    grids.append(Grid(ws_f.title, cells, max_row, max_col))
+                    continue
                 for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(), strict=False):
                     for cf, cv in zip(row_f, row_v, strict=False):
                         if cv.value is None and cf.value is None:

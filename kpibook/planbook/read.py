@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kpibook.cells import a1
+from kpibook.collector import paused
 from kpibook.errors import LoadError, Loc, Problem
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
 from kpibook.message import Message
@@ -80,6 +81,8 @@ class Reader:
     path: Path
     problems: list[Problem] = field(default_factory=list)
     places: dict[Loc, str] = field(default_factory=dict)
+    year_columns: dict[str, tuple[str, int, Column] | None] = field(default_factory=dict)
+    """What each header of the indicators sheet says: a year's target or actual, or not."""
 
     # -- locations ----------------------------------------------------------------------
 
@@ -289,7 +292,11 @@ def _is_year_header(header: str) -> bool:
 
 def read_plan_workbook(path: Path) -> Plan:
     """Load a plan workbook; :class:`LoadError` lists every problem with sheet and cell."""
-    path = Path(path)
+    with paused():  # a national plan is millions of objects, built at once
+        return _read_plan_workbook(Path(path))
+
+
+def _read_plan_workbook(path: Path) -> Plan:
     reader = Reader(path)
     grids = {g.name: g for g in read_grids(path)}
     known = {s.name for s in DATA_SHEETS} | {INSTRUCTIONS_SHEET_NAME}
@@ -596,11 +603,17 @@ def _projects(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, Any]
 
 def _year_values(reader: Reader, row: Row, record: dict[str, Any], loc: Loc) -> None:
     for header, raw in row.values.items():
-        parsed = parse_year_header(header)
-        if parsed is None or raw is None:
+        if raw is None:
             continue
-        kind, year = parsed
-        value = reader.convert(row, Column(header, header, Kind.VALUE, ""))
+        if header not in reader.year_columns:  # once per column, not once per cell
+            parsed = parse_year_header(header)
+            column = Column(header, header, Kind.VALUE, "")
+            reader.year_columns[header] = None if parsed is None else (*parsed, column)
+        found = reader.year_columns[header]
+        if found is None:
+            continue
+        kind, year, column = found
+        value = reader.convert(row, column)
         if value is None:
             continue
         cell = f"シート「{row.grid.name}」{row.cells[header]}（{header}）"

@@ -215,7 +215,24 @@ def _in_order(findings: list[Finding]) -> list[Finding]:
 
 
 def _check_one(fingerprints: Fingerprinter, path: Path) -> ReturnResult:
-    return check_return(fingerprints.plan, path, fingerprints.template, fingerprints)
+    try:
+        return check_return(fingerprints.plan, path, fingerprints.template, fingerprints)
+    except Exception as exc:  # a bug: this file is reported, the others are still checked
+        return _failed_return(path, exc)
+
+
+def _failed_return(path: Path, exc: Exception) -> ReturnResult:
+    """What is reported for a file the check failed on (a bug in kpibook)."""
+    detail = f"{type(exc).__name__}: {exc}"
+    return ReturnResult(
+        file=shown_name(Path(path).name),
+        path=shown_name(str(path)),
+        sha256=_sha256(Path(path)),
+        stamp=None,
+        department=None,
+        findings=[finding(Code.CHECK_FAILED, shown_name(Path(path).name), detail=detail)],
+        entries=[],
+    )
 
 
 def check_return(
