@@ -93,7 +93,7 @@ class ItemsFailed(KpibookError):
         listed = "".join(f"\n  - {exc}" for exc in self.failures)
         super().__init__(
             Message(
-                ja=f"{len(self.failures)} / {total} 件で失敗しました（ほかは完了しています）",
+                ja=f"{total} 件中 {len(self.failures)} 件で失敗しました（ほかは完了しています）",
                 en=f"{len(self.failures)} of {total} failed (the others were completed):{listed}",
             )
         )
@@ -111,7 +111,12 @@ class WorkerKpibookError(KpibookError):
 
     def __init__(self, text: str, exit_code: int) -> None:
         super().__init__(Message(ja=text, en=text))
+        self.text = text
+        """The error's message as it was rendered in the worker (both languages)."""
         self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.text
 
     def __reduce__(self) -> tuple[Any, ...]:
         return WorkerKpibookError, (str(self), self.exit_code)

@@ -416,7 +416,9 @@ class Book:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "nan_inf_to_errors": False,
-                "default_format_properties": NORMAL_FONT,
+                # a copy: xlsxwriter adds theme_font_name to the dict it is given, and the
+                # next workbook would then follow the theme font (Calibri in Excel)
+                "default_format_properties": dict(NORMAL_FONT),
             },
         )
         properties: dict[str, Any] = {"created": self._created}

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -50,13 +51,14 @@ def _fail_on(context: tuple[Path, frozenset[int]], item: int) -> int:
 
 
 class _Unpicklable(KpibookError):
-    """A user error whose constructor takes other arguments than its text, so pickle
-    cannot rebuild it (OutputError was such a one)."""
+    """A user error that holds something pickle cannot send (a lock, an open file):
+    kpibook's errors pickle, a future one might not."""
 
     exit_code = 3
 
     def __init__(self, name: str, code: int) -> None:
-        super().__init__(Message(ja=f"{name}: 書けません", en=f"{name}: cannot write it ({code})"))
+        super().__init__(Message(ja=f"{name}: 書けません", en=f"cannot write it ({code})"))
+        self.held = threading.Lock()
 
 
 def _user_error_on_five(context: None, item: int) -> int:
