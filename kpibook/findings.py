@@ -63,6 +63,8 @@ class Code(StrEnum):
     OUT_OF_RANGE = "out-of-range"
     STATE_IN_NUMBER = "state-in-number"
     NUMBER_NORMALIZED = "number-normalized"
+    PERCENT_NORMALIZED = "percent-normalized"
+    PERCENT_IN_COUNT = "percent-in-count"
     DASH_AS_NOT_APPLICABLE = "dash-as-not-applicable"
     FORMULA_IN_INPUT = "formula-in-input"
     ERROR_VALUE = "error-value"
@@ -347,6 +349,21 @@ CATALOGUE: dict[Code, Kind] = {
             ja="実績値の欄の「{raw}」を実績の状況として読みました。"
             "次回は右の「実績の状況」で選択してください。",
             en="read {raw!r} typed into the number cell as the actual's state",
+        ),
+        _k(
+            Code.PERCENT_NORMALIZED,
+            W,
+            "Percent read as shown",
+            ja="パーセント表示の「{raw}」を {value} として読みました（単位は「%」）。",
+            en="the cell shows {raw} (stored as a fraction by Calc or Excel); read as {value}",
+        ),
+        _k(
+            Code.PERCENT_IN_COUNT,
+            E,
+            "Percent in a number of another unit",
+            ja="パーセント表示の値（{raw}）は、この欄の単位（{expected}）と合いません。"
+            "表示形式を戻し、数値だけを入力してください。",
+            en="the cell shows {raw}, a percent, where the unit is {expected}",
         ),
         _k(
             Code.NUMBER_NORMALIZED,

@@ -176,6 +176,9 @@ class FormBook:
         self.bad_strings = bad_strings or []
         """Cells of the sheets read whose shared-string index points at no string, as
         (sheet, row, col, the index as written): kind x."""
+        self.percent_cells: set[tuple[str, int, int]] = set()
+        """Cells of the sheets read that show their number as a percent, (sheet, row, col):
+        a department that types 89.8% in Calc stores 0.898."""
         self.shown_as_written: dict[tuple[str, int, int], list[str]] = {}
         """Cells of the sheets read whose text holds ``_xHHHH_`` escapes that Excel
         decodes and LibreOffice shows as written, (sheet, row, col) -> the escapes."""
@@ -284,6 +287,8 @@ class _Sheet:
         self.merged: list[tuple[int, int, int, int]] = []
         self.literal: dict[tuple[int, int], list[str]] = {}
         """Cells whose text holds escapes LibreOffice shows as written."""
+        self.percent: set[tuple[int, int]] = set()
+        """Cells holding a number shown as a percent (a format with %): 89.8% is 0.898."""
 
     def get(self, row: int, col: int) -> tuple[RawValue, str]:
         return self.cells.get((row, col), (None, "n"))
@@ -305,6 +310,8 @@ class _Reader:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
         self.notes: list[tuple[Code, str]] = []
+        self.percents: set[int] = set()
+        """Cell formats (``s=``) that show a number as a percent."""
         self.literal_strings: dict[int, list[str]] = {}
         """Shared strings holding escapes LibreOffice shows as written, by index."""
 
@@ -459,6 +466,11 @@ class _Reader:
         }
         fmt_ids = [int(xf.get("numFmtId", "0")) for xf in root.findall(f"{_CELL_XFS}/{_XF}")]
         dates, spans = set(), set()
+        self.percents = {
+            index
+            for index, fid in enumerate(fmt_ids)
+            if fid in (9, 10) or "%" in _STRIP.sub("", custom.get(fid, "").split(";")[0])
+        }
         for index, fid in enumerate(fmt_ids):
             code = custom.get(fid)
             if code is None:
@@ -510,6 +522,12 @@ class _Reader:
                     value = _value(c, strings, dates, spans, epoch, shared, literal)
                     if value[0] is not None or value[1] != "n":
                         cells[(at_row, at_col)] = value
+                    if (
+                        self.percents
+                        and isinstance(value[0], int | float)
+                        and int(c.get("s") or 0) in self.percents
+                    ):
+                        grid.percent.add((at_row, at_col))
                 if t == "s" and self.literal_strings:
                     index = _index(c.findtext(_V) or "", len(strings))
                     literal = self.literal_strings.get(index, []) if index is not None else []
@@ -739,4 +757,5 @@ def _book(
     for name, read in parsed.items():
         for (r, c), escapes in read.literal.items():
             book.shown_as_written[(name, r, c)] = escapes
+        book.percent_cells.update((name, r, c) for r, c in read.percent)
     return book

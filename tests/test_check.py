@@ -787,3 +787,38 @@ def _without_explanations(plan: Plan) -> Entries:
             "entries": [e.model_copy(update={"grade_explanation": None}) for e in entries.entries]
         }
     )
+
+
+def _percent(name: str, value: float) -> Spoil:
+    """What LibreOffice Calc stores when a clerk types 93.8% into a cell: 0.938, in a
+    cell it formats as a percent."""
+
+    def spoil(wb: Workbook) -> None:
+        [(sheet, ref)] = list(wb.defined_names[name].destinations)
+        cell = wb[sheet][ref.replace("$", "")]
+        cell.value = value
+        cell.number_format = "0.0%"
+
+    return spoil
+
+
+def test_a_percent_typed_as_percent_is_read_as_shown(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """89.8% typed in Calc is 0.898 in the file: for a % indicator that is 89.8, with a
+    warning, never 0.898 merged silently."""
+    name = indicator_name("p20", "p20-1", "actual")
+    form = card_returns["地域保健課"]
+    result = check(card_plan, spoiled(form, tmp_path, _percent(name, 0.938)))
+    assert found(result) == [(FORM, cell_of(form, name), "percent-normalized")]
+    [entry] = [e for e in result.entries if e.project == "p20"]
+    assert str(entry.actuals["p20-1"].number) == "93.8"
+
+
+def test_a_percent_in_a_count_is_an_error(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    form = card_returns["社会福祉協議会"]
+    result = check(card_plan, spoiled(form, tmp_path, _percent(ACTUAL, 0.5)))
+    assert found(result) == [(FORM, cell_of(form, ACTUAL), "percent-in-count")]
+    assert "50%" in result.findings[0].message_ja

@@ -598,7 +598,14 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
             c.add(code, cell, field=inp.label, raw=raw)
             return None
         assert value.number is not None
-        return value if _valid_number(c, inp, cell, value.number) else None
+        if c.book is not None and (cell.sheet or "", cell.row, cell.col) in c.book.percent_cells:
+            shown = _percent(c, inp, cell, value.number)
+            if shown is None:
+                return None
+            value = shown
+        number = value.number
+        assert number is not None
+        return value if _valid_number(c, inp, cell, number) else None
     if not isinstance(raw, str):  # a date, a time
         c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=raw)
         return None
@@ -625,6 +632,27 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
         detail="、".join(parsed.changes),
     )
     return Value(kind=ValueKind.NUMBER, number=parsed.value)
+
+
+def _percent(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> Value | None:
+    """A number the cell shows as a percent: 89.8% typed in LibreOffice Calc is stored as
+    0.898 in a cell it formats as a percent.  For a % indicator that is 89.8, read as the
+    department saw it (with a warning); for any other unit it is an error."""
+    shown = number * 100
+    if (inp.indicator.unit if inp.indicator else None) == "%":
+        c.add(
+            Code.PERCENT_NORMALIZED,
+            cell,
+            field=inp.label,
+            raw=f"{format_number(shown)}%",
+            value=format_number(shown),
+        )
+        return Value(kind=ValueKind.NUMBER, number=shown.normalize())
+    unit = inp.indicator.unit if inp.indicator and inp.indicator.unit else "—"
+    c.add(
+        Code.PERCENT_IN_COUNT, cell, field=inp.label, raw=f"{format_number(shown)}%", expected=unit
+    )
+    return None
 
 
 def _valid_number(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> bool:
