@@ -44,6 +44,7 @@ class Code(StrEnum):
     CHECK_FAILED = "check-failed"
     NOT_A_FORM = "not-a-form"
     NAMES_LOST = "names-lost"
+    SHEET_RENAMED = "sheet-renamed"
     HIDDEN_SHEETS_REMOVED = "hidden-sheets-removed"
     STAMP_INVALID = "stamp-invalid"
     FORM_VERSION = "form-version"
@@ -221,6 +222,15 @@ CATALOGUE: dict[Code, Kind] = {
             "配布した様式に直接記入してください。",
             en="this looks like a kpibook form whose defined names and stamp were lost "
             "(content pasted into another workbook); it is not read by guessing positions",
+        ),
+        _k(
+            Code.SHEET_RENAMED,
+            W,
+            "Sheet renamed",
+            ja="シート名が変更されています（{detail}）。入力値はセルの名前から読み込みました。"
+            "次回はシート名を変えずに提出してください。",
+            en="the form's sheet was renamed ({detail}); values were read through the cells' "
+            "names as usual",
         ),
         _k(
             Code.HIDDEN_SHEETS_REMOVED,

@@ -33,6 +33,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -176,6 +177,8 @@ class FormBook:
         self.bad_strings = bad_strings or []
         """Cells of the sheets read whose shared-string index points at no string, as
         (sheet, row, col, the index as written): kind x."""
+        self.renamed: tuple[str, str] | None = None
+        """(the name the form recorded, the name it has now) of a renamed form sheet."""
         self.percent_cells: set[tuple[str, int, int]] = set()
         """Cells of the sheets read that show their number as a percent, (sheet, row, col):
         a department that types 89.8% in Calc stores 0.898."""
@@ -696,6 +699,18 @@ def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
     return sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
+def moved_sheet(
+    recorded: str, sheetnames: list[str], names: dict[str, NamedCell | None]
+) -> str | None:
+    """Where a sheet the form recorded by name is now: itself, or, when a department
+    renamed it (Calc does not apply the workbook's structure lock), the sheet the
+    defined names point at (Excel and LibreOffice update them on renaming)."""
+    if recorded in sheetnames:
+        return recorded
+    counts = Counter(cell.sheet for cell in names.values() if cell is not None and cell.sheet)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _book(
     grid: Callable[[str], _Sheet],
     parsed: dict[str, _Sheet],
@@ -724,10 +739,14 @@ def _book(
                 for r in range(r1, r2 + 1)
             ]
     probed: list[tuple[str, str, RawValue, RawValue]] = []
+    renamed: tuple[str, str] | None = None
     for row in ranges.get(probe or "", []):
         sheet, ref, expected = (
             (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
         )
+        now = moved_sheet(sheet, sheetnames, names)
+        if now != sheet and now is not None:
+            renamed, sheet = (sheet, now), now
         at = _ref(ref)
         found = grid(sheet).get(*at)[0] if at and sheet in known else None
         probed.append((sheet, ref, expected, found))
@@ -754,6 +773,7 @@ def _book(
         if kind == "x"
     )
     book = FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    book.renamed = renamed
     for name, read in parsed.items():
         for (r, c), escapes in read.literal.items():
             book.shown_as_written[(name, r, c)] = escapes

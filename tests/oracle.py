@@ -28,7 +28,7 @@ from openpyxl.xml.functions import iterparse
 from kpibook.errors import LoadError
 from kpibook.message import Message
 from kpibook.xlsx_read import _quiet, explain
-from kpibook.xlsx_scan import FormBook, NamedCell, RawValue
+from kpibook.xlsx_scan import FormBook, NamedCell, RawValue, moved_sheet
 
 
 def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
@@ -99,6 +99,9 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             sheet, cell, expected = (
                 (str(row[0]), str(row[1]), row[2]) if len(row) == 3 else ("", "", None)
             )
+            # the renaming rule is kpibook's policy, not a reading: shared with the reader
+            now = moved_sheet(sheet, list(wb.sheetnames), names)
+            sheet = now if now is not None else sheet
             found = _text(wb[sheet][cell]) if sheet in wb.sheetnames else None
             probed.append((sheet, cell, expected, found))
         return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)

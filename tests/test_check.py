@@ -822,3 +822,22 @@ def test_a_percent_in_a_count_is_an_error(
     result = check(card_plan, spoiled(form, tmp_path, _percent(ACTUAL, 0.5)))
     assert found(result) == [(FORM, cell_of(form, ACTUAL), "percent-in-count")]
     assert "50%" in result.findings[0].message_ja
+
+
+def test_a_renamed_sheet_is_one_finding_and_the_values_are_read(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """Renaming 記入様式 in Calc (which does not apply the structure lock) gave 109
+    prefilled-changed errors, each saying a label became 「」."""
+    form = card_returns["社会福祉協議会"]
+
+    def rename(wb: Workbook) -> None:
+        wb[FORM].title = "提出用"
+        for defined in wb.defined_names.values():  # as Calc moves the names with the sheet
+            defined.attr_text = defined.attr_text.replace(f"'{FORM}'!", "'提出用'!")
+
+    clean = check(card_plan, form.path)
+    result = check(card_plan, spoiled(form, tmp_path, rename))
+    assert [f.code for f in result.findings] == ["sheet-renamed"] + [f.code for f in clean.findings]
+    assert "記入様式 → 提出用" in result.findings[0].message_ja
+    assert result.entries == clean.entries

@@ -377,6 +377,8 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
 def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
     """Every named prefilled value must equal the plan's, and every label the form's; the
     plan's values are used regardless."""
+    if book.renamed is not None:  # one finding, not one per label of the renamed sheet
+        c.add(Code.SHEET_RENAMED, detail=" → ".join(book.renamed))
     named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
     named |= {(sheet, a1(row, col)) for sheet, row, col, _ in book.bad_strings}
     for sheet, ref, expected, found in book.probed:
