@@ -102,7 +102,10 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             # the renaming rule is kpibook's policy, not a reading: shared with the reader
             now = moved_sheet(sheet, list(wb.sheetnames), names)
             sheet = now if now is not None else sheet
-            found = _text(wb[sheet][cell]) if sheet in wb.sheetnames else None
+            try:
+                found = _text(wb[sheet][cell]) if sheet in wb.sheetnames else None
+            except ValueError:  # not a cell reference (the range holds other text)
+                found = None
             probed.append((sheet, cell, expected, found))
         return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
     finally:
