@@ -85,6 +85,7 @@ class Code(StrEnum):
     # what the coordinator owns
     PREFILLED_MISSING = "prefilled-missing"
     PREFILLED_CHANGED = "prefilled-changed"
+    NOT_READ = "not-read"
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,13 @@ CATALOGUE: dict[Code, Kind] = {
             "配布した様式に記入し直してください。",
             en="the prefilled cell {raw} (showing {expected!r}) is missing or its name points "
             "nowhere: rows or cells were deleted",
+        ),
+        _k(
+            Code.NOT_READ,
+            W,
+            "Typed outside the input cells",
+            ja="このセルは読み込まれません（「{raw}」）。黄色の記入欄に記入してください。",
+            en="this cell is not read ({raw!r}); only the yellow input cells are",
         ),
         _k(
             Code.PREFILLED_CHANGED,

@@ -177,6 +177,8 @@ class FormBook:
         self.bad_strings = bad_strings or []
         """Cells of the sheets read whose shared-string index points at no string, as
         (sheet, row, col, the index as written): kind x."""
+        self.cells: dict[str, dict[tuple[int, int], tuple[RawValue, str]]] = {}
+        """Every cell of the sheets read (the sheets names point at), by sheet."""
         self.renamed: tuple[str, str] | None = None
         """(the name the form recorded, the name it has now) of a renamed form sheet."""
         self.percent_cells: set[tuple[str, int, int]] = set()
@@ -773,6 +775,7 @@ def _book(
         if kind == "x"
     )
     book = FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    book.cells = {name: read.cells for name, read in parsed.items()}
     book.renamed = renamed
     for name, read in parsed.items():
         for (r, c), escapes in read.literal.items():

@@ -841,3 +841,26 @@ def test_a_renamed_sheet_is_one_finding_and_the_values_are_read(
     assert [f.code for f in result.findings] == ["sheet-renamed"] + [f.code for f in clean.findings]
     assert "記入様式 → 提出用" in result.findings[0].message_ja
     assert result.entries == clean.entries
+
+
+def test_text_typed_outside_the_inputs_is_said_not_dropped(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """A clerk removes the protection and writes a remark beside the actual: it is not
+    read, and the coordinator is told so, at the cell."""
+    form = card_returns["社会福祉協議会"]
+    wb = openpyxl.load_workbook(form.path)
+    [(sheet, ref)] = list(wb.defined_names[ACTUAL].destinations)
+    actual = wb[sheet][ref.replace("$", "")]
+    beside = wb[sheet].cell(row=actual.row, column=actual.column + 3).coordinate
+
+    def remark(wb: Workbook) -> None:
+        wb[sheet][beside] = "※3月分は速報値"
+
+    clean = check(card_plan, form.path)
+    result = check(card_plan, spoiled(form, tmp_path, remark))
+    assert [(f.sheet, f.cell, f.code) for f in result.warnings if f.code == "not-read"] == [
+        (FORM, beside, "not-read")
+    ]
+    assert result.entries == clean.entries
+    assert not [f for f in clean.findings if f.code == "not-read"]

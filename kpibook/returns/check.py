@@ -326,7 +326,10 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         c.add(Code.OUTDATED_FORM)
         return stamp, []
     _tampering(c, c.book, content)
-    return stamp, _entries(c, c.book, content)
+    entries = _entries(c, c.book, content)
+    if not any(f.code is Code.NAME_MISSING for f in c.findings):
+        _outside_inputs(c, c.book)  # (with a name lost, its input would be told twice)
+    return stamp, entries
 
 
 def _stamp(c: _Check, book: FormBook) -> Stamp | None:
@@ -401,6 +404,35 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             _same_text(c, book, c.names.project(pid, key), text)
         for name, value in prefilled_values(fp, c.plan, c.template, c.names):
             _same_value(c, book, name, value)
+
+
+def _outside_inputs(c: _Check, book: FormBook) -> None:
+    """Text typed where nothing is read -- beside an actual after the protection was
+    removed (「※3月分は速報値」), or a figure in a shared project's row by a department
+    that does not lead it -- is said, never dropped silently.  Every cell the form wrote
+    is a named cell or a label recorded beside the stamp; anything else was typed."""
+    if not book.probed:
+        return  # a form without its record of labels: nothing to tell typed text from
+    written = {(sheet, parse_a1(ref)) for sheet, ref, _, _ in book.probed if _is_ref(ref)}
+    written |= {
+        (cell.sheet, (cell.row, cell.col)) for cell in book.names.values() if cell and cell.sheet
+    }
+    sheets = {sheet for sheet, _ in written}
+    for sheet in sorted(sheets):
+        for (row, col), (value, _) in sorted(book.cells.get(sheet, {}).items()):
+            if _blank(value) or (sheet, (row, col)) in written:
+                continue
+            c.findings.append(
+                finding(Code.NOT_READ, c.file, sheet=sheet, cell=a1(row, col), raw=value)
+            )
+
+
+def _is_ref(ref: str) -> bool:
+    try:
+        parse_a1(ref)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
