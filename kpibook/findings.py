@@ -45,6 +45,7 @@ class Code(StrEnum):
     NOT_A_FORM = "not-a-form"
     NAMES_LOST = "names-lost"
     SHEET_RENAMED = "sheet-renamed"
+    ROWS_INSERTED = "rows-inserted"
     HIDDEN_SHEETS_REMOVED = "hidden-sheets-removed"
     STAMP_INVALID = "stamp-invalid"
     FORM_VERSION = "form-version"
@@ -232,6 +233,15 @@ CATALOGUE: dict[Code, Kind] = {
             "次回はシート名を変えずに提出してください。",
             en="the form's sheet was renamed ({detail}); values were read through the cells' "
             "names as usual",
+        ),
+        _k(
+            Code.ROWS_INSERTED,
+            W,
+            "Rows inserted",
+            ja="行が挿入されています（{detail}、様式の作成時の位置から）。入力値はセルの名前から"
+            "読み込みました。次回は行を挿入せずに記入してください。",
+            en="rows were inserted ({detail}, counted from where the form had them); values "
+            "were read through the cells' names as usual",
         ),
         _k(
             Code.HIDDEN_SHEETS_REMOVED,

@@ -864,3 +864,40 @@ def test_text_typed_outside_the_inputs_is_said_not_dropped(
     ]
     assert result.entries == clean.entries
     assert not [f for f in clean.findings if f.code == "not-read"]
+
+
+def test_rows_inserted_are_one_warning_and_the_values_are_read(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """A row inserted above the inputs (as Calc does it: the names move with the cells)
+    gave 126 prefilled-changed errors, one per label below it."""
+    import re
+
+    form = card_returns["社会福祉協議会"]
+    at = 8  # a row near the top of the form, above every input
+
+    def insert(wb: Workbook) -> None:
+        ws = wb[FORM]
+        merges = [r for r in ws.merged_cells.ranges if r.min_row >= at]
+        for merge in merges:  # openpyxl leaves merges where they were; Calc moves them
+            ws.unmerge_cells(str(merge))
+        ws.insert_rows(at, 2)
+        for merge in merges:
+            merge.shift(row_shift=2)
+            ws.merge_cells(str(merge))
+
+        def moved(m: re.Match[str]) -> str:
+            row = int(m[2])
+            return f"${m[1]}${row + 2 if row >= at else row}"
+
+        for defined in wb.defined_names.values():
+            if f"'{FORM}'!" in defined.attr_text:
+                defined.attr_text = re.sub(r"\$([A-Z]+)\$(\d+)", moved, defined.attr_text)
+
+    clean = check(card_plan, form.path)
+    result = check(card_plan, spoiled(form, tmp_path, insert))
+    inserted = [f for f in result.findings if f.code == "rows-inserted"]
+    assert len(inserted) == 1
+    assert "2行" in inserted[0].message_ja
+    assert not result.errors
+    assert result.entries == clean.entries

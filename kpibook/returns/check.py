@@ -120,6 +120,8 @@ class _Check:
     """The form's stamp, once read and valid."""
     names: NameScheme = SCHEMES[FORM_VERSION]
     """The name scheme of the form's version, once its stamp is read."""
+    labels: list[tuple[str, str, Any, Any]] = field(default_factory=list)
+    """The form's recorded labels where they are now: (sheet, cell, expected, found)."""
     places: dict[str, str] = field(default_factory=dict)
     """Each project of the form as the department sees it: ``1.(1) 市民大学``."""
     findings: list[Finding] = field(default_factory=list)
@@ -384,7 +386,8 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
         c.add(Code.SHEET_RENAMED, detail=" → ".join(book.renamed))
     named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
     named |= {(sheet, a1(row, col)) for sheet, row, col, _ in book.bad_strings}
-    for sheet, ref, expected, found in book.probed:
+    c.labels = _labels_where_they_went(c, book)
+    for sheet, ref, expected, found in c.labels:
         if (sheet, ref) in named:
             continue  # compared with the plan below, or already reported as damaged
         if (found or "") != expected:
@@ -406,14 +409,60 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             _same_value(c, book, name, value)
 
 
+CONFIRMING = 3
+"""Labels after a shift that must match too before rows count as inserted: a form repeats
+labels (年度, 目標値 on every card), so one match further down proves nothing."""
+MAX_INSERTED = 50
+
+
+def _labels_where_they_went(c: _Check, book: FormBook) -> list[tuple[str, str, Any, Any]]:
+    """The recorded labels, each looked for where it is now: rows inserted above some of
+    them (Calc and Excel move the names with them, so the values still read) shift them
+    down.  A consistent shift is one ``rows-inserted`` warning, not one error per label
+    below it; a label that is not found at any shift is compared where it was."""
+    rows: dict[str, list[tuple[int, int, str, Any]]] = {}
+    out: list[tuple[str, str, Any, Any]] = []
+    for sheet, ref, expected, found in book.probed:
+        if _is_ref(ref) and sheet in book.cells:
+            row, col = parse_a1(ref)
+            rows.setdefault(sheet, []).append((row, col, ref, expected))
+        else:
+            out.append((sheet, ref, expected, found))
+    for sheet, labels in rows.items():
+        cells = book.cells[sheet]
+        labels.sort()
+        shift, inserted = 0, []
+        for n, (row, col, ref, expected) in enumerate(labels):
+            if not _holds(cells, labels[n], shift):
+                for more in range(shift + 1, shift + MAX_INSERTED + 1):
+                    later = labels[n : n + 1 + CONFIRMING]
+                    if all(_holds(cells, label, more) for label in later):
+                        inserted.append((ref, more - shift))
+                        shift = more
+                        break
+            found = cells.get((row + shift, col), (None, ""))[0]
+            out.append((sheet, a1(row + shift, col), expected, found))
+        if inserted:
+            where = "、".join(f"{ref}の上に{n}行" for ref, n in inserted)
+            c.add(Code.ROWS_INSERTED, sheet=sheet, detail=where)
+    return out
+
+
+def _holds(
+    cells: dict[tuple[int, int], tuple[Any, str]], label: tuple[int, int, str, Any], shift: int
+) -> bool:
+    row, col, _, expected = label
+    return bool((cells.get((row + shift, col), (None, ""))[0] or "") == expected)
+
+
 def _outside_inputs(c: _Check, book: FormBook) -> None:
     """Text typed where nothing is read -- beside an actual after the protection was
     removed (「※3月分は速報値」), or a figure in a shared project's row by a department
     that does not lead it -- is said, never dropped silently.  Every cell the form wrote
     is a named cell or a label recorded beside the stamp; anything else was typed."""
-    if not book.probed:
+    if not c.labels:
         return  # a form without its record of labels: nothing to tell typed text from
-    written = {(sheet, parse_a1(ref)) for sheet, ref, _, _ in book.probed if _is_ref(ref)}
+    written = {(sheet, parse_a1(ref)) for sheet, ref, _, _ in c.labels if _is_ref(ref)}
     written |= {
         (cell.sheet, (cell.row, cell.col)) for cell in book.names.values() if cell and cell.sheet
     }
