@@ -288,3 +288,14 @@ def test_the_overview_chart_is_drawn(printed: dict[str, Case]) -> None:
     assert pages
     numbers = [path.numbers() for path in case.plan.iter_sections()]
     assert any(set(numbers) <= set(page.split("\n")) for page in pages)
+
+
+@needs_libreoffice
+def test_the_overview_charts_grades_by_department_too(printed: dict[str, Case]) -> None:
+    """A second chart: the computed grades of each department's projects, labelled with
+    the departments' names, drawn by LibreOffice on a page of 概要."""
+    case = printed["card-published-master"]
+    pages = [p for p in case.printed.pages if "評価の集計（担当課別・計算上の評価）" in p]
+    assert pages
+    leads = {p.lead_department for p in case.plan.projects}
+    assert any(leads <= set(page.split("\n")) for page in pages)

@@ -166,18 +166,20 @@ def test_the_status_sheet_prints_years_without_a_separator(
     assert ws["D2"].number_format == "0"
 
 
-def test_the_overview_has_a_chart_of_grades_by_section(
+def test_the_overview_has_charts_of_grades_by_section_and_by_department(
     tmp_path: Path, card_plan: Plan, card_entries: Entries
 ) -> None:
     import zipfile
 
     master = _master(card_plan, card_entries, tmp_path)
     with zipfile.ZipFile(master) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        xml = z.read(charts[0]).decode("utf-8")
-    assert "概要!$K$" in xml  # labelled with the sections' numbers
-    assert xml.count("<c:ser>") == len(card_plan.grading.grades) + 1  # and not gradable
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 2
+        by_section, by_department = (z.read(c).decode("utf-8") for c in charts)
+    assert "概要!$K$" in by_section  # labelled with the sections' numbers
+    assert "概要!$A$" in by_department  # labelled with the departments' names
+    for xml in (by_section, by_department):
+        assert xml.count("<c:ser>") == len(card_plan.grading.grades) + 1  # and not gradable
 
 
 def test_pages_break_between_cards_and_keep_headings_with_their_first_card(

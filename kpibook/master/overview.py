@@ -67,15 +67,23 @@ def write_overview(
     for g in grades:
         by_department.setdefault(g.department, []).append(g)
     departments = [(d, by_department[d]) for d in plan.department_names() if d in by_department]
+    by_department_first = row + 2  # the first department's row of the counts
     row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
     if report.grades.sections:
         row = _section_grades(sheet, row, report.grades.sections, plan.grading.not_gradable) + 1
     row = _legend(sheet, row, plan) + 1
     row = _mismatches(sheet, row, [g for g in grades if g.mismatch]) + 2
-    chart_row = None
+    breaks: list[int] = []
     if len(sections) <= CHART_MAX_SECTIONS:
-        chart_row = _chart(sheet, row, plan, (counted, counted + len(sections) - 1))
-    print_table(sheet, page, WIDTHS, f"{plan.title}　概要", breaks=[chart_row] if chart_row else [])
+        rows = (counted, counted + len(sections) - 1)
+        labels = 4 + len(plan.grading.bands) + len(plan.grading.grades)  # the 番号 column
+        breaks.append(row)
+        row = _chart(sheet, row, plan, rows, "評価の集計（体系別・計算上の評価）", labels)
+    if len(departments) <= CHART_MAX_SECTIONS:
+        rows = (by_department_first, by_department_first + len(departments) - 1)
+        breaks.append(row)
+        row = _chart(sheet, row, plan, rows, "評価の集計（担当課別・計算上の評価）", 0)
+    print_table(sheet, page, WIDTHS, f"{plan.title}　概要", breaks=breaks)
     sheet.activate()
 
 
@@ -253,10 +261,12 @@ def _computed(plan: Plan) -> list[str]:
     return [b.grade for b in plan.grading.bands]
 
 
-def _chart(sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int]) -> int:
-    """The computed grades of each section as stacked bars, on a page of its own below
-    the tables (its rows reserved, so the page breaks know its height); returns the
-    row it starts at."""
+def _chart(
+    sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int], title: str, labels: int
+) -> int:
+    """The computed grades of each group (section, department) counted in ``rows``, as
+    stacked bars labelled from column ``labels``, on a page of its own below the tables
+    (its rows reserved, so the page breaks know its height); returns the row after it."""
     grades = _computed(plan)
     colours = [
         CHART_COLOURS[0]
@@ -270,9 +280,8 @@ def _chart(sheet: Sheet, row: int, plan: Plan, rows: tuple[int, int]) -> int:
     series.append(ChartSeries(f"計算 {plan.grading.not_gradable}", 1 + len(grades), "#BFBFBF"))
     sections = rows[1] - rows[0] + 1
     height = 120 + 34 * sections  # pixels: title, axis and legend, then a bar a section
-    labels = 4 + len(grades) + len(plan.grading.grades)  # the 番号 column, after the counts
-    title = "評価の集計（体系別・計算上の評価）"
     sheet.bar_chart(row, 0, title, (rows[0], rows[1], labels), series, (900, height))
-    for r in range(row, row + int(height * 0.75 / CHART_ROW_POINTS) + 2):
+    end = row + int(height * 0.75 / CHART_ROW_POINTS) + 2
+    for r in range(row, end):
         sheet.row_height(r, CHART_ROW_POINTS)
-    return row
+    return end
