@@ -159,6 +159,7 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
 
 def _section_entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
     seen: set[str] = set()
+    known = {p.section.id for p in plan.iter_sections()}
     for n, entry in enumerate(entries.sections):
         here: tuple[str | int, ...] = ("sections", n)
         sid = entry.section
@@ -168,7 +169,7 @@ def _section_entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
                 Message(ja=f"体系「{sid}」が2回あります", en=f"section {sid!r} has two entries"),
             )
         seen.add(sid)
-        if sid not in {p.section.id for p in plan.iter_sections()}:
+        if sid not in known:
             yield (
                 (*here, "section"),
                 Message(

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -132,14 +131,10 @@ _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?/>')
 def _only_sheets(master: Path, copy: Path, sheets: Sequence[str]) -> None:
     """A copy of ``master`` whose other sheets are hidden; the first printed sheet is
     the active one."""
+    from kpibook.xlsx_write import WORKBOOK_PART, rewrite_part
+
     wanted = {_xml_text(name) for name in sheets}
-    with zipfile.ZipFile(master) as source:
-        parts = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(copy, "w") as target:
-        for info, data in parts:
-            if info.filename == "xl/workbook.xml":
-                data = _hide_others(data, wanted, master)
-            target.writestr(info, data, compress_type=info.compress_type)
+    rewrite_part(master, copy, WORKBOOK_PART, lambda xml: _hide_others(xml, wanted, master))
 
 
 def _hide_others(xml: bytes, wanted: set[bytes], master: Path) -> bytes:

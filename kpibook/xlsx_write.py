@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import gc
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -381,14 +381,28 @@ def _lock_structure(path: Path, password: str) -> None:
         value ^= len(password) ^ 0xCE4B
         digest = f' workbookPassword="{value:X}"'
     element = f'<workbookProtection{digest} lockStructure="1"/>'.encode()
-    with zipfile.ZipFile(path) as source:
-        parts = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w") as target:
+
+    def lock(data: bytes) -> bytes:
+        assert _BOOK_VIEWS in data, "xlsxwriter always writes bookViews"
+        return data.replace(_BOOK_VIEWS, element + _BOOK_VIEWS, 1)
+
+    rewrite_part(path, path, WORKBOOK_PART, lock)
+
+
+WORKBOOK_PART = "xl/workbook.xml"
+
+
+def rewrite_part(source: Path, target: Path, part: str, change: Callable[[bytes], bytes]) -> None:
+    """``source`` written to ``target`` (which may be the same file) with one part
+    changed; every other part copied as it was, with its timestamp and compression, so
+    the bytes stay deterministic."""
+    with zipfile.ZipFile(source) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(target, "w") as out:
         for info, data in parts:
-            if info.filename == "xl/workbook.xml":
-                assert _BOOK_VIEWS in data, "xlsxwriter always writes bookViews"
-                data = data.replace(_BOOK_VIEWS, element + _BOOK_VIEWS, 1)
-            target.writestr(info, data, compress_type=info.compress_type)
+            if info.filename == part:
+                data = change(data)
+            out.writestr(info, data, compress_type=info.compress_type)
 
 
 class Book:
