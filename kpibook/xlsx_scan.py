@@ -34,7 +34,7 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 from xml.etree import ElementTree as ET
@@ -177,6 +177,9 @@ class FormBook:
         self.bad_strings = bad_strings or []
         """Cells of the sheets read whose shared-string index points at no string, as
         (sheet, row, col, the index as written): kind x."""
+        self.unions: dict[str, list[NamedCell]] = {}
+        """Names over several single cells (form version 3's groups of prefilled cells),
+        each cell in the order the name lists them; such a name is not in ``names``."""
         self.cells: dict[str, dict[tuple[int, int], tuple[RawValue, str]]] = {}
         """Every cell of the sheets read (the sheets names point at), by sheet."""
         self.renamed: tuple[str, str] | None = None
@@ -198,6 +201,14 @@ class FormBook:
             if r1 <= row <= r2 and c1 <= col <= c2 and (r1, c1) != (r2, c2):
                 return r1, c1, r2, c2
         return None
+
+    def named_cells(self) -> Iterator[NamedCell]:
+        """Every cell a name points at, alone or in a group."""
+        for cell in self.names.values():
+            if cell is not None and cell.sheet is not None:
+                yield cell
+        for cells in self.unions.values():
+            yield from cells
 
     @property
     def strings(self) -> set[str]:
@@ -686,6 +697,37 @@ def _from_excel(
     return epoch + dt.timedelta(days=day) + diff
 
 
+_UNION_ITEM = re.compile(r"(?:'(?:[^']|'')+'|[^'!,\s]+)![^,:']+(?::[^,:']+)?")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_union(text: str) -> tuple[tuple[str, int, int], ...] | None:
+    """``'Sheet'!$F$8,'Sheet'!$G$8``: the single cells a name lists, in its order; None
+    unless every part is one cell (a union of ranges is no name of a form)."""
+    items = text.strip().split(",") if "'" not in text else None
+    if items is None:  # quoted sheet names may hold commas: split where an item ends
+        items, at = [], 0
+        body = text.strip()
+        while at <= len(body):
+            m = _UNION_ITEM.match(body, at)
+            if m is None:
+                return None
+            items.append(m.group())
+            at = m.end()
+            if at == len(body):
+                break
+            if body[at] != ",":
+                return None
+            at += 1
+    cells: list[tuple[str, int, int]] = []
+    for item in items:
+        area = _parse_area(item)
+        if area is None or area[1:3] != area[3:5]:
+            return None
+        cells.append(area[:3])
+    return tuple(cells) if len(cells) > 1 else None
+
+
 @functools.lru_cache(maxsize=65_536)
 def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
     """``'Sheet'!$A$1:$B$2`` as (sheet, rows and columns 0-based and ordered); forms of
@@ -725,9 +767,18 @@ def _book(
     known = set(sheetnames)
     names: dict[str, NamedCell | None] = {}
     ranges: dict[str, list[list[RawValue]]] = {}
+    unions: dict[str, list[NamedCell]] = {}
     empty: tuple[RawValue, str] = (None, "n")
     for name, text in defined.items():
         area = _parse_area(text)
+        if area is None and "," in text:
+            listed = _parse_union(text)
+            if listed is not None and all(sheet in known for sheet, _, _ in listed):
+                unions[name] = [
+                    NamedCell(sheet, r, c, *grid(sheet).cells.get((r, c), empty))
+                    for sheet, r, c in listed
+                ]
+                continue
         if area is None or area[0] not in known:
             names[name] = None
             continue
@@ -775,6 +826,7 @@ def _book(
         if kind == "x"
     )
     book = FormBook(sheetnames, names, ranges, merged, strings, probed, notes, bad)
+    book.unions = unions
     book.cells = {name: read.cells for name, read in parsed.items()}
     book.renamed = renamed
     for name, read in parsed.items():

@@ -493,6 +493,15 @@ class Book:
         if self._wb.define_name(name, ref) == -1:
             raise ValueError(f"invalid defined name {name!r}")
 
+    def define_cells(self, name: str, sheet: str, cells: list[tuple[int, int]]) -> None:
+        """A workbook-level name for several cells of one sheet, in the order given
+        (``'Sheet'!$F$8,'Sheet'!$G$8``): Excel and LibreOffice keep the order and move
+        the references with inserted rows as they do for one cell."""
+        ref = "=" + ",".join(absolute(sheet, row, col) for row, col in cells)
+        assert self._wb is not None
+        if self._wb.define_name(name, ref) == -1:
+            raise ValueError(f"invalid defined name {name!r}")
+
     def define_range(
         self, name: str, sheet: str, rows: tuple[int, int], cols: tuple[int, int]
     ) -> None:

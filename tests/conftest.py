@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from kpibook.entries import Entries
 from kpibook.plan import Plan
 from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from tests.named import remember
 
 # Property tests: a quick profile by default, a thorough one with HYPOTHESIS_PROFILE=thorough.
 settings.register_profile(
@@ -34,7 +35,7 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 
 @pytest.fixture(scope="session")
 def card_plan() -> Plan:
-    return load_plan_yaml(CARD / "plan.yaml")
+    return remember(load_plan_yaml(CARD / "plan.yaml"))
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +45,7 @@ def card_entries(card_plan: Plan) -> Entries:
 
 @pytest.fixture(scope="session")
 def matrix_plan() -> Plan:
-    return load_plan_yaml(MATRIX / "plan.yaml")
+    return remember(load_plan_yaml(MATRIX / "plan.yaml"))
 
 
 @pytest.fixture(scope="session")
@@ -315,9 +316,14 @@ def _scan_agrees_with_openpyxl(
                 ref.names[name] = cell.__class__(
                     cell.sheet, cell.row, cell.col, _comparable(cell.value), cell.kind
                 )
+        for name, cells in ref.unions.items():
+            ref.unions[name] = [
+                c.__class__(c.sheet, c.row, c.col, _comparable(c.value), c.kind) for c in cells
+            ]
         try:
             assert book.sheetnames == ref.sheetnames, path
             assert book.names == ref.names, path
+            assert book.unions == ref.unions, path
             assert book.ranges == ref.ranges, path
             for sheet, merges in book.merged.items():  # the sheets it read
                 assert sorted(merges) == sorted(ref.merged.get(sheet, [])), (path, sheet)

@@ -50,8 +50,14 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     try:
         names: dict[str, NamedCell | None] = {}
         ranges: dict[str, list[list[RawValue]]] = {}
+        unions: dict[str, list[NamedCell]] = {}
         for name, dn in wb.defined_names.items():
             dests = list(dn.destinations) if dn.type == "RANGE" else []
+            if len(dests) > 1 and all(s in wb.sheetnames for s, _ in dests):
+                cells = [_single(wb, s, ref) for s, ref in dests]
+                if all(cell is not None for cell in cells):
+                    unions[name] = [cell for cell in cells if cell is not None]
+                    continue
             if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
                 names[name] = None
                 continue
@@ -107,9 +113,20 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
             except ValueError:  # not a cell reference (the range holds other text)
                 found = None
             probed.append((sheet, cell, expected, found))
-        return FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
+        book = FormBook(list(wb.sheetnames), names, ranges, merged, strings, probed)
+        book.unions = unions
+        return book
     finally:
         wb.close()
+
+
+def _single(wb: Any, sheet: str, ref: str) -> NamedCell | None:
+    """The one cell ``ref`` names (a form version 3 group lists single cells)."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    if min_col is None or min_row is None or (min_col, min_row) != (max_col, max_row):
+        return None
+    cell = wb[sheet].cell(row=min_row, column=min_col)
+    return NamedCell(sheet, min_row - 1, min_col - 1, _text(cell), cell.data_type)
 
 
 def _text(cell: Any) -> Any:

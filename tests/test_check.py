@@ -16,8 +16,10 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from kpibook.contract.names import indicator_name, project_name
-from kpibook.contract.stamp import STAMP_SHEET
+from kpibook.contract.content import form_content
+from kpibook.contract.inputs import prefilled_keys
+from kpibook.contract.names import SCHEMES, indicator_name, project_name
+from kpibook.contract.stamp import FORM_VERSION, STAMP_SHEET
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.forms.fill import write_filled_forms
@@ -25,6 +27,7 @@ from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_return, check_returns
 from kpibook.template import CardTemplate, load_template
 from kpibook.values import ValueKind
+from tests.named import destination
 from tests.test_libreoffice import needs_libreoffice, pdf_text, resave_xlsx, to_pdf
 
 Spoil = Callable[[Workbook], None]
@@ -49,9 +52,7 @@ def matrix_returns(
 
 def cell_of(form: GeneratedForm, name: str) -> str:
     """The cell a defined name points at in a generated form."""
-    wb = openpyxl.load_workbook(form.path)
-    [(_, ref)] = list(wb.defined_names[name].destinations)
-    return str(ref).replace("$", "")
+    return destination(openpyxl.load_workbook(form.path), name)[1]
 
 
 def spoiled(form: GeneratedForm, tmp_path: Path, spoil: Spoil, name: str | None = None) -> Path:
@@ -157,8 +158,8 @@ EXPLAIN = project_name("p04", "grade_explanation")
 
 def set_name(name: str, value: Any) -> Spoil:
     def spoil(wb: Workbook) -> None:
-        [(sheet, ref)] = list(wb.defined_names[name].destinations)
-        wb[sheet][ref.replace("$", "")].value = value
+        sheet, ref = destination(wb, name)
+        wb[sheet][ref].value = value
 
     return spoil
 
@@ -596,28 +597,31 @@ def test_every_prefilled_name_of_a_form_is_one_the_reader_compares(
     card_plan: Plan,
     matrix_plan: Plan,
 ) -> None:
-    """The writer names exactly the targets and past actuals the contract lists, so none
-    is left out of the comparison (the matrix's final target column was)."""
-    from kpibook.contract.content import form_content
-    from kpibook.contract.inputs import prefilled_values
-    from kpibook.contract.names import parse_name
+    """The writer names exactly the prefilled cells the contract lists, so none is left
+    out of the comparison (the matrix's final target column was).  Since form version 3
+    a form names its inputs one by one and nothing else but the groups of prefilled
+    cells (one name over each project's texts, one over each indicator's values), each
+    over as many cells as the contract lists in that group."""
+    from kpibook.contract.names import PREFILLED, parse_name
 
     for plan, forms in ((card_plan, card_returns), (matrix_plan, matrix_returns)):
         template = load_template(plan.layout)
         for form in forms.values():
             wb = openpyxl.load_workbook(form.path)
-            written = {
-                n
-                for n in wb.defined_names
-                if (ref := parse_name(n)) is not None
-                and ref.indicator is not None
-                and ref.part not in ("actual", "state", "note")
+            ours = {n: dn for n, dn in wb.defined_names.items() if parse_name(n) is not None}
+            groups = {
+                n: len(list(dn.destinations)) for n, dn in ours.items() if n.endswith(PREFILLED)
             }
             content = form_content(plan, form.department)
             listed = {
-                name for fp in content.projects for name, _ in prefilled_values(fp, plan, template)
+                group: len(keys)
+                for fp in content.projects
+                for group, keys in prefilled_keys(fp, plan, template).items()
             }
-            assert written == listed, form.department
+            assert groups == listed, form.department
+            inputs = {i.name for i in form.inputs}
+            assert set(ours) - set(groups) == inputs, form.department
+            assert sum(listed.values()) > len(groups)  # fewer names than prefilled cells
 
 
 def test_a_changed_final_target_in_the_matrix_is_found(
@@ -656,14 +660,22 @@ def test_a_dash_cell_typed_over_is_found(
 def test_a_deleted_prefilled_name_is_found(
     tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
 ) -> None:
+    """Since form version 3 a prefilled cell is named through its group: a deleted group
+    name leaves each of its cells unlocated, and each is reported, none silently passed."""
     form = card_returns["社会福祉協議会"]
     name = indicator_name("p04", "p04-1", "t2019")
+    group = SCHEMES[FORM_VERSION].group(name)
+    content = form_content(card_plan, "社会福祉協議会")
+    fp = next(fp for fp in content.projects if fp.project.id == "p04")
+    keys = prefilled_keys(fp, card_plan, load_template(card_plan.layout))[group]
+    assert name in keys
+    assert len(keys) > 1
 
     def drop(wb: Workbook) -> None:
-        del wb.defined_names[name]
+        del wb.defined_names[group]
 
     result = check(card_plan, spoiled(form, tmp_path, drop))
-    assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", name)]
+    assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", k) for k in keys]
 
 
 def test_ids_with_dots_never_share_a_name(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:

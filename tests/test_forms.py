@@ -28,6 +28,7 @@ from kpibook.plantext import load_plan_yaml
 from kpibook.template import CardTemplate, load_template
 from kpibook.values import ValueKind
 from tests.conftest import CARD, ROOT
+from tests.named import cell as named_cell
 from tests.test_roundtrip import plans
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -38,8 +39,7 @@ def _generate(plan: Plan, tmp_path: Path, **kw: Any) -> list[GeneratedForm]:
 
 
 def _cell(wb: Workbook, name: str) -> Any:
-    [(sheet, ref)] = list(wb.defined_names[name].destinations)
-    return wb[sheet][ref.replace("$", "")]
+    return named_cell(wb, name)
 
 
 def _validation_of(ws: Worksheet, coordinate: str) -> Any:
@@ -102,8 +102,9 @@ def test_every_input_is_named_unlocked_validated_and_filled_yellow(
             for n in wb.defined_names
             if n.startswith("kpi.") and n not in {r.name for r in form.inputs}
         ]
-        for name in locked_names:
-            assert _cell(wb, name).protection.locked is not False, name
+        for name in locked_names:  # since form version 3: groups of prefilled cells
+            for sheet, ref in wb.defined_names[name].destinations:
+                assert wb[sheet][ref.replace("$", "")].protection.locked is not False, name
 
 
 def test_prefilled_values_are_the_plans(card_plan: Plan, card_forms: list[GeneratedForm]) -> None:

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kpibook.cli import main
+from kpibook.contract.content import form_content
+from kpibook.contract.inputs import prefilled_keys
 from kpibook.contract.names import indicator_name
 from kpibook.entries import Entries
 from kpibook.forms import generate_forms
@@ -24,8 +26,10 @@ from kpibook.opendata import TABLES, datapackage, neutralize, tables
 from kpibook.plan import Plan
 from kpibook.plantext import load_plan_yaml
 from kpibook.rollover import RolloverError, rollover
+from kpibook.template import load_template
 from kpibook.values import ValueKind
 from tests.conftest import CARD
+from tests.named import destination
 from tests.test_libreoffice import SOFFICE, convert, needs_libreoffice
 
 
@@ -92,8 +96,16 @@ def test_full_cycle_accounts_for_every_value(
     forms = generate_forms(nxt, tmp_path / "next-forms")
     assert forms
     wb = openpyxl.load_workbook(forms[0].path)
-    name = next(n for n in wb.defined_names if n.endswith(f".a{plan.report_year}"))
-    assert name.startswith("kpi.")
+    template = load_template(nxt.layout)
+    keys = [
+        key
+        for fp in form_content(nxt, forms[0].department).projects
+        for group in prefilled_keys(fp, nxt, template).values()
+        for key in group
+    ]
+    name = next(k for k in keys if k.endswith(f".a{plan.report_year}"))  # a past actual now
+    sheet, ref = destination(wb, name, nxt)
+    assert wb[sheet][ref].value is not None
 
 
 def test_card_rollover_moves_r1_into_history(
@@ -108,8 +120,8 @@ def test_card_rollover_moves_r1_into_history(
     assert ("no-target", "p11-1") in {(n.code, n.indicator) for n in notes}
     [form] = generate_forms(nxt, tmp_path, departments=["生涯学習課"])
     wb = openpyxl.load_workbook(form.path)
-    [(sheet, ref)] = list(wb.defined_names[indicator_name("p01", "p01-1", "a2019")].destinations)
-    assert wb[sheet][ref.replace("$", "")].value == 104490
+    sheet, ref = destination(wb, indicator_name("p01", "p01-1", "a2019"), nxt)
+    assert wb[sheet][ref].value == 104490
 
 
 def test_pending_is_carried_and_flagged(matrix_plan: Plan, matrix_entries: Entries) -> None:

@@ -176,3 +176,18 @@ def prefilled_values(
                 continue
             out.append((names.indicator(pid, ind.id, part), value))
     return out
+
+
+def prefilled_keys(
+    fp: FormProject, plan: Plan, template: FormTemplate, names: NameScheme = CURRENT
+) -> dict[str, list[str]]:
+    """Every prefilled cell of a project by its own name, grouped under the name of its
+    group (:meth:`NameScheme.group`) in the order the group's name lists the cells: the
+    project's texts, then each indicator's values as :func:`prefilled_values` orders
+    them.  Whatever these two list is covered: a new prefilled cell joins its group."""
+    groups: dict[str, list[str]] = {}
+    keys = [names.project(fp.project.id, key) for key in prefilled_texts(fp, template)]
+    keys += [name for name, _ in prefilled_values(fp, plan, template, names)]
+    for key in keys:
+        groups.setdefault(names.group(key), []).append(key)
+    return groups

@@ -68,10 +68,13 @@ def lay_out(
     plan = content.plan
     if isinstance(template, CardTemplate):
         form = FormSheet(book, sheet, template, card_widths(template, plan), lists, **options)
-        return form, write_cards(form, content, template)
-    assert isinstance(template, MatrixTemplate)
-    form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists, **options)
-    return form, write_matrix(form, content, template)
+        repeat = write_cards(form, content, template)
+    else:
+        assert isinstance(template, MatrixTemplate)
+        form = FormSheet(book, sheet, template, matrix_widths(template, plan), lists, **options)
+        repeat = write_matrix(form, content, template)
+    form.name_groups(content)
+    return form, repeat
 
 
 def generate_forms(

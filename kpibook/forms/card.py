@@ -116,7 +116,7 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     texts = prefilled_texts(fp, t)
     fs.write(row, LABEL, labels.project, s.label)
     fs.span(row, BODY, YEAR, texts["name"], s.text.but(bold=True, valign="center"))
-    fs.name(project_name(p.id, "name"), row, BODY)
+    fs.prefilled_name(project_name(p.id, "name"), row, BODY)
     fs.write(row, TARGET, labels.department, s.label)
     departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
     fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
@@ -129,7 +129,7 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     for label, key in ((labels.overview, "overview"), (labels.annual_plan, "annual_plan")):
         fs.write(row, LABEL, label, s.label)
         fs.span(row, BODY, LAST, texts[key], s.text)
-        fs.name(project_name(p.id, key), row, BODY)
+        fs.prefilled_name(project_name(p.id, key), row, BODY)
         row += 1
     row = _indicators(fs, row, fp, content, t, inputs)
     if t.actual_note is not None:

@@ -167,8 +167,8 @@ def _project(
     fs.span(row, NUMBER, NUMBER, fp.number, s.text_center, rows=rows)
     fs.span(row, NAME, NAME, name, s.text, rows=rows)
     fs.span(row, CONTENT, CONTENT, overview, s.text, rows=rows)
-    fs.name(project_name(p.id, "name"), row, NAME)
-    fs.name(project_name(p.id, "overview"), row, CONTENT)
+    fs.prefilled_name(project_name(p.id, "name"), row, NAME)
+    fs.prefilled_name(project_name(p.id, "overview"), row, CONTENT)
     fs.span(
         row,
         DEPARTMENT,

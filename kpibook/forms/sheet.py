@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpibook.cells import a1, absolute, col_letter
-from kpibook.contract.inputs import FormInput
+from kpibook.contract.content import FormContent
+from kpibook.contract.inputs import FormInput, prefilled_keys
+from kpibook.contract.names import CURRENT
 from kpibook.contract.specs import InputSpec, prefilled_cell
 from kpibook.forms.formats import list_fits_inline, number_format
 from kpibook.plan import Indicator
@@ -96,7 +98,10 @@ class FormSheet:
     marks: dict[str, str] = field(default_factory=dict)
     """Problems to mark on inputs, by name: the cell is highlighted with this comment."""
     cells: dict[str, str] = field(default_factory=dict)
-    """Every defined name written, with its A1 cell."""
+    """Every input's defined name and every prefilled cell's own name (named by its group
+    since form version 3), with its A1 cell."""
+    prefilled_at: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Prefilled cells by their own name, (row, col): named by group when laid out."""
     report: bool = False
     """The consolidated report: inputs are printed as their values, nothing is named."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -211,6 +216,28 @@ class FormSheet:
         self.book.define_name(name, self.sheet.name, row, col)
         self.cells[name] = a1(row, col)
 
+    def prefilled_name(self, name: str, row: int, col: int) -> None:
+        """A prefilled cell's name: its own in form versions 1 and 2; since version 3 it
+        is recorded here and the cell is named through its group (:meth:`name_groups`)."""
+        if self.report:
+            return
+        if CURRENT.names_each_prefilled:
+            self.name(name, row, col)
+            return
+        self.prefilled_at[name] = (row, col)
+        self.cells[name] = a1(row, col)
+
+    def name_groups(self, content: FormContent) -> None:
+        """One name per group of prefilled cells, over its cells in the contract's order
+        (``kpibook check`` reads them back in that order).  A prefilled cell the contract
+        lists and the layout did not write is a bug, and fails here."""
+        if self.report or CURRENT.names_each_prefilled:
+            return
+        for fp in content.projects:
+            for group, keys in prefilled_keys(fp, content.plan, self.template).items():
+                cells = [self.prefilled_at[key] for key in keys]
+                self.book.define_cells(group, self.sheet.name, cells)
+
     def indicator_inputs(
         self, row: int, actual_col: int, state_col: int, actual: FormInput, state: FormInput
     ) -> None:
@@ -237,7 +264,7 @@ class FormSheet:
         shown = prefilled_cell(value)
         style = number if isinstance(shown, Decimal) else self.styles.text_center
         self.sheet.write(row, col, shown, style)
-        self.name(name, row, col)
+        self.prefilled_name(name, row, col)
 
     def _list_range(self, choices: tuple[str, ...]) -> str:
         """Long dropdown lists live on the hidden lists sheet (Excel's 255-char limit)."""

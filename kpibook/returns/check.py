@@ -19,10 +19,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpibook.cells import a1, parse_a1
-from kpibook.contract.content import FormContent, form_content
+from kpibook.contract.content import FormContent, FormProject, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
-from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts, prefilled_values
+from kpibook.contract.inputs import (
+    FormInput,
+    form_inputs,
+    prefilled_keys,
+    prefilled_texts,
+    prefilled_values,
+)
 from kpibook.contract.names import SCHEMES, NameScheme
 from kpibook.contract.specs import STATE_KINDS, prefilled_cell
 from kpibook.contract.stamp import (
@@ -109,6 +115,9 @@ class CheckReport(BaseModel):
         }
 
 
+Label = tuple[str, str, Any, Any, tuple[int, int] | None]
+
+
 @dataclass
 class _Check:
     plan: Plan
@@ -120,8 +129,12 @@ class _Check:
     """The form's stamp, once read and valid."""
     names: NameScheme = SCHEMES[FORM_VERSION]
     """The name scheme of the form's version, once its stamp is read."""
-    labels: list[tuple[str, str, Any, Any]] = field(default_factory=list)
-    """The form's recorded labels where they are now: (sheet, cell, expected, found)."""
+    labels: list[Label] = field(default_factory=list)
+    """The form's recorded labels where they are now: (sheet, cell, expected, found,
+    (row, col) or None where the recorded cell is no reference)."""
+    prefilled: dict[str, NamedCell] = field(default_factory=dict)
+    """Form version 3: the prefilled cells located through their groups' names, by
+    each cell's own name."""
     places: dict[str, str] = field(default_factory=dict)
     """Each project of the form as the department sees it: ``1.(1) 市民大学``."""
     findings: list[Finding] = field(default_factory=list)
@@ -380,15 +393,15 @@ def _stamp(c: _Check, book: FormBook) -> Stamp | None:
 
 
 def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
-    """Every named prefilled value must equal the plan's, and every label the form's; the
+    """Every prefilled value must equal the plan's, and every label the form's; the
     plan's values are used regardless."""
     if book.renamed is not None:  # one finding, not one per label of the renamed sheet
         c.add(Code.SHEET_RENAMED, detail=" → ".join(book.renamed))
-    named = {(cell.sheet, a1(cell.row, cell.col)) for cell in book.names.values() if cell}
-    named |= {(sheet, a1(row, col)) for sheet, row, col, _ in book.bad_strings}
+    named = {(cell.sheet, cell.row, cell.col) for cell in book.named_cells()}
+    named |= {(sheet, row, col) for sheet, row, col, _ in book.bad_strings}
     c.labels = _labels_where_they_went(c, book)
-    for sheet, ref, expected, found in c.labels:
-        if (sheet, ref) in named:
+    for sheet, ref, expected, found, at in c.labels:
+        if at is not None and (sheet, *at) in named:
             continue  # compared with the plan below, or already reported as damaged
         if (found or "") != expected:
             c.findings.append(
@@ -403,10 +416,26 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             )
     for fp in content.projects:
         pid = fp.project.id
+        if not c.names.names_each_prefilled:
+            _locate_groups(c, book, fp)
         for key, text in prefilled_texts(fp, c.template).items():
             _same_text(c, book, c.names.project(pid, key), text)
         for name, value in prefilled_values(fp, c.plan, c.template, c.names):
             _same_value(c, book, name, value)
+
+
+def _locate_groups(c: _Check, book: FormBook, fp: FormProject) -> None:
+    """Form version 3: each prefilled cell of a project through its group's name, which
+    lists the group's cells in the contract's order.  A group whose name is gone, points
+    at something else, or lists another number of cells locates none of its cells: each
+    is then reported as missing, as a lost name of its own was in versions 1 and 2."""
+    for group, keys in prefilled_keys(fp, c.plan, c.template, c.names).items():
+        cells = book.unions.get(group)
+        if cells is None:
+            one = book.names.get(group)
+            cells = [one] if one is not None else []
+        if len(cells) == len(keys):
+            c.prefilled.update(zip(keys, cells, strict=True))
 
 
 CONFIRMING = 3
@@ -415,19 +444,19 @@ labels (年度, 目標値 on every card), so one match further down proves nothi
 MAX_INSERTED = 50
 
 
-def _labels_where_they_went(c: _Check, book: FormBook) -> list[tuple[str, str, Any, Any]]:
+def _labels_where_they_went(c: _Check, book: FormBook) -> list[Label]:
     """The recorded labels, each looked for where it is now: rows inserted above some of
     them (Calc and Excel move the names with them, so the values still read) shift them
     down.  A consistent shift is one ``rows-inserted`` warning, not one error per label
     below it; a label that is not found at any shift is compared where it was."""
     rows: dict[str, list[tuple[int, int, str, Any]]] = {}
-    out: list[tuple[str, str, Any, Any]] = []
+    out: list[Label] = []
     for sheet, ref, expected, found in book.probed:
-        if _is_ref(ref) and sheet in book.cells:
-            row, col = parse_a1(ref)
-            rows.setdefault(sheet, []).append((row, col, ref, expected))
+        at = _ref_at(ref)
+        if at is not None and sheet in book.cells:
+            rows.setdefault(sheet, []).append((*at, ref, expected))
         else:
-            out.append((sheet, ref, expected, found))
+            out.append((sheet, ref, expected, found, at))
     for sheet, labels in rows.items():
         cells = book.cells[sheet]
         labels.sort()
@@ -441,7 +470,8 @@ def _labels_where_they_went(c: _Check, book: FormBook) -> list[tuple[str, str, A
                         shift = more
                         break
             found = cells.get((row + shift, col), (None, ""))[0]
-            out.append((sheet, a1(row + shift, col), expected, found))
+            moved = ref if not shift else a1(row + shift, col)
+            out.append((sheet, moved, expected, found, (row + shift, col)))
         if inserted:
             where = "、".join(f"{ref}の上に{n}行" for ref, n in inserted)
             c.add(Code.ROWS_INSERTED, sheet=sheet, detail=where)
@@ -462,26 +492,27 @@ def _outside_inputs(c: _Check, book: FormBook) -> None:
     is a named cell or a label recorded beside the stamp; anything else was typed."""
     if not c.labels:
         return  # a form without its record of labels: nothing to tell typed text from
-    written = {(sheet, parse_a1(ref)) for sheet, ref, _, _ in c.labels if _is_ref(ref)}
-    written |= {
-        (cell.sheet, (cell.row, cell.col)) for cell in book.names.values() if cell and cell.sheet
-    }
+    written = {(sheet, at) for sheet, _, _, _, at in c.labels if at is not None}
+    written |= {(cell.sheet, (cell.row, cell.col)) for cell in book.named_cells()}
     sheets = {sheet for sheet, _ in written}
     for sheet in sorted(sheets):
-        for (row, col), (value, _) in sorted(book.cells.get(sheet, {}).items()):
-            if _blank(value) or (sheet, (row, col)) in written:
-                continue
+        typed = [
+            (at, value)
+            for at, (value, _) in book.cells.get(sheet, {}).items()
+            if (sheet, at) not in written and not _blank(value)
+        ]
+        for (row, col), value in sorted(typed, key=lambda t: t[0]):
             c.findings.append(
                 finding(Code.NOT_READ, c.file, sheet=sheet, cell=a1(row, col), raw=value)
             )
 
 
-def _is_ref(ref: str) -> bool:
+def _ref_at(ref: str) -> tuple[int, int] | None:
+    """(row, col) of an A1 reference; None for text that is not one."""
     try:
-        parse_a1(ref)
+        return parse_a1(ref)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
@@ -496,7 +527,7 @@ def _same_text(c: _Check, book: FormBook, name: str, text: str) -> None:
 def _prefilled_cell(c: _Check, book: FormBook, name: str, expected: Any) -> NamedCell | None:
     """The cell a prefilled name points at; a name lost or pointing nowhere is a finding
     (the cell was deleted, or the name removed), never a value silently not compared."""
-    cell = book.names.get(name)
+    cell = book.names.get(name) if c.names.names_each_prefilled else c.prefilled.get(name)
     if cell is None:
         shown = format_number(expected) if isinstance(expected, Decimal) else str(expected)
         c.add(Code.PREFILLED_MISSING, raw=name, expected=shown)
