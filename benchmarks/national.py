@@ -93,8 +93,11 @@ def stage_setup(work: Path, departments: int) -> dict[str, Any]:
     with open(work / "plan.pickle", "wb") as f:
         pickle.dump((plan, entries), f)
     write_filled_forms(plan, entries, work / "returns")
+    from kpibook.contract.stamp import FORM_VERSION
+
     return {
         "departments": departments,
+        "form_version": FORM_VERSION,
         "build_s": built,
         "plan_mib": {
             s: round((work / f"plan.{s}").stat().st_size / 2**20, 1)
@@ -368,7 +371,10 @@ def main() -> None:
     saved = work / "setup.json"
     setup = json.loads(saved.read_text()) if saved.exists() else {}
     built = [work / f for f in ("plan.pickle", "plan.yaml", "plan.json", "plan.xlsx")]
-    if setup.get("departments") != args.departments or not all(p.exists() for p in built):
+    from kpibook.contract.stamp import FORM_VERSION
+
+    stale = setup.get("form_version") != FORM_VERSION  # returns of another form version
+    if setup.get("departments") != args.departments or stale or not all(p.exists() for p in built):
         setup = child("setup", work, "--departments", str(args.departments))
         saved.write_text(json.dumps(setup))
     print(f"# setup: {json.dumps(setup)}", file=sys.stderr)

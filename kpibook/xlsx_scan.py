@@ -387,6 +387,9 @@ class _Reader:
 
         def grid(name: str) -> _Sheet:
             """A sheet, parsed on first use (a chart sheet or a missing part is empty)."""
+            held = grids.get(name)
+            if held is not None:
+                return held
             if name not in grids:
                 kind, target = targets[name]
                 grids[name] = (

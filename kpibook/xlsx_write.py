@@ -16,9 +16,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import json
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import xlsxwriter.format
 import xlsxwriter.worksheet
 
 from kpibook.atomic import atomic_path
-from kpibook.cells import absolute, col_letter
+from kpibook.cells import a1, absolute, col_letter
 from kpibook.printing import XLSX_PAPER, Page, PrintPlan
 
 PINNED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -127,6 +128,9 @@ class Sheet:
     _ws: xlsxwriter.worksheet.Worksheet
     _book: Book
     name: str
+    _validations: dict[str, tuple[dict[str, Any], list[tuple[int, int]]]] = field(
+        default_factory=dict
+    )
 
     def write(self, row: int, col: int, value: CellValue, style: Style = PLAIN) -> None:
         """Write one cell (0-based row and column); strings are always literal text."""
@@ -197,10 +201,26 @@ class Sheet:
             raise ValueError(f"invalid conditional format on {self.name}: {options}")
 
     def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
-        """Data validation on one cell (xlsxwriter's data_validation options)."""
-        result = self._ws.data_validation(row, col, row, col, options)
-        if result != 0:  # xlsxwriter warns and returns -1 instead of raising
-            raise ValueError(f"invalid data validation at {self.name}!{row},{col}: {options}")
+        """Data validation on one cell (xlsxwriter's data_validation options).  Cells with
+        the same options share one validation over all of them, written when the book
+        closes: a national form's 180 inputs need about 60, not 180 copies of the same
+        prompt to write and for ``kpibook check`` to parse."""
+        key = json.dumps(options, sort_keys=True, default=str, ensure_ascii=False)
+        held = self._validations.get(key)
+        if held is None:
+            self._validations[key] = (options, [(row, col)])
+        else:
+            held[1].append((row, col))
+
+    def _write_validations(self) -> None:
+        for options, cells in self._validations.values():
+            row, col = cells[0]
+            if len(cells) > 1:
+                options = {**options, "multi_range": " ".join(a1(r, c) for r, c in cells)}
+            result = self._ws.data_validation(row, col, row, col, options)
+            if result != 0:  # xlsxwriter warns and returns -1 instead of raising
+                raise ValueError(f"invalid data validation at {self.name}!{row},{col}: {options}")
+        self._validations.clear()
 
     def row_height(self, row: int, height: float) -> None:
         self._ws.set_row(row, height)
@@ -420,6 +440,7 @@ class Book:
         self._wb: xlsxwriter.Workbook | None = None
         self._formats: dict[Style, xlsxwriter.format.Format] = {}
         self._by_id: dict[int, tuple[Style, xlsxwriter.format.Format]] = {}
+        self._sheets: list[Sheet] = []
 
     def __enter__(self) -> Book:
         self._tmp = self._atomic.__enter__()
@@ -462,6 +483,14 @@ class Book:
                 self._wb.close()
             self._atomic.__exit__(type(exc), exc, None)
             return
+        try:
+            for sheet in self._sheets:
+                sheet._write_validations()
+        except Exception as invalid:  # a bug in the options: as if raised where written
+            with contextlib.suppress(Exception):
+                self._wb.close()
+            self._atomic.__exit__(type(invalid), invalid, None)
+            raise
         try:
             self._wb.close()
             if self._structure is not None:
@@ -514,7 +543,9 @@ class Book:
     def sheet(self, name: str) -> Sheet:
         assert self._wb is not None, "use Book as a context manager"
         ws = self._wb.add_worksheet(name)
-        return Sheet(ws, self, name)
+        sheet = Sheet(ws, self, name)
+        self._sheets.append(sheet)
+        return sheet
 
     def format(self, style: Style) -> xlsxwriter.format.Format:
         held = self._by_id.get(id(style))  # a style object seen before: no hashing

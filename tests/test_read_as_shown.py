@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kpibook.cells import a1
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm
 from kpibook.forms.fill import write_filled_forms
@@ -145,11 +146,19 @@ def merge_in_extlst(good: GeneratedForm, target: Path) -> Path:
     )
 
 
+def first_prefilled_cell(good: GeneratedForm) -> str:
+    """A1 of the first cell of the first indicator's group of prefilled values (form
+    version 3 names prefilled cells by group): its first target."""
+    book = read_form_book(good.path)
+    group = min(n for n in book.unions if n.count(".") == 3)
+    cell = book.unions[group][0]
+    return a1(cell.row, cell.col)
+
+
 def name_in_extlst(good: GeneratedForm, target: Path) -> Path:
     """A second definition of the actual's name, pointing at the target beside it."""
     name, _, _ = input_cell(good, ".actual")
-    target_name, _, target_ref = input_cell(good, ".t2019")
-    del target_name
+    target_ref = first_prefilled_cell(good)
     ext = (
         f'<extLst><ext uri="{{kpibook}}"><definedNames><definedName name="{name}">'
         f"'記入様式'!${target_ref[0]}${target_ref[1:]}</definedName></definedNames></ext></extLst>"

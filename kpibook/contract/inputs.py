@@ -185,9 +185,14 @@ def prefilled_keys(
     group (:meth:`NameScheme.group`) in the order the group's name lists the cells: the
     project's texts, then each indicator's values as :func:`prefilled_values` orders
     them.  Whatever these two list is covered: a new prefilled cell joins its group."""
-    groups: dict[str, list[str]] = {}
     keys = [names.project(fp.project.id, key) for key in prefilled_texts(fp, template)]
     keys += [name for name, _ in prefilled_values(fp, plan, template, names)]
+    return group_keys(keys, names)
+
+
+def group_keys(keys: list[str], names: NameScheme = CURRENT) -> dict[str, list[str]]:
+    """Prefilled cells' own names (a project's, in the contract's order) by group."""
+    groups: dict[str, list[str]] = {}
     for key in keys:
         groups.setdefault(names.group(key), []).append(key)
     return groups

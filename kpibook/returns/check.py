@@ -19,13 +19,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpibook.cells import a1, parse_a1
-from kpibook.contract.content import FormContent, FormProject, form_content
+from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
 from kpibook.contract.inputs import (
     FormInput,
     form_inputs,
-    prefilled_keys,
+    group_keys,
     prefilled_texts,
     prefilled_values,
 )
@@ -416,26 +416,32 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             )
     for fp in content.projects:
         pid = fp.project.id
+        texts = [
+            (c.names.project(pid, key), text)
+            for key, text in prefilled_texts(fp, c.template).items()
+        ]
+        values = prefilled_values(fp, c.plan, c.template, c.names)
         if not c.names.names_each_prefilled:
-            _locate_groups(c, book, fp)
-        for key, text in prefilled_texts(fp, c.template).items():
-            _same_text(c, book, c.names.project(pid, key), text)
-        for name, value in prefilled_values(fp, c.plan, c.template, c.names):
+            _locate_groups(c, book, [name for name, _ in texts] + [name for name, _ in values])
+        for name, text in texts:
+            _same_text(c, book, name, text)
+        for name, value in values:
             _same_value(c, book, name, value)
 
 
-def _locate_groups(c: _Check, book: FormBook, fp: FormProject) -> None:
-    """Form version 3: each prefilled cell of a project through its group's name, which
-    lists the group's cells in the contract's order.  A group whose name is gone, points
-    at something else, or lists another number of cells locates none of its cells: each
-    is then reported as missing, as a lost name of its own was in versions 1 and 2."""
-    for group, keys in prefilled_keys(fp, c.plan, c.template, c.names).items():
+def _locate_groups(c: _Check, book: FormBook, keys: list[str]) -> None:
+    """Form version 3: each prefilled cell of a project (``keys``, the contract's list)
+    through its group's name, which lists the group's cells in the contract's order.  A
+    group whose name is gone, points at something else, or lists another number of cells
+    locates none of its cells: each is then reported as missing, as a lost name of its
+    own was in versions 1 and 2."""
+    for group, listed in group_keys(keys, c.names).items():
         cells = book.unions.get(group)
         if cells is None:
             one = book.names.get(group)
             cells = [one] if one is not None else []
-        if len(cells) == len(keys):
-            c.prefilled.update(zip(keys, cells, strict=True))
+        if len(cells) == len(listed):
+            c.prefilled.update(zip(listed, cells, strict=True))
 
 
 CONFIRMING = 3
@@ -492,14 +498,18 @@ def _outside_inputs(c: _Check, book: FormBook) -> None:
     is a named cell or a label recorded beside the stamp; anything else was typed."""
     if not c.labels:
         return  # a form without its record of labels: nothing to tell typed text from
-    written = {(sheet, at) for sheet, _, _, _, at in c.labels if at is not None}
-    written |= {(cell.sheet, (cell.row, cell.col)) for cell in book.named_cells()}
-    sheets = {sheet for sheet, _ in written}
-    for sheet in sorted(sheets):
+    written: dict[str, set[tuple[int, int]]] = {}
+    for sheet, _, _, _, at in c.labels:
+        if at is not None:
+            written.setdefault(sheet, set()).add(at)
+    for cell in book.named_cells():
+        written.setdefault(cell.sheet or "", set()).add((cell.row, cell.col))
+    for sheet in sorted(written):
+        mine = written[sheet]
         typed = [
             (at, value)
             for at, (value, _) in book.cells.get(sheet, {}).items()
-            if (sheet, at) not in written and not _blank(value)
+            if value is not None and at not in mine and not _blank(value)
         ]
         for (row, col), value in sorted(typed, key=lambda t: t[0]):
             c.findings.append(
