@@ -539,17 +539,20 @@ class Plan(Model):
         does not wrap)."""
         from kpibook.textfit import em_width
 
-        best: dict[tuple[str, FiscalYear | None], tuple[str, str]] = {}
+        best: dict[tuple[str, FiscalYear | None], tuple[str, float, str, float]] = {}
+        none = ("", 0.0, "", 0.0)
 
         def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
             unit = value.display(ind.unit, ind.decimals)
             bare = value.display(None, ind.decimals)
+            unit_w, bare_w = em_width(unit), em_width(bare)
             for k in (key, ("any", None)):
-                held = best.get(k, ("", ""))
-                best[k] = (
-                    unit if em_width(unit) > em_width(held[0]) else held[0],
-                    bare if em_width(bare) > em_width(held[1]) else held[1],
-                )
+                held = best.get(k, none)
+                if unit_w > held[1] or bare_w > held[3]:
+                    best[k] = (
+                        *((unit, unit_w) if unit_w > held[1] else held[:2]),
+                        *((bare, bare_w) if bare_w > held[3] else held[2:]),
+                    )
 
         for project in self.projects:
             for ind in project.indicators:
@@ -558,7 +561,7 @@ class Plan(Model):
                 for year, value in ind.actuals.items():
                     consider(("actual", year), value, ind)
                 consider(("final", None), ind.final_target, ind)
-        return best
+        return {k: (v[0], v[2]) for k, v in best.items()}
 
     def project(self, project_id: str) -> Project:
         return self._projects_by_id[project_id]

@@ -429,9 +429,17 @@ class Book:
     """A workbook being written; use as a context manager, it is saved on success."""
 
     def __init__(
-        self, path: Path, created: dt.datetime | None = None, title: str | None = None
+        self,
+        path: Path,
+        created: dt.datetime | None = None,
+        title: str | None = None,
+        in_memory: bool = False,
     ) -> None:
+        """``in_memory``: parts are assembled in memory rather than in temporary files
+        (a form: a dozen files made and removed per workbook otherwise); not for a book
+        too large to hold twice."""
         self.path = Path(path)
+        self._in_memory = in_memory
         self._title = title
         self._structure: str | None = None
         self._created = created or PINNED_TIME
@@ -451,6 +459,7 @@ class Book:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "nan_inf_to_errors": False,
+                "in_memory": self._in_memory,
                 # a copy: xlsxwriter adds theme_font_name to the dict it is given, and the
                 # next workbook would then follow the theme font (Calibri in Excel)
                 "default_format_properties": dict(NORMAL_FONT),

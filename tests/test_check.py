@@ -537,6 +537,28 @@ def test_a_return_resaved_by_libreoffice_reads_back_the_same(
 
 
 @needs_libreoffice
+def test_a_prefilled_cell_changed_after_libreoffice_saved_the_form_is_found_at_its_cell(
+    tmp_path: Path, matrix_plan: Plan, matrix_returns: dict[str, GeneratedForm]
+) -> None:
+    """LibreOffice writes a version-3 group name back in its own notation
+    (``記入様式!$F$8,記入様式!$G$8,...``), keeping the order: each cell is still located,
+    and a value changed there is reported at its cell."""
+    form = matrix_returns["地域包括支援課"]
+    [resaved] = resave_xlsx([form.path], tmp_path / "resaved")
+    project = next(p for p in matrix_plan.projects if p.lead_department == form.department)
+    indicator = project.indicators[0]
+    last = max(indicator.targets)
+    name = indicator_name(project.id, indicator.id, f"t{last}")
+    wb = openpyxl.load_workbook(resaved)
+    sheet, ref = destination(wb, name, matrix_plan)
+    assert ref == cell_of(form, name)  # where the writer put it
+    wb[sheet][ref].value = 999999
+    wb.save(tmp_path / form.path.name)
+    result = check(matrix_plan, tmp_path / form.path.name)
+    assert [(f.sheet, f.cell, f.code) for f in result.errors] == [(FORM, ref, "prefilled-changed")]
+
+
+@needs_libreoffice
 def test_annotated_copy_opens_in_libreoffice_with_its_comments(
     tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
 ) -> None:

@@ -115,6 +115,7 @@ def generate_forms(
     else:
         chosen = eligible
     ensure_folder(outdir)
+    plan.widest_values  # noqa: B018 -- computed once here, not again in every worker
     jobs_in = [(d, values(d) if values else None) for d in chosen]
     context = (plan, outdir, template, password, created, Fingerprinter(plan, template))
     return map_files(_write_one, context, jobs_in, jobs, progress)
@@ -169,7 +170,7 @@ def write_form(
         ),
         generator=f"kpibook {__version__}",
     )
-    with Book(path, created=created) as book:
+    with Book(path, created=created, in_memory=True) as book:
         errors_sheet = book.sheet(FINDINGS_SHEET) if findings is not None else None
         instructions = book.sheet(template.instructions_sheet)
         sheet = book.sheet(template.sheet)
