@@ -542,10 +542,18 @@ class Plan(Model):
         best: dict[tuple[str, FiscalYear | None], tuple[str, float, str, float]] = {}
         none = ("", 0.0, "", 0.0)
 
+        unit_widths: dict[str | None, float] = {}
+
         def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
-            unit = value.display(ind.unit, ind.decimals)
-            bare = value.display(None, ind.decimals)
-            unit_w, bare_w = em_width(unit), em_width(bare)
+            bare = value.display(None, ind.decimals)  # a number's digits: the costly part
+            bare_w = em_width(bare)
+            if value.kind is ValueKind.NUMBER and ind.unit:  # its unit follows the digits
+                extra = unit_widths.get(ind.unit)
+                if extra is None:
+                    extra = unit_widths[ind.unit] = em_width(ind.unit)
+                unit, unit_w = bare + ind.unit, bare_w + extra
+            else:
+                unit, unit_w = bare, bare_w
             for k in (key, ("any", None)):
                 held = best.get(k, none)
                 if unit_w > held[1] or bare_w > held[3]:

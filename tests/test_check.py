@@ -700,6 +700,27 @@ def test_a_deleted_prefilled_name_is_found(
     assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", k) for k in keys]
 
 
+def test_a_group_name_over_other_cells_locates_none_of_them(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """A group name that lists one cell fewer (edited, or a cell deleted) cannot say
+    which cell is which: each of its cells is reported, never compared with a
+    neighbour's value."""
+    form = card_returns["社会福祉協議会"]
+    name = indicator_name("p04", "p04-1", "t2019")
+    group = SCHEMES[FORM_VERSION].group(name)
+    content = form_content(card_plan, "社会福祉協議会")
+    fp = next(fp for fp in content.projects if fp.project.id == "p04")
+    keys = prefilled_keys(fp, card_plan, load_template(card_plan.layout))[group]
+
+    def shorten(wb: Workbook) -> None:
+        text = wb.defined_names[group].attr_text
+        wb.defined_names[group].attr_text = text.rsplit(",", 1)[0]
+
+    result = check(card_plan, spoiled(form, tmp_path, shorten))
+    assert [(f.code, f.raw) for f in result.errors] == [("prefilled-missing", k) for k in keys]
+
+
 def test_ids_with_dots_never_share_a_name(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
     """Project q.r with indicator s and project q with indicator r.s wrote one name in
     form version 1 (kpi.q.r.s.actual): 111 and 222 filled came back as 222 for both."""
