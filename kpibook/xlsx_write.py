@@ -480,6 +480,16 @@ class Book:
         try:
             self._close(exc)
         finally:
+            # The written workbook's objects are let go before the collector resumes: held
+            # any longer (a caller keeps its Sheets), the first collection would walk them
+            # all, and every full collection after it too.
+            for sheet in self._sheets:
+                sheet._ws = None
+                sheet._validations.clear()
+            self._sheets.clear()
+            self._formats.clear()
+            self._by_id.clear()
+            self._wb = None
             if self._collecting:
                 gc.enable()
 

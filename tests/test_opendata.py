@@ -97,13 +97,13 @@ def test_full_cycle_accounts_for_every_value(
     assert forms
     wb = openpyxl.load_workbook(forms[0].path)
     template = load_template(nxt.layout)
-    keys = [
+    prefilled = [
         key
         for fp in form_content(nxt, forms[0].department).projects
         for group in prefilled_keys(fp, nxt, template).values()
         for key in group
     ]
-    name = next(k for k in keys if k.endswith(f".a{plan.report_year}"))  # a past actual now
+    name = next(k for k in prefilled if k.endswith(f".a{plan.report_year}"))  # a past actual now
     sheet, ref = destination(wb, name, nxt)
     assert wb[sheet][ref].value is not None
 

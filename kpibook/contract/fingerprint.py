@@ -169,8 +169,26 @@ _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
 }
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> Any:
-    """``obj`` as JSON data, models reduced to their listed fields."""
+    """``obj`` as JSON data, models reduced to their listed fields.  The exact types a
+    plan is made of are taken first (a form's projects are thousands of objects);
+    anything else by the general rules below."""
+    kind = type(obj)
+    if kind in _PLAIN:
+        return obj
+    if kind is Value:
+        token = obj.token()
+        return token if obj.note is None else {"value": token, "note": obj.note}
+    listed = fields.get(kind)
+    if listed is not None:
+        return {name: _canonical(getattr(obj, name), fields) for name in listed}
+    if kind is list:
+        return [_canonical(x, fields) for x in obj]
+    if kind is dict:
+        return {str(k): _canonical(v, fields) for k, v in obj.items()}
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj.value if isinstance(obj, Enum) else obj
     if isinstance(obj, Enum):
