@@ -17,6 +17,7 @@ from functools import cached_property
 
 from pydantic import Field
 
+from kpibook.fields import FieldValues
 from kpibook.fiscal import era_label
 from kpibook.message import Message
 from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Text
@@ -42,6 +43,15 @@ class ProjectEntry(Model):
     )
     improvement: Text | None = Field(
         default=None, description="改善策 when the result is △ or × (matrix plans)."
+    )
+    fields: FieldValues = Field(
+        default_factory=dict,
+        description="Values of the plan's custom fields of the project the department fills.",
+    )
+    indicator_fields: dict[Id, FieldValues] = Field(
+        default_factory=dict,
+        description="Values of the custom fields of each indicator the department fills, "
+        "by indicator id.",
     )
 
 
