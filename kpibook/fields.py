@@ -102,7 +102,9 @@ class FieldSpec(Model):
             wrong.append("max_length")
         if self.kind != "number":
             wrong += [
-                n for n in ("decimals", "minimum", "maximum", "unit") if getattr(self, n) is not None
+                n
+                for n in ("decimals", "minimum", "maximum", "unit")
+                if getattr(self, n) is not None
             ]
         if wrong:
             raise ValueError(f"{', '.join(wrong)} do not apply to a {self.kind} field")
@@ -151,7 +153,9 @@ DEFAULT_MAX_LENGTH = 200
 """Longest text a department's text field accepts when the declaration does not say."""
 
 
-def declared_fields(template_fields: list[FieldSpec], plan_fields: list[FieldSpec]) -> list[FieldSpec]:
+def declared_fields(
+    template_fields: list[FieldSpec], plan_fields: list[FieldSpec]
+) -> list[FieldSpec]:
     """The fields a plan asks for: its template's, each replaced by the plan's field of
     the same key, then the plan's other fields."""
     own = {f.key: f for f in plan_fields}

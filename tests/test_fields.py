@@ -27,16 +27,45 @@ from kpibook.values import Value
 
 FIELDS: list[dict[str, Any]] = [
     {"key": "source", "label": "出典", "of": "indicator", "help": "統計の名前"},
-    {"key": "rank", "label": "全国順位", "kind": "number", "of": "indicator", "decimals": 0,
-     "unit": "位", "minimum": 1, "maximum": 47},
+    {
+        "key": "rank",
+        "label": "全国順位",
+        "kind": "number",
+        "of": "indicator",
+        "decimals": 0,
+        "unit": "位",
+        "minimum": 1,
+        "maximum": 47,
+    },
     {"key": "next_release", "label": "次回公表時期", "of": "indicator"},
-    {"key": "measure", "label": "改善策", "filled_by": "department", "max_length": 100,
-     "help": "評価がB・Cのとき、来年度の改善策を記入", "required": ["B", "C"]},
-    {"key": "share", "label": "県内シェア", "kind": "number", "of": "indicator",
-     "filled_by": "department", "decimals": 1, "minimum": 0, "maximum": 100,
-     "help": "県内に占める割合（%）"},
-    {"key": "outlook", "label": "見通し", "kind": "choice", "choices": ["順調", "要注意"],
-     "filled_by": "department", "required": True, "help": "来年度の見通し"},
+    {
+        "key": "measure",
+        "label": "改善策",
+        "filled_by": "department",
+        "max_length": 100,
+        "help": "評価がB・Cのとき、来年度の改善策を記入",
+        "required": ["B", "C"],
+    },
+    {
+        "key": "share",
+        "label": "県内シェア",
+        "kind": "number",
+        "of": "indicator",
+        "filled_by": "department",
+        "decimals": 1,
+        "minimum": 0,
+        "maximum": 100,
+        "help": "県内に占める割合（%）",
+    },
+    {
+        "key": "outlook",
+        "label": "見通し",
+        "kind": "choice",
+        "choices": ["順調", "要注意"],
+        "filled_by": "department",
+        "required": True,
+        "help": "来年度の見通し",
+    },
 ]
 
 
@@ -46,11 +75,17 @@ def plan_with_fields(data: dict[str, Any], layout: str = "card") -> Plan:
     data["fields"] = FIELDS
     data["projects"][0] |= {"overview": "地域に出向く講座", "annual_plan": "年10回"}
     ind = data["projects"][0]["indicators"][0]
-    ind["fields"] = {"source": "市民活動統計（市民生活課）", "rank": 12, "next_release": "令和4年12月"}
+    ind["fields"] = {
+        "source": "市民活動統計（市民生活課）",
+        "rank": 12,
+        "next_release": "令和4年12月",
+    }
     return Plan.model_validate(data)
 
 
-def entries_with_fields(plan: Plan, grade: str = "B", measure: str | None = "会場を増やす") -> Entries:
+def entries_with_fields(
+    plan: Plan, grade: str = "B", measure: str | None = "会場を増やす"
+) -> Entries:
     fields: dict[str, Any] = {"outlook": "順調"}
     if measure is not None:
         fields["measure"] = measure
@@ -65,8 +100,12 @@ def entries_with_fields(plan: Plan, grade: str = "B", measure: str | None = "会
                 fields=fields,
                 indicator_fields={"p1-1": {"share": Decimal("12.5")}},
                 **(
-                    {"activity_report": "実施した", "issues": "会場", "future_plan": "継続",
-                     "grade_explanation": "会場が不足"}
+                    {
+                        "activity_report": "実施した",
+                        "issues": "会場",
+                        "future_plan": "継続",
+                        "grade_explanation": "会場が不足",
+                    }
                     if plan.layout.value == "card"
                     else {"comment": "実施した", "improvement": "見直す"}
                 ),
@@ -146,12 +185,18 @@ def test_fields_go_the_whole_cycle(
     assert types["field_share"] == "number"
     assert types["field_source"] == "string"
     rows = _csv_rows(out)
-    assert any(r.get("field_source") == "市民活動統計（市民生活課）" and r.get("field_rank") == "12"
-               for r in rows)
-    assert any(r.get("field_outlook") == "順調" and r.get("field_measure") == "会場を増やす"
-               for r in rows)
-    data = json.loads(api.export_master(master, output=tmp_path / "x.json", format="json")[0]
-                      .read_text(encoding="utf-8"))
+    assert any(
+        r.get("field_source") == "市民活動統計（市民生活課）" and r.get("field_rank") == "12"
+        for r in rows
+    )
+    assert any(
+        r.get("field_outlook") == "順調" and r.get("field_measure") == "会場を増やす" for r in rows
+    )
+    data = json.loads(
+        api.export_master(master, output=tmp_path / "x.json", format="json")[0].read_text(
+            encoding="utf-8"
+        )
+    )
     assert "12.5" in json.dumps(data) or 12.5 in _values(data)
 
 
@@ -229,8 +274,9 @@ def test_a_field_of_the_template_needs_no_plan_declaration(
     template = base.model_copy(
         update={"fields": [*base.fields, *_specs([{"key": "basis", "label": "設定の考え方"}])]}
     )
-    [form] = write_filled_forms(plan, Entries(plan=plan.id, fiscal_year=plan.report_year),
-                                tmp_path, template)
+    [form] = write_filled_forms(
+        plan, Entries(plan=plan.id, fiscal_year=plan.report_year), tmp_path, template
+    )
     wb = openpyxl.load_workbook(form.path)
     sheet, cell = _cell(wb, field_name("p1", "basis"))
     assert wb[sheet][cell].value == "総合計画の目標"

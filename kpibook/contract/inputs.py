@@ -121,9 +121,7 @@ def field_inputs(fp: FormProject, fields: list[FieldSpec], names: NameScheme) ->
         if spec.filled_by == "department":
             inp = field_spec(spec, spec.label)
             out.append(
-                FormInput(
-                    names.field(pid, spec.key), pid, "custom", spec.label, inp, custom=spec
-                )
+                FormInput(names.field(pid, spec.key), pid, "custom", spec.label, inp, custom=spec)
             )
     for ind in fp.project.indicators:
         for spec in of_indicators(fields):

@@ -201,9 +201,7 @@ def field_spec(spec: FieldSpec, title: str) -> InputSpec:
     help_text = spec.help or ""
     required = spec.required is True
     if spec.kind == "text":
-        return text_spec(
-            title, help_text, spec.longest, required, spec.required_for()
-        )
+        return text_spec(title, help_text, spec.longest, required, spec.required_for())
     if spec.kind == "choice":
         return InputSpec(
             kind="choice",
@@ -216,7 +214,9 @@ def field_spec(spec: FieldSpec, title: str) -> InputSpec:
     whole = spec.decimals == 0
     low = spec.minimum if spec.minimum is not None else -FIELD_NUMBER_LIMIT
     high = spec.maximum if spec.maximum is not None else FIELD_NUMBER_LIMIT
-    what = "整数" if whole else "数値" + (f"（小数第{spec.decimals}位まで）" if spec.decimals else "")
+    what = (
+        "整数" if whole else "数値" + (f"（小数第{spec.decimals}位まで）" if spec.decimals else "")
+    )
     unit = f"（単位「{spec.unit}」は付けない）" if spec.unit else ""
     bounds = ""
     if spec.minimum is not None or spec.maximum is not None:

@@ -156,16 +156,17 @@ def matrix_field_cells(
     """A project's field columns: project fields over all its rows, indicator fields on
     each indicator's row."""
     s = fs.styles
-    prefilled = {(p.spec.key, p.indicator.id if p.indicator else None): p for p in
-                 prefilled_fields(fp, fields)}
+    prefilled = {
+        (p.spec.key, p.indicator.id if p.indicator else None): p
+        for p in prefilled_fields(fp, fields)
+    }
     indicators = fp.project.indicators
     for n, spec in enumerate(fields):
         col = first_col + n
         targets: list[tuple[int, int, str | None]] = (
             [(row, rows, None)]
             if spec.of == "project"
-            else [(row + k, 1, ind.id) for k, ind in enumerate(indicators)]
-            or [(row, rows, None)]
+            else [(row + k, 1, ind.id) for k, ind in enumerate(indicators)] or [(row, rows, None)]
         )
         for r, height, iid in targets:
             if spec.of == "indicator" and iid is None:  # a project without indicators

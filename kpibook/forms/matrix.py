@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from kpibook.contract.content import FormContent, FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.contract.names import indicator_name, project_name
+from kpibook.fields import FieldSpec
 from kpibook.fiscal import era_label
 from kpibook.forms.card import sections_with_content, title_row
-from kpibook.fields import FieldSpec
 from kpibook.forms.fields import matrix_field_cells, matrix_field_width
 from kpibook.forms.formats import ValueKey, value_width, widest_values
 from kpibook.forms.sheet import FormSheet

@@ -42,6 +42,7 @@ from kpibook.contract.stamp import (
 )
 from kpibook.entries import ProjectEntry
 from kpibook.errors import LoadError
+from kpibook.fields import FieldSpec, number_problem
 from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
@@ -54,7 +55,6 @@ from kpibook.returns.normalize import (
     parse_number_text,
 )
 from kpibook.returns.preflight import preflight
-from kpibook.fields import FieldSpec, number_problem
 from kpibook.template import FormTemplate, fields_of
 from kpibook.values import BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
