@@ -114,7 +114,10 @@ TABLES: tuple[Table, ...] = (
     Table(
         "projects",
         "事業",
-        "One row per project, however often it is listed.",
+        "One row per project, however often it is listed; after these columns, one "
+        "`field_<key>` column per custom field of projects the plan declares (typed "
+        "integer, number or string as declared; the coordinator's value or the "
+        "department's).",
         (
             _c("project_id", "string", "事業ID", "Stable id of the project."),
             _c("name", "string", "事業名", "Name as printed."),
@@ -161,7 +164,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "indicators",
         "指標",
-        "One row per indicator of a project.",
+        "One row per indicator of a project; after these columns, one `field_<key>` "
+        "column per custom field of indicators the plan declares.",
         (
             _c("indicator_id", "string", "指標ID", "Stable id of the indicator."),
             _c("project_id", "string", "事業ID", "The project."),
