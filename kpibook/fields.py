@@ -73,7 +73,7 @@ class FieldSpec(Model):
         default=None,
         ge=1,
         le=EXCEL_CELL_MAX,
-        description="Longest text accepted (text fields; default 200 for a department's).",
+        description="Longest text accepted (text fields; a department's default 200).",
     )
     decimals: int | None = Field(
         default=None,
@@ -129,7 +129,9 @@ class FieldSpec(Model):
             return max(len(c) for c in self.choices)
         if self.kind == "number":
             return 20
-        return self.max_length or DEFAULT_MAX_LENGTH
+        if self.max_length is not None:
+            return self.max_length
+        return DEFAULT_MAX_LENGTH if self.filled_by == "department" else EXCEL_CELL_MAX
 
     def required_for(self) -> tuple[str, ...]:
         """The department's own grades that make the field required."""

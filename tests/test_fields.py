@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ from kpibook.plan import Plan, PlanIntegrityError
 from kpibook.plancheck import plan_problems
 from kpibook.returns.check import check_returns
 from kpibook.template import load_template
+from kpibook.master import write_master
+from kpibook.merge import merge
 from kpibook.values import Value
+from tests.test_libreoffice import needs_libreoffice, to_pdf
+from tests.test_print import Case, pieces, read_pdf, report_pages
 
 FIELDS: list[dict[str, Any]] = [
     {"key": "source", "label": "出典", "of": "indicator", "help": "統計の名前"},
@@ -303,3 +308,52 @@ def test_a_declaration_that_does_not_fit_its_kind_is_refused(
     ):
         with pytest.raises(ValidationError):
             Plan.model_validate({**small_plan_data, "fields": [bad]})
+
+
+LONG_METHOD = (
+    "県内の事業所を対象とした就業実態調査（毎年6月1日時点）において、"
+    "テレワークを導入していると回答した事業所の数を、回答した事業所の総数で除して算出する。"
+) * 3
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("layout", ["card", "matrix"])
+def test_field_values_are_printed_in_the_form_and_the_report(
+    tmp_path: Path, small_plan_data: dict[str, Any], layout: str
+) -> None:
+    data = copy.deepcopy(small_plan_data)
+    data["layout"] = layout
+    data["fields"] = [*FIELDS, {"key": "method", "label": "算出方法", "of": "indicator"}]
+    data["projects"][0] |= {"overview": "地域に出向く講座", "annual_plan": "年10回"}
+    data["projects"][0]["indicators"][0]["fields"] = {
+        "source": "市民活動統計（市民生活課）",
+        "rank": 12,
+        "method": LONG_METHOD,
+    }
+    plan = Plan.model_validate(data)
+    entries = entries_with_fields(plan)
+    [form] = write_filled_forms(plan, entries, tmp_path / "returns")
+    report, merged = merge(plan, [form.path])
+    master = tmp_path / "master.xlsx"
+    write_master(plan, report, merged, master, printable=True)
+    form_pdf, master_pdf = to_pdf([form.path, master], tmp_path / "pdf")
+    form_pages = read_pdf(form.path, form_pdf).pages
+    case = Case(plan, entries, read_pdf(master, master_pdf))
+    for text in ("市民活動統計（市民生活課）", "12位", LONG_METHOD, "会場を増やす", "順調", "12.5"):
+        assert pieces(text, form_pages) is not None, text
+        assert pieces(text, report_pages(case)) is not None, text
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "60",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "3",
+            str(master_pdf),
+            str(tmp_path / "page"),
+        ],
+        check=False,
+    )

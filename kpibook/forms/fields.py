@@ -15,7 +15,8 @@ from __future__ import annotations
 from kpibook.contract.content import FormContent, FormProject
 from kpibook.contract.inputs import FormInput, InputKey, PrefilledField, prefilled_fields
 from kpibook.contract.names import FIELD_PREFIX
-from kpibook.fields import FieldSpec, of_indicators, of_projects
+from kpibook.entries import ProjectEntry
+from kpibook.fields import FieldSpec, field_value, of_indicators, of_projects
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator
 from kpibook.template import CardTemplate, FormTemplate, fields_of
@@ -186,3 +187,26 @@ def matrix_field_cells(
                 _field_input(fs, r, col, inputs[(f"{FIELD_PREFIX}{spec.key}", iid)])
                 for other in range(r + 1, r + height):
                     fs.write(other, col, None, s.read_only)
+
+
+# -- the printed report -------------------------------------------------------------------
+
+
+def report_fields(
+    fields: list[FieldSpec], fp: FormProject, entry: ProjectEntry | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The fields a report prints for a project, as (label, text): those printed with
+    the indicators (the coordinator's of the project, then each indicator's), and the
+    department's of the project, printed after its own texts.  A field without a value
+    is printed empty, as an entry not written is."""
+    p = fp.project
+    middle: list[tuple[str, str]] = []
+    end: list[tuple[str, str]] = []
+    for spec in of_projects(fields):
+        text = spec.display(field_value(spec, p, None, entry))
+        (middle if spec.filled_by == "coordinator" else end).append((spec.label, text))
+    for ind in p.indicators:
+        for spec in of_indicators(fields):
+            label = f"{spec.label}（{ind.label}）" if len(p.indicators) > 1 else spec.label
+            middle.append((label, spec.display(field_value(spec, p, ind, entry))))
+    return middle, end
