@@ -18,14 +18,17 @@ from pydantic import ValidationError
 from kpibook import api
 from kpibook.contract.names import field_name
 from kpibook.entries import Entries, ProjectEntry
+from kpibook.errors import LoadError
 from kpibook.findings import Code
 from kpibook.forms.fill import write_filled_forms
-from kpibook.plan import Plan, PlanIntegrityError
-from kpibook.plancheck import plan_problems
-from kpibook.returns.check import check_returns
-from kpibook.template import load_template
 from kpibook.master import write_master
 from kpibook.merge import merge
+from kpibook.plan import Plan, PlanIntegrityError
+from kpibook.planbook import read_plan_workbook, write_plan_workbook
+from kpibook.plancheck import plan_problems
+from kpibook.plantext import dump_yaml, load_plan_yaml
+from kpibook.returns.check import check_returns
+from kpibook.template import load_template
 from kpibook.values import Value
 from tests.test_libreoffice import needs_libreoffice, to_pdf
 from tests.test_print import Case, pieces, read_pdf, report_pages
@@ -357,3 +360,24 @@ def test_field_values_are_printed_in_the_form_and_the_report(
         ],
         check=False,
     )
+
+
+def test_fields_round_trip_through_the_plan_workbook_and_yaml(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    plan = plan_with_fields(small_plan_data)
+    write_plan_workbook(plan, tmp_path / "plan.xlsx")
+    assert read_plan_workbook(tmp_path / "plan.xlsx") == plan
+    (tmp_path / "plan.yaml").write_text(dump_yaml(plan), encoding="utf-8")
+    assert load_plan_yaml(tmp_path / "plan.yaml") == plan
+    # a value that does not fit its field is named by sheet and cell
+    wb = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    sheet = wb["項目の値"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[2].value == "rank")
+    row[3].value = 99
+    wb.save(tmp_path / "plan.xlsx")
+    with pytest.raises(LoadError) as caught:
+        read_plan_workbook(tmp_path / "plan.xlsx")
+    [problem] = caught.value.problems
+    assert f"シート「項目の値」D{row[3].row}" in problem.where
+    assert "全国順位" in problem.message.ja
