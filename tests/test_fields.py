@@ -26,7 +26,7 @@ from kpibook.merge import merge
 from kpibook.plan import Plan, PlanIntegrityError
 from kpibook.planbook import read_plan_workbook, write_plan_workbook
 from kpibook.plancheck import plan_problems
-from kpibook.plantext import dump_yaml, load_plan_yaml
+from kpibook.plantext import dump_yaml, load_entries_yaml, load_plan_yaml
 from kpibook.returns.check import check_returns
 from kpibook.template import load_template
 from kpibook.values import Value
@@ -381,3 +381,28 @@ def test_fields_round_trip_through_the_plan_workbook_and_yaml(
     [problem] = caught.value.problems
     assert f"シート「項目の値」D{row[3].row}" in problem.where
     assert "全国順位" in problem.message.ja
+
+
+def test_entries_written_as_yaml_carry_fields_checked_against_their_declaration(
+    tmp_path: Path, small_plan_data: dict[str, Any]
+) -> None:
+    plan = plan_with_fields(small_plan_data)
+    entries = entries_with_fields(plan)
+    (tmp_path / "entries.yaml").write_text(dump_yaml(entries), encoding="utf-8")
+    assert load_entries_yaml(tmp_path / "entries.yaml", plan) == entries
+    bad = entries.model_copy(
+        update={
+            "entries": [
+                entries.entries[0].model_copy(
+                    update={"fields": {"outlook": "たぶん", "source": "x"}}
+                )
+            ]
+        }
+    )
+    (tmp_path / "bad.yaml").write_text(dump_yaml(bad), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_entries_yaml(tmp_path / "bad.yaml", plan)
+    messages = [p.message.ja for p in caught.value.problems]
+    assert len(messages) == 2
+    assert any("「たぶん」は「見通し」の選択肢" in m for m in messages)
+    assert any("項目「source」は宣言されていません" in m for m in messages)
