@@ -372,14 +372,14 @@ def test_fields_round_trip_through_the_plan_workbook_and_yaml(
     assert load_plan_yaml(tmp_path / "plan.yaml") == plan
     # a value that does not fit its field is named by sheet and cell
     wb = openpyxl.load_workbook(tmp_path / "plan.xlsx")
-    sheet = wb["項目の値"]
+    sheet = wb["追加項目の値"]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[2].value == "rank")
     row[3].value = 99
     wb.save(tmp_path / "plan.xlsx")
     with pytest.raises(LoadError) as caught:
         read_plan_workbook(tmp_path / "plan.xlsx")
     [problem] = caught.value.problems
-    assert f"シート「項目の値」D{row[3].row}" in problem.where
+    assert f"シート「追加項目の値」D{row[3].row}" in problem.where
     assert "全国順位" in problem.message.ja
 
 
@@ -406,3 +406,26 @@ def test_entries_written_as_yaml_carry_fields_checked_against_their_declaration(
     assert len(messages) == 2
     assert any("「たぶん」は「見通し」の選択肢" in m for m in messages)
     assert any("項目「source」は宣言されていません" in m for m in messages)
+
+
+def test_the_documented_example_declares_valid_fields() -> None:
+    """docs/plan-format.md's example of fields is what a plan may say."""
+    import re
+
+    import yaml
+
+    from kpibook.fields import FieldSpec
+
+    doc = (Path(__file__).parent.parent / "docs" / "plan-format.md").read_text("utf-8")
+    section = doc.split("### Custom fields", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    data = yaml.safe_load(block.group(1))
+    specs = [FieldSpec.model_validate(f) for f in data["fields"]]
+    assert {(s.kind, s.filled_by) for s in specs} == {
+        ("text", "coordinator"),
+        ("number", "department"),
+        ("choice", "department"),
+        ("text", "department"),
+    }
+    assert specs[-1].required_for() == ("△", "×")

@@ -511,9 +511,9 @@ FIELD_KIND_NAMES = {"text": "文字", "number": "数値", "choice": "選択"}
 FIELD_OF_NAMES = {"project": "事業", "indicator": "指標"}
 FILLED_BY_NAMES = {"coordinator": "計画で記入", "department": "担当課が記入"}
 FIELDS_SHEET = SheetDef(
-    "項目",
+    "追加項目",
     "様式・報告書・一覧に加える項目（出典、算出方法、全国順位、改善策 など）。"
-    "計画で記入する項目の値は「項目の値」シートに書きます。",
+    "計画で記入する項目の値は「追加項目の値」シートに書きます。",
     (
         Column("キー", "key", Kind.ID, "半角英小文字・数字・_（例: source）。", 14, True),
         Column(
@@ -549,12 +549,12 @@ FIELDS_SHEET = SheetDef(
     required=False,
 )
 FIELD_VALUES_SHEET = SheetDef(
-    "項目の値",
+    "追加項目の値",
     "計画で記入する項目の値。事業の項目は指標IDを空欄に。",
     (
         Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
         Column("指標ID", "indicator", Kind.ID, "指標の項目なら指標ID。", 12),
-        Column("キー", "key", Kind.ID, "項目シートのキー。", 14, True),
+        Column("キー", "key", Kind.ID, "追加項目シートのキー。", 14, True),
         Column("値", "value", Kind.VALUE, "値（文字または数値）。", 50, True),
     ),
     required=False,
