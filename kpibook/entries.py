@@ -175,7 +175,9 @@ def _field_problems(
     here: tuple[str | int, ...], entry: ProjectEntry, project: Project, fields: list[FieldSpec]
 ) -> Iterator[Issue]:
     """Values of fields the department fills, each fitting its declaration."""
-    mine = {(f.of, f.key): f for f in fields if f.filled_by == "department"}
+    mine: dict[tuple[str, str], FieldSpec] = {
+        (f.of, f.key): f for f in fields if f.filled_by == "department"
+    }
     indicator_ids = {i.id for i in project.indicators}
     held: list[tuple[tuple[str | int, ...], str, FieldValues]] = [
         ((*here, "fields"), "project", entry.fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -118,7 +118,7 @@ def plans(draw: st.DrawFn) -> Plan:
         }
     ]
     ids = draw(st.lists(ident, min_size=2, max_size=8, unique_by=str.casefold))
-    projects = []
+    projects: list[dict[str, Any]] = []
     indicator_ids = iter(ids[len(ids) // 2 :])
     for pid in ids[: len(ids) // 2]:
         indicators: list[dict[str, Any]] = []
@@ -199,7 +199,7 @@ def plans(draw: st.DrawFn) -> Plan:
     fields = draw(custom_fields())
     for project in projects:
         project["fields"] = draw(field_values(fields, "project"))
-        for ind in project["indicators"]:
+        for ind in cast(list[dict[str, Any]], project["indicators"]):
             ind["fields"] = draw(field_values(fields, "indicator"))
     plan = Plan.model_validate(
         {

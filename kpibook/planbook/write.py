@@ -147,15 +147,7 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
             for key, grades in plan.checks.required_when.items()
         ],
         FIELDS_SHEET.name: [_field_row(f) for f in plan.fields],
-        FIELD_VALUES_SHEET.name: [
-            *([p.id, None, key, value] for p in plan.projects for key, value in p.fields.items()),
-            *(
-                [p.id, i.id, key, value]
-                for p in plan.projects
-                for i in p.indicators
-                for key, value in i.fields.items()
-            ),
-        ],
+        FIELD_VALUES_SHEET.name: list(_field_value_rows(plan)),
     }
     year_headers = [
         *(year_header(TARGET_PREFIX, y) for y in target_years),
@@ -328,6 +320,15 @@ def _note_rows(plan: Plan) -> Iterator[Row]:
                     yield [i.id, NOTE_KINDS["original"], era_label(y), v.note]
             if i.original_final_target.note:
                 yield [i.id, NOTE_KINDS["original_final"], None, i.original_final_target.note]
+
+
+def _field_value_rows(plan: Plan) -> Iterator[Row]:
+    for p in plan.projects:
+        for key, value in p.fields.items():
+            yield [p.id, None, key, value]
+        for i in p.indicators:
+            for key, value in i.fields.items():
+                yield [p.id, i.id, key, value]
 
 
 def _field_row(f: FieldSpec) -> Row:
