@@ -169,15 +169,20 @@ def plan_fields(plan: Plan, template_fields: list[FieldSpec]) -> list[FieldSpec]
     """The fields of ``plan`` with its template's (:func:`declared_fields`); a
     :class:`~kpibook.plan.PlanIntegrityError` when a value of the plan does not fit them
     (the plan alone checked the values of its own fields when it was loaded)."""
-    fields = declared_fields(template_fields, plan.fields)
-    keys = {(f.of, f.key) for f in fields}
-    if template_fields or not plan.field_keys_used <= keys:
+    if not template_fields and plan.field_keys_used <= {(f.of, f.key) for f in plan.fields}:
+        return plan.fields  # the plan checked its values against these when it was loaded
+    # Checked once per plan and template: every form and every report card asks.
+    key = "\n".join(f.model_dump_json() for f in template_fields)
+    checked = plan.fields_with_template
+    if key not in checked:
         from kpibook.plan import PlanIntegrityError
 
+        fields = declared_fields(template_fields, plan.fields)
         problems = list(field_problems(plan, fields))
         if problems:
             raise PlanIntegrityError(problems)
-    return fields
+        checked[key] = fields
+    return checked[key]
 
 
 def of_projects(fields: list[FieldSpec]) -> list[FieldSpec]:

@@ -589,6 +589,12 @@ class Plan(Model):
         return name in self._department_set
 
     @cached_property
+    def fields_with_template(self) -> dict[str, list[FieldSpec]]:
+        """The fields of this plan with a template's, once checked, by the template's
+        fields (see :func:`kpibook.fields.plan_fields`); derived, like every index."""
+        return {}
+
+    @cached_property
     def field_keys_used(self) -> frozenset[tuple[str, str]]:
         """(``project`` | ``indicator``, key) of every field value the plan gives."""
         used = {("project", k) for p in self.projects for k in p.fields}

@@ -689,7 +689,7 @@ def _blank(value: Any) -> bool:
 
 def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     """The number cell: a number, a dash (not applicable), empty, or an error."""
-    raw, unit = cell.value, inp.indicator.unit if inp.indicator else None
+    raw, unit = cell.value, _unit(inp)
     if _blank(raw):
         return Value(kind=ValueKind.EMPTY)
     if isinstance(raw, bool) or cell.kind == "b":
@@ -740,12 +740,19 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     return Value(kind=ValueKind.NUMBER, number=parsed.value)
 
 
+def _unit(inp: FormInput) -> str | None:
+    """The unit of what an input holds: a custom field's own, else its indicator's."""
+    if inp.custom is not None:
+        return inp.custom.unit
+    return inp.indicator.unit if inp.indicator else None
+
+
 def _percent(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> Value | None:
     """A number the cell shows as a percent: 89.8% typed in LibreOffice Calc is stored as
     0.898 in a cell it formats as a percent.  For a % indicator that is 89.8, read as the
     department saw it (with a warning); for any other unit it is an error."""
     shown = number * 100
-    if (inp.indicator.unit if inp.indicator else None) == "%":
+    if _unit(inp) == "%":
         c.add(
             Code.PERCENT_NORMALIZED,
             cell,
@@ -754,7 +761,7 @@ def _percent(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> Val
             value=format_number(shown),
         )
         return Value(kind=ValueKind.NUMBER, number=shown.normalize())
-    unit = inp.indicator.unit if inp.indicator and inp.indicator.unit else "—"
+    unit = _unit(inp) or "—"
     c.add(
         Code.PERCENT_IN_COUNT, cell, field=inp.label, raw=f"{format_number(shown)}%", expected=unit
     )
