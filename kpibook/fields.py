@@ -144,7 +144,7 @@ class FieldSpec(Model):
         if isinstance(value, Decimal):
             if self.decimals is not None:
                 value = value.quantize(Decimal(1).scaleb(-self.decimals))
-            text = f"{value:,}" if value == value.to_integral_value() else f"{value:,f}"
+            text = f"{value:,f}"  # never 1E+1
             if self.decimals is None and "." in text:
                 text = text.rstrip("0").rstrip(".")
             return f"{text}{self.unit or ''}"

@@ -186,6 +186,10 @@ def test_fields_go_the_whole_cycle(
 
     out = tmp_path / "export"
     api.export_master(master, output=out, format="csv")
+    from frictionless import validate
+
+    checked = validate(str(out / "datapackage.json"))  # the typed columns hold their types
+    assert checked.valid, [e.message for task in checked.tasks for e in task.errors][:5]
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     schemas = {r["name"]: r["schema"]["fields"] for r in package["resources"]}
     types = {f["name"]: f["type"] for fs in schemas.values() for f in fs}
