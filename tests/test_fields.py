@@ -158,6 +158,9 @@ def test_fields_go_the_whole_cycle(
     assert "来年度の見通し 選択肢: 順調、要注意" in guide
     assert "評価がB・Cのとき、来年度の改善策を記入（100字以内）（評価がB・Cのとき必須）" in guide
     assert "県内に占める割合（%） 数値（小数第1位まで）を半角で入力。範囲 0～100。" in guide
+    assert (
+        "計画で記入済みの項目（変更できません） 出典 統計の名前" in guide
+    )  # the plan's, explained
 
     report = check_returns(plan, [form.path])
     assert [f.code for f in report.returns[0].findings] == []
