@@ -14,7 +14,7 @@ from kpibook.contract.inputs import prefilled_keys
 from kpibook.contract.names import CURRENT
 from kpibook.contract.stamp import STAMP_SHEET
 from kpibook.plan import Plan
-from kpibook.template import load_template
+from kpibook.template import FormTemplate, load_template
 
 PLANS: dict[str, Plan] = {}
 """The tests' plans by id, for a workbook whose plan a test does not pass."""
@@ -25,14 +25,17 @@ def remember(plan: Plan) -> Plan:
     return plan
 
 
-def destination(wb: Any, name: str, plan: Plan | None = None) -> tuple[str, str]:
-    """(sheet, A1 without $) of an input's name or a prefilled cell's own name."""
+def destination(
+    wb: Any, name: str, plan: Plan | None = None, template: FormTemplate | None = None
+) -> tuple[str, str]:
+    """(sheet, A1 without $) of an input's name or a prefilled cell's own name (in a form
+    of ``plan`` written with ``template``, by default the plan's layout's)."""
     if name in wb.defined_names:
         [(sheet, ref)] = list(wb.defined_names[name].destinations)
         return sheet, ref.replace("$", "")
     stamp = {row[0]: row[1] for row in wb[STAMP_SHEET].iter_rows(max_col=2, values_only=True)}
     plan = plan or PLANS[str(stamp["plan"])]
-    template = load_template(plan.layout)
+    template = template or load_template(plan.layout)
     for fp in form_content(plan, str(stamp["department"])).projects:
         for group, keys in prefilled_keys(fp, plan, template, CURRENT).items():
             if name in keys:

@@ -8,10 +8,11 @@ field to the plan model (with a default, or one the form does not show) changes 
 fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
-Form versions 1, 2 and 3 hash the same content (version 2 changed only how ids with
-dots are encoded in names, version 3 only which cells have names of their own);
-``tests/test_contract.py`` pins a literal hash of each, so a
-change to what is hashed fails until the version is bumped on purpose.
+Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
+are encoded in names); version 3 adds the custom fields (its performance part, prefilled
+cells named by group instead of one by one, changed no hash).
+``tests/test_contract.py`` pins a literal hash of each, so a change to what is hashed
+fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -30,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import (
     Footnote,
     GradeBand,
@@ -54,6 +56,7 @@ from kpibook.template import (
     MatrixTemplate,
     PrintSettings,
     TextEntry,
+    fields_of,
 )
 from kpibook.values import Value
 
@@ -216,9 +219,14 @@ def _dumps(data: Any) -> str:
 
 def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
+    return _shared(plan, template, _V1_FIELDS)
 
+
+def _shared(
+    plan: Plan, template: FormTemplate, fields: Mapping[type[BaseModel], tuple[str, ...]]
+) -> dict[str, str]:
     def c(obj: Any) -> Any:
-        return _canonical(obj, _V1_FIELDS)
+        return _canonical(obj, fields)
 
     return {
         "plan": _dumps(plan.id),
@@ -238,6 +246,46 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
+# -- what version 3 adds ----------------------------------------------------------------
+
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    Project: (*_V1_FIELDS[Project], "fields"),
+    Indicator: (*_V1_FIELDS[Indicator], "fields"),
+    FieldSpec: (
+        "key",
+        "label",
+        "kind",
+        "of",
+        "filled_by",
+        "choices",
+        "max_length",
+        "decimals",
+        "minimum",
+        "maximum",
+        "unit",
+        "help",
+        "required",
+    ),
+}
+"""Version 3: version 2's content and what it prints beyond it."""
+
+
+def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    shared = _shared(plan, template, _V3_FIELDS)
+    # the template's fields and the plan's, as the form shows them
+    shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
+    return shared
+
+
+def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V3_FIELDS) for p in projects]),
+    }
+
+
 # -- the versions ---------------------------------------------------------------------
 
 
@@ -250,9 +298,9 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    # -- version 3, performance part: names changed (prefilled cells named by group),
-    #    what is hashed did not -----------------------------------------------------------
-    3: _Version(_shared_v1, _own_v1),
+    # version 3 hashes the custom fields; its performance part (prefilled cells named
+    # by group) changed names only, not what is hashed
+    3: _Version(_shared_v3, _own_v3),
 }
 """What each form version hashes."""
 

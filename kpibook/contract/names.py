@@ -39,7 +39,10 @@ _ENCODE_V1 = str.maketrans({"_": "__", "-": "_0"})
 _ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
 _DECODE = {"__": "_", "_0": "-", "_1": "."}
 _TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
-_PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note|prefilled)$")
+_PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
+_PART_V3 = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note|f_[a-z][a-z0-9_]*|prefilled)$")
+FIELD_PREFIX = "f_"
+"""Names of custom fields (form version 3): ``kpi.p01.f_source``, ``kpi.p01.i1.f_rank``."""
 PREFILLED = "prefilled"
 """The last part of a version-3 name that points at a group of prefilled cells."""
 
@@ -60,6 +63,8 @@ class NameScheme:
 
     form_version: int
     encode_dots: bool
+    custom_fields: bool = False
+    """Whether the form has cells of custom fields (version 3)."""
     names_each_prefilled: bool = True
     """Versions 1 and 2 give every prefilled cell its own name; version 3 names only the
     inputs one by one, and each group of prefilled cells (a project's texts, an
@@ -79,6 +84,14 @@ class NameScheme:
         actual)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
 
+    def field(self, project: str, key: str, indicator: str | None = None) -> str:
+        """``kpi.p01.f_source`` / ``kpi.p01.i1.f_rank``: a custom field's cell, prefilled
+        (the coordinator's) or an input (the department's)."""
+        part = f"{FIELD_PREFIX}{key}"
+        if indicator is None:
+            return self.project(project, part)
+        return self.indicator(project, indicator, part)
+
     def group(self, name: str) -> str:
         """The name of the group a prefilled cell's own name (``kpi.p01.p01_01.t2019``)
         belongs to in version 3: ``kpi.p01.p01_01.prefilled``, or ``kpi.p01.prefilled``
@@ -97,7 +110,7 @@ class NameScheme:
             project = decode_id(parts[1])
             if len(parts) == 3:
                 return NameRef(project, None, parts[2]) if parts[2].isidentifier() else None
-            if not _PART.match(parts[3]):
+            if not (_PART_V3 if self.custom_fields else _PART).match(parts[3]):
                 return None
             return NameRef(project, decode_id(parts[2]), parts[3])
         except ValueError:
@@ -121,13 +134,14 @@ def casefold_key(identifier: str) -> str:
 SCHEMES = {
     1: NameScheme(1, encode_dots=False),
     2: NameScheme(2, encode_dots=True),
-    # -- version 3, performance part: prefilled cells named by group, not one by one -----
-    3: NameScheme(3, encode_dots=True, names_each_prefilled=False),
+    # version 3: custom fields; and (performance part) prefilled cells named by group
+    3: NameScheme(3, encode_dots=True, custom_fields=True, names_each_prefilled=False),
 }
 """The name scheme of each form version a reader accepts."""
 CURRENT = SCHEMES[max(SCHEMES)]
 """The scheme ``kpibook generate`` writes."""
 project_name = CURRENT.project
 indicator_name = CURRENT.indicator
+field_name = CURRENT.field
 parse_name = CURRENT.parse
 encode_id = CURRENT.encode
