@@ -232,6 +232,19 @@ def stage_check(work: Path, method: str = "fork") -> dict[str, Any]:
     return {"seconds": seconds, **_rss(cpu0)}
 
 
+def stage_fresh(work: Path) -> dict[str, Any]:
+    """Whether this kpibook checks the work folder's first return clean: a folder built
+    by another version of the form contract (another fingerprint, other names) is not
+    reused."""
+    from kpibook.returns.check import check_return
+    from kpibook.template import load_template
+
+    plan, _ = _load(work)
+    first = min((work / "returns").glob("*.xlsx"), default=None)
+    ok = first is not None and check_return(plan, first, load_template(plan.layout)).ok
+    return {"seconds": 0.0, "fresh": ok}
+
+
 def stage_read_floor(work: Path) -> dict[str, Any]:
     """python-calamine reading every value of every sheet of every return, one core."""
     from python_calamine import CalamineWorkbook
@@ -309,6 +322,8 @@ STAGES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "help": stage_help,
     "examples": stage_examples,
 }
+CHILD_ONLY = {"fresh": stage_fresh}
+"""Stages the parent runs for itself, never timed."""
 
 
 # -- the parent -------------------------------------------------------------------------
@@ -352,7 +367,7 @@ def main() -> None:
         type=Path,
         help="Work here; a set built before for the same --departments is reused.",
     )
-    ap.add_argument("--stage", choices=["setup", *STAGES])
+    ap.add_argument("--stage", choices=["setup", *STAGES, *CHILD_ONLY])
     ap.add_argument(
         "--only",
         type=lambda text: text.split(","),
@@ -366,7 +381,7 @@ def main() -> None:
         if args.stage == "setup":
             result = stage_setup(work, args.departments)
         else:
-            result = STAGES[args.stage](work)
+            result = {**STAGES, **CHILD_ONLY}[args.stage](work)
         print(json.dumps(result))
         return
     unknown = set(args.only) - set(STAGES)
@@ -381,6 +396,8 @@ def main() -> None:
     from kpibook.contract.stamp import FORM_VERSION
 
     stale = setup.get("form_version") != FORM_VERSION  # returns of another form version
+    if not stale and setup and all(p.exists() for p in built):
+        stale = not child("fresh", work)["fresh"]  # same version, another contract
     if setup.get("departments") != args.departments or stale or not all(p.exists() for p in built):
         setup = child("setup", work, "--departments", str(args.departments))
         saved.write_text(json.dumps(setup))
