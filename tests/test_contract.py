@@ -98,6 +98,10 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
+    # Version 3 adds how sections are evaluated and which ones the department evaluates
+    # (none here: the example's plan evaluates no section).
+    v3 = "11be68337f2587cc8d8de67ff836b61e4169a1b1285c85256448254c63e4123d"
+    assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
 
@@ -114,7 +118,12 @@ NOT_HASHED: dict[str, set[str]] = {
     # Fields of hashed models that no form version hashes, each with the reason. A field
     # added to a hashed model must be listed here (the form does not show it, or shows
     # it only in a later form version) or hashed by a new form version.
-    "Section": {"children"},  # every section is hashed on its own, along its path
+    "Section": {
+        "children",  # every section is hashed on its own, along its path
+        # Who enters a section's evaluation: form version 3 hashes the sections a
+        # department evaluates into that department's form alone (_V3_SECTIONS).
+        "owner",
+    },
     # Printing only: how the form goes on paper, and the master's report, which no form
     # shows. A form printed on other paper or with the report set up otherwise checks
     # the same.
@@ -142,7 +151,8 @@ NOT_HASHED: dict[str, set[str]] = {
         "description",  # printed above the legend of the report only
         "rate_method",
         "rounding",
-        # Sections are evaluated in grading and the master; no form shows an evaluation.
+        # Forms of versions 1 and 2 show no evaluation of a section; version 3 hashes the
+        # evaluations (rule, scale, which reasons are optional) for the owners' inputs.
         "evaluations",
         # Levels only a department chooses (着手済) join the self-grade list of forms made
         # from a plan that has them. A form made before a level was added lacks it in its

@@ -6,6 +6,8 @@ reader finds it wherever rows were inserted, and never by guessing positions::
     kpi.<project>.<field>                  kpi.p01.activity_report, kpi.p01.self_grade
     kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
                                            .t2019 / .final / .a2018 (prefilled)
+    kpisec.<section>.<part>                kpisec.1_02.grade, .explanation (form version 3:
+                                           the owner's evaluation of a section)
 
 An id is encoded so that the name is a valid Excel name and the encoding is
 injective: ``_`` → ``__``, ``-`` → ``_0``, ``.`` → ``_1``.  Encoded ids hold only ASCII
@@ -25,6 +27,9 @@ import re
 from dataclasses import dataclass
 
 NAME_PREFIX = "kpi"
+SECTION_PREFIX = "kpisec"
+"""Names of a section's evaluation: another prefix, so they never meet a project's."""
+SECTION_PARTS = ("grade", "explanation")
 EXCEL_NAME_MAX = 255
 """Excel refuses a defined name longer than this."""
 
@@ -66,6 +71,11 @@ class NameScheme:
         actual)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
 
+    def section(self, section: str, part: str) -> str:
+        """``kpisec.1_02.grade``: the owner's evaluation of a section (``grade``,
+        ``explanation``); form version 3 and later."""
+        return f"{SECTION_PREFIX}.{self.encode(section)}.{part}"
+
     def parse(self, name: str) -> NameRef | None:
         """The reference a defined name of this scheme makes; None for any other name
         (and, in version 1, for a name whose ids held dots: it cannot be told apart)."""
@@ -97,7 +107,11 @@ def casefold_key(identifier: str) -> str:
     return identifier.casefold()
 
 
-SCHEMES = {1: NameScheme(1, encode_dots=False), 2: NameScheme(2, encode_dots=True)}
+SCHEMES = {
+    1: NameScheme(1, encode_dots=False),
+    2: NameScheme(2, encode_dots=True),
+    3: NameScheme(3, encode_dots=True),
+}
 """The name scheme of each form version a reader accepts."""
 CURRENT = SCHEMES[max(SCHEMES)]
 """The scheme ``kpibook generate`` writes."""

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from kpibook.plan import Indicator, Plan
+from kpibook.scheme import EvaluationRule, SectionEvaluation
 from kpibook.values import Value, ValueKind
 
 STATE_PENDING = "集計中"
@@ -170,6 +171,28 @@ def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputS
         rule=f"{help_text} 選択肢: {scale}",
         validation={"validate": "list", "source": scheme.grades},
         required=required,
+    )
+
+
+def section_grade_spec(plan: Plan, evaluation: SectionEvaluation, title: str) -> InputSpec:
+    """The owner's evaluation of a section: a level of that depth's scale."""
+    scheme = plan.grading
+    grades = scheme.scale_at(evaluation.depth).grades
+    meaning = {b.grade: b.label for b in scheme.bands}
+    meaning |= {o.grade: f"{o.label}・{OWNER_CHOICE}" for o in scheme.owner_levels}
+    for other in sorted(scheme.evaluations, key=lambda e: -e.depth):
+        meaning |= {b.grade: b.label for b in other.bands}
+        meaning |= {o.grade: o.label for o in other.owner_levels}
+    meaning |= {b.grade: b.label for b in evaluation.bands}
+    meaning |= {o.grade: o.label for o in evaluation.owner_levels}
+    choices = "、".join(f"{g}（{meaning[g]}）" if g in meaning else g for g in grades)
+    computed = "" if evaluation.rule is EvaluationRule.OWNER else "計算上の評価とは別に、"
+    return InputSpec(
+        kind="grade",
+        title=title,
+        rule=f"{computed}担当としての評価を選択。選択肢: {choices}",
+        validation={"validate": "list", "source": list(grades)},
+        required=True,
     )
 
 

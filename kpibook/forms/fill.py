@@ -33,7 +33,16 @@ def content_values(
 ) -> dict[str, CellValue]:
     """The input cells' values, by name, for the projects of ``content``."""
     values: dict[str, CellValue] = {}
+    evaluations = {e.section: e for e in entries.sections}
     for inp in form_inputs(content, template):
+        if inp.field in ("section_grade", "section_explanation"):
+            evaluation = evaluations.get(inp.project)
+            own = None
+            if evaluation is not None:
+                own = evaluation.grade if inp.field == "section_grade" else evaluation.explanation
+            if own is not None:
+                values[inp.name] = own
+            continue
         entry = entries.for_project(inp.project)
         if entry is None:
             continue

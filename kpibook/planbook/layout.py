@@ -277,6 +277,22 @@ EVALUATIONS_SHEET = SheetDef(
             choices=EVALUATED_NAMES,
         ),
         Column("基準の評価", "at_least", Kind.LABEL, "割合で数える評価（その評価以上）。例: A", 10),
+        Column(
+            "担当課",
+            "owner",
+            Kind.LABEL,
+            "この階層の評価を記入する課（例: 基本目標は企画課）。体系シートの「評価の担当課」が"
+            "あればそちらが優先。書くと、その課の様式に評価と理由の記入欄が付きます。"
+            "担当の評価では必須。",
+            16,
+        ),
+        Column(
+            "理由を任意とする評価",
+            "explanation_optional_for",
+            Kind.LIST,
+            "担当課がこの評価を選んだときは理由を空欄にできます。1行に1つ。空欄なら理由は常に必須。",
+            16,
+        ),
     ),
     required=False,
 )
@@ -332,6 +348,13 @@ SECTIONS_SHEET = SheetDef(
         Column("名称", "title", Kind.LABEL, "見出しの文章。", 40),
         Column("行動目標", "action_goal", Kind.TEXT, "《行動目標》の文章（任意）。", 50),
         Column("成果目標", "outcome_goal", Kind.TEXT, "《成果目標》の文章（任意）。", 50),
+        Column(
+            "評価の担当課",
+            "owner",
+            Kind.LABEL,
+            "この体系の評価を記入する課（例: 施策の主担当課）。評価する階層の体系だけに書きます。",
+            16,
+        ),
     ),
 )
 PROJECTS_SHEET = SheetDef(

@@ -84,6 +84,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 EVALUATION_RULE_NAMES[e.rule.value],
                 EVALUATED_NAMES[e.of],
                 e.at_least,
+                e.owner,
+                _list(e.explanation_optional_for),
             ]
             for e in plan.grading.evaluations
         ],
@@ -290,7 +292,7 @@ def _scale_rows(
 
 def _section_rows(sections: list[Section], parent: str | None) -> Iterator[Row]:
     for s in sections:
-        yield [s.id, parent, s.number, s.title, s.action_goal, s.outcome_goal]
+        yield [s.id, parent, s.number, s.title, s.action_goal, s.outcome_goal, s.owner]
         yield from _section_rows(s.children, s.id)
 
 
