@@ -342,6 +342,8 @@ TABLES: tuple[Table, ...] = (
             _c("grade", "string", "評価", "The evaluation; empty when there is none."),
             _c("not_gradable", "string", "評価できない理由", "Why there is none."),
             _c("self_grade", "string", "担当の評価", "The owner's evaluation, when entered."),
+            _c("owner", "string", "担当課", "The department that enters the evaluation."),
+            _c("explanation", "string", "評価の理由", "The owner's reasons, when entered."),
             _c("mismatch", "boolean", "不一致", "A computed evaluation and the owner's differ."),
         ),
         ("section_id",),
@@ -485,6 +487,8 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
             "grade": sg.grade,
             "not_gradable": REASONS[sg.not_gradable].en if sg.not_gradable else None,
             "self_grade": sg.self_grade,
+            "owner": sg.owner,
+            "explanation": sg.explanation,
             "mismatch": sg.mismatch,
         }
         for sg in report.sections

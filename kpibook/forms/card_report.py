@@ -31,6 +31,7 @@ from kpibook.forms.report import (
     grade_basis,
     rate_text,
     report_title,
+    section_evaluation,
     shows_computed,
     shows_self,
 )
@@ -76,6 +77,11 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
             fs.forced.add(row)
         fs.keep_with_next(row)
         row = heading(fs, row, section, t, last, inline=True)
+        evaluation = data.sections.get(section.id)
+        if evaluation is not None:
+            row = section_evaluation(fs, row, evaluation, LABEL, last, plan.grading.not_gradable)
+            fs.heights[row] = GAP
+            row += 1
         for fp in data.content.in_section(section.id):
             first = row
             row = _card(fs, row, fp, data, t, last)

@@ -29,7 +29,14 @@ from kpibook.forms.matrix import (
     matrix_title,
     section_heading,
 )
-from kpibook.forms.report import ReportData, front_matter, rate_text, shows_computed, shows_self
+from kpibook.forms.report import (
+    ReportData,
+    front_matter,
+    rate_text,
+    section_evaluation,
+    shows_computed,
+    shows_self,
+)
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
@@ -114,6 +121,10 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
             fs.forced.add(row)
         fs.keep_with_next(row)
         row = section_heading(fs, row, path.nodes, last)
+        evaluation = data.sections.get(path.section.id)
+        if evaluation is not None:
+            ng = plan.grading.not_gradable
+            row = section_evaluation(fs, row, evaluation, NAME, last, ng)
         for fp in data.content.in_section(path.section.id):
             first = row
             row = _project(fs, row, fp, layout, data, t)

@@ -80,7 +80,15 @@ def write_master(
         write_overview(overview, plan, report, page, notes)
         write_table(table, plan, report, entries, page)
         if report_sheet is not None:
-            write_report(book, report_sheet, template, plan, entries, report.grades.projects)
+            write_report(
+                book,
+                report_sheet,
+                template,
+                plan,
+                entries,
+                report.grades.projects,
+                report.grades.sections,
+            )
         write_status(status, plan, report, page)
         embed(book, plan, entries)
     return printable

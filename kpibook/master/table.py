@@ -25,6 +25,7 @@ from kpibook.master.styles import (
 from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.printing import Page
+from kpibook.scheme import EvaluationRule, SectionEvaluation
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
@@ -63,6 +64,17 @@ def write_table(
     # One column per evaluated depth of the tree: the evaluation of the row's section there.
     evaluated = sorted(plan.grading.evaluations, key=lambda e: e.depth)
     section_grades = {g.section: g.grade or ng for g in report.grades.sections}
+    # Beside a computed evaluation that owners also enter, the owner's (施策の評価（担当）).
+    owned_depths = {len(p.nodes) for d in plan.department_names() for p in plan.owned_sections(d)}
+    entered = [
+        e for e in evaluated if e.depth in owned_depths and e.rule is not EvaluationRule.OWNER
+    ]
+    own_grades = {g.section: g.self_grade for g in report.grades.sections}
+    section_columns = [
+        (e, kind)
+        for e in evaluated
+        for kind in (("computed", "owner") if e in entered else ("computed",))
+    ]
     headers = [
         "体系番号",
         "体系",
@@ -84,7 +96,7 @@ def write_table(
         "事業の評価",
         "担当課の評価",
         "評価の一致",
-        *(evaluation_name(plan, e) for e in evaluated),
+        *(_section_head(plan, e, kind) for e, kind in section_columns),
         "回答ファイル",
     ]
     col = {h: n for n, h in enumerate(headers)}
@@ -102,7 +114,7 @@ def write_table(
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
     centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
-    centered |= {col[evaluation_name(plan, e)] for e in evaluated}
+    centered |= {col[_section_head(plan, e, kind)] for e, kind in section_columns}
     rate_col = col["達成率(%)"]
     places = plan.grading.rounding.places
     rate_style = RATE.but(num_format="0." + "0" * places if places else "0")
@@ -117,8 +129,10 @@ def write_table(
             values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
             nodes = plan.section_path(project.placements[0].section).nodes
             values += [
-                section_grades.get(nodes[e.depth - 1].id) if e.depth <= len(nodes) else None
-                for e in evaluated
+                (section_grades if kind == "computed" else own_grades).get(nodes[e.depth - 1].id)
+                if e.depth <= len(nodes)
+                else None
+                for e, kind in section_columns
             ]
             values.append(source.get(project.lead_department, ""))
             for n, value in enumerate(values):
@@ -182,6 +196,12 @@ def write_table(
     sheet.conditional(
         1, 0, last, end, {"type": "formula", "criteria": f'={project_ref}="{ng}"'}, ROW_GREY
     )
+
+
+def _section_head(plan: Plan, evaluation: SectionEvaluation, kind: str) -> str:
+    """施策の評価, or 施策の評価（担当） for the owner's beside a computed one."""
+    name = evaluation_name(plan, evaluation)
+    return name if kind == "computed" else f"{name}（担当）"
 
 
 def _row(
