@@ -314,6 +314,33 @@ def test_a_missing_evaluation_name_is_reported(
     assert missing[0].message_ja.startswith("基本目標1 健やかに暮らせる県の記入欄")
 
 
+def test_an_annotated_copy_links_each_problem_to_its_evaluation_cell(
+    tmp_path: Path, owned_plan: Plan, returns: dict[str, GeneratedForm]
+) -> None:
+    from kpibook.forms.annotate import annotate_returns
+    from kpibook.returns.check import check_returns
+
+    form = returns[PLANNING]
+    path = spoiled(form, tmp_path, {GOAL_1: "S", GOAL_2: None})
+    report = check_returns(owned_plan, [path], jobs=1)
+    [copy] = annotate_returns(owned_plan, report, tmp_path / "annotated")
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames[0] == "エラー一覧"
+    links = {
+        c.hyperlink.location for row in wb["エラー一覧"].iter_rows() for c in row if c.hyperlink
+    }
+    assert links == {f"'{SHEET_NAME}'!{cell_of(form, name)[1]}" for name in (GOAL_1, GOAL_2)}
+    marked = wb[SHEET_NAME][cell_of(form, GOAL_1)[1]]
+    assert marked.value == "S"  # what they chose, to correct
+    assert marked.comment is not None
+    # corrected in the copy, it is a clean return
+    fixed = openpyxl.load_workbook(copy)
+    for name, value in ((GOAL_1, "B"), (GOAL_2, "A")):
+        fixed[SHEET_NAME][cell_of(form, name)[1]].value = value
+    fixed.save(tmp_path / form.path.name)
+    assert check_return(owned_plan, tmp_path / form.path.name, load_template(owned_plan.layout)).ok
+
+
 # -- merge shows it everywhere --------------------------------------------------------------
 
 

@@ -51,13 +51,16 @@ def write_instructions(
     steps = [
         f"シート「{shown}」の色の付いたセルだけに記入してください（このセルの色です →）。",
         "それ以外のセル（目標値、過去の実績値、事業の内容など）は計画の内容で、変更できません。",
-        "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
-        f"実績値がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
-        f"該当しないときは「{STATES[1]}」を選んでください。",
-        "他の課と共同の事業は、青色のセルの課（主担当課）が記入します。",
-        "【再掲】の事業は、最初に掲載される箇所で1回だけ記入します。",
-        "セルを結合したり、行や列を削除したりしないでください。",
     ]
+    if content.projects:
+        steps += [
+            "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
+            f"実績値がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
+            f"該当しないときは「{STATES[1]}」を選んでください。",
+            "他の課と共同の事業は、青色のセルの課（主担当課）が記入します。",
+            "【再掲】の事業は、最初に掲載される箇所で1回だけ記入します。",
+        ]
+    steps.append("セルを結合したり、行や列を削除したりしないでください。")
     if content.sections:
         steps.append(
             "体系（施策・基本目標など）の評価を担当する課は、シート「"
@@ -73,8 +76,9 @@ def write_instructions(
         row += 1
     row += 1
     indicators = [i for fp in content.projects if fp.writes for i in fp.project.indicators]
-    row = _grade_scale(sheet, row, plan, form, indicators)
-    row += 1
+    if indicators or not content.sections:  # (a form of section evaluations alone: none)
+        row = _grade_scale(sheet, row, plan, form, indicators)
+        row += 1
     sheet.write(row, 0, "記入欄の一覧", s.heading)
     sheet.write(row, 1, "", s.heading)
     sheet.write(row, 2, "", s.heading)

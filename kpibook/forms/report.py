@@ -193,7 +193,9 @@ def section_evaluation(
     label, body = s.label.but(valign="center"), s.text.but(valign="center")
     parts = []
     if grade.rule.value != "owner":
-        parts.append(f"計算上の評価: {grade.grade or ng}（{section_basis(grade)}）")
+        basis = section_basis(grade)
+        shown = f"{grade.grade}（{basis}）" if grade.grade else f"{ng}　{basis}"
+        parts.append(f"計算上の評価: {shown}")
     if grade.owner is not None or grade.rule.value == "owner":
         own = grade.self_grade or "未記入"
         by = f"（{grade.owner}）" if grade.owner else ""
