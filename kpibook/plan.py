@@ -49,7 +49,7 @@ from kpibook.scheme import (
     check_bands,
     check_unique,
 )
-from kpibook.values import EMPTY, Value, ValueKind
+from kpibook.values import EMPTY, ActualStatus, Value, ValueKind, with_status
 
 FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
 """Characters that break a Windows file name or an Excel sheet name."""
@@ -172,6 +172,16 @@ def _drop_empty(v: dict[int, Value]) -> dict[int, Value]:
     return {y: x for y, x in v.items() if not x.is_empty}
 
 
+def _only_preliminary(v: dict[int, ActualStatus]) -> dict[int, ActualStatus]:
+    """Only what is not the default is kept: a 確定値 is what an actual is anyway."""
+    return {y: s for y, s in v.items() if s is ActualStatus.PRELIMINARY}
+
+
+Statuses = Annotated[
+    dict[FiscalYear, ActualStatus], BeforeValidator(_year_keyed), AfterValidator(_only_preliminary)
+]
+
+
 YearValues = Annotated[
     dict[FiscalYear, Value], BeforeValidator(_year_keyed), AfterValidator(_drop_empty)
 ]
@@ -238,6 +248,20 @@ class Indicator(Model):
     original_final_target: Value = Field(
         default=EMPTY, description="The final target as first set, when it was revised."
     )
+    actual_status: Statuses = Field(
+        default_factory=dict,
+        description="速報値 / 確定値 of past actuals by fiscal year (keys: 2017 or H29), e.g. "
+        "{2017: preliminary}; an actual not listed is final (the default is not kept).",
+    )
+    preliminary_allowed: bool = Field(
+        default=False,
+        description="The department may report the report year's actual as 速報値 (a "
+        "statistic published later): its form offers 速報値 beside the actual.",
+    )
+
+    def status_of(self, year: FiscalYear) -> ActualStatus | None:
+        """The status of a past actual: preliminary when the plan says so."""
+        return self.actual_status.get(year)
 
     @field_validator("baseline")
     @classmethod
@@ -546,9 +570,14 @@ class Plan(Model):
 
         best: dict[tuple[str, FiscalYear | None], tuple[str, str]] = {}
 
-        def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
-            unit = value.display(ind.unit, ind.decimals)
-            bare = value.display(None, ind.decimals)
+        def consider(
+            key: tuple[str, FiscalYear | None],
+            value: Value,
+            ind: Indicator,
+            status: ActualStatus | None = None,
+        ) -> None:
+            unit = with_status(value.display(ind.unit, ind.decimals), status)
+            bare = with_status(value.display(None, ind.decimals), status)
             for k in (key, ("any", None)):
                 held = best.get(k, ("", ""))
                 best[k] = (
@@ -561,7 +590,7 @@ class Plan(Model):
                 for year, value in ind.targets.items():
                     consider(("target", year), value, ind)
                 for year, value in ind.actuals.items():
-                    consider(("actual", year), value, ind)
+                    consider(("actual", year), value, ind, ind.status_of(year))
                 consider(("final", None), ind.final_target, ind)
         return best
 
@@ -943,6 +972,15 @@ def _project_problems(
                     Message(
                         ja="計画期間の外の年度の目標値です",
                         en="target of a year outside the plan period",
+                    ),
+                )
+        for year in ind.actual_status:
+            if ind.actuals.get(year, EMPTY).kind is not ValueKind.NUMBER:
+                yield (
+                    (*iloc, "actual_status", year),
+                    Message(
+                        ja="速報値・確定値は、数値の実績値がある年度にだけ書きます",
+                        en="a status is given only for a year with a numeric actual",
                     ),
                 )
         for year in ind.original_targets:

@@ -53,7 +53,9 @@ def test_forms_of_version_1_still_check_clean(example: str) -> None:
         want = by_file[result.file]
         assert result.department == want["department"]
         assert [[f.code, f.sheet, f.cell] for f in result.findings] == want["findings"]
+        # (the entries gained actual_status, 速報値, since: none is read from a v1 form)
         got = [e.model_dump(mode="json") for e in result.entries]
+        assert [g.pop("actual_status") for g in got] == [{}] * len(got)
         assert got == want["entries"]
 
 
@@ -99,8 +101,9 @@ def test_fingerprint_is_pinned() -> None:
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
     # Version 3 adds how sections are evaluated and which ones the department evaluates
-    # (none here: the example's plan evaluates no section).
-    v3 = "11be68337f2587cc8d8de67ff836b61e4169a1b1285c85256448254c63e4123d"
+    # (none here: the example's plan evaluates no section), and each indicator's 速報値
+    # status and whether a preliminary actual may be reported.
+    v3 = "932918b2b0fd6dacf27a609251efcc6389309486b6a94ee9d7f207e4ec7570c8"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -146,6 +149,10 @@ NOT_HASHED: dict[str, set[str]] = {
         # The report-year actual of a lagging statistic is optional (the check and the
         # 記入要領 follow the plan); the input, its name and its validation are unchanged.
         "data_lag",
+        # 速報値: hashed from form version 3 (_V3_FIELDS), which prints a past actual's
+        # status and offers 速報値 beside the actual where the plan allows it.
+        "actual_status",
+        "preliminary_allowed",
     },
     "GradingScheme": {
         "description",  # printed above the legend of the report only

@@ -157,6 +157,15 @@ def plans(draw: st.DrawFn) -> Plan:
                     "data_lag": draw(st.integers(0, 3)),
                 }
             )
+            numeric = [
+                y
+                for y, v in indicators[-1]["actuals"].items()
+                if isinstance(v, Decimal) or (isinstance(v, dict) and v["value"] is not None)
+            ]
+            indicators[-1]["actual_status"] = {
+                y: "preliminary" for y in numeric if draw(st.booleans())
+            }
+            indicators[-1]["preliminary_allowed"] = draw(st.booleans())
             targets = indicators[-1]["targets"]
             indicators[-1]["original_targets"] = {
                 y: draw(value) for y in targets if draw(st.booleans())

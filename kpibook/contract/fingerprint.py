@@ -10,7 +10,8 @@ version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
 are encoded in names); version 3 adds the sections a department evaluates and how
-sections are evaluated (:data:`_V3_SECTIONS`).  ``tests/test_contract.py`` pins a literal
+sections are evaluated (:data:`_V3_SECTIONS`), and the 速報値 status of actuals
+(:data:`_V3_FIELDS`).  ``tests/test_contract.py`` pins a literal
 hash of each, so a change to what is hashed fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
@@ -243,6 +244,21 @@ a department evaluates.  Who owns a section is hashed into that department's for
 so naming an owner outdates no other department's form."""
 
 
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    Indicator: (*_V1_FIELDS[Indicator], "actual_status", "preliminary_allowed"),
+}
+"""Version 3 also hashes each past actual's status (a 速報値 is printed as such) and whether
+the form offers 速報値 for the report year's actual."""
+
+
+def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V3_FIELDS) for p in projects]),
+    }
+
+
 def _shared_v3_sections(plan: Plan) -> dict[str, str]:
     return {"evaluations": _dumps(_canonical(plan.grading.evaluations, _V3_SECTIONS))}
 
@@ -266,7 +282,7 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v1, _own_v1, _shared_v3_sections, _own_v3_sections),
+    3: _Version(_shared_v1, _own_v3, _shared_v3_sections, _own_v3_sections),
 }
 """What each form version hashes."""
 

@@ -67,7 +67,7 @@ def project_inputs(
                 names.indicator(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
             )
         )
-        state = state_spec()
+        state = state_spec(ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION)
         out.append(
             FormInput(names.indicator(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
@@ -195,6 +195,8 @@ def form_inputs(
 
 SECTIONS_FROM_VERSION = 3
 """The first form version that asks owners for their sections' evaluations."""
+STATUS_FROM_VERSION = 3
+"""The first form version that shows 速報値 and lets a department report one."""
 
 
 def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:

@@ -26,7 +26,7 @@ from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.printing import Page
 from kpibook.scheme import EvaluationRule, SectionEvaluation
-from kpibook.values import Value, ValueKind
+from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
 SHEET = "一覧"
@@ -90,9 +90,11 @@ def write_table(
         "最終目標",
         *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
         STATES,
+        PRELIMINARY_YEARS,
         "評価に用いた目標",
         "達成率(%)",
         "指標の評価",
+        PRELIMINARY_GRADE,
         "事業の評価",
         "担当課の評価",
         "評価の一致",
@@ -113,7 +115,10 @@ def write_table(
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
-    centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
+    centered = {
+        col[h]
+        for h in ("指標の評価", PRELIMINARY_GRADE, "事業の評価", "担当課の評価", "評価の一致")
+    }
     centered |= {col[_section_head(plan, e, kind)] for e, kind in section_columns}
     rate_col = col["達成率(%)"]
     places = plan.grading.rounding.places
@@ -198,6 +203,12 @@ def write_table(
     )
 
 
+PRELIMINARY_YEARS = "速報値の実績"
+"""The column that lists the years whose actual is a 速報値 (the rest are 確定値)."""
+PRELIMINARY_GRADE = "速報値で評価"
+"""The column that flags an indicator graded on a 速報値 (a figure that may change)."""
+
+
 def _section_head(plan: Plan, evaluation: SectionEvaluation, kind: str) -> str:
     """施策の評価, or 施策の評価（担当） for the owner's beside a computed one."""
     name = evaluation_name(plan, evaluation)
@@ -246,6 +257,14 @@ def _row(
         values += [None] * (len(target_years) + 1 + len(actual_years))
     states = [s for label, value in shown if (s := _state(label, value))]
     values.append("、".join(states) or None)
+    preliminary: list[str] = []
+    if ind is not None:  # the years whose actual is a 速報値
+        statuses = {y: ind.status_of(y) for y in actual_years if y != plan.report_year}
+        statuses[plan.report_year] = entry.actual_status.get(ind.id) if entry else None
+        preliminary = [
+            era_label(y) for y in actual_years if statuses.get(y) is ActualStatus.PRELIMINARY
+        ]
+    values.append("、".join(preliminary) or None)
     used = graded_against(ig, plan.report_year) if ig else None
     rate = float(ig.rate_shown) if ig and ig.rate_shown is not None else None
     agree = None
@@ -255,6 +274,7 @@ def _row(
         used,
         rate,
         (ig.grade or ng) if ig else None,
+        STATUS_TEXT[ActualStatus.PRELIMINARY] if ig and ig.preliminary else None,
         grade.grade or ng,
         grade.self_grade,
         agree,

@@ -466,6 +466,21 @@ INDICATORS_SHEET = SheetDef(
             "統計の公表が遅れる年数（任意）。1なら報告年度の値がなくても前年度の実績値で評価します。",
             10,
         ),
+        Column(
+            "速報値の年度",
+            "preliminary_years",
+            Kind.LIST,
+            "実績値が速報値である年度（任意、1行に1つ）。例: H29。書かない年度は確定値。",
+            10,
+        ),
+        Column(
+            "速報値の報告",
+            "preliminary_allowed",
+            Kind.BOOL,
+            "はい: 担当課が報告年度の実績値を速報値として報告できます"
+            "（実績の状況で「速報値」を選択）。",
+            10,
+        ),
     ),
 )
 NOTES_SHEET = SheetDef(

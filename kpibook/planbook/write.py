@@ -127,6 +127,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 None if i.rate_method is None else RATE_METHOD_NAMES[i.rate_method.value],
                 YES if i.cumulative else None,
                 i.data_lag or None,
+                _list(era_label(y) for y in i.actual_status),
+                YES if i.preliminary_allowed else None,
                 *(_cell(i.targets.get(y)) for y in target_years),
                 _cell(i.final_target),
                 *(_cell(i.actuals.get(y)) for y in actual_years),

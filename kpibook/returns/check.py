@@ -24,7 +24,7 @@ from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
 from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts, prefilled_values
 from kpibook.contract.names import SCHEMES, SECTION_PREFIX, NameScheme
-from kpibook.contract.specs import STATE_KINDS, prefilled_cell
+from kpibook.contract.specs import STATE_KINDS, STATE_PRELIMINARY, prefilled_cell
 from kpibook.contract.stamp import (
     FORM_VERSION,
     LABELS_NAME,
@@ -49,7 +49,7 @@ from kpibook.returns.normalize import (
 )
 from kpibook.returns.preflight import preflight
 from kpibook.template import FormTemplate
-from kpibook.values import BadValue, Value, ValueKind, format_number
+from kpibook.values import ActualStatus, BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
     CorruptWorkbook,
     FormBook,
@@ -131,6 +131,8 @@ class _Check:
     section it evaluates by its number and title."""
     sections: list[SectionEntry] = field(default_factory=list)
     """The owner's evaluations read from the form."""
+    preliminary: set[tuple[str, str]] = field(default_factory=set)
+    """(project, indicator) of the actuals reported as 速報値."""
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -590,6 +592,9 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
         entry = ProjectEntry(
             project=pid,
             actuals=actuals.get(pid, {}),
+            actual_status={
+                iid: ActualStatus.PRELIMINARY for p, iid in sorted(c.preliminary) if p == pid
+            },
             self_grade=grades.get(pid),
             **texts.get(pid, {}),
         )
@@ -668,20 +673,30 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     if cell is None or state_cell is None:
         return None
     state: ValueKind | None = None
+    preliminary = False
     if not _blank(state_cell.value):
-        state = STATE_KINDS.get(str(state_cell.value).strip())
-        if state is None:
+        chosen = str(state_cell.value).strip()
+        state = STATE_KINDS.get(chosen)
+        offered = state_input.spec.validation["source"]
+        preliminary = chosen == STATE_PRELIMINARY and chosen in offered
+        if state is None and not preliminary:
             c.add(
                 Code.NOT_A_CHOICE,
                 state_cell,
                 field=state_input.label,
                 raw=state_cell.value,
-                expected="・".join(STATE_KINDS),
+                expected="・".join(offered),
             )
             return None
     number = _number(c, inp, cell)
     if number is None:
         return None
+    if preliminary:  # 速報値: the figure beside it is preliminary; it must be there
+        if number.kind is not ValueKind.NUMBER:
+            c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
+            return None
+        c.preliminary.add((inp.project, inp.indicator.id))
+        return number
     typed_state = number.kind if number.kind in STATE_KINDS.values() else None
     both = state is not None and (
         number.kind is ValueKind.NUMBER or typed_state not in (None, state)
