@@ -9,10 +9,10 @@ fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
-are encoded in names); version 3 adds the sections a department evaluates and how
-sections are evaluated (:data:`_V3_SECTIONS`), and the 速報値 status of actuals
-(:data:`_V3_FIELDS`).  ``tests/test_contract.py`` pins a literal
-hash of each, so a change to what is hashed fails until the version is bumped on purpose.
+are encoded in names); version 3 adds custom fields and the 速報値 status of actuals
+(:data:`_V3_FIELDS`), and how sections are evaluated and which ones a department
+evaluates (:data:`_V3_SECTIONS`).  ``tests/test_contract.py`` pins a literal hash of
+each, so a change to what is hashed fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import (
     Footnote,
     GradeBand,
@@ -56,6 +57,7 @@ from kpibook.template import (
     MatrixTemplate,
     PrintSettings,
     TextEntry,
+    fields_of,
 )
 from kpibook.values import Value
 
@@ -200,9 +202,14 @@ def _dumps(data: Any) -> str:
 
 def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
+    return _shared(plan, template, _V1_FIELDS)
 
+
+def _shared(
+    plan: Plan, template: FormTemplate, fields: Mapping[type[BaseModel], tuple[str, ...]]
+) -> dict[str, str]:
     def c(obj: Any) -> Any:
-        return _canonical(obj, _V1_FIELDS)
+        return _canonical(obj, fields)
 
     return {
         "plan": _dumps(plan.id),
@@ -222,7 +229,9 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
-# -- what version 3 adds: the owners' evaluations of sections ---------------------------
+# -- what version 3 adds ----------------------------------------------------------------
+
+# The owners' evaluations of sections (issue #15 item 3).
 
 _V3_SECTIONS: dict[type[BaseModel], tuple[str, ...]] = {
     SectionEvaluation: (
@@ -246,10 +255,34 @@ so naming an owner outdates no other department's form."""
 
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
-    Indicator: (*_V1_FIELDS[Indicator], "actual_status", "preliminary_allowed"),
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked; and
+    # 速報値 (item 1): a past actual's status is printed, and 速報値 offered where allowed
+    Project: (*_V1_FIELDS[Project], "fields"),
+    Indicator: (*_V1_FIELDS[Indicator], "fields", "actual_status", "preliminary_allowed"),
+    FieldSpec: (
+        "key",
+        "label",
+        "kind",
+        "of",
+        "filled_by",
+        "choices",
+        "max_length",
+        "decimals",
+        "minimum",
+        "maximum",
+        "unit",
+        "help",
+        "required",
+    ),
 }
-"""Version 3 also hashes each past actual's status (a 速報値 is printed as such) and whether
-the form offers 速報値 for the report year's actual."""
+"""Version 3: version 2's content and what it prints beyond it."""
+
+
+def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    shared = _shared(plan, template, _V3_FIELDS)
+    # the template's fields and the plan's, as the form shows them
+    shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
+    return shared
 
 
 def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
@@ -282,7 +315,7 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v1, _own_v3, _shared_v3_sections, _own_v3_sections),
+    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections),
 }
 """What each form version hashes."""
 
