@@ -33,6 +33,7 @@ from kpibook.rollover import rollover
 from kpibook.template import load_template
 from kpibook.values import ActualStatus
 from tests.conftest import EXAMPLES
+from tests.named import destination
 from tests.test_libreoffice import needs_libreoffice, pdf_text, to_pdf
 
 FOLDER = EXAMPLES / "ibaraki-sousei-kpi"
@@ -226,7 +227,7 @@ def test_a_preliminary_actual_prints_as_such_in_the_report_and_next_years_form(
     following, _ = rollover(plan, entries, 2018)
     [form] = generate_forms(following, tmp_path / "next", departments=[KOYO_DEPT])
     wb = openpyxl.load_workbook(form.path)
-    [(sheet, ref)] = list(wb.defined_names[indicator_name(*KOYO, "a2017")].destinations)
-    assert "速報値" in wb[sheet][ref.replace("$", "")].number_format
+    sheet, ref = destination(wb, indicator_name(*KOYO, "a2017"), following)
+    assert "速報値" in wb[sheet][ref].number_format
     [printed] = to_pdf([form.path], tmp_path / "pdf")
     assert "1,914人（速報値）" in pdf_text(printed).replace(" ", "")  # the form prints units
