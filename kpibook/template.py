@@ -103,9 +103,41 @@ class ReportLabels(Model):
     rate: Label = Field(default="達成率", description="The achievement rate.")
     self_missing: Label = Field(default="未記入", description="A self grade not given.")
     index: Label = Field(default="事業一覧", description="Heading of the index of projects.")
+    chart: Label = Field(default="推移", description="Label of a card's charts.")
+    charts_heading: Label = Field(
+        default="指標の推移", description="Heading of the matrix report's charts."
+    )
+    chart_targets: Label = Field(default="目標値", description="The targets in a chart's legend.")
+    chart_actuals: Label = Field(default="実績値", description="The actuals in a chart's legend.")
+    chart_baseline: Label = Field(default="基準値", description="The baseline in a chart.")
+    chart_cumulative: Label = Field(
+        default="累計", description="Added to the actuals of a cumulative (累計) indicator."
+    )
+    chart_lower: Label = Field(
+        default="少ないほど良い", description="Added to the title of a lower-is-better indicator."
+    )
 
 
 GradesShown = Literal["computed", "self", "both"]
+ChartsShown = Literal["none", "below"]
+
+
+class ReportCharts(Model):
+    """Each indicator's targets and actuals over the plan's years, drawn as a native
+    chart in the 報告書 (cards: inside each card, under its indicators' tables; matrix:
+    a section of charts after the table, one per row)."""
+
+    place: ChartsShown = Field(
+        default="none",
+        description="none: no charts (the official report has none, and charts add pages: "
+        "seed 000's 報告書 goes from 12 pages to about 17); below: a chart of each indicator.",
+    )
+    height: float = Field(
+        default=150, ge=90, le=400, description="Height of a chart, in points of the sheet."
+    )
+    per_row: int = Field(
+        default=2, ge=1, le=6, description="Charts side by side (cards: across the card)."
+    )
 
 
 class ReportBase(Model):
@@ -132,6 +164,7 @@ class ReportBase(Model):
         default=False, description="Start each top-level section (基本方針, 柱) on a new page."
     )
     labels: ReportLabels = Field(default_factory=ReportLabels)
+    charts: ReportCharts = Field(default_factory=ReportCharts)
 
 
 class CardReportColumns(Model):

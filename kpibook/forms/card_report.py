@@ -34,6 +34,7 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
@@ -128,9 +129,14 @@ def _card(
         row = fs.long_text(row, FIRST, last, prefilled, s.text, (label, s.label))
     grade = data.grades[p.id]
     graded = dict(zip([i.id for i in p.indicators], grade.indicators, strict=True))
+    charts: list[Chart] = []
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
-        row = _indicator(fs, row, ind, actual, graded[ind.id], data, t, last)
+        printed = PrintedCells()
+        row = _indicator(fs, row, ind, actual, graded[ind.id], data, t, last, printed)
+        charts.append(Chart(trend(data.plan, ind, actual), printed))
+    if t.report.charts.place == "below" and charts:
+        row = chart_band(fs, row, FIRST, last, charts, t.report.labels.chart)
     if not p.indicators:
         block = f"{labels.targets}・{labels.actuals}"
         row = fs.long_text(row, FIRST, last, "（数値目標なし）", s.text, (block, s.label))
@@ -160,6 +166,7 @@ def _indicator(
     data: ReportData,
     t: CardTemplate,
     last: int,
+    printed: PrintedCells,
 ) -> int:
     """The indicator's years across: its name and unit over the years, then the 目標値
     and 実績値 rows (more years than columns continue in a second set of rows), its
@@ -175,11 +182,11 @@ def _indicator(
     center = s.text_center
     slots = last - FIRST
     years = years_shown(plan, ind)
-    items: list[tuple[str, Value | None, Value | None]] = [
-        (era_label(y), ind.targets.get(y), actual if y == plan.report_year else ind.actuals.get(y))
+    items: list[tuple[int | None, Value | None, Value | None]] = [
+        (y, ind.targets.get(y), actual if y == plan.report_year else ind.actuals.get(y))
         for y in years
     ]
-    items.append((labels.final_target, ind.final_target, None))
+    items.append((None, ind.final_target, None))
     chunks = [items[n : n + slots] for n in range(0, len(items), slots)]
     for n, chunk in enumerate(chunks):
         fs.write(row, LABEL, f"{ind.label}{unit}", head)
@@ -190,9 +197,15 @@ def _indicator(
             col = FIRST + k
             if k < len(chunk):
                 year, target, value = chunk[k]
-                fs.write(row, col, year, head)
-                fs.fit(row, year, fs.widths[col])
+                shown = labels.final_target if year is None else era_label(year)
+                fs.write(row, col, shown, head)
+                fs.fit(row, shown, fs.widths[col])
                 _value(fs, row + 1, col, target, number, center)
+                if year is None:
+                    printed.add("final", 0, row + 1, col)
+                else:
+                    printed.add("target", year, row + 1, col)
+                    printed.add("actual", year, row + 2, col)
                 is_final = n == len(chunks) - 1 and k == len(chunk) - 1
                 if is_final:
                     fs.write(row + 2, col, None, s.text)

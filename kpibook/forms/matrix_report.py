@@ -29,7 +29,15 @@ from kpibook.forms.matrix import (
     matrix_title,
     section_heading,
 )
-from kpibook.forms.report import ReportData, front_matter, rate_text, shows_computed, shows_self
+from kpibook.forms.report import (
+    GAP,
+    ReportData,
+    front_matter,
+    rate_text,
+    shows_computed,
+    shows_self,
+)
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
@@ -107,6 +115,7 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
     fs.keep_with_next(header)
     row = header + HEADER_ROWS
     shown = sections_with_content(data.content)
+    charts: list[Chart] = []
     for path in plan.iter_sections():
         if path.section.id not in shown:
             continue
@@ -116,9 +125,22 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
         row = section_heading(fs, row, path.nodes, last)
         for fp in data.content.in_section(path.section.id):
             first = row
-            row = _project(fs, row, fp, layout, data, t)
+            row = _project(fs, row, fp, layout, data, t, charts)
             fs.block(first, row - 1)
+    if t.report.charts.place == "below" and charts:
+        row = _charts(fs, row, charts, t, last)
     fs.finish((header, header + 1), plan.title)
+
+
+def _charts(fs: FormSheet, row: int, charts: list[Chart], t: MatrixTemplate, last: int) -> int:
+    """After the table, on a page of its own: a chart of each indicator (of its first
+    listing), titled with its row's number, several side by side."""
+    fs.heights[row] = GAP
+    row += 1
+    fs.forced.add(row)
+    fs.keep_with_next(row)
+    fs.span(row, NUMBER, last, t.report.labels.charts_heading, fs.styles.heading)
+    return chart_band(fs, row + 1, NUMBER, last, charts, blocks=True)
 
 
 def _header(
@@ -176,6 +198,7 @@ def _project(
     layout: ReportLayout,
     data: ReportData,
     t: MatrixTemplate,
+    charts: list[Chart],
 ) -> int:
     s, p, labels = fs.styles, fp.project, t.labels
     name = p.name
@@ -208,7 +231,10 @@ def _project(
         height = rows - k if k == len(indicators) - 1 else 1
         ig = grade.indicators[k] if ind is not None else None
         actual = entry.actuals.get(ind.id) if entry and ind else None
-        _indicator(fs, row + k, height, ind, actual, ig, layout, data)
+        printed = PrintedCells()
+        _indicator(fs, row + k, height, ind, actual, ig, layout, data, printed)
+        if ind is not None and not fp.relisting_of:
+            charts.append(Chart(trend(data.plan, ind, actual), printed, f"{fp.number} "))
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
@@ -231,6 +257,7 @@ def _indicator(
     ig: IndicatorGrade | None,
     layout: ReportLayout,
     data: ReportData,
+    printed: PrintedCells,
 ) -> None:
     """One indicator's cells, ``rows`` rows tall: its name, every year's value (the
     report year's from the department's entry), its rate and computed grade."""
@@ -249,6 +276,7 @@ def _indicator(
             value = actual
         else:
             value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
+        printed.add("target" if vc.kind == "target" else "actual", vc.year, row, col)
         shown = prefilled_cell(value)
         if isinstance(shown, str):
             fs.span(row, col, col, shown, center, rows=rows)

@@ -3,7 +3,7 @@ column, fiscal years as western years with the era label), for filtering and ope
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
@@ -23,7 +23,7 @@ from kpibook.master.styles import (
     print_table,
 )
 from kpibook.merge import MergeReport
-from kpibook.plan import Indicator, Plan, Project
+from kpibook.plan import Direction, Indicator, Plan, Project
 from kpibook.printing import Page
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
@@ -34,6 +34,13 @@ ROW_GREY = Style(fill="#F2F2F2")
 MISMATCH = "不一致"
 STATES = "数値でない値"
 """The column listing the values that are states (増加, 集計中, －), by year."""
+TREND = "実績の推移"
+"""The printable trend: the latest numeric actual against the one before, in words."""
+SPARKLINE = "推移グラフ"
+"""The actuals as a sparkline, for Excel (left out of the print: LibreOffice prints
+sparklines as scattered dots)."""
+BETTER = Style(font_color="#006100")
+WORSE = Style(font_color="#9C0006")
 
 
 def _cell(value: Value | None) -> CellValue:
@@ -77,6 +84,7 @@ def write_table(
         *(f"目標値 {y} ({era_label(y)})" for y in target_years),
         "最終目標",
         *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
+        TREND,
         STATES,
         "評価に用いた目標",
         "達成率(%)",
@@ -86,6 +94,7 @@ def write_table(
         "評価の一致",
         *(evaluation_name(plan, e) for e in evaluated),
         "回答ファイル",
+        SPARKLINE,
     ]
     col = {h: n for n, h in enumerate(headers)}
     named = {
@@ -96,6 +105,8 @@ def write_table(
         "関係課": 14,
         "担当課": 14,
         STATES: 20,
+        TREND: 21,
+        SPARKLINE: 16,
     }
     widths = [named.get(head, 11) for head in headers]
     for n, head in enumerate(headers):
@@ -121,8 +132,13 @@ def write_table(
                 for e in evaluated
             ]
             values.append(source.get(project.lead_department, ""))
+            values.append(None)  # the sparkline's cell
+            trend = trend_of(plan, project, ind, entries) if ind else None
             for n, value in enumerate(values):
-                if n in centered:
+                if n == col[TREND] and trend is not None:
+                    style = CELL.but(font_color=trend[1].font_color) if trend[1] else CELL
+                    value = trend[0]
+                elif n in centered:
                     style = CENTER
                 elif n == rate_col and value is not None:
                     style = rate_style
@@ -139,10 +155,16 @@ def write_table(
     for n, width in enumerate(widths):
         sheet.column_width(n, n, width)
     # 事業名 is printed at the left of every group of pages when the table is too wide
-    # for one page.
-    print_table(sheet, page, widths, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
+    # for one page; the sparklines are not printed.
+    printed = widths[: col[SPARKLINE]]
+    print_table(sheet, page, printed, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
+    sheet.print_area(0, 0, max(last, 0), len(printed) - 1)
     if last < 1:
         return
+    first_actual = col[f"実績値 {actual_years[0]} ({era_label(actual_years[0])})"]
+    spark = col[SPARKLINE]
+    for r in range(1, last + 1):
+        sheet.sparkline(r, spark, (r, first_actual, first_actual + len(actual_years) - 1))
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
         c = col[name]
         for grade_mark, style in grade_styles(plan):
@@ -182,6 +204,37 @@ def write_table(
     sheet.conditional(
         1, 0, last, end, {"type": "formula", "criteria": f'={project_ref}="{ng}"'}, ROW_GREY
     )
+
+
+def trend_of(
+    plan: Plan, project: Project, ind: Indicator, entries: Entries
+) -> tuple[str, Style | None] | None:
+    """The latest numeric actual against the numeric one before it: ``H30→R1 ↗ +8.2%``
+    (the change itself when the earlier one is 0), in green when it went the better way
+    for the indicator, red when the worse, plain when flat; None with fewer than two."""
+    entry = entries.for_project(project.id)
+    report = entry.actuals.get(ind.id) if entry else None
+    numbers = [
+        (y, v.number)
+        for y in sorted({*ind.actuals, plan.report_year})
+        if y <= plan.report_year
+        and (v := report if y == plan.report_year else ind.actuals.get(y)) is not None
+        and v.kind is ValueKind.NUMBER
+        and v.number is not None
+    ]
+    if len(numbers) < 2:
+        return None
+    (y0, before), (y1, after) = numbers[-2], numbers[-1]
+    change = after - before
+    arrow = "↗" if change > 0 else "↘" if change < 0 else "→"
+    if before != 0:
+        pct = (change / abs(before) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        amount = f"{pct:+}%" if change else "±0%"
+    else:
+        amount = f"{change:+,}"
+    better = change > 0 if ind.direction is Direction.HIGHER else change < 0
+    style = None if change == 0 else BETTER if better else WORSE
+    return f"{era_label(y0)}→{era_label(y1)} {arrow} {amount}", style
 
 
 def _row(
@@ -225,6 +278,7 @@ def _row(
     else:
         values += [None] * (len(target_years) + 1 + len(actual_years))
     states = [s for label, value in shown if (s := _state(label, value))]
+    values.append(None)  # the trend, written by the caller
     values.append("、".join(states) or None)
     used = graded_against(ig, plan.report_year) if ig else None
     rate = float(ig.rate_shown) if ig and ig.rate_shown is not None else None
