@@ -132,7 +132,8 @@ class TrendSeries:
     kind: str = "line"
     """``column`` (bars: a missing value is no bar) or ``line`` (with markers)."""
     dashed: bool = False
-    markers: bool = True
+    marker: str | None = "diamond"
+    """xlsxwriter's marker type of a line (``circle``, ``diamond``), None for none."""
 
 
 def column_pixels(width: float) -> int:
@@ -281,16 +282,27 @@ class Sheet:
     def print_area(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         self._ws.print_area(first_row, first_col, last_row, last_col)
 
-    def sparkline(self, row: int, col: int, values: tuple[int, int, int]) -> None:
-        """A line sparkline in one cell of this sheet's cells (row, first column, last
-        column) with markers, blank cells left as gaps.  Excel draws it; LibreOffice
-        7.4 prints a line sparkline as scattered dots, so keep it out of the print."""
-        r, first, last = values
-        ref = f"{absolute(self.name, r, first)}:${col_letter(last)}${r + 1}"
+    def sparklines(self, col: int, rows: Sequence[tuple[int, int, int]]) -> None:
+        """Line sparklines in column ``col``, one group: each (row, first column, last
+        column) of this sheet's cells drawn in that row, with markers, blank cells left as
+        gaps.  Excel draws them; LibreOffice 7.4 prints a line sparkline as scattered dots,
+        so keep them out of the print."""
+        if not rows:
+            return
+        first_row = rows[0][0]
         self._ws.add_sparkline(
-            row,
+            first_row,
             col,
-            {"range": ref, "markers": True, "weight": 1.5, "series_color": "#2E75B6"},
+            {
+                "location": [f"{col_letter(col)}{r + 1}" for r, _, _ in rows],
+                "range": [
+                    f"{absolute(self.name, r, first)}:${col_letter(last)}${r + 1}"
+                    for r, first, last in rows
+                ],
+                "markers": True,
+                "weight": 1.5,
+                "series_color": "#2E75B6",
+            },
         )
 
     def freeze(self, row: int, col: int = 0) -> None:
@@ -452,12 +464,12 @@ class Sheet:
                 }
                 options["marker"] = (
                     {
-                        "type": "diamond",
+                        "type": s.marker,
                         "size": 7,
                         "fill": {"color": s.colour},
                         "border": {"color": s.colour},
                     }
-                    if s.markers
+                    if s.marker
                     else {"type": "none"}
                 )
             chart = primary if s.kind == "column" or secondary is None else secondary

@@ -195,8 +195,11 @@ def _chart(
             elif value is not None:
                 sheet.write(r, col + k, value)
     actuals = labels.chart_actuals + (f"（{labels.chart_cumulative}）" if cumulative else "")
+    bars = not clustered(tr)
     series = [
-        TrendSeries(actuals, row + 2, col, end, ACTUAL_COLOUR, kind="column"),
+        TrendSeries(
+            actuals, row + 2, col, end, ACTUAL_COLOUR, "column" if bars else "line", marker="circle"
+        ),
         TrendSeries(labels.chart_targets, row + 1, col, end, TARGET_COLOUR),
     ]
     if tr.baseline is not None:
@@ -205,7 +208,7 @@ def _chart(
         since = tr.indicator.baseline_year
         name = labels.chart_baseline + (f"（{era_label(since)}）" if since is not None else "")
         series.append(
-            TrendSeries(name, row + 3, col, end, BASELINE_COLOUR, dashed=True, markers=False)
+            TrendSeries(name, row + 3, col, end, BASELINE_COLOUR, dashed=True, marker=None)
         )
     size = (slot[0] - 2 * PAD, row_pixels(slot[1] * DATA_ROWS) - 2 * PAD)
     sheet.trend_chart(
@@ -217,5 +220,15 @@ def _chart(
         series,
         fs.size,
         number_format([tr]),
-        from_zero=all(v >= 0 for v in [*tr.targets, *tr.actuals, tr.baseline] if v is not None),
+        from_zero=bars,
     )
+
+
+def clustered(tr: Trend) -> bool:
+    """Whether the values lie far from zero (the smallest over half the largest, or any
+    below zero): then the actuals are a line on an axis that does not start at zero, where
+    bars from zero would show every year alike; otherwise bars from zero."""
+    values = [v for v in [*tr.targets, *tr.actuals, tr.baseline] if v is not None]
+    if not values:
+        return False
+    return min(values) < 0 or min(values) > max(values) / 2

@@ -163,8 +163,8 @@ def write_table(
         return
     first_actual = col[f"実績値 {actual_years[0]} ({era_label(actual_years[0])})"]
     spark = col[SPARKLINE]
-    for r in range(1, last + 1):
-        sheet.sparkline(r, spark, (r, first_actual, first_actual + len(actual_years) - 1))
+    end = first_actual + len(actual_years) - 1
+    sheet.sparklines(spark, [(r, first_actual, end) for r in range(1, last + 1)])
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
         c = col[name]
         for grade_mark, style in grade_styles(plan):
