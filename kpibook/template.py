@@ -130,7 +130,7 @@ class ReportCharts(Model):
     place: ChartsShown = Field(
         default="none",
         description="none: no charts (the official report has none, and charts add pages: "
-        "seed 000's 報告書 goes from 12 pages to about 17); below: a chart of each indicator.",
+        "seed 000's 報告書 goes from 12 pages to 19); below: a chart of each indicator.",
     )
     height: float = Field(
         default=150, ge=90, le=400, description="Height of a chart, in points of the sheet."
