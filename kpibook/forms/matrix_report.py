@@ -40,6 +40,7 @@ from kpibook.forms.report import (
 from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
+from kpibook.printing import plan_columns
 from kpibook.plan import Indicator
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
@@ -139,6 +140,10 @@ def _charts(fs: FormSheet, row: int, charts: list[Chart], t: MatrixTemplate, las
     row += 1
     fs.forced.add(row)
     fs.keep_with_next(row)
+    # A table too wide for the paper prints in column groups: the charts stay within the
+    # first, so that none is cut by a page's edge.
+    groups = plan_columns(fs.widths, fs.page, fs.size, fs.repeat_columns, fs.column_breaks)
+    last = groups.column_breaks[0] - 1 if groups.column_breaks else last
     fs.span(row, NUMBER, last, t.report.labels.charts_heading, fs.styles.heading)
     return chart_band(fs, row + 1, NUMBER, last, charts, blocks=True)
 
