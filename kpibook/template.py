@@ -10,8 +10,10 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
+from kpibook.errors import MessageValueError
+from kpibook.message import Message
 from kpibook.plan import EntryText, Label, Layout, Model, Text
 from kpibook.plantext import load_model_yaml
 from kpibook.printing import Page
@@ -119,7 +121,7 @@ class ReportLabels(Model):
 
 
 GradesShown = Literal["computed", "self", "both"]
-ChartsShown = Literal["none", "below"]
+ChartsShown = Literal["none", "below", "beside"]
 
 
 class ReportCharts(Model):
@@ -130,13 +132,22 @@ class ReportCharts(Model):
     place: ChartsShown = Field(
         default="none",
         description="none: no charts (the official report has none, and charts add pages: "
-        "seed 000's 報告書 goes from 12 pages to 19); below: a chart of each indicator.",
+        "seed 000's 報告書 goes from 12 pages to 19); below: a chart of each indicator "
+        "under the card's indicators (matrix: after the table); beside: the card's charts "
+        "one under another to the right of the card (cards only; needs landscape or A3 "
+        "paper for the wider page).",
     )
     height: float = Field(
         default=150, ge=90, le=400, description="Height of a chart, in points of the sheet."
     )
     per_row: int = Field(
-        default=2, ge=1, le=6, description="Charts side by side (cards: across the card)."
+        default=2, ge=1, le=6, description="Charts side by side (below: across the card)."
+    )
+    width: float = Field(
+        default=48,
+        ge=20,
+        le=150,
+        description="Width of the charts' column (beside), in Excel character units.",
     )
 
 
@@ -185,6 +196,23 @@ class CardReportColumns(Model):
 class CardReport(ReportBase):
     columns: CardReportColumns = Field(default_factory=CardReportColumns)
 
+    @model_validator(mode="after")
+    def _beside_needs_room(self) -> CardReport:
+        if (
+            self.charts.place == "beside"
+            and self.print.orientation == "portrait"
+            and self.print.paper == "A4"
+        ):
+            raise MessageValueError(
+                Message(
+                    ja="グラフをカードの横に置く（charts.place: beside）には、報告書の用紙を"
+                    "横向きか A3 にしてください（A4 縦では 8 ポイント未満の印刷になります）",
+                    en="charts beside the cards (charts.place: beside) need landscape or A3 "
+                    "paper for 報告書 (on A4 portrait the text would print below 8 pt)",
+                )
+            )
+        return self
+
 
 class MatrixReportColumns(Model):
     number: float = Field(default=9, gt=0, le=50)
@@ -200,6 +228,19 @@ class MatrixReportColumns(Model):
 
 class MatrixReport(ReportBase):
     columns: MatrixReportColumns = Field(default_factory=MatrixReportColumns)
+
+    @model_validator(mode="after")
+    def _no_charts_beside_rows(self) -> MatrixReport:
+        if self.charts.place == "beside":
+            raise MessageValueError(
+                Message(
+                    ja="表形式の報告書ではグラフを行の横に置けません（charts.place: below "
+                    "で表の後にまとめて載せます）",
+                    en="a matrix report cannot put charts beside its rows (charts.place: "
+                    "below puts them after the table)",
+                )
+            )
+        return self
 
 
 class TextEntry(Model):

@@ -64,7 +64,18 @@ def masters(
         folder = tmp_path_factory.mktemp(name)
         out[name] = _master(plan, entries, folder, with_charts(plan))
     out["default"] = _master(card_plan, card_entries, tmp_path_factory.mktemp("default"))
+    folder = tmp_path_factory.mktemp("beside")
+    out["beside"] = _master(card_plan, card_entries, folder, beside(card_plan))
     return out
+
+
+def beside(plan: Plan) -> FormTemplate:
+    """Charts beside the cards, on A3 portrait (wide enough for a card and its charts)."""
+    t = load_template(plan.layout)
+    page = t.report.print.model_copy(update={"paper": "A3"})
+    charts = ReportCharts(place="beside")
+    report = t.report.model_copy(update={"charts": charts, "print": page})
+    return t.model_copy(update={"report": report})
 
 
 @dataclass(frozen=True)
@@ -244,6 +255,39 @@ def test_a_cumulative_indicator_charts_its_running_total_and_the_baseline_is_a_l
     assert {shown.cell(brow, k).value for k in range(bfirst, blast + 1)} == {4292}
 
 
+def test_charts_beside_a_card_start_at_its_first_row_and_end_within_it(
+    masters: dict[str, Path], card_plan: Plan
+) -> None:
+    ws = openpyxl.load_workbook(masters["beside"])["報告書"]
+    charts = drawn(masters["beside"])
+    starts = card_rows(ws)
+    ends = [*starts[1:], ws.max_row + 1]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    chart_col = max(c.first_col for c in charts)
+    assert all(c.first_col == c.last_col == chart_col for c in charts)  # beside, not over
+    assert all(ws.cell(r, chart_col).value is None for r in range(1, ws.max_row + 1))
+    by_name = {p.name: p for p in card_plan.projects}
+    for start, end in zip(starts, ends, strict=True):
+        project = by_name[str(ws.cell(start, 2).value).removesuffix("【再掲】")]
+        mine = [c for c in charts if start <= c.first_row < end]
+        assert len(mine) == len(project.indicators)
+        if mine:
+            assert mine[0].first_row == start  # level with the card's first row
+            assert max(c.last_row for c in mine) < end  # the next card's charts never meet
+            assert not any(start <= b < max(c.last_row for c in mine) for b in breaks)
+
+
+def test_charts_beside_need_the_paper_for_it(card_plan: Plan, matrix_plan: Plan) -> None:
+    from kpibook.template import CardReport, MatrixReport
+
+    with pytest.raises(ValueError, match="need landscape or A3 paper"):
+        CardReport.model_validate({"charts": {"place": "beside"}})
+    with pytest.raises(ValueError, match="cannot put charts beside its rows"):
+        MatrixReport.model_validate({"charts": {"place": "beside"}})
+    landscape = {"orientation": "landscape"}
+    assert CardReport.model_validate({"charts": {"place": "beside"}, "print": landscape})
+
+
 def test_the_title_says_when_less_is_better(card_plan: Plan) -> None:
     t = load_template(card_plan.layout)
     ind = card_plan.projects[0].indicators[0]
@@ -339,7 +383,8 @@ def test_libreoffice_draws_the_charts(
     and the markers of the targets in their colours."""
     from tests.test_print import Case
 
-    [pdf] = to_pdf([masters["card"]], tmp_path / "pdf")
+    side = shutil.copy(masters["beside"], tmp_path / "beside.xlsx")  # a name of its own
+    pdf, beside_pdf = to_pdf([masters["card"], Path(side)], tmp_path / "pdf")
     printed = read_pdf(masters["card"], pdf)
     case = Case(card_plan, card_entries, printed)
     pages = report_pages(case)
@@ -363,3 +408,23 @@ def test_libreoffice_draws_the_charts(
     text = "".join("".join(p.split()) for p in pages)
     for chart in drawn(masters["card"]):
         assert "".join(chart.title.split()) in text
+
+    # Beside the cards on A3: every title printed, 8 pt or more, the bars and markers
+    # right of the cards on every page with a card.
+    printed = read_pdf(masters["beside"], beside_pdf)
+    pages = report_pages(Case(card_plan, card_entries, printed))
+    first = printed.pages.index(pages[0])
+    text = "".join("".join(p.split()) for p in pages)
+    for chart in drawn(masters["beside"]):
+        assert "".join(chart.title.split()) in text
+    for n in range(first, first + len(pages)):
+        words = printed.boxes[n]
+        assert not [w for w in words if w[3] - w[1] < MIN_BOX], n
+        cards = [w for w in words if w[4] == "具体的事業"]
+        if not cards:
+            continue
+        right = max(w[2] for w in words if w[4] == "達成率")  # the card's right edge
+        image = pixels(beside_pdf, n + 1, tmp_path)
+        region = (right + 10, cards[0][1], image[0] - 10, image[1] - 40)
+        assert colour_near(image, region, ACTUAL_COLOUR) > 30 * len(cards), n
+        assert colour_near(image, region, TARGET_COLOUR) > 10 * len(cards), n

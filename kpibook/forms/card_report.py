@@ -34,7 +34,7 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
-from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, charts_beside, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
@@ -44,6 +44,8 @@ from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
 FIRST = 1
+BESIDE_GAP = 1.5
+"""Width of the blank column between a card and its charts beside it."""
 
 
 def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
@@ -57,13 +59,17 @@ def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
             if iid in indicators:
                 texts.append(value_text(actual, indicators[iid], with_unit=False))
     width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
-    return [c.label, *([width] * c.values), c.rate]
+    widths = [c.label, *([width] * c.values), c.rate]
+    if t.report.charts.place == "beside":  # a narrow gap, then the charts' column
+        widths += [BESIDE_GAP, t.report.charts.width]
+    return widths
 
 
 def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportData) -> None:
     fs = FormSheet(book, sheet, t, card_report_widths(t, data), None, report=True)
     fs.column_breaks = []  # a card is never split across pages side by side
-    last = len(fs.widths) - 1
+    beside = t.report.charts.place == "beside"
+    last = len(fs.widths) - (3 if beside else 1)  # the card's last column
     plan, s = data.plan, fs.styles
     title_row(fs, report_title(plan, t.labels.title_suffix))
     row = front_matter(fs, 2, data, t, last, last - 2)
@@ -76,10 +82,13 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
         if len(path.nodes) == 1 and t.report.new_page_per_top_section:
             fs.forced.add(row)
         fs.keep_with_next(row)
-        row = heading(fs, row, section, t, last, inline=True)
+        row = heading(fs, row, section, t, len(fs.widths) - 1, inline=True)
         for fp in data.content.in_section(section.id):
             first = row
-            row = _card(fs, row, fp, data, t, last)
+            charts: list[Chart] = []
+            row = _card(fs, row, fp, data, t, last, charts)
+            if beside and charts:
+                row = charts_beside(fs, first, row - 1, last + 2, charts)
             fs.block(first, row - 1)
             fs.heights[row] = GAP
             row += 1
@@ -111,8 +120,16 @@ def _index(fs: FormSheet, row: int, data: ReportData, last: int) -> int:
 
 
 def _card(
-    fs: FormSheet, row: int, fp: FormProject, data: ReportData, t: CardTemplate, last: int
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    data: ReportData,
+    t: CardTemplate,
+    last: int,
+    charts: list[Chart],
 ) -> int:
+    """One card; its indicators' charts are added to ``charts`` (drawn under its
+    indicators here, or beside the card by the caller once its rows are known)."""
     s, labels, p = fs.styles, t.labels, fp.project
     entry = data.entry(p.id)
     fs.write(row, LABEL, labels.project, s.label)
@@ -129,7 +146,6 @@ def _card(
         row = fs.long_text(row, FIRST, last, prefilled, s.text, (label, s.label))
     grade = data.grades[p.id]
     graded = dict(zip([i.id for i in p.indicators], grade.indicators, strict=True))
-    charts: list[Chart] = []
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
         printed = PrintedCells()

@@ -40,8 +40,8 @@ from kpibook.forms.report import (
 from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
-from kpibook.printing import plan_columns
 from kpibook.plan import Indicator
+from kpibook.printing import plan_columns
 from kpibook.template import MatrixTemplate
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
 from kpibook.values import Value

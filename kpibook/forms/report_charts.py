@@ -8,10 +8,11 @@ card's targets and actuals) is a formula of the printed cell,
 ``=IF(ISNUMBER(C12),C12,NA())``: an actual corrected in the master moves the chart, and
 a value that is not a number (「－」, 増加, 集計中) is no bar and no point, never a zero.
 
-The template chooses (``report.charts``): no charts (the default, as the official report),
-or a chart of each indicator in its card, under the indicators' tables, several side by
-side; the charts' rows belong to the card's block, so a page never separates a card from
-its charts.
+The template chooses (``report.charts``): no charts (the default, as the official report);
+``below``: in each card under its indicators' tables, several side by side (the matrix
+layout: after the table); ``beside``: the card's charts one under another in a column of
+their own right of the card.  Either way the charts' rows belong to the card's block, so
+a page never separates a card from its charts, and no chart covers a text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Direction, Indicator, Plan
 from kpibook.template import FormTemplate
+from kpibook.textfit import row_height
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import TrendSeries, column_pixels, row_pixels
 
@@ -155,25 +157,50 @@ def chart_band(
         fs.span(row, first, last, None, s.text, rows=DATA_ROWS)
         if label is not None and first > 0:
             fs.span(row, 0, first - 1, label, s.label, rows=DATA_ROWS)
+        size = (slot - 2 * PAD, row_pixels(charts.height) - 2 * PAD)
         for k, chart in enumerate(band):
             col = data_col + k * (len(chart.trend.years) + 1)
-            _chart(fs, row, col, first, (k * slot + PAD, PAD), (slot, height), chart)
+            _chart(fs, (row, col), (row, first), (k * slot + PAD, PAD), size, chart)
         if blocks:
             fs.block(row, row + DATA_ROWS - 1)
         row += DATA_ROWS
     return row
 
 
+def charts_beside(fs: FormSheet, first: int, last: int, col: int, charts_shown: list[Chart]) -> int:
+    """The card's charts one under another in column ``col`` beside the card's rows
+    ``first..last``, from its first row; when they are taller than the card, a blank row
+    under the card makes up the difference, so that the next card's charts never meet
+    these.  Returns the row after the card (and that blank row)."""
+    charts = fs.template.report.charts
+    one_line = row_height(1, fs.size)
+    card = sum(fs.heights.get(r, one_line) for r in range(first, last + 1))
+    need = len(charts_shown) * charts.height
+    after = last + 1
+    if need > card:
+        fs.heights[after] = need - card
+        after += 1
+    width = column_pixels(fs.widths[col])
+    height = row_pixels(charts.height)
+    data_col = len(fs.widths) + 1
+    for k, chart in enumerate(charts_shown):
+        data = (first, data_col + k * (len(chart.trend.years) + 1))
+        offset = (PAD, k * height + PAD)
+        _chart(fs, data, (first, col), offset, (width - 2 * PAD, height - 2 * PAD), chart)
+    return after
+
+
 def _chart(
     fs: FormSheet,
-    row: int,
-    col: int,
-    anchor: int,
+    data: Cell,
+    at: Cell,
     offset: tuple[int, int],
-    slot: tuple[int, float],
+    size: tuple[int, int],
     chart: Chart,
 ) -> None:
-    """One chart's data at ``row``, ``col`` (hidden) and the chart over the band."""
+    """One chart: its data at ``data`` (hidden columns, four rows) and the chart at cell
+    ``at`` plus ``offset`` pixels, ``size`` pixels."""
+    row, col = data
     tr, printed = chart.trend, chart.printed
     t = fs.template
     labels = t.report.labels
@@ -210,9 +237,8 @@ def _chart(
         series.append(
             TrendSeries(name, row + 3, col, end, BASELINE_COLOUR, dashed=True, marker=None)
         )
-    size = (slot[0] - 2 * PAD, row_pixels(slot[1] * DATA_ROWS) - 2 * PAD)
     sheet.trend_chart(
-        (row, anchor),
+        at,
         offset,
         size,
         chart_title(t, tr.indicator, chart.prefix),
