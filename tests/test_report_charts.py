@@ -18,7 +18,9 @@ from openpyxl.utils import column_index_from_string
 
 from kpibook.entries import Entries
 from kpibook.forms.report_charts import ACTUAL_COLOUR, TARGET_COLOUR, chart_title, trend
+from kpibook.master import write_master
 from kpibook.master.table import SPARKLINE, TREND
+from kpibook.merge import merge
 from kpibook.plan import Direction, Plan
 from kpibook.plantext import load_entries_yaml, load_plan_yaml
 from kpibook.template import FormTemplate, ReportCharts, load_template
@@ -286,6 +288,37 @@ def test_charts_beside_need_the_paper_for_it(card_plan: Plan, matrix_plan: Plan)
         MatrixReport.model_validate({"charts": {"place": "beside"}})
     landscape = {"orientation": "landscape"}
     assert CardReport.model_validate({"charts": {"place": "beside"}, "print": landscape})
+
+
+def test_an_indicator_without_a_number_gets_no_chart(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    """Nothing to draw: no empty frame of axes in the card."""
+    project = card_plan.projects[0]
+    ind = project.indicators[0]
+    none = Value.of("－")
+    blank = ind.model_copy(
+        update={
+            "targets": dict.fromkeys(ind.targets, none),
+            "actuals": dict.fromkeys(ind.actuals, none),
+            "final_target": none,
+        }
+    )
+    plan = card_plan.model_copy(
+        update={"projects": [project.model_copy(update={"indicators": [blank]})]}
+    )
+    entry = card_entries.for_project(project.id)
+    assert entry is not None
+    gone = entry.model_copy(update={"actuals": {ind.id: none}})
+    entries = card_entries.model_copy(update={"entries": [gone]})
+    assert not trend(plan, blank, none).drawable
+    path = tmp_path / "master.xlsx"
+    report, _ = merge(plan, [])
+    write_master(plan, report, entries, path, template=with_charts(plan))
+    ws = openpyxl.load_workbook(path)["報告書"]
+    assert card_rows(ws)  # the card is there, without a chart or a 推移 row
+    assert drawn(path) == []
+    assert all(ws.cell(r, 1).value != "推移" for r in range(1, ws.max_row + 1))
 
 
 def test_the_title_says_when_less_is_better(card_plan: Plan) -> None:

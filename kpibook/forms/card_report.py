@@ -150,7 +150,9 @@ def _card(
         actual = entry.actuals.get(ind.id) if entry else None
         printed = PrintedCells()
         row = _indicator(fs, row, ind, actual, graded[ind.id], data, t, last, printed)
-        charts.append(Chart(trend(data.plan, ind, actual), printed))
+        shown = trend(data.plan, ind, actual)
+        if shown.drawable:
+            charts.append(Chart(shown, printed))
     if t.report.charts.place == "below" and charts:
         row = chart_band(fs, row, FIRST, last, charts, t.report.labels.chart)
     if not p.indicators:

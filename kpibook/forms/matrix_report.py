@@ -238,8 +238,9 @@ def _project(
         actual = entry.actuals.get(ind.id) if entry and ind else None
         printed = PrintedCells()
         _indicator(fs, row + k, height, ind, actual, ig, layout, data, printed)
-        if ind is not None and not fp.relisting_of:
-            charts.append(Chart(trend(data.plan, ind, actual), printed, f"{fp.number} "))
+        shown = trend(data.plan, ind, actual) if ind is not None else None
+        if shown is not None and shown.drawable and not fp.relisting_of:
+            charts.append(Chart(shown, printed, f"{fp.number} "))
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)

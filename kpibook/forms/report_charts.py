@@ -63,6 +63,11 @@ class Trend:
     final_year: FiscalYear | None = None
     """The year whose target is the final target (【最終目標】), if any."""
 
+    @property
+    def drawable(self) -> bool:
+        """Whether there is a number to draw (an indicator with none gets no chart)."""
+        return any(v is not None for v in [*self.targets, *self.actuals])
+
 
 def _number(value: Value | None) -> Decimal | None:
     if value is not None and value.kind is ValueKind.NUMBER:
