@@ -461,3 +461,22 @@ def test_libreoffice_draws_the_charts(
         region = (right + 10, cards[0][1], image[0] - 10, image[1] - 40)
         assert colour_near(image, region, ACTUAL_COLOUR) > 30 * len(cards), n
         assert colour_near(image, region, TARGET_COLOUR) > 10 * len(cards), n
+
+
+def test_a_national_table_has_no_sparklines(
+    tmp_path: Path, matrix_plan: Plan, matrix_entries: Entries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SPARKLINE_LIMIT rows the column is left out (memory), the rest as before."""
+    monkeypatch.setattr("kpibook.master.table.SPARKLINE_LIMIT", 3)
+    path = tmp_path / "master.xlsx"
+    report, _ = merge(matrix_plan, [])
+    write_master(matrix_plan, report, matrix_entries, path)
+    ws = openpyxl.load_workbook(path)["一覧"]
+    heads = [c.value for c in ws[1]]
+    assert SPARKLINE not in heads
+    assert TREND in heads
+    assert heads[-1] == "回答ファイル"
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert "sparkline" not in xml
+    assert "conditionalFormatting" in xml  # the grade colours are still there

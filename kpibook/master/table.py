@@ -39,6 +39,9 @@ TREND = "実績の推移"
 SPARKLINE = "推移グラフ"
 """The actuals as a sparkline, for Excel (left out of the print: LibreOffice prints
 sparklines as scattered dots)."""
+SPARKLINE_LIMIT = 20_000
+"""Above this many rows (a national table, for filtering rather than looking at) 一覧 has
+no sparklines: each costs memory until the workbook is written."""
 BETTER = Style(font_color="#006100")
 WORSE = Style(font_color="#9C0006")
 
@@ -94,8 +97,10 @@ def write_table(
         "評価の一致",
         *(evaluation_name(plan, e) for e in evaluated),
         "回答ファイル",
-        SPARKLINE,
     ]
+    sparklines = len(indicators) <= SPARKLINE_LIMIT
+    if sparklines:
+        headers.append(SPARKLINE)
     col = {h: n for n, h in enumerate(headers)}
     named = {
         "体系": 36,
@@ -132,7 +137,8 @@ def write_table(
                 for e in evaluated
             ]
             values.append(source.get(project.lead_department, ""))
-            values.append(None)  # the sparkline's cell
+            if sparklines:
+                values.append(None)  # the sparkline's cell
             trend = trend_of(plan, project, ind, entries) if ind else None
             for n, value in enumerate(values):
                 if n == col[TREND] and trend is not None:
@@ -156,15 +162,15 @@ def write_table(
         sheet.column_width(n, n, width)
     # 事業名 is printed at the left of every group of pages when the table is too wide
     # for one page; the sparklines are not printed.
-    printed = widths[: col[SPARKLINE]]
+    printed = widths[: col[SPARKLINE]] if sparklines else widths
     print_table(sheet, page, printed, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
     sheet.print_area(0, 0, max(last, 0), len(printed) - 1)
     if last < 1:
         return
-    first_actual = col[f"実績値 {actual_years[0]} ({era_label(actual_years[0])})"]
-    spark = col[SPARKLINE]
-    end = first_actual + len(actual_years) - 1
-    sheet.sparklines(spark, [(r, first_actual, end) for r in range(1, last + 1)])
+    if sparklines:
+        first_actual = col[f"実績値 {actual_years[0]} ({era_label(actual_years[0])})"]
+        end = first_actual + len(actual_years) - 1
+        sheet.sparklines(col[SPARKLINE], [(r, first_actual, end) for r in range(1, last + 1)])
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
         c = col[name]
         for grade_mark, style in grade_styles(plan):
