@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -129,7 +129,7 @@ class TrendSeries:
     first_col: int
     last_col: int
     colour: str
-    kind: str = "line"
+    kind: Literal["column", "line"] = "line"
     """``column`` (bars: a missing value is no bar) or ``line`` (with markers)."""
     dashed: bool = False
     marker: str | None = "diamond"
