@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import (
     Footnote,
     GradeBand,
@@ -53,6 +54,7 @@ from kpibook.template import (
     MatrixTemplate,
     PrintSettings,
     TextEntry,
+    fields_of,
 )
 from kpibook.values import Value
 
@@ -197,9 +199,14 @@ def _dumps(data: Any) -> str:
 
 def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
+    return _shared(plan, template, _V1_FIELDS)
 
+
+def _shared(
+    plan: Plan, template: FormTemplate, fields: Mapping[type[BaseModel], tuple[str, ...]]
+) -> dict[str, str]:
     def c(obj: Any) -> Any:
-        return _canonical(obj, _V1_FIELDS)
+        return _canonical(obj, fields)
 
     return {
         "plan": _dumps(plan.id),
@@ -219,6 +226,46 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
+# -- what version 3 adds ----------------------------------------------------------------
+
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    Project: (*_V1_FIELDS[Project], "fields"),
+    Indicator: (*_V1_FIELDS[Indicator], "fields"),
+    FieldSpec: (
+        "key",
+        "label",
+        "kind",
+        "of",
+        "filled_by",
+        "choices",
+        "max_length",
+        "decimals",
+        "minimum",
+        "maximum",
+        "unit",
+        "help",
+        "required",
+    ),
+}
+"""Version 3: version 2's content and what it prints beyond it."""
+
+
+def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    shared = _shared(plan, template, _V3_FIELDS)
+    # the template's fields and the plan's, as the form shows them
+    shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
+    return shared
+
+
+def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V3_FIELDS) for p in projects]),
+    }
+
+
 # -- the versions ---------------------------------------------------------------------
 
 
@@ -231,6 +278,7 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
+    3: _Version(_shared_v3, _own_v3),
 }
 """What each form version hashes."""
 
