@@ -151,6 +151,11 @@ class CardReportColumns(Model):
 
 class CardReport(ReportBase):
     columns: CardReportColumns = Field(default_factory=CardReportColumns)
+    year_rates: bool = Field(
+        default=False,
+        description="Print a 達成率 row under each indicator's years: the rate of every "
+        "year that has an actual, graded as that year (as 茨城県's cards print them).",
+    )
 
 
 class MatrixReportColumns(Model):
@@ -213,6 +218,19 @@ class CardLabels(Model):
     filled_by_lead: Label
     also_listed: Label
     relisting_of: Label
+    baseline: Label = Field(
+        default="基準値", description="The baseline's row (years down) or column (across)."
+    )
+    original_target: Label = Field(
+        default="当初目標",
+        description="The original of a revised target, printed beside the revised one.",
+    )
+    data_lag: Label = Field(
+        default="公表が遅れる統計のため、{year}の実績が未公表なら{earliest}までの実績のある"
+        "最新の年度で評価します",
+        description="Under a lagging indicator ({year}: the report year; {earliest}: the "
+        "earliest year it may be graded on).",
+    )
 
 
 class CardColumns(Model):
@@ -272,6 +290,12 @@ class CardTemplate(TemplateBase):
         default=None, description="A note the department may add to each report-year actual."
     )
     columns: CardColumns
+    years: Literal["down", "across"] = Field(
+        default="down",
+        description="How each indicator's years print: down (a row per year: 年度 | 目標値 "
+        "| 実績値 | 実績の状況) or across (a column per year, rows 目標値 and 実績値, as "
+        "official cards print them).",
+    )
     report: CardReport = Field(default_factory=CardReport, description="The printed 報告書.")
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kpibook.fiscal import FiscalYear
+from kpibook.grading.indicators import final_target
 from kpibook.plan import Indicator, Placement, Plan, Project
+from kpibook.values import Value
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,28 @@ def report_content(plan: Plan) -> FormContent:
     return FormContent(plan, "", [fp for *_, fp in listed])
 
 
-def years_shown(plan: Plan, indicator: Indicator) -> list[FiscalYear]:
-    """A card's year rows: the plan period up to the report year, and any earlier year
-    with a value."""
-    years = set(range(plan.period.start, plan.report_year + 1))
-    years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= plan.report_year}
+def years_shown(plan: Plan, indicator: Indicator, form_version: int = 3) -> list[FiscalYear]:
+    """A card's years: the plan period up to the report year, any earlier year with a
+    value, and (from form version 3) the later plan years up to the last one with a
+    target, so a card shows the targets still ahead.  A later year without a target shows
+    nothing a reader needs, so the card stops before it: a plan whose end-of-plan target
+    is its 【最終目標】 prints that once, not beside an empty year."""
+    last = plan.report_year
+    if form_version >= 3:
+        ahead = [y for y in indicator.targets if plan.report_year < y <= plan.period.end]
+        last = max([last, *ahead])
+    years = set(range(plan.period.start, last + 1))
+    years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= last}
     return sorted(years)
+
+
+def final_shown(plan: Plan, indicator: Indicator, form_version: int = 3) -> Value:
+    """The 【最終目標】 a card prints: the plan's final target, or (from form version 3)
+    the target of the plan's last year when the plan gives no separate one, as grading
+    falls back to it."""
+    if form_version >= 3:
+        return final_target(indicator, plan.period.end)
+    return indicator.final_target
 
 
 @dataclass(frozen=True)

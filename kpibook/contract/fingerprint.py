@@ -9,7 +9,9 @@ fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
-are encoded in names); ``tests/test_contract.py`` pins a literal hash of each, so a
+are encoded in names); version 3 adds what its card prints besides (the baseline, the
+original of a revised target, the data lag, and the years down or across);
+``tests/test_contract.py`` pins a literal hash of each, so a
 change to what is hashed fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
@@ -168,6 +170,26 @@ _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
 }
 
 
+# -- what version 3 adds --------------------------------------------------------------
+
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    # The card prints the baseline and its year, the original of a revised target beside
+    # it, and (for a lagging statistic) which years may be graded.
+    Indicator: (
+        *_V1_FIELDS[Indicator],
+        "baseline",
+        "baseline_year",
+        "original_targets",
+        "original_final_target",
+        "data_lag",
+    ),
+    # The card's years down or across, and the words of the rows version 3 adds.
+    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years"),
+}
+
+
 def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> Any:
     """``obj`` as JSON data, models reduced to their listed fields."""
     if obj is None or isinstance(obj, bool | int | float | str):
@@ -195,11 +217,15 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
+def _shared_v1(
+    plan: Plan,
+    template: FormTemplate,
+    fields: Mapping[type[BaseModel], tuple[str, ...]] = _V1_FIELDS,
+) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
 
     def c(obj: Any) -> Any:
-        return _canonical(obj, _V1_FIELDS)
+        return _canonical(obj, fields)
 
     return {
         "plan": _dumps(plan.id),
@@ -212,11 +238,23 @@ def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     }
 
 
-def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
+def _own_v1(
+    department: str,
+    projects: list[Project],
+    fields: Mapping[type[BaseModel], tuple[str, ...]] = _V1_FIELDS,
+) -> dict[str, str]:
     return {
         "department": _dumps(department),
-        "projects": _dumps([_canonical(p, _V1_FIELDS) for p in projects]),
+        "projects": _dumps([_canonical(p, fields) for p in projects]),
     }
+
+
+def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    return _shared_v1(plan, template, _V3_FIELDS)
+
+
+def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
+    return _own_v1(department, projects, _V3_FIELDS)
 
 
 # -- the versions ---------------------------------------------------------------------
@@ -231,6 +269,7 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
+    3: _Version(_shared_v3, _own_v3),
 }
 """What each form version hashes."""
 

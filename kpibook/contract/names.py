@@ -6,6 +6,7 @@ reader finds it wherever rows were inserted, and never by guessing positions::
     kpi.<project>.<field>                  kpi.p01.activity_report, kpi.p01.self_grade
     kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
                                            .t2019 / .final / .a2018 (prefilled)
+                                           .base / .o2019 / .ofinal (prefilled, v3)
 
 An id is encoded so that the name is a valid Excel name and the encoding is
 injective: ``_`` → ``__``, ``-`` → ``_0``, ``.`` → ``_1``.  Encoded ids hold only ASCII
@@ -32,7 +33,7 @@ _ENCODE_V1 = str.maketrans({"_": "__", "-": "_0"})
 _ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
 _DECODE = {"__": "_", "_0": "-", "_1": "."}
 _TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
-_PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
+_PART = re.compile(r"^(?:t\d{4}|a\d{4}|o\d{4}|final|ofinal|base|actual|state|note)$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class NameScheme:
     def indicator(self, project: str, indicator: str, part: str) -> str:
         """``kpi.p01.p01_01.actual``: an indicator's input (``actual``, ``state``,
         ``note``) or prefilled value (``t2019`` target, ``final`` target, ``a2018`` past
-        actual)."""
+        actual; from version 3 ``base`` baseline, ``o2019`` / ``ofinal`` original target
+        of a revised one)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
 
     def parse(self, name: str) -> NameRef | None:
@@ -97,7 +99,11 @@ def casefold_key(identifier: str) -> str:
     return identifier.casefold()
 
 
-SCHEMES = {1: NameScheme(1, encode_dots=False), 2: NameScheme(2, encode_dots=True)}
+SCHEMES = {
+    1: NameScheme(1, encode_dots=False),
+    2: NameScheme(2, encode_dots=True),
+    3: NameScheme(3, encode_dots=True),
+}
 """The name scheme of each form version a reader accepts."""
 CURRENT = SCHEMES[max(SCHEMES)]
 """The scheme ``kpibook generate`` writes."""

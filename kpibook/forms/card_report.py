@@ -19,10 +19,12 @@ continue on the following rows when long.  Per card, in the official order:
 
 from __future__ import annotations
 
-from kpibook.contract.content import FormProject, years_shown
+from kpibook.contract.content import FormProject
 from kpibook.contract.specs import prefilled_cell
-from kpibook.fiscal import era_label
-from kpibook.forms.card import heading, indicator_text, sections_with_content, title_row
+from kpibook.fiscal import FiscalYear, era_label
+from kpibook.forms.card import heading, sections_with_content, title_row
+from kpibook.forms.card_values import grow_rows, indicator_text, lag_text
+from kpibook.forms.card_values import slots as card_slots
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
     GAP,
@@ -35,10 +37,11 @@ from kpibook.forms.report import (
     shows_self,
 )
 from kpibook.forms.sheet import FormSheet
-from kpibook.grading import IndicatorGrade
+from kpibook.grading import IndicatorGrade, grade_indicator
 from kpibook.plan import Indicator
 from kpibook.template import CardTemplate
-from kpibook.values import Value
+from kpibook.textfit import lines_needed
+from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
@@ -161,12 +164,15 @@ def _indicator(
     t: CardTemplate,
     last: int,
 ) -> int:
-    """The indicator's years across: its name and unit over the years, then the 目標値
-    and 実績値 rows (more years than columns continue in a second set of rows), its
-    達成率 and grade beside the last set; its ※ notes above."""
+    """The indicator's years across: its name and unit over the years (the baseline
+    first, 【最終目標】 last), then the 目標値 row, the 当初目標 row when a target was
+    revised, the 実績値 row and (when the template asks) a 達成率 row for every year with
+    an actual; more years than columns continue in a second set of rows.  Its 達成率 and
+    grade beside the last set, with the year graded when that is not the report year; its
+    ※ notes above."""
     s, labels, plan = fs.styles, t.labels, data.plan
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = indicator_text(ind, labels.final_target).split("\n")[1:]
+    notes = indicator_text(ind, labels.final_target, lag_text(plan, ind, t)).split("\n")[1:]
     if notes:
         label = t.actual_note.label if t.actual_note else labels.indicator
         row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))
@@ -174,43 +180,79 @@ def _indicator(
     head = s.label.but(align="center")
     center = s.text_center
     slots = last - FIRST
-    years = years_shown(plan, ind)
-    items: list[tuple[str, Value | None, Value | None]] = [
-        (era_label(y), ind.targets.get(y), actual if y == plan.report_year else ind.actuals.get(y))
-        for y in years
-    ]
-    items.append((labels.final_target, ind.final_target, None))
-    chunks = [items[n : n + slots] for n in range(0, len(items), slots)]
+    printed = card_slots(plan, ind, t)
+    has_original = any(slot.original is not None for slot in printed)
+    rates = _year_rates(ind, ig, data) if t.report.year_rates else None
+    rows = [labels.targets, *([labels.original_target] if has_original else [])]
+    rows += [labels.actuals, *([t.report.labels.rate] if rates is not None else [])]
+    chunks = [printed[n : n + slots] for n in range(0, len(printed), slots)]
     for n, chunk in enumerate(chunks):
         fs.write(row, LABEL, f"{ind.label}{unit}", head)
         fs.fit(row, f"{ind.label}{unit}", fs.widths[LABEL])
-        fs.write(row + 1, LABEL, labels.targets, s.label)
-        fs.write(row + 2, LABEL, labels.actuals, s.label)
+        for k, text in enumerate(rows, start=1):
+            fs.write(row + k, LABEL, text, s.label)
+            fs.fit(row + k, text, fs.widths[LABEL])
         for k in range(slots):
             col = FIRST + k
-            if k < len(chunk):
-                year, target, value = chunk[k]
-                fs.write(row, col, year, head)
-                fs.fit(row, year, fs.widths[col])
-                _value(fs, row + 1, col, target, number, center)
-                is_final = n == len(chunks) - 1 and k == len(chunk) - 1
-                if is_final:
-                    fs.write(row + 2, col, None, s.text)
-                else:
-                    _value(fs, row + 2, col, value, number, center)
-            else:
-                for r in (row, row + 1, row + 2):
+            if k >= len(chunk):
+                for r in range(row, row + len(rows) + 1):
                     fs.write(r, col, None, s.text)
-        fs.fit(row + 2, labels.actuals, fs.widths[LABEL])
+                continue
+            slot = chunk[k]
+            fs.write(row, col, slot.head, head)
+            fs.fit(row, slot.head, fs.widths[col])
+            cells: list[Value | str | None] = [slot.target]
+            if has_original:
+                cells.append(slot.original)
+            year = slot.year
+            value = actual if year == plan.report_year else None
+            if year is not None and year < plan.report_year:
+                value = ind.actuals.get(year)
+            cells.append(value if year is not None and year <= plan.report_year else "")
+            if rates is not None:
+                cells.append(rates.get(year, "") if year is not None else "")
+            for r, cell in enumerate(cells, start=row + 1):
+                if isinstance(cell, str):
+                    fs.write(r, col, cell or None, center)
+                    if cell:
+                        fs.fit(r, cell, fs.widths[col])
+                else:
+                    _value(fs, r, col, cell, number, center)
         if n == len(chunks) - 1 and shows_computed(t):
             fs.write(row, last, t.report.labels.rate, head)
             mark = ig.grade or plan.grading.not_gradable
-            fs.span(row + 1, last, last, f"{rate_text(ig)}\n{mark}", center, rows=2)
+            graded = ig.year
+            when = "" if graded in (None, plan.report_year) else f"（{era_label(graded)}）"
+            text = f"{rate_text(ig)}{when}\n{mark}"
+            fs.span(row + 1, last, last, text, center, rows=len(rows))
+            grow_rows(fs, row + 1, row + len(rows), lines_needed(text, fs.widths[last], fs.size))
         else:
-            for r in (row, row + 1, row + 2):
+            for r in range(row, row + len(rows) + 1):
                 fs.write(r, last, None, s.text)
-        row += 3
+        row += len(rows) + 1
     return row
+
+
+def _year_rates(ind: Indicator, ig: IndicatorGrade, data: ReportData) -> dict[FiscalYear, str]:
+    """The 達成率 of every year that has a numeric actual, each graded as of that year
+    (the report year's is the one graded, which for a lagging statistic may be earlier)."""
+    plan = data.plan
+    out: dict[FiscalYear, str] = {}
+    for year, value in ind.actuals.items():
+        if value.kind is ValueKind.NUMBER and plan.period.start <= year < plan.report_year:
+            past = grade_indicator(
+                ind,
+                value,
+                plan.grading,
+                year,
+                plan.period.end,
+                period_start=plan.period.start,
+            )
+            if past.rate_shown is not None:
+                out[year] = f"{past.rate_shown}%"
+    if ig.rate_shown is not None and ig.year is not None:
+        out[ig.year] = f"{ig.rate_shown}%"
+    return out
 
 
 def _value(

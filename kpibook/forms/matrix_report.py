@@ -17,7 +17,8 @@ from kpibook.contract.content import FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
-from kpibook.forms.card import grow_rows, sections_with_content, title_row
+from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.card_values import grow_rows
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.matrix import (
     CONTENT,
