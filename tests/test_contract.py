@@ -98,6 +98,10 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
+    # Version 3 adds what its card prints besides: the baseline, the original targets,
+    # the data lag and the template's years (none of which this plan has).
+    v3 = "54d385a87f7e96d7ba6610a72e1f5ceb2b7816381a6e20287814431877e517dd"
+    assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
 

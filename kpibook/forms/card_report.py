@@ -202,8 +202,8 @@ def _indicator(
             fs.write(row, col, slot.head, head)
             fs.fit(row, slot.head, fs.widths[col])
             cells: list[Value | str | None] = [slot.target]
-            if has_original:
-                cells.append(slot.original)
+            if has_original:  # blank under a target that was never revised
+                cells.append(slot.original if slot.original is not None else "")
             year = slot.year
             value = actual if year == plan.report_year else None
             if year is not None and year < plan.report_year:
