@@ -241,7 +241,7 @@ def test_forms_of_version_2_are_compared_as_they_were_printed(
 def test_a_lagging_statistic_says_which_years_may_be_graded(
     plan: Plan, returns: tuple[CardTemplate, dict[str, GeneratedForm]]
 ) -> None:
-    template, forms = returns
+    _, forms = returns
     nogyo = next(p for p in plan.projects if p.id == "nogyo")
     texts = "\n".join(_sheet_texts(forms[nogyo.lead_department].path))
     assert (
