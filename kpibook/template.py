@@ -200,7 +200,25 @@ class GradeEntry(Model):
     help: Text
 
 
-class CardLabels(Model):
+class YearLabels(Model):
+    """Words of the rows and columns form version 3 adds, in both layouts."""
+
+    baseline: Label = Field(
+        default="基準値", description="The baseline's row or column; its year follows it."
+    )
+    original_target: Label = Field(
+        default="当初目標",
+        description="The original of a revised target, printed beside the revised one.",
+    )
+    data_lag: Label = Field(
+        default="公表が遅れる統計のため、{year}の実績が未公表なら{earliest}までの実績のある"
+        "最新の年度で評価します",
+        description="Under a lagging indicator ({year}: the report year; {earliest}: the "
+        "earliest year it may be graded on).",
+    )
+
+
+class CardLabels(YearLabels):
     title_suffix: Label
     policy_goal: Label
     outcome_goal: Label
@@ -218,19 +236,6 @@ class CardLabels(Model):
     filled_by_lead: Label
     also_listed: Label
     relisting_of: Label
-    baseline: Label = Field(
-        default="基準値", description="The baseline's row (years down) or column (across)."
-    )
-    original_target: Label = Field(
-        default="当初目標",
-        description="The original of a revised target, printed beside the revised one.",
-    )
-    data_lag: Label = Field(
-        default="公表が遅れる統計のため、{year}の実績が未公表なら{earliest}までの実績のある"
-        "最新の年度で評価します",
-        description="Under a lagging indicator ({year}: the report year; {earliest}: the "
-        "earliest year it may be graded on).",
-    )
 
 
 class CardColumns(Model):
@@ -241,7 +246,7 @@ class CardColumns(Model):
     state: float = Field(gt=0, le=50)
 
 
-class MatrixLabels(Model):
+class MatrixLabels(YearLabels):
     title_suffix: Label
     number: Label
     name: Label

@@ -139,14 +139,27 @@ def final_shown(plan: Plan, indicator: Indicator, form_version: int = 3) -> Valu
 @dataclass(frozen=True)
 class ValueColumn:
     year: FiscalYear
-    kind: Literal["actual", "target", "input"]
+    """The column's year (the baseline column's is the plan's first; each indicator's
+    baseline has its own year, printed with it)."""
+    kind: Literal["actual", "target", "input", "baseline", "original"]
 
 
-def value_columns(plan: Plan) -> list[ValueColumn]:
+_ORDER = {"target": 0, "original": 1}
+
+
+def value_columns(plan: Plan, form_version: int = 3) -> list[ValueColumn]:
     """Past actuals and targets of every year the plan has, and the report year's actual,
-    in time order (a year's target before its actual, as in seed 003's R3 columns).
+    in time order (a year's target before its actual, as in seed 003's R3 columns).  From
+    form version 3, a 基準値 column first when an indicator has a baseline, and a 当初目標
+    column after a year's target when an indicator's target of that year was revised.
     Every department's form has the same columns: the plan finds its years once."""
     cols = [ValueColumn(y, "actual") for y in plan.actual_years]
     cols += [ValueColumn(y, "target") for y in plan.target_years]
     cols.append(ValueColumn(plan.report_year, "input"))
-    return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))
+    if form_version >= 3:
+        indicators = [i for p in plan.projects for i in p.indicators]
+        if any(not i.baseline.is_empty for i in indicators):
+            cols.append(ValueColumn(plan.period.start, "baseline"))
+        revised = {y for i in indicators for y in i.original_targets}
+        cols += [ValueColumn(y, "original") for y in sorted(revised)]
+    return sorted(cols, key=lambda c: (c.kind != "baseline", c.year, _ORDER.get(c.kind, 2)))

@@ -186,6 +186,7 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     ),
     # The card's years down or across, and the words of the rows version 3 adds.
     CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag"),
+    MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
     CardTemplate: (*_V1_FIELDS[CardTemplate], "years"),
 }
 

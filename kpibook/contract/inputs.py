@@ -163,8 +163,8 @@ def prefilled_values(
     """Every named target and past actual the form prefills for a project, with the
     plan's value (None: the cell shows －).  The card shows each indicator's years (to
     the report year, and from form version 3 the later years with a target) and its
-    final target, and from form version 3 the baseline and the original of a revised
-    target where the plan has them; the matrix shows the plan's value columns."""
+    final target; the matrix shows the plan's value columns.  From form version 3 both
+    show the baseline and the original of a revised target where the plan has them."""
     out: list[tuple[str, Value | None]] = []
     pid = fp.project.id
     version = names.form_version
@@ -186,11 +186,15 @@ def prefilled_values(
             if version >= 3 and not ind.original_final_target.is_empty:
                 out.append((name("ofinal"), ind.original_final_target))
             continue
-        for column in value_columns(plan):
+        for column in value_columns(plan, version):
             if column.kind == "target":
                 part, value = f"t{column.year}", ind.targets.get(column.year)
             elif column.kind == "actual":
                 part, value = f"a{column.year}", ind.actuals.get(column.year)
+            elif column.kind == "baseline" and not ind.baseline.is_empty:
+                part, value = "base", ind.baseline
+            elif column.kind == "original" and column.year in ind.original_targets:
+                part, value = f"o{column.year}", ind.original_targets[column.year]
             else:
                 continue
             out.append((name(part), value))

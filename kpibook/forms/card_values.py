@@ -20,7 +20,7 @@ from kpibook.contract.names import indicator_name
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan
-from kpibook.template import CardTemplate
+from kpibook.template import CardTemplate, YearLabels
 from kpibook.textfit import LINE_EM, ROW_PADDING, lines_needed, row_height
 from kpibook.values import Value
 from kpibook.xlsx_write import Style
@@ -70,12 +70,12 @@ def value_columns_across(plan: Plan, t: CardTemplate) -> int:
     return max((len(slots(plan, i, t)) for p in plan.projects for i in p.indicators), default=1)
 
 
-def lag_text(plan: Plan, ind: Indicator, t: CardTemplate) -> str | None:
-    """What the card says under a lagging indicator: which years may be graded."""
+def lag_text(plan: Plan, ind: Indicator, labels: YearLabels) -> str | None:
+    """What a form says under a lagging indicator: which years may be graded."""
     if not ind.data_lag:
         return None
     earliest = era_label(plan.report_year - ind.data_lag)
-    return t.labels.data_lag.format(year=era_label(plan.report_year), earliest=earliest)
+    return labels.data_lag.format(year=era_label(plan.report_year), earliest=earliest)
 
 
 def indicator_text(ind: Indicator, final_label: str, extra: str | None = None) -> str:
@@ -179,7 +179,7 @@ def _down(
             fs.prefilled(row, TARGET, slot.original, number, name)
             fs.span(row, ACTUAL, STATE, None, s.read_only)
             row += 1
-    text = indicator_text(ind, t.labels.final_target, lag_text(plan, ind, t))
+    text = indicator_text(ind, t.labels.final_target, lag_text(plan, ind, t.labels))
     fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
     grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
     return row
@@ -252,7 +252,11 @@ def _across(
     number = fs.number_style(ind)
     head = s.label.but(align="center")
     row = fs.long_text(
-        row, BODY, last, indicator_text(ind, labels.final_target, lag_text(plan, ind, t)), s.text
+        row,
+        BODY,
+        last,
+        indicator_text(ind, labels.final_target, lag_text(plan, ind, t.labels)),
+        s.text,
     )
     printed = slots(plan, ind, t)
     cols = range(FIRST_VALUE, state)

@@ -18,7 +18,7 @@ from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
 from kpibook.forms.card import sections_with_content, title_row
-from kpibook.forms.card_values import grow_rows
+from kpibook.forms.card_values import grow_rows, lag_text
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.matrix import (
     CONTENT,
@@ -27,6 +27,7 @@ from kpibook.forms.matrix import (
     INDICATOR,
     NAME,
     NUMBER,
+    baseline_text,
     matrix_title,
     section_heading,
 )
@@ -34,7 +35,7 @@ from kpibook.forms.report import ReportData, front_matter, rate_text, shows_comp
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
-from kpibook.template import MatrixTemplate
+from kpibook.template import MatrixLabels, MatrixTemplate
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, Sheet
@@ -84,7 +85,13 @@ def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportDa
     ]
     widths = [c.number, c.name, c.content, c.department, c.indicator]
     for vc in layout.values:
-        texts = entered if vc.kind == "input" else [widest.get((vc.kind, vc.year), ("", ""))[1]]
+        if vc.kind == "input":
+            texts = entered
+        elif vc.kind == "baseline":
+            texts = [baseline_text(i) for i in indicators.values()]
+        else:
+            key = (vc.kind, vc.year) if vc.kind != "original" else ("any", None)
+            texts = [widest.get(key, ("", ""))[1]]
         widths.append(max([c.value, *(value_width(text, size, spare=False) for text in texts)]))
     if layout.computed:
         widths += [c.rate, c.grade]
@@ -147,12 +154,17 @@ def _header(
         fs.span(row, col, col, text, head, rows=HEADER_ROWS)
     for n, vc in enumerate(layout.values):
         col = layout.value_col(n)
+        if vc.kind == "baseline":
+            fs.span(row, col, col, labels.baseline, head, rows=HEADER_ROWS)
+            continue
         label = era_label(vc.year)
         if vc.kind == "target" and vc.year == plan.midterm_year:
             label += labels.midterm
         fs.write(row, col, label, head)
         fs.fit(row, label, fs.widths[col])
-        fs.write(row + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
+        sub = {"target": labels.target, "original": labels.original_target}
+        fs.write(row + 1, col, sub.get(vc.kind, labels.actual), head)
+        fs.fit(row + 1, sub.get(vc.kind, labels.actual), fs.widths[col])
     need = max(lines_needed(text, fs.widths[col], fs.size) for col, text in fixed)
     grow_rows(fs, row, row + 1, need)
 
@@ -209,7 +221,7 @@ def _project(
         height = rows - k if k == len(indicators) - 1 else 1
         ig = grade.indicators[k] if ind is not None else None
         actual = entry.actuals.get(ind.id) if entry and ind else None
-        _indicator(fs, row + k, height, ind, actual, ig, layout, data)
+        _indicator(fs, row + k, height, ind, actual, ig, layout, data, t.labels)
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
@@ -232,6 +244,7 @@ def _indicator(
     ig: IndicatorGrade | None,
     layout: ReportLayout,
     data: ReportData,
+    labels: MatrixLabels,
 ) -> None:
     """One indicator's cells, ``rows`` rows tall: its name, every year's value (the
     report year's from the department's entry), its rate and computed grade."""
@@ -239,6 +252,9 @@ def _indicator(
     center = s.text_center
     unit = f"（{ind.unit}）" if ind is not None and ind.unit else ""
     label = f"{ind.label}{unit}" if ind is not None else "－"
+    lag = lag_text(plan, ind, labels) if ind is not None else None
+    if lag:
+        label += f"\n※{lag}"
     fs.span(row, INDICATOR, INDICATOR, label, s.text if ind else center, rows=rows)
     grow_rows(fs, row, row + rows - 1, lines_needed(label, fs.widths[INDICATOR], fs.size))
     for n, vc in enumerate(layout.values):
@@ -246,8 +262,20 @@ def _indicator(
         if ind is None:
             fs.span(row, col, col, "－", center, rows=rows)
             continue
+        if vc.kind == "baseline":
+            text = baseline_text(ind)
+            fs.span(
+                row, col, col, text or None, s.text.but(align="right", valign="center"), rows=rows
+            )
+            grow_rows(fs, row, row + rows - 1, lines_needed(text, fs.widths[col], fs.size))
+            continue
+        if vc.kind == "original" and vc.year not in ind.original_targets:
+            fs.span(row, col, col, None, center, rows=rows)
+            continue
         if vc.kind == "input":
             value = actual
+        elif vc.kind == "original":
+            value = ind.original_targets[vc.year]
         else:
             value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
         shown = prefilled_cell(value)
@@ -261,6 +289,8 @@ def _indicator(
             fs.span(row, col, col, shown, number, rows=rows)
     if layout.computed:
         rate = rate_text(ig) if ig is not None else "－"
+        if ig is not None and ig.year not in (None, plan.report_year):
+            rate += f"\n（{era_label(ig.year)}）"  # a lagging statistic, graded on this year
         mark = (ig.grade if ig is not None else None) or plan.grading.not_gradable
         fs.span(row, layout.rate_col, layout.rate_col, rate, center, rows=rows)
         fs.span(row, layout.grade_col, layout.grade_col, mark, center, rows=rows)
