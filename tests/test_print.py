@@ -36,6 +36,7 @@ from kpibook.template import CardTemplate, load_template
 from kpibook.textfit import MAX_ROW_POINTS
 from tests.conftest import EXAMPLES
 from tests.test_libreoffice import needs_libreoffice, to_pdf
+from tests.test_matrix_v3 import with_baseline
 
 PDFTOTEXT = shutil.which("pdftotext")
 ACROSS = EXAMPLES / "ibaraki-sousei-kpi"
@@ -146,6 +147,8 @@ def printed(
     for name, plan, entries, template in (
         ("card", card_plan, card_entries, None),
         ("matrix", matrix_plan, matrix_entries, None),
+        # a 基準値 column, a 当初目標 column and a lagging statistic in the matrix
+        ("matrix3", with_baseline(matrix_plan), matrix_entries, None),
         # years across, a baseline, revised targets and a rate per year (茨城県's card)
         ("across", across_plan, across_entries, load_template(CARD, ACROSS / TEMPLATE_FILE)),
     ):
@@ -230,7 +233,7 @@ def report_pages(case: Case) -> list[str]:
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("which", ["card", "matrix", "across"])
+@pytest.mark.parametrize("which", ["card", "matrix", "across", "matrix3"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_form(
     which: str, printed: dict[str, Case]
 ) -> None:
@@ -248,7 +251,7 @@ def test_every_text_at_its_limit_is_printed_whole_in_the_form(
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("which", ["card", "matrix", "across"])
+@pytest.mark.parametrize("which", ["card", "matrix", "across", "matrix3"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_report(
     which: str, printed: dict[str, Case]
 ) -> None:
@@ -319,10 +322,18 @@ def test_the_overview_charts_grades_by_department_too(printed: dict[str, Case]) 
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("where", ["across-limits-form", "across-published-master"])
-def test_every_value_of_a_card_across_is_printed(printed: dict[str, Case], where: str) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        "across-limits-form",
+        "across-published-master",
+        "matrix3-published-master",
+    ],
+)
+def test_every_value_of_version_3_is_printed(printed: dict[str, Case], where: str) -> None:
     """Each baseline, target (revised and original), final target and past actual of the
-    plan, with its unit, is in the printed form and 報告書."""
+    plan is in the printed form and 報告書 (the card across, and the matrix with a 基準値
+    and a 当初目標 column)."""
     case = printed[where]
     text = "".join("".join(case.printed.pages).split())
     wb = openpyxl.load_workbook(case.printed.xlsx)
@@ -346,3 +357,5 @@ def test_every_value_of_a_card_across_is_printed(printed: dict[str, Case], where
                     assert shown in text, (where, ind.id, shown)
                     checked += 1
     assert checked >= 8
+    if where.startswith("matrix3"):
+        assert "8,337（R1）" in text  # the baseline with its year

@@ -86,12 +86,12 @@ def _indicators(plan: Plan) -> list[Indicator]:
     return [i for p in plan.projects for i in p.indicators]
 
 
-def baseline_text(ind: Indicator) -> str:
+def baseline_text(ind: Indicator, with_unit: bool = True) -> str:
     """The baseline as its cell shows it: the value, its unit and its year."""
     if ind.baseline.is_empty:
         return ""
     year = f"（{era_label(ind.baseline_year)}）" if ind.baseline_year is not None else ""
-    return value_text(ind.baseline, ind) + year
+    return value_text(ind.baseline, ind, with_unit) + year
 
 
 def baseline_format(ind: Indicator) -> str:

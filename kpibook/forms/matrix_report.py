@@ -88,7 +88,7 @@ def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportDa
         if vc.kind == "input":
             texts = entered
         elif vc.kind == "baseline":
-            texts = [baseline_text(i) for i in indicators.values()]
+            texts = [baseline_text(i, with_unit=False) for i in indicators.values()]
         else:
             key = (vc.kind, vc.year) if vc.kind != "original" else ("any", None)
             texts = [widest.get(key, ("", ""))[1]]
@@ -263,7 +263,7 @@ def _indicator(
             fs.span(row, col, col, "－", center, rows=rows)
             continue
         if vc.kind == "baseline":
-            text = baseline_text(ind)
+            text = baseline_text(ind, with_unit=False)
             fs.span(
                 row, col, col, text or None, s.text.but(align="right", valign="center"), rows=rows
             )
