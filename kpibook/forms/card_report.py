@@ -172,7 +172,9 @@ def _indicator(
     ※ notes above."""
     s, labels, plan = fs.styles, t.labels, data.plan
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = indicator_text(ind, labels.final_target, lag_text(plan, ind, t.labels)).split("\n")[1:]
+    notes = indicator_text(
+        ind, labels.final_target, lag_text(plan, ind, t.labels), labels.baseline
+    ).split("\n")[1:]
     if notes:
         label = t.actual_note.label if t.actual_note else labels.indicator
         row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))

@@ -78,15 +78,17 @@ def lag_text(plan: Plan, ind: Indicator, labels: YearLabels) -> str | None:
     return labels.data_lag.format(year=era_label(plan.report_year), earliest=earliest)
 
 
-def indicator_text(ind: Indicator, final_label: str, extra: str | None = None) -> str:
-    """The indicator's name and unit, and its ※ notes, one a line."""
+def indicator_text(
+    ind: Indicator, final_label: str, extra: str | None = None, baseline_label: str = "基準値"
+) -> str:
+    """The indicator's name and unit, and its ※ notes, one a line (``extra`` last)."""
     unit = f"（{ind.unit}）" if ind.unit else ""
     notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
     notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
     if ind.final_target.note:
         notes.append(f"{final_label}: {ind.final_target.note}")
     if ind.baseline.note:
-        notes.append(ind.baseline.note)
+        notes.append(f"{baseline_label}: {ind.baseline.note}")
     if ind.note:
         notes.append(ind.note)
     if extra:
@@ -179,7 +181,9 @@ def _down(
             fs.prefilled(row, TARGET, slot.original, number, name)
             fs.span(row, ACTUAL, STATE, None, s.read_only)
             row += 1
-    text = indicator_text(ind, t.labels.final_target, lag_text(plan, ind, t.labels))
+    text = indicator_text(
+        ind, t.labels.final_target, lag_text(plan, ind, t.labels), t.labels.baseline
+    )
     fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
     grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
     return row
@@ -255,7 +259,7 @@ def _across(
         row,
         BODY,
         last,
-        indicator_text(ind, labels.final_target, lag_text(plan, ind, t.labels)),
+        indicator_text(ind, labels.final_target, lag_text(plan, ind, labels), labels.baseline),
         s.text,
     )
     printed = slots(plan, ind, t)
