@@ -151,11 +151,6 @@ class CardReportColumns(Model):
 
 class CardReport(ReportBase):
     columns: CardReportColumns = Field(default_factory=CardReportColumns)
-    year_rates: bool = Field(
-        default=False,
-        description="Print a 達成率 row under each indicator's years: the rate of every "
-        "year that has an actual, graded as that year (as 茨城県's cards print them).",
-    )
 
 
 class MatrixReportColumns(Model):
@@ -236,6 +231,7 @@ class CardLabels(YearLabels):
     filled_by_lead: Label
     also_listed: Label
     relisting_of: Label
+    rate: Label = Field(default="達成率", description="The 達成率 row (year_rates).")
 
 
 class CardColumns(Model):
@@ -295,6 +291,12 @@ class CardTemplate(TemplateBase):
         default=None, description="A note the department may add to each report-year actual."
     )
     columns: CardColumns
+    year_rates: bool = Field(
+        default=False,
+        description="Print a 達成率 row under each indicator's years (years across, and "
+        "報告書): the rate of every year that has an actual, computed as of that year (as "
+        "茨城県's cards print them). The report year's is printed in 報告書 only.",
+    )
     years: Literal["down", "across"] = Field(
         default="down",
         description="How each indicator's years print: down (a row per year: 年度 | 目標値 "

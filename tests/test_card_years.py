@@ -97,7 +97,7 @@ def test_the_templates_choose_the_years(down: CardTemplate, across: CardTemplate
     assert down.years == "down"
     assert across.years == "across"
     assert (across.labels.targets, across.labels.final_target) == ("期待値", "目標値")
-    assert across.report.year_rates
+    assert across.year_rates
 
 
 def test_the_card_shows_the_targets_still_ahead(plan: Plan) -> None:
@@ -305,3 +305,40 @@ def test_the_report_says_the_year_a_lagging_statistic_was_graded_on(
     # progress from the baseline: (4,330 − 4,292) ÷ (4,320 − 4,292) = 135.7%, H28's target
     cells = [c for r in rows for c in r if isinstance(c, str) and "（H28）" in c]
     assert cells == ["135.7%（H28）\nA"], cells
+
+
+def test_a_card_across_prints_each_past_years_rate(
+    plan: Plan, returns: tuple[CardTemplate, dict[str, GeneratedForm]]
+) -> None:
+    """With year_rates, the card across prints a 達成率 row: H27 137.4% and H28 129.0%,
+    as the 2018 edition prints them (累計, truncated); the report year's rate is not
+    known before the department's figure is in, so its cell is empty."""
+    template, forms = returns
+    koyo = next(p for p in plan.projects if p.id == "koyo")
+    ws = openpyxl.load_workbook(forms[koyo.lead_department].path)[FORM]
+    rows = [[c for c in r] for r in ws.iter_rows()]
+    rate_rows = [r for r in rows if r[1].value == template.labels.rate]
+    if not template.year_rates:
+        assert not rate_rows
+        return
+    [rate_row] = rate_rows
+    heads = next(r for r in rows if r[1].value == template.labels.year)
+    by_year = {h.value: c for h, c in zip(heads, rate_row, strict=True) if h.value}
+    assert by_year["H27"].value == "137.4%"
+    assert by_year["H28"].value == "129.0%"
+    assert by_year["H29"].value is None
+    assert by_year["H27"].protection.locked is not False
+
+
+def test_version_3_covers_how_printed_rates_are_computed(plan: Plan, across: CardTemplate) -> None:
+    """Rounding half up instead of truncating would print 129.1% for H28: a form of
+    version 3 is then outdated; one of version 2, which prints no rate, is not."""
+    rounding = plan.grading.rounding.model_copy(update={"method": "half_up"})
+    changed = plan.model_copy(
+        update={"grading": plan.grading.model_copy(update={"rounding": rounding})}
+    )
+    department = plan.projects[0].lead_department
+    projects = [plan.projects[0]]
+    before, after = Fingerprinter(plan, across), Fingerprinter(changed, across)
+    assert before.of(department, projects, 3) != after.of(department, projects, 3)
+    assert before.of(department, projects, 2) == after.of(department, projects, 2)

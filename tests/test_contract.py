@@ -99,8 +99,8 @@ def test_fingerprint_is_pinned() -> None:
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
     # Version 3 adds what its card prints besides: the baseline, the original targets,
-    # the data lag and the template's years (none of which this plan has).
-    v3 = "54d385a87f7e96d7ba6610a72e1f5ceb2b7816381a6e20287814431877e517dd"
+    # the data lag, the template's years, and how the rates a card may print are computed.
+    v3 = "23fa904c93405c002def6441d9b7d1c8744939aa96f4675c0a40ec70981ba5f5"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -126,16 +126,12 @@ NOT_HASHED: dict[str, set[str]] = {
     "PrintSettings": {"paper"},
     "CardTemplate": {"report"},
     "MatrixTemplate": {"report"},
-    # How kpibook grades (issue #15). No form prefills it and no input depends on it;
-    # the 記入要領 only explains, in words, the formula kpibook uses. A form that explains
-    # an older formula still collects the same figures, and its grades are computed from
-    # the plan as it is now. (The baseline, the original targets and the data lag are
-    # printed on the card from form version 3, which hashes them.)
-    "Indicator": {"rate_method", "cumulative"},
+    # (Indicator: the baseline, the original targets, the data lag, the rate method and
+    # 累計 are printed from form version 3, which hashes them; forms of versions 1 and 2
+    # print none of them and their 記入要領 only explains, in words, the formula kpibook
+    # uses: such a form still collects the same figures, graded by the plan as it is now.)
     "GradingScheme": {
         "description",  # printed above the legend of the report only
-        "rate_method",
-        "rounding",
         # Sections are evaluated in grading and the master; no form shows an evaluation.
         "evaluations",
         # Levels only a department chooses (着手済) join the self-grade list of forms made
@@ -146,6 +142,8 @@ NOT_HASHED: dict[str, set[str]] = {
         "owner_levels",
     },
     "GradeBand": {"description", "score"},  # the legend prints label and range only
+    # Whether a grade follows the exact or the printed rate: no form prints a grade.
+    "RateRounding": {"grade_on"},
     # Which grades make a text required is a rule of the check; the form says it in the
     # entry's help (hashed) and in the 記入要領. A form whose 記入要領 states an older rule
     # collects the same entries and is checked by the rule as it is now.
@@ -154,7 +152,7 @@ NOT_HASHED: dict[str, set[str]] = {
 
 
 _HASHED = {
-    model: {*fingerprint_module._V1_FIELDS[model], *fingerprint_module._V3_FIELDS[model]}
+    model: {*fingerprint_module._V1_FIELDS.get(model, ()), *fingerprint_module._V3_FIELDS[model]}
     for model in fingerprint_module._V3_FIELDS
 }
 """What any form version hashes, by model."""

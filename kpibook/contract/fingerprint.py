@@ -10,7 +10,8 @@ version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
 are encoded in names); version 3 adds what its card prints besides (the baseline, the
-original of a revised target, the data lag, and the years down or across);
+original of a revised target, the data lag, the years down or across and, for the rates
+a card may print, how rates are computed and rounded);
 ``tests/test_contract.py`` pins a literal hash of each, so a
 change to what is hashed fails until the version is bumped on purpose.
 
@@ -56,6 +57,7 @@ from kpibook.template import (
     PrintSettings,
     TextEntry,
 )
+from kpibook.scheme import RateRounding
 from kpibook.values import Value
 
 # -- what version 1 hashes ------------------------------------------------------------
@@ -174,8 +176,9 @@ _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
 
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
-    # The card prints the baseline and its year, the original of a revised target beside
-    # it, and (for a lagging statistic) which years may be graded.
+    # The forms print the baseline and its year, the original of a revised target beside
+    # it, and (for a lagging statistic) which years may be graded; a card with year_rates
+    # prints each past year's 達成率, which the rate method, 累計 and rounding decide.
     Indicator: (
         *_V1_FIELDS[Indicator],
         "baseline",
@@ -183,11 +186,16 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
         "original_targets",
         "original_final_target",
         "data_lag",
+        "rate_method",
+        "cumulative",
     ),
-    # The card's years down or across, and the words of the rows version 3 adds.
-    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag"),
+    GradingScheme: (*_V1_FIELDS[GradingScheme], "rate_method", "rounding"),
+    RateRounding: ("method", "places"),
+    # The card's years down or across and its rates, and the words of the rows version 3
+    # adds.
+    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
     MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
-    CardTemplate: (*_V1_FIELDS[CardTemplate], "years"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates"),
 }
 
 

@@ -23,7 +23,7 @@ from kpibook.contract.content import FormProject
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.card import heading, sections_with_content, title_row
-from kpibook.forms.card_values import grow_rows, indicator_text, lag_text
+from kpibook.forms.card_values import grow_rows, indicator_text, lag_text, past_rates
 from kpibook.forms.card_values import slots as card_slots
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
@@ -37,11 +37,11 @@ from kpibook.forms.report import (
     shows_self,
 )
 from kpibook.forms.sheet import FormSheet
-from kpibook.grading import IndicatorGrade, grade_indicator
-from kpibook.plan import Indicator
+from kpibook.grading import IndicatorGrade
+from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate
 from kpibook.textfit import lines_needed
-from kpibook.values import Value, ValueKind
+from kpibook.values import Value
 from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
@@ -184,7 +184,7 @@ def _indicator(
     slots = last - FIRST
     printed = card_slots(plan, ind, t)
     has_original = any(slot.original is not None for slot in printed)
-    rates = _year_rates(ind, ig, data) if t.report.year_rates else None
+    rates = _report_rates(ind, ig, plan) if t.year_rates else None
     rows = [labels.targets, *([labels.original_target] if has_original else [])]
     rows += [labels.actuals, *([t.report.labels.rate] if rates is not None else [])]
     chunks = [printed[n : n + slots] for n in range(0, len(printed), slots)]
@@ -235,23 +235,10 @@ def _indicator(
     return row
 
 
-def _year_rates(ind: Indicator, ig: IndicatorGrade, data: ReportData) -> dict[FiscalYear, str]:
-    """The 達成率 of every year that has a numeric actual, each graded as of that year
-    (the report year's is the one graded, which for a lagging statistic may be earlier)."""
-    plan = data.plan
-    out: dict[FiscalYear, str] = {}
-    for year, value in ind.actuals.items():
-        if value.kind is ValueKind.NUMBER and plan.period.start <= year < plan.report_year:
-            past = grade_indicator(
-                ind,
-                value,
-                plan.grading,
-                year,
-                plan.period.end,
-                period_start=plan.period.start,
-            )
-            if past.rate_shown is not None:
-                out[year] = f"{past.rate_shown}%"
+def _report_rates(ind: Indicator, ig: IndicatorGrade, plan: Plan) -> dict[FiscalYear, str]:
+    """The 達成率 of every past year with an actual, and the report year's as graded
+    (which for a lagging statistic may be an earlier year's)."""
+    out = past_rates(plan, ind)
     if ig.rate_shown is not None and ig.year is not None:
         out[ig.year] = f"{ig.rate_shown}%"
     return out

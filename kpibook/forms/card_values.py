@@ -19,10 +19,11 @@ from kpibook.contract.inputs import FormInput, InputKey
 from kpibook.contract.names import indicator_name
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.sheet import FormSheet
+from kpibook.grading import grade_indicator
 from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate, YearLabels
 from kpibook.textfit import LINE_EM, ROW_PADDING, lines_needed, row_height
-from kpibook.values import Value
+from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import Style
 
 LABEL, BODY = 0, 1
@@ -68,6 +69,20 @@ def slots(plan: Plan, ind: Indicator, t: CardTemplate) -> list[Slot]:
 def value_columns_across(plan: Plan, t: CardTemplate) -> int:
     """How many value columns a card with years across needs: the most of any indicator."""
     return max((len(slots(plan, i, t)) for p in plan.projects for i in p.indicators), default=1)
+
+
+def past_rates(plan: Plan, ind: Indicator) -> dict[FiscalYear, str]:
+    """The 達成率 of every plan year before the report year that has a numeric actual,
+    computed as of that year by the plan's method and rounding, as printed (137.4%)."""
+    out: dict[FiscalYear, str] = {}
+    for year, value in ind.actuals.items():
+        if value.kind is ValueKind.NUMBER and plan.period.start <= year < plan.report_year:
+            graded = grade_indicator(
+                ind, value, plan.grading, year, plan.period.end, period_start=plan.period.start
+            )
+            if graded.rate_shown is not None:
+                out[year] = f"{graded.rate_shown}%"
+    return out
 
 
 def lag_text(plan: Plan, ind: Indicator, labels: YearLabels) -> str | None:
@@ -248,8 +263,9 @@ def _across(
     inputs: Inputs,
 ) -> int:
     """The indicator's name over the table, then a row of heads (基準値, the years,
-    【最終目標】, 実績の状況) and the rows 目標値, 当初目標 (when a target was revised) and
-    実績値, each named in the body column."""
+    【最終目標】, 実績の状況) and the rows 目標値, 当初目標 (when a target was revised),
+    実績値 and (when the template asks) 達成率 of each past year, each named in the body
+    column."""
     s, labels, pid = fs.styles, t.labels, fp.project.id
     last = fs.last_col
     state = last
@@ -265,17 +281,19 @@ def _across(
     printed = slots(plan, ind, t)
     cols = range(FIRST_VALUE, state)
     has_original = any(slot.original is not None for slot in printed)
+    rates = past_rates(plan, ind) if t.year_rates else None
     rows = [labels.year, labels.targets, *([labels.original_target] if has_original else [])]
-    rows.append(labels.actuals)
+    rows += [labels.actuals, *([labels.rate] if rates is not None else [])]
     for n, text in enumerate(rows):
         fs.write(row + n, BODY, text, head)
     fs.write(row, state, labels.state, head)
     fs.fit(row, labels.state, fs.widths[state])
-    actual_row = row + len(rows) - 1
+    actual_row = row + len(rows) - (2 if rates is not None else 1)
+    end = row + len(rows)  # the row after the table
     for col in cols:
         k = col - FIRST_VALUE
         if k >= len(printed):
-            for r in range(row, actual_row + 1):
+            for r in range(row, end):
                 fs.write(r, col, None, s.read_only)
             continue
         slot = printed[k]
@@ -293,11 +311,14 @@ def _across(
         elif slot.year < plan.report_year:
             name = indicator_name(pid, ind.id, f"a{slot.year}")
             fs.prefilled(actual_row, col, ind.actuals.get(slot.year), number, name)
-    for r in range(row + 1, actual_row):
+        if rates is not None:  # locked text, computed from the plan's values
+            rate = rates.get(slot.year) if slot.year is not None else None
+            fs.write(actual_row + 1, col, rate, s.text_center if rate else s.read_only)
+    for r in (*range(row + 1, actual_row), *range(actual_row + 1, end)):
         fs.write(r, state, None, s.read_only)
     report = next((k for k, slot in enumerate(printed) if slot.year == plan.report_year), None)
     if report is None:  # a plan whose years all lie before the report year has no input
         fs.write(actual_row, state, None, s.read_only)
     else:
         _report_year(fs, actual_row, FIRST_VALUE + report, state, fp, ind, t, inputs)
-    return actual_row + 1
+    return end
