@@ -42,6 +42,7 @@ from kpibook.plan import (
     Project,
     Section,
 )
+from kpibook.scheme import RateRounding
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -57,7 +58,6 @@ from kpibook.template import (
     PrintSettings,
     TextEntry,
 )
-from kpibook.scheme import RateRounding
 from kpibook.values import Value
 
 # -- what version 1 hashes ------------------------------------------------------------
