@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from kpibook.plan import EntryText, Label, Layout, Model, Text
+from kpibook.fields import FieldSpec, plan_fields
+from kpibook.plan import EntryText, Label, Layout, Model, Plan, Text
 from kpibook.plantext import load_model_yaml
 from kpibook.printing import Page
 from kpibook.resources import data_dir
@@ -281,6 +282,11 @@ class TemplateBase(Model):
     text_lines: int = Field(ge=1, le=40, description="Lines of height for an empty text entry.")
     colours: Colours
     print: PrintSettings
+    fields: list[FieldSpec] = Field(
+        default_factory=list,
+        description="Extra fields of every plan using the template (a plan's field of the "
+        "same key replaces one).",
+    )
 
 
 class CardTemplate(TemplateBase):
@@ -314,6 +320,11 @@ class MatrixTemplate(TemplateBase):
 
 
 FormTemplate = CardTemplate | MatrixTemplate
+
+
+def fields_of(plan: Plan, template: TemplateBase) -> list[FieldSpec]:
+    """The custom fields of ``plan``'s forms: its template's and its own."""
+    return plan_fields(plan, template.fields)
 
 
 def templates_root() -> Path:

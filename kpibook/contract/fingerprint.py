@@ -9,9 +9,9 @@ fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
-are encoded in names); version 3 adds what its card prints besides (the baseline, the
-original of a revised target, the data lag, the years down or across and, for the rates
-a card may print, how rates are computed and rounded);
+are encoded in names); version 3 adds what its forms print besides (custom fields, the
+baseline, the original of a revised target, the data lag, the card's years down or
+across and, for the rates a card may print, how rates are computed and rounded);
 ``tests/test_contract.py`` pins a literal hash of each, so a
 change to what is hashed fails until the version is bumped on purpose.
 
@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import (
     Footnote,
     GradeBand,
@@ -57,6 +58,7 @@ from kpibook.template import (
     MatrixTemplate,
     PrintSettings,
     TextEntry,
+    fields_of,
 )
 from kpibook.values import Value
 
@@ -172,33 +174,6 @@ _V1_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
 }
 
 
-# -- what version 3 adds --------------------------------------------------------------
-
-_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
-    **_V1_FIELDS,
-    # The forms print the baseline and its year, the original of a revised target beside
-    # it, and (for a lagging statistic) which years may be graded; a card with year_rates
-    # prints each past year's 達成率, which the rate method, 累計 and rounding decide.
-    Indicator: (
-        *_V1_FIELDS[Indicator],
-        "baseline",
-        "baseline_year",
-        "original_targets",
-        "original_final_target",
-        "data_lag",
-        "rate_method",
-        "cumulative",
-    ),
-    GradingScheme: (*_V1_FIELDS[GradingScheme], "rate_method", "rounding"),
-    RateRounding: ("method", "places"),
-    # The card's years down or across and its rates, and the words of the rows version 3
-    # adds.
-    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
-    MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
-    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates"),
-}
-
-
 def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> Any:
     """``obj`` as JSON data, models reduced to their listed fields."""
     if obj is None or isinstance(obj, bool | int | float | str):
@@ -226,13 +201,14 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def _shared_v1(
-    plan: Plan,
-    template: FormTemplate,
-    fields: Mapping[type[BaseModel], tuple[str, ...]] = _V1_FIELDS,
-) -> dict[str, str]:
+def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
+    return _shared(plan, template, _V1_FIELDS)
 
+
+def _shared(
+    plan: Plan, template: FormTemplate, fields: Mapping[type[BaseModel], tuple[str, ...]]
+) -> dict[str, str]:
     def c(obj: Any) -> Any:
         return _canonical(obj, fields)
 
@@ -247,23 +223,70 @@ def _shared_v1(
     }
 
 
-def _own_v1(
-    department: str,
-    projects: list[Project],
-    fields: Mapping[type[BaseModel], tuple[str, ...]] = _V1_FIELDS,
-) -> dict[str, str]:
+def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
     return {
         "department": _dumps(department),
-        "projects": _dumps([_canonical(p, fields) for p in projects]),
+        "projects": _dumps([_canonical(p, _V1_FIELDS) for p in projects]),
     }
 
 
+# -- what version 3 adds ----------------------------------------------------------------
+
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    Project: (*_V1_FIELDS[Project], "fields"),
+    # The forms print the baseline and its year, the original of a revised target beside
+    # it, and (for a lagging statistic) which years may be graded; a card with year_rates
+    # prints each past year's 達成率, which the rate method, 累計 and rounding decide.
+    Indicator: (
+        *_V1_FIELDS[Indicator],
+        "fields",
+        "baseline",
+        "baseline_year",
+        "original_targets",
+        "original_final_target",
+        "data_lag",
+        "rate_method",
+        "cumulative",
+    ),
+    GradingScheme: (*_V1_FIELDS[GradingScheme], "rate_method", "rounding"),
+    RateRounding: ("method", "places"),
+    # The card's years down or across and its rates, and the words of the rows they add.
+    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
+    MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates"),
+    FieldSpec: (
+        "key",
+        "label",
+        "kind",
+        "of",
+        "filled_by",
+        "choices",
+        "max_length",
+        "decimals",
+        "minimum",
+        "maximum",
+        "unit",
+        "help",
+        "required",
+    ),
+}
+"""Version 3: version 2's content and what it prints beyond it."""
+
+
 def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
-    return _shared_v1(plan, template, _V3_FIELDS)
+    shared = _shared(plan, template, _V3_FIELDS)
+    # the template's fields and the plan's, as the form shows them
+    shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
+    return shared
 
 
 def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
-    return _own_v1(department, projects, _V3_FIELDS)
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V3_FIELDS) for p in projects]),
+    }
 
 
 # -- the versions ---------------------------------------------------------------------

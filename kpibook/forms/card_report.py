@@ -25,6 +25,7 @@ from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.card import heading, sections_with_content, title_row
 from kpibook.forms.card_values import grow_rows, indicator_text, lag_text, past_rates
 from kpibook.forms.card_values import slots as card_slots
+from kpibook.forms.fields import report_fields
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
     GAP,
@@ -39,7 +40,7 @@ from kpibook.forms.report import (
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator, Plan
-from kpibook.template import CardTemplate
+from kpibook.template import CardTemplate, fields_of
 from kpibook.textfit import lines_needed
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, Sheet, Style
@@ -145,12 +146,17 @@ def _card(
                 if len(p.indicators) > 1:
                     note += f"（{ind.label}）"
                 row = fs.long_text(row, FIRST, last, value.note, s.text, (note, s.label))
+    middle, end = report_fields(fields_of(data.plan, t), fp, entry)
+    for label, text in middle:
+        row = fs.long_text(row, FIRST, last, text, s.text, (label, s.label))
     for text_entry in t.texts:
         written: str | None = getattr(entry, text_entry.key) if entry else None
         row = fs.long_text(row, FIRST, last, written, s.text, (text_entry.label, s.label))
     row = _grades(fs, row, fp, data, t, last)
     explanation = entry.grade_explanation if entry else None
     row = fs.long_text(row, FIRST, last, explanation, s.text, (t.grade_explanation.label, s.label))
+    for label, text in end:
+        row = fs.long_text(row, FIRST, last, text, s.text, (label, s.label))
     return _footnotes(fs, row, fp, last)
 
 

@@ -23,7 +23,7 @@ from kpibook.master.table import SHEET as TABLE
 from kpibook.master.table import write_table
 from kpibook.merge import MergeReport
 from kpibook.plan import Plan
-from kpibook.template import FormTemplate, load_template
+from kpibook.template import FormTemplate, fields_of, load_template
 from kpibook.xlsx_write import Book
 
 REPORT = "報告書"
@@ -78,9 +78,11 @@ def write_master(
         status = book.sheet(STATUS)
         page = template.report.tables.page()
         write_overview(overview, plan, report, page, notes)
-        write_table(table, plan, report, entries, page)
+        fields = fields_of(plan, template)
+        write_table(table, plan, report, entries, page, fields)
         if report_sheet is not None:
             write_report(book, report_sheet, template, plan, entries, report.grades.projects)
         write_status(status, plan, report, page)
-        embed(book, plan, entries)
+        # the master holds the fields as declared with the template's, for what reads it
+        embed(book, plan.model_copy(update={"fields": fields}), entries)
     return printable
