@@ -53,9 +53,11 @@ def test_forms_of_version_1_still_check_clean(example: str) -> None:
         want = by_file[result.file]
         assert result.department == want["department"]
         assert [[f.code, f.sheet, f.cell] for f in result.findings] == want["findings"]
-        # (a version 1 form has no custom fields: entries read from it have none)
+        # (a version 1 form has no custom fields: entries read from it have none; nor
+        # 速報値 statuses)
         assert all(not e.fields and not e.indicator_fields for e in result.entries)
-        custom = {"fields", "indicator_fields"}
+        assert all(not e.actual_status for e in result.entries)
+        custom = {"fields", "indicator_fields", "actual_status"}
         got = [e.model_dump(mode="json", exclude=custom) for e in result.entries]
         assert got == want["entries"]
 
@@ -101,11 +103,12 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
-    # Version 3 hashes the custom fields, and what its forms print besides: the baseline,
-    # the original targets, the data lag, the template's years, and how the rates a card
-    # may print are computed (none of which this plan has, so custom fields are an empty
-    # list).
-    v3 = "116287eed436aab3dc3471d2b088ee380231048c62b0c926e0ca8224b5c10dbf"
+    # Version 3 hashes the custom fields too (none in this plan, so an empty list), each
+    # indicator's 速報値 status and whether a preliminary actual may be reported, how
+    # sections are evaluated and which ones the department evaluates (none here), and what
+    # its forms print besides: the baseline, the original targets, the data lag, the
+    # template's years, and how the rates a card may print are computed.
+    v3 = "b207dc7acaa2884d529c340543f2dfe488ae441c0f9e4949128fac20718b7993"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -123,19 +126,26 @@ NOT_HASHED: dict[str, set[str]] = {
     # Fields of hashed models that no form version hashes, each with the reason. A field
     # added to a hashed model must be listed here (the form does not show it, or shows
     # it only in a later form version) or hashed by a new form version.
-    "Section": {"children"},  # every section is hashed on its own, along its path
+    "Section": {
+        "children",  # every section is hashed on its own, along its path
+        # Who enters a section's evaluation: form version 3 hashes the sections a
+        # department evaluates into that department's form alone (_V3_SECTIONS).
+        "owner",
+    },
     # Printing only: how the form goes on paper, and the master's report, which no form
     # shows. A form printed on other paper or with the report set up otherwise checks
     # the same.
     "Font": {"input_size"},  # the size text inputs are shown at
     "PrintSettings": {"paper"},
-    # (Indicator: the baseline, the original targets, the data lag, the rate method and
-    # 累計 are printed from form version 3, which hashes them; forms of versions 1 and 2
-    # print none of them and their 記入要領 only explains, in words, the formula kpibook
-    # uses: such a form still collects the same figures, graded by the plan as it is now.)
+    # (Indicator: the baseline, the original targets, the data lag, the rate method, 累計
+    # and the 速報値 status are printed from form version 3, which hashes them; forms of
+    # versions 1 and 2 print none of them and their 記入要領 only explains, in words, the
+    # formula kpibook uses: such a form still collects the same figures, graded by the
+    # plan as it is now.)
     "GradingScheme": {
         "description",  # printed above the legend of the report only
-        # Sections are evaluated in grading and the master; no form shows an evaluation.
+        # Forms of versions 1 and 2 show no evaluation of a section; version 3 hashes the
+        # evaluations (rule, scale, which reasons are optional) for the owners' inputs.
         "evaluations",
         # Levels only a department chooses (着手済) join the self-grade list of forms made
         # from a plan that has them. A form made before a level was added lacks it in its

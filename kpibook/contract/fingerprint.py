@@ -9,11 +9,13 @@ fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
-are encoded in names); version 3 adds what its forms print besides (custom fields, the
-baseline, the original of a revised target, the data lag, the card's years down or
-across and, for the rates a card may print, how rates are computed and rounded);
-``tests/test_contract.py`` pins a literal hash of each, so a
-change to what is hashed fails until the version is bumped on purpose.
+are encoded in names); version 3 adds custom fields and the 速報値 status of actuals
+(:data:`_V3_FIELDS`), what its forms print besides (the baseline, the original of a
+revised target, the data lag, the card's years down or across and, for the rates a card
+may print, how rates are computed and rounded; also in :data:`_V3_FIELDS`), and how
+sections are evaluated and which ones a department evaluates (:data:`_V3_SECTIONS`).
+``tests/test_contract.py`` pins a literal hash of each, so a change to what is hashed
+fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -43,7 +45,7 @@ from kpibook.plan import (
     Project,
     Section,
 )
-from kpibook.scheme import RateRounding
+from kpibook.scheme import EvaluationBand, OwnerLevel, RateRounding, SectionEvaluation
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -232,9 +234,32 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
 
 # -- what version 3 adds ----------------------------------------------------------------
 
+# The owners' evaluations of sections (issue #15 item 3).
+
+_V3_SECTIONS: dict[type[BaseModel], tuple[str, ...]] = {
+    SectionEvaluation: (
+        "depth",
+        "name",
+        "rule",
+        "of",
+        "at_least",
+        "bands",
+        "owner_levels",
+        "explanation_optional_for",
+    ),
+    EvaluationBand: ("grade", "threshold", "label"),
+    OwnerLevel: ("grade", "label"),
+    Section: ("id", "number", "title"),
+}
+"""How sections are evaluated (the scale and the rule the form states) and which sections
+a department evaluates.  Who owns a section is hashed into that department's form only,
+so naming an owner outdates no other department's form."""
+
+
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
-    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked; and
+    # 速報値 (item 1): a past actual's status is printed, and 速報値 offered where allowed
     Project: (*_V1_FIELDS[Project], "fields"),
     # The forms print the baseline and its year, the original of a revised target beside
     # it, and (for a lagging statistic) which years may be graded; a card with year_rates
@@ -242,6 +267,8 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Indicator: (
         *_V1_FIELDS[Indicator],
         "fields",
+        "actual_status",
+        "preliminary_allowed",
         "baseline",
         "baseline_year",
         "original_targets",
@@ -289,6 +316,15 @@ def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
+def _shared_v3_sections(plan: Plan) -> dict[str, str]:
+    return {"evaluations": _dumps(_canonical(plan.grading.evaluations, _V3_SECTIONS))}
+
+
+def _own_v3_sections(plan: Plan, department: str) -> dict[str, str]:
+    owned = plan.owned_sections(department)
+    return {"evaluated_sections": _dumps([_canonical(p.section, _V3_SECTIONS) for p in owned])}
+
+
 # -- the versions ---------------------------------------------------------------------
 
 
@@ -296,12 +332,14 @@ def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
 class _Version:
     shared: Callable[[Plan, FormTemplate], dict[str, str]]
     own: Callable[[str, list[Project]], dict[str, str]]
+    shared_sections: Callable[[Plan], dict[str, str]] | None = None
+    own_sections: Callable[[Plan, str], dict[str, str]] | None = None
 
 
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v3, _own_v3),
+    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections),
 }
 """What each form version hashes."""
 
@@ -322,8 +360,13 @@ class Fingerprinter:
         version = VERSIONS[form_version]
         shared = self._shared.get(form_version)
         if shared is None:
-            shared = self._shared[form_version] = version.shared(self.plan, self.template)
+            shared = version.shared(self.plan, self.template)
+            if version.shared_sections is not None:
+                shared |= version.shared_sections(self.plan)
+            self._shared[form_version] = shared
         parts = {**shared, **version.own(department, projects)}
+        if version.own_sections is not None:
+            parts |= version.own_sections(self.plan, department)
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

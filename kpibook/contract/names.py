@@ -7,6 +7,8 @@ reader finds it wherever rows were inserted, and never by guessing positions::
     kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
                                            .t2019 / .final / .a2018 (prefilled)
                                            .base / .o2019 / .ofinal (prefilled, v3)
+    kpisec.<section>.<part>                kpisec.1_02.grade, .explanation (form version 3:
+                                           the owner's evaluation of a section)
 
 An id is encoded so that the name is a valid Excel name and the encoding is
 injective: ``_`` → ``__``, ``-`` → ``_0``, ``.`` → ``_1``.  Encoded ids hold only ASCII
@@ -26,6 +28,9 @@ import re
 from dataclasses import dataclass
 
 NAME_PREFIX = "kpi"
+SECTION_PREFIX = "kpisec"
+"""Names of a section's evaluation: another prefix, so they never meet a project's."""
+SECTION_PARTS = ("grade", "explanation")
 EXCEL_NAME_MAX = 255
 """Excel refuses a defined name longer than this."""
 
@@ -76,6 +81,11 @@ class NameScheme:
         actual; from version 3 ``base`` baseline, ``o2019`` / ``ofinal`` original target
         of a revised one)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
+
+    def section(self, section: str, part: str) -> str:
+        """``kpisec.1_02.grade``: the owner's evaluation of a section (``grade``,
+        ``explanation``); form version 3 and later."""
+        return f"{SECTION_PREFIX}.{self.encode(section)}.{part}"
 
     def field(self, project: str, key: str, indicator: str | None = None) -> str:
         """``kpi.p01.f_source`` / ``kpi.p01.i1.f_rank``: a custom field's cell, prefilled

@@ -34,6 +34,7 @@ from kpibook.forms.report import (
     grade_basis,
     rate_text,
     report_title,
+    section_evaluation,
     shows_computed,
     shows_self,
 )
@@ -42,7 +43,7 @@ from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate, fields_of
 from kpibook.textfit import lines_needed
-from kpibook.values import Value
+from kpibook.values import ActualStatus, Value, status_format, with_status
 from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
@@ -58,7 +59,8 @@ def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
     for entry in data.entries.entries:
         for iid, actual in entry.actuals.items():
             if iid in indicators:
-                texts.append(value_text(actual, indicators[iid], with_unit=False))
+                text = value_text(actual, indicators[iid], with_unit=False)
+                texts.append(with_status(text, entry.actual_status.get(iid)))
     width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
     return [c.label, *([width] * c.values), c.rate]
 
@@ -80,6 +82,11 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
             fs.forced.add(row)
         fs.keep_with_next(row)
         row = heading(fs, row, section, t, last, inline=True)
+        evaluation = data.sections.get(section.id)
+        if evaluation is not None:
+            row = section_evaluation(fs, row, evaluation, LABEL, last, plan.grading.not_gradable)
+            fs.heights[row] = GAP
+            row += 1
         for fp in data.content.in_section(section.id):
             first = row
             row = _card(fs, row, fp, data, t, last)
@@ -134,7 +141,8 @@ def _card(
     graded = dict(zip([i.id for i in p.indicators], grade.indicators, strict=True))
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
-        row = _indicator(fs, row, ind, actual, graded[ind.id], data, t, last)
+        status = entry.actual_status.get(ind.id) if entry else None
+        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last)
     if not p.indicators:
         block = f"{labels.targets}・{labels.actuals}"
         row = fs.long_text(row, FIRST, last, "（数値目標なし）", s.text, (block, s.label))
@@ -165,6 +173,7 @@ def _indicator(
     row: int,
     ind: Indicator,
     actual: Value | None,
+    status: ActualStatus | None,
     ig: IndicatorGrade,
     data: ReportData,
     t: CardTemplate,
@@ -213,10 +222,11 @@ def _indicator(
             if has_original:  # blank under a target that was never revised
                 cells.append(slot.original if slot.original is not None else "")
             year = slot.year
-            value = actual if year == plan.report_year else None
+            value, value_status = (actual, status) if year == plan.report_year else (None, None)
             if year is not None and year < plan.report_year:
-                value = ind.actuals.get(year)
+                value, value_status = ind.actuals.get(year), ind.status_of(year)
             cells.append(value if year is not None and year <= plan.report_year else "")
+            actual_row = row + len(cells)
             if rates is not None:
                 cells.append(rates.get(year, "") if year is not None else "")
             for r, cell in enumerate(cells, start=row + 1):
@@ -225,7 +235,8 @@ def _indicator(
                     if cell:
                         fs.fit(r, cell, fs.widths[col])
                 else:
-                    _value(fs, r, col, cell, number, center)
+                    shown_status = value_status if r == actual_row else None
+                    _value(fs, r, col, cell, number, center, shown_status)
         if n == len(chunks) - 1 and shows_computed(t):
             fs.write(row, last, t.report.labels.rate, head)
             mark = ig.grade or plan.grading.not_gradable
@@ -251,14 +262,25 @@ def _report_rates(ind: Indicator, ig: IndicatorGrade, plan: Plan) -> dict[Fiscal
 
 
 def _value(
-    fs: FormSheet, row: int, col: int, value: Value | None, number: Style, center: Style
+    fs: FormSheet,
+    row: int,
+    col: int,
+    value: Value | None,
+    number: Style,
+    center: Style,
+    status: ActualStatus | None = None,
 ) -> None:
     shown = prefilled_cell(value)
     if isinstance(shown, str):
         fs.write(row, col, shown, center)
         fs.fit(row, shown, fs.widths[col])
     else:
-        fs.write(row, col, shown, number)
+        fs.write(
+            row,
+            col,
+            shown,
+            number.but(num_format=status_format(number.num_format or "General", status)),
+        )
 
 
 def _grades(

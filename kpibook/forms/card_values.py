@@ -222,7 +222,7 @@ def _down_actual(
         _report_year(fs, row, ACTUAL, STATE, fp, ind, t, inputs)
     else:
         name = indicator_name(fp.project.id, ind.id, f"a{year}")
-        fs.prefilled(row, ACTUAL, ind.actuals.get(year), number, name)
+        fs.prefilled(row, ACTUAL, ind.actuals.get(year), number, name, ind.status_of(year))
         fs.write(row, STATE, None, s.read_only)
 
 
@@ -310,7 +310,8 @@ def _across(
             fs.write(actual_row, col, None, s.read_only)
         elif slot.year < plan.report_year:
             name = indicator_name(pid, ind.id, f"a{slot.year}")
-            fs.prefilled(actual_row, col, ind.actuals.get(slot.year), number, name)
+            value, status = ind.actuals.get(slot.year), ind.status_of(slot.year)
+            fs.prefilled(actual_row, col, value, number, name, status)
         if rates is not None:  # locked text, computed from the plan's values
             rate = rates.get(slot.year) if slot.year is not None else None
             fs.write(actual_row + 1, col, rate, s.text_center if rate else s.read_only)
