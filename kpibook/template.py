@@ -270,7 +270,25 @@ class GradeEntry(Model):
     help: Text
 
 
-class CardLabels(Model):
+class YearLabels(Model):
+    """Words of the rows and columns form version 3 adds, in both layouts."""
+
+    baseline: Label = Field(
+        default="基準値", description="The baseline's row or column; its year follows it."
+    )
+    original_target: Label = Field(
+        default="当初目標",
+        description="The original of a revised target, printed beside the revised one.",
+    )
+    data_lag: Label = Field(
+        default="公表が遅れる統計のため、{year}の実績が未公表なら{earliest}までの実績のある"
+        "最新の年度で評価します",
+        description="Under a lagging indicator ({year}: the report year; {earliest}: the "
+        "earliest year it may be graded on).",
+    )
+
+
+class CardLabels(YearLabels):
     title_suffix: Label
     policy_goal: Label
     outcome_goal: Label
@@ -288,6 +306,7 @@ class CardLabels(Model):
     filled_by_lead: Label
     also_listed: Label
     relisting_of: Label
+    rate: Label = Field(default="達成率", description="The 達成率 row (year_rates).")
 
 
 class CardColumns(Model):
@@ -298,7 +317,7 @@ class CardColumns(Model):
     state: float = Field(gt=0, le=50)
 
 
-class MatrixLabels(Model):
+class MatrixLabels(YearLabels):
     title_suffix: Label
     number: Label
     name: Label
@@ -352,6 +371,18 @@ class CardTemplate(TemplateBase):
         default=None, description="A note the department may add to each report-year actual."
     )
     columns: CardColumns
+    year_rates: bool = Field(
+        default=False,
+        description="Print a 達成率 row under each indicator's years (years across, and "
+        "報告書): the rate of every year that has an actual, computed as of that year (as "
+        "茨城県's cards print them). The report year's is printed in 報告書 only.",
+    )
+    years: Literal["down", "across"] = Field(
+        default="down",
+        description="How each indicator's years print: down (a row per year: 年度 | 目標値 "
+        "| 実績値 | 実績の状況) or across (a column per year, rows 目標値 and 実績値, as "
+        "official cards print them).",
+    )
     report: CardReport = Field(default_factory=CardReport, description="The printed 報告書.")
 
 

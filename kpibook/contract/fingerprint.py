@@ -10,9 +10,12 @@ version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
 are encoded in names); version 3 adds custom fields and the 速報値 status of actuals
-(:data:`_V3_FIELDS`), and how sections are evaluated and which ones a department
-evaluates (:data:`_V3_SECTIONS`).  ``tests/test_contract.py`` pins a literal hash of
-each, so a change to what is hashed fails until the version is bumped on purpose.
+(:data:`_V3_FIELDS`), what its forms print besides (the baseline, the original of a
+revised target, the data lag, the card's years down or across and, for the rates a card
+may print, how rates are computed and rounded; also in :data:`_V3_FIELDS`), and how
+sections are evaluated and which ones a department evaluates (:data:`_V3_SECTIONS`).
+``tests/test_contract.py`` pins a literal hash of each, so a change to what is hashed
+fails until the version is bumped on purpose.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -42,7 +45,7 @@ from kpibook.plan import (
     Project,
     Section,
 )
-from kpibook.scheme import EvaluationBand, OwnerLevel, SectionEvaluation
+from kpibook.scheme import EvaluationBand, OwnerLevel, RateRounding, SectionEvaluation
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -258,7 +261,28 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     # custom fields (issue #15 item 4): the coordinator's values, printed locked; and
     # 速報値 (item 1): a past actual's status is printed, and 速報値 offered where allowed
     Project: (*_V1_FIELDS[Project], "fields"),
-    Indicator: (*_V1_FIELDS[Indicator], "fields", "actual_status", "preliminary_allowed"),
+    # The forms print the baseline and its year, the original of a revised target beside
+    # it, and (for a lagging statistic) which years may be graded; a card with year_rates
+    # prints each past year's 達成率, which the rate method, 累計 and rounding decide.
+    Indicator: (
+        *_V1_FIELDS[Indicator],
+        "fields",
+        "actual_status",
+        "preliminary_allowed",
+        "baseline",
+        "baseline_year",
+        "original_targets",
+        "original_final_target",
+        "data_lag",
+        "rate_method",
+        "cumulative",
+    ),
+    GradingScheme: (*_V1_FIELDS[GradingScheme], "rate_method", "rounding"),
+    RateRounding: ("method", "places"),
+    # The card's years down or across and its rates, and the words of the rows they add.
+    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
+    MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates"),
     FieldSpec: (
         "key",
         "label",

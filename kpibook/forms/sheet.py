@@ -149,6 +149,11 @@ class FormSheet:
         if isinstance(value, str) and rows == 1:
             self.fit(row, value, self.width(first, last), style.font_size or self.size)
 
+    @property
+    def last_col(self) -> int:
+        """The sheet's last column."""
+        return len(self.widths) - 1
+
     def width(self, first: int, last: int) -> float:
         """Width units of columns ``first..last`` merged (one cell's padding, not each's)."""
         return merged_width(self.widths[first : last + 1])
