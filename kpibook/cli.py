@@ -78,7 +78,8 @@ template_option = click.option(
     "--template",
     "template_path",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="The form template the forms were generated with, if not the built-in one.",
+    help="The form template (.yaml) to use instead of the one the plan names (or, when it "
+    "names none, the built-in one of its layout).",
 )
 
 
@@ -148,8 +149,9 @@ def grades(
     "--template",
     "template_path",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="A form template (.yaml) to use instead of the built-in one for the plan's layout "
-    "(copy templates/card.yaml or templates/matrix.yaml and change its labels).",
+    help="A form template (.yaml) to use instead of the one the plan names (or, when it "
+    "names none, the built-in one of its layout). Better: name it in the plan (template:), "
+    "so that check and merge use it too.",
 )
 @click.option(
     "--timestamp",
@@ -191,14 +193,13 @@ def generate(
     click.echo(f"{len(forms)} form(s) in {outdir}")
 
 
-def _plan_and_template(
-    plan_path: Path, template_path: Path | None
-) -> tuple[Plan, FormTemplate | None]:
-    """The plan, and the template given for it (None: the built-in one of its layout)."""
+def _plan_and_template(plan_path: Path, template_path: Path | None) -> tuple[Plan, FormTemplate]:
+    """The plan, and its template: the one given by --template, else the one the plan
+    names, else the built-in one of its layout."""
     from kpibook import api
 
     plan = api.load_plan(plan_path)
-    return plan, api.load_template(plan, template_path) if template_path else None
+    return plan, api.load_template(plan, template_path)
 
 
 def _return_files(paths: tuple[Path, ...]) -> list[Path]:

@@ -54,6 +54,7 @@ class Code(StrEnum):
     UNKNOWN_DEPARTMENT = "unknown-department"
     DEPARTMENT_MISMATCH = "department-mismatch"
     OUTDATED_FORM = "outdated-form"
+    TEMPLATE_DIFFERS = "template-differs"
     NAME_MISSING = "name-missing"
     INPUT_MERGED = "input-merged"
     CONFLICT = "conflict"
@@ -300,6 +301,18 @@ CATALOGUE: dict[Code, Kind] = {
             "Form from an older version of the plan",
             ja="計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
             en="the form was generated from another version of the plan (fingerprint differs)",
+        ),
+        _k(
+            Code.TEMPLATE_DIFFERS,
+            E,
+            "Form made with another template",
+            ja="この様式は、点検に使った様式テンプレートとは別のテンプレートで作成されています"
+            "（計画の内容は同じです）。記入し直す必要はありません。取りまとめ担当が、様式を"
+            "作成したときのテンプレートで点検し直します。",
+            en="the form was made from the plan as it is, but with another form template than "
+            "the one used now: the department need not refill it; check with the template the "
+            "forms were generated with (name it in the plan's template field, or give "
+            "--template)",
         ),
         _k(
             Code.NAME_MISSING,

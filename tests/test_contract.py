@@ -98,6 +98,9 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
+    # Version 3 hashes the template through its digest, and the template's terms.
+    v3 = "9f5924c067fa9ebd4a2117fc2292038f618924fdbe60680bcb590f3f532f1a1b"
+    assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
 
@@ -159,8 +162,11 @@ NOT_HASHED: dict[str, set[str]] = {
 }
 
 
+_VERSION_FIELDS = (fingerprint_module._V1_FIELDS, fingerprint_module._V3_FIELDS)
+
+
 def _hashed_models() -> list[type[BaseModel]]:
-    return list(fingerprint_module._V1_FIELDS)
+    return list(dict.fromkeys(m for fields in _VERSION_FIELDS for m in fields))
 
 
 @pytest.mark.parametrize("model", _hashed_models(), ids=lambda m: m.__name__)
@@ -168,7 +174,7 @@ def test_every_field_of_a_hashed_model_is_decided(model: type[BaseModel]) -> Non
     """Adding a field to Project, Indicator, Section or a template is a decision: either
     no form shows it (list it in NOT_HASHED) or a new form version hashes it. Nothing is
     hashed because it happens to be in a model dump."""
-    listed = set(fingerprint_module._V1_FIELDS[model])
+    listed = {name for fields in _VERSION_FIELDS for name in fields.get(model, ())}
     fields = set(model.model_fields)
     assert listed <= fields, f"{model.__name__}: hashed fields that no longer exist"
     undecided = fields - listed - NOT_HASHED.get(model.__name__, set())

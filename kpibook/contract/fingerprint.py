@@ -10,7 +10,11 @@ version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
 are encoded in names); ``tests/test_contract.py`` pins a literal hash of each, so a
-change to what is hashed fails until the version is bumped on purpose.
+change to what is hashed fails until the version is bumped on purpose.  Version 3 hashes
+the template through its digest, which its stamp also carries: a check recomputes the
+fingerprint with the stamped digest to tell "made with another template" (the plan's
+content the same) from "made from another version of the plan"; it also hashes the
+template's terms (:class:`~kpibook.template.Terms`).
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -52,6 +56,7 @@ from kpibook.template import (
     MatrixLabels,
     MatrixTemplate,
     PrintSettings,
+    Terms,
     TextEntry,
 )
 from kpibook.values import Value
@@ -219,6 +224,50 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
+# -- what version 3 adds ----------------------------------------------------------------
+
+_V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    **_V1_FIELDS,
+    # the template's own words (担当課 / 担当部・課, 目標値 / 期待値) print on the form
+    Terms: ("department", "project", "indicator", "target", "actual", "target_note"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "terms"),
+    MatrixTemplate: (*_V1_FIELDS[MatrixTemplate], "terms"),
+}
+"""Version 2's fields, and what version 3 forms show beyond them."""
+
+
+def template_digest(template: FormTemplate) -> str:
+    """SHA-256 (hex) of the template as a version 3 form shows it: the stamp carries it
+    beside the fingerprint, so a check can tell a form made with another template from
+    one made from another version of the plan."""
+    return hashlib.sha256(_dumps(_canonical(template, _V3_FIELDS)).encode("utf-8")).hexdigest()
+
+
+def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
+    """As version 1, with the template hashed through its digest (:func:`template_digest`)
+    so that the fingerprint can be recomputed with the template a form was stamped with."""
+
+    def c(obj: Any) -> Any:
+        return _canonical(obj, _V3_FIELDS)
+
+    return {
+        "plan": _dumps(plan.id),
+        "title": _dumps(plan.title),
+        "report_year": _dumps(plan.report_year),
+        "period": _dumps({"start": plan.period.start, "end": plan.period.end}),
+        "grading": _dumps(c(plan.grading)),
+        "sections": _dumps([[c(n) for n in path.nodes] for path in plan.iter_sections()]),
+        "template": _dumps(template_digest(template)),
+    }
+
+
+def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
+    return {
+        "department": _dumps(department),
+        "projects": _dumps([_canonical(p, _V3_FIELDS) for p in projects]),
+    }
+
+
 # -- the versions ---------------------------------------------------------------------
 
 
@@ -226,11 +275,14 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
 class _Version:
     shared: Callable[[Plan, FormTemplate], dict[str, str]]
     own: Callable[[str, list[Project]], dict[str, str]]
+    template_apart: bool = False
+    """The template is hashed through its digest, which the stamp carries too."""
 
 
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
+    3: _Version(_shared_v3, _own_v3, template_apart=True),
 }
 """What each form version hashes."""
 
@@ -244,15 +296,34 @@ class Fingerprinter:
     plan: Plan
     template: FormTemplate
     _shared: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+    _template_digest: str | None = field(default=None, repr=False)
 
-    def of(self, department: str, projects: list[Project], form_version: int) -> str:
+    def of(
+        self,
+        department: str,
+        projects: list[Project],
+        form_version: int,
+        template: str | None = None,
+    ) -> str:
         """SHA-256 (hex) of what ``department``'s form of ``form_version`` prefills;
-        KeyError for a version this kpibook does not know."""
+        KeyError for a version this kpibook does not know.  ``template``: the digest of
+        another template to hash instead of this one's (a version whose stamp carries
+        it), to tell whether only the template differs."""
         version = VERSIONS[form_version]
         shared = self._shared.get(form_version)
         if shared is None:
             shared = self._shared[form_version] = version.shared(self.plan, self.template)
+        if template is not None and version.template_apart:
+            shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def template_digest(self, form_version: int) -> str | None:
+        """What the stamp of a ``form_version`` form says of its template, if anything."""
+        if not VERSIONS[form_version].template_apart:
+            return None
+        if self._template_digest is None:
+            self._template_digest = template_digest(self.template)
+        return self._template_digest

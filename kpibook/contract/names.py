@@ -97,7 +97,11 @@ def casefold_key(identifier: str) -> str:
     return identifier.casefold()
 
 
-SCHEMES = {1: NameScheme(1, encode_dots=False), 2: NameScheme(2, encode_dots=True)}
+SCHEMES = {
+    1: NameScheme(1, encode_dots=False),
+    2: NameScheme(2, encode_dots=True),
+    3: NameScheme(3, encode_dots=True),  # the names of version 2; the stamp changed
+}
 """The name scheme of each form version a reader accepts."""
 CURRENT = SCHEMES[max(SCHEMES)]
 """The scheme ``kpibook generate`` writes."""

@@ -38,7 +38,7 @@ from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.message import Message
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
-from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
+from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, plan_template
 from kpibook.xlsx_write import Book, CellValue, Sheet
 
 
@@ -87,7 +87,7 @@ def generate_forms(
 ) -> list[GeneratedForm]:
     """Write one form per department (all that have something to fill, or those named),
     on every core; ``values`` gives a department's input values (a filled return)."""
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     eligible = departments_with_forms(plan)
     if departments:
         unknown = [d for d in departments if not plan.has_department(d)]
@@ -165,6 +165,7 @@ def write_form(
             content.department, [fp.project for fp in content.projects], FORM_VERSION
         ),
         generator=f"kpibook {__version__}",
+        template=fingerprints.template_digest(FORM_VERSION),
     )
     with Book(path, created=created) as book:
         errors_sheet = book.sheet(FINDINGS_SHEET) if findings is not None else None

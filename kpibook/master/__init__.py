@@ -23,7 +23,7 @@ from kpibook.master.table import SHEET as TABLE
 from kpibook.master.table import write_table
 from kpibook.merge import MergeReport
 from kpibook.plan import Plan
-from kpibook.template import FormTemplate, load_template
+from kpibook.template import FormTemplate, plan_template
 from kpibook.xlsx_write import Book
 
 REPORT = "報告書"
@@ -59,7 +59,7 @@ def write_master(
     """Write the master; the printable 報告書 is left out when ``printable`` is False, or
     when it is None and the plan is too large to print (more than REPORT_LIMIT projects).
     Returns whether the 報告書 was written."""
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     if printable is None:
         printable = len(plan.projects) <= REPORT_LIMIT
     notes = (

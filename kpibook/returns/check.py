@@ -39,7 +39,7 @@ from kpibook.errors import LoadError
 from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
-from kpibook.plan import Plan
+from kpibook.plan import Plan, Project
 from kpibook.returns.normalize import (
     NotANumber,
     control_characters,
@@ -159,9 +159,9 @@ def check_returns(
 ) -> CheckReport:
     """Check every file, on every core; one broken file never stops the others.
     ``use`` settles which of a department's several returns counts (no conflict)."""
-    from kpibook.template import load_template
+    from kpibook.template import plan_template
 
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     context = Fingerprinter(plan, template)
     results = map_files(_check_one, context, paths, jobs, progress)
     return CheckReport(
@@ -325,13 +325,27 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
     if stamp.fingerprint != expected:
-        c.add(Code.OUTDATED_FORM)
+        c.add(_why_fingerprint_differs(c, stamp, [fp.project for fp in content.projects]))
         return stamp, []
     _tampering(c, c.book, content)
     entries = _entries(c, c.book, content)
     if not any(f.code is Code.NAME_MISSING for f in c.findings):
         _outside_inputs(c, c.book)  # (with a name lost, its input would be told twice)
     return stamp, entries
+
+
+def _why_fingerprint_differs(c: _Check, stamp: Stamp, projects: list[Project]) -> Code:
+    """TEMPLATE_DIFFERS when the form was made from the plan as it is, with another
+    template (the coordinator changed it, or forgot the one the forms were made with):
+    the department need not refill anything.  OUTDATED_FORM otherwise."""
+    now = c.fingerprints.template_digest(stamp.form_version)
+    if stamp.template is not None and now is not None and stamp.template != now:
+        same_plan = c.fingerprints.of(
+            stamp.department, projects, stamp.form_version, template=stamp.template
+        )
+        if same_plan == stamp.fingerprint:
+            return Code.TEMPLATE_DIFFERS
+    return Code.OUTDATED_FORM
 
 
 def _stamp(c: _Check, book: FormBook) -> Stamp | None:
