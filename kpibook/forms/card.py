@@ -26,7 +26,7 @@ from kpibook.fiscal import era_label
 from kpibook.forms.formats import value_width, widest_values
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section
-from kpibook.template import CardTemplate, TextEntry
+from kpibook.template import CardTemplate, Terms, TextEntry
 from kpibook.textfit import (
     LINE_EM,
     ROW_PADDING,
@@ -137,7 +137,8 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
             row = _actual_note(fs, row, fp, inputs, t, t.actual_note, ind.id)
     for entry in t.texts:
         row = _text_entry(fs, row, fp, entry, t, inputs)
-    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
+    g = t.self_grade
+    grade = grade_spec(content.plan, g.label, g.help, g.required, t.terms)
     fs.write(row, LABEL, t.self_grade.label, s.label)
     if fp.writes:
         fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)
@@ -269,17 +270,22 @@ def _indicator_rows(
     fs.prefilled(row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
     fs.span(row, ACTUAL, STATE, None, s.read_only)
     row += 1
-    text = indicator_text(ind, t.labels.final_target)
+    text = indicator_text(ind, t.labels.final_target, t.terms)
     fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
     grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
     return row
 
 
-def indicator_text(ind: Indicator, final_label: str) -> str:
-    """The indicator's name and unit, and its ※ notes, one a line."""
+def indicator_text(ind: Indicator, final_label: str, terms: Terms) -> str:
+    """The indicator's name and unit, and its ※ notes, one a line, in the template's
+    words (※R1 目標: ...)."""
     unit = f"（{ind.unit}）" if ind.unit else ""
     notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
-    notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
+    notes += [
+        f"{terms.target_note.format(year=era_label(y))}: {v.note}"
+        for y, v in sorted(ind.targets.items())
+        if v.note
+    ]
     if ind.final_target.note:
         notes.append(f"{final_label}: {ind.final_target.note}")
     if ind.note:

@@ -166,7 +166,7 @@ def _indicator(
     達成率 and grade beside the last set; its ※ notes above."""
     s, labels, plan = fs.styles, t.labels, data.plan
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = indicator_text(ind, labels.final_target).split("\n")[1:]
+    notes = indicator_text(ind, labels.final_target, t.terms).split("\n")[1:]
     if notes:
         label = t.actual_note.label if t.actual_note else labels.indicator
         row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))

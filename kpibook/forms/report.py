@@ -19,7 +19,7 @@ from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade
-from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.plan import GradeBand, Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate
 from kpibook.xlsx_write import Book, Sheet
@@ -161,8 +161,9 @@ def front_matter(
     if shows_computed(t):  # the formulas grading computes with, as the 記入要領 has them
         scheme = plan.grading
         indicators = [i for p in plan.projects for i in p.indicators]
-        formulas = "、".join(formula_lines(indicators, scheme, labels.rate))
-        terms = terms_note(indicators, scheme, scheme.fallback_to_final)
+        words = own_words(t.terms.actual, t.terms.target)
+        formulas = "、".join(formula_lines(indicators, scheme, labels.rate, words))
+        terms = terms_note(indicators, scheme, scheme.fallback_to_final, words)
         rule = f"{labels.computed}: {formulas}を上の区分にあてはめたものです。{terms}"
         row = fs.long_text(row, 0, last, rule, plain)
     fs.block(first, row - 1)

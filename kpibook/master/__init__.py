@@ -66,8 +66,9 @@ def write_master(
         []
         if printable
         else [
-            f"※ 事業数が多い（{len(plan.projects):,}件）ため、印刷用の「{REPORT}」シートは"
-            "作成していません。必要な場合は kpibook merge --report で作成してください。"
+            f"※ {template.terms.project}数が多い（{len(plan.projects):,}件）ため、"
+            f"印刷用の「{REPORT}」シートは作成していません。"
+            "必要な場合は kpibook merge --report で作成してください。"
         ]
     )
     title = report_title(plan, template.labels.title_suffix)
@@ -77,10 +78,11 @@ def write_master(
         report_sheet = book.sheet(REPORT) if printable else None
         status = book.sheet(STATUS)
         page = template.report.tables.page()
-        write_overview(overview, plan, report, page, notes)
-        write_table(table, plan, report, entries, page)
+        terms = template.terms
+        write_overview(overview, plan, report, page, terms, notes)
+        write_table(table, plan, report, entries, page, terms)
         if report_sheet is not None:
             write_report(book, report_sheet, template, plan, entries, report.grades.projects)
-        write_status(status, plan, report, page)
+        write_status(status, plan, report, page, terms)
         embed(book, plan, entries)
     return printable

@@ -25,6 +25,7 @@ from kpibook.master.styles import (
 from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.printing import Page
+from kpibook.template import Terms
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
@@ -53,7 +54,7 @@ def _state(label: str, value: Value | None) -> str | None:
 
 
 def write_table(
-    sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries, page: Page
+    sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries, page: Page, terms: Terms
 ) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
     ng = plan.grading.not_gradable
@@ -63,31 +64,34 @@ def write_table(
     # One column per evaluated depth of the tree: the evaluation of the row's section there.
     evaluated = sorted(plan.grading.evaluations, key=lambda e: e.depth)
     section_grades = {g.section: g.grade or ng for g in report.grades.sections}
-    headers = [
-        "体系番号",
-        "体系",
-        "事業ID",
-        "事業名",
-        "掲載数",
-        "担当課",
-        "関係課",
-        "指標ID",
-        "指標",
-        "単位",
-        *(f"目標値 {y} ({era_label(y)})" for y in target_years),
-        "最終目標",
-        *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
-        STATES,
-        "評価に用いた目標",
-        "達成率(%)",
-        "指標の評価",
-        "事業の評価",
-        "担当課の評価",
-        "評価の一致",
-        *(evaluation_name(plan, e) for e in evaluated),
-        "回答ファイル",
+    w = terms
+    keyed: list[tuple[str, str]] = [
+        ("体系番号", "体系番号"),
+        ("体系", "体系"),
+        ("事業ID", f"{w.project}ID"),
+        ("事業名", f"{w.project}名"),
+        ("掲載数", "掲載数"),
+        ("担当課", w.department),
+        ("関係課", f"関係{w.department}"),
+        ("指標ID", f"{w.indicator}ID"),
+        ("指標", w.indicator),
+        ("単位", "単位"),
+        *((f"t{y}", f"{w.target} {y} ({era_label(y)})") for y in target_years),
+        ("最終目標", "最終目標"),
+        *((f"a{y}", f"{w.actual} {y} ({era_label(y)})") for y in actual_years),
+        (STATES, STATES),
+        ("評価に用いた目標", "評価に用いた目標"),
+        ("達成率(%)", "達成率(%)"),
+        ("指標の評価", f"{w.indicator}の評価"),
+        ("事業の評価", f"{w.project}の評価"),
+        ("担当課の評価", w.self_grade),
+        ("評価の一致", "評価の一致"),
+        *((f"e{e.depth}", evaluation_name(plan, e)) for e in evaluated),
+        ("回答ファイル", "回答ファイル"),
     ]
-    col = {h: n for n, h in enumerate(headers)}
+    keys = [k for k, _ in keyed]
+    headers = [shown for _, shown in keyed]
+    col = {k: n for n, k in enumerate(keys)}
     named = {
         "体系": 36,
         "事業名": 30,
@@ -97,12 +101,12 @@ def write_table(
         "担当課": 14,
         STATES: 20,
     }
-    widths = [named.get(head, 11) for head in headers]
+    widths = [named.get(key, 11) for key in keys]
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
     centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
-    centered |= {col[evaluation_name(plan, e)] for e in evaluated}
+    centered |= {col[f"e{e.depth}"] for e in evaluated}
     rate_col = col["達成率(%)"]
     places = plan.grading.rounding.places
     rate_style = RATE.but(num_format="0." + "0" * places if places else "0")
@@ -114,7 +118,9 @@ def write_table(
             zip(project.indicators, grade.indicators, strict=True)
         ) or [(None, None)]
         for ind, ig in lines:
-            values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
+            values = _row(
+                plan, project, grade, ind, ig, target_years, actual_years, entries, ng, terms
+            )
             nodes = plan.section_path(project.placements[0].section).nodes
             values += [
                 section_grades.get(nodes[e.depth - 1].id) if e.depth <= len(nodes) else None
@@ -194,6 +200,7 @@ def _row(
     actual_years: list[int],
     entries: Entries,
     ng: str,
+    terms: Terms,
 ) -> list[CellValue]:
     path = plan.section_path(project.placements[0].section)
     entry = entries.for_project(project.id)
@@ -212,11 +219,11 @@ def _row(
     ]
     shown: list[tuple[str, Value | None]] = []
     if ind is not None:
-        shown += [(f"{era_label(y)} 目標値", ind.targets.get(y)) for y in target_years]
+        shown += [(f"{era_label(y)} {terms.target}", ind.targets.get(y)) for y in target_years]
         shown.append(("最終目標", ind.final_target))
         shown += [
             (
-                f"{era_label(y)} 実績値",
+                f"{era_label(y)} {terms.actual}",
                 report_actual if y == plan.report_year else ind.actuals.get(y),
             )
             for y in actual_years
