@@ -8,8 +8,10 @@ A check never stops at the first problem: it records each one and goes on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,7 +99,9 @@ class Kind:
     title: str
     message: Message
     """Templates filled in by :func:`finding`: ``{raw}``, ``{field}``, ``{expected}``,
-    ``{value}`` and ``{detail}``."""
+    ``{value}`` and ``{detail}``, and the plan's own words (the template's terms):
+    ``{department}`` (担当課), ``{project}`` (事業), ``{indicator}`` (指標),
+    ``{target}`` (目標値) and ``{actual}`` (実績値)."""
 
 
 def _k(code: Code, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
@@ -285,14 +289,14 @@ CATALOGUE: dict[Code, Kind] = {
             Code.UNKNOWN_DEPARTMENT,
             E,
             "Department not in the plan",
-            ja="担当課「{raw}」は計画にありません。",
+            ja="{department}「{raw}」は計画にありません。",
             en="the form is stamped for {raw!r}, which is not a department of the plan",
         ),
         _k(
             Code.DEPARTMENT_MISMATCH,
             E,
             "File name names another department",
-            ja="ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
+            ja="ファイル名の{department}（{raw}）と様式の{department}（{expected}）が違います。",
             en="the file name says {raw!r} but the form is stamped for {expected!r}",
         ),
         _k(
@@ -334,8 +338,8 @@ CATALOGUE: dict[Code, Kind] = {
             Code.CONFLICT,
             E,
             "Two returns for one department",
-            ja="同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
-            "どれを使うか担当課に確認してください。",
+            ja="同じ{department}（{field}）の回答がほかにもあります（{raw}）。"
+            "どれを使うか{department}に確認してください。",
             en="{field} sent other returns too ({raw}); nothing of them is merged until one "
             "is chosen with kpibook merge --use FILE",
         ),
@@ -380,7 +384,7 @@ CATALOGUE: dict[Code, Kind] = {
             Code.STATE_IN_NUMBER,
             W,
             "State typed into the number cell",
-            ja="実績値の欄の「{raw}」を実績の状況として読みました。"
+            ja="{actual}の欄の「{raw}」を実績の状況として読みました。"
             "次回は右の「実績の状況」で選択してください。",
             en="read {raw!r} typed into the number cell as the actual's state",
         ),
@@ -468,14 +472,15 @@ CATALOGUE: dict[Code, Kind] = {
             Code.ACTUAL_AND_STATE,
             E,
             "Number and state both given",
-            ja="実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
+            ja="{actual}（{raw}）と実績の状況（{expected}）の両方が入っています。"
+            "どちらか一方にしてください。",
             en="both a number ({raw}) and a state ({expected}) are given",
         ),
         _k(
             Code.PENDING_NOT_ALLOWED,
             E,
             "集計中 not allowed",
-            ja="この計画では「集計中」は使えません。実績値を入力してください。",
+            ja="この計画では「集計中」は使えません。{actual}を入力してください。",
             en="this plan does not accept 集計中 (pending) actuals",
         ),
         _k(
@@ -580,12 +585,20 @@ def finding(
     cell: str | None = None,
     field: str | None = None,
     raw: Any = None,
+    words: Mapping[str, str] | None = None,
     **values: Any,
 ) -> Finding:
-    """A finding of a catalogued kind, its messages filled in."""
+    """A finding of a catalogued kind, its messages filled in; ``words``: the plan's
+    terms (:meth:`kpibook.template.Terms.words`), Kashiwa's when not given."""
     kind = CATALOGUE[code]
     raw_text = None if raw is None else _shown(raw)
-    params = {"raw": raw_text if raw_text is not None else "", "field": field or "", **values}
+    params = {
+        **_default_words(),
+        **(words or {}),
+        "raw": raw_text if raw_text is not None else "",
+        "field": field or "",
+        **values,
+    }
     params.setdefault("expected", "")
     params.setdefault("value", "")
     params.setdefault("detail", "")
@@ -601,6 +614,13 @@ def finding(
         message_ja=message.ja,
         message_en=message.en,
     )
+
+
+@cache
+def _default_words() -> dict[str, str]:
+    from kpibook.template import Terms
+
+    return Terms().words()
 
 
 def _shown(raw: Any) -> str:

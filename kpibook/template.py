@@ -273,6 +273,16 @@ class Terms(Model):
         "{year} becomes the year as the form prints years (R1).",
     )
 
+    def words(self) -> dict[str, str]:
+        """The terms by name, as the findings' messages use them (``{department}``)."""
+        return {
+            "department": self.department,
+            "project": self.project,
+            "indicator": self.indicator,
+            "target": self.target,
+            "actual": self.actual,
+        }
+
     @property
     def self_grade(self) -> str:
         """The department's own grade: 担当課の評価."""

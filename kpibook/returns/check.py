@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,12 @@ class _Check:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
-        self.findings.append(finding(code, self.file, **{k: _visible(v) for k, v in kw.items()}))
+        shown = {k: _visible(v) for k, v in kw.items()}
+        self.findings.append(finding(code, self.file, words=self.words, **shown))
+
+    @cached_property
+    def words(self) -> dict[str, str]:
+        return self.template.terms.words()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -167,12 +173,12 @@ def check_returns(
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=_one_return_each(results, paths, use or []),
+        returns=_one_return_each(results, paths, use or [], template.terms.words()),
     )
 
 
 def _one_return_each(
-    results: list[ReturnResult], paths: list[Path], use: list[Path]
+    results: list[ReturnResult], paths: list[Path], use: list[Path], words: dict[str, str]
 ) -> list[ReturnResult]:
     """A department that sent several returns: byte-identical copies (``… (1).xlsx``)
     are one return, the later ones marked; different ones are a *conflict* on each,
@@ -192,7 +198,8 @@ def _one_return_each(
             first = first_by_digest.setdefault(results[n].sha256, n)
             if first != n:
                 out[n] = _with(
-                    out[n], finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file)
+                    out[n],
+                    finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file, words=words),
                 )
             else:
                 distinct.append(n)
@@ -201,7 +208,8 @@ def _one_return_each(
         for n in distinct:
             others = "、".join(results[m].file for m in distinct if m != n)
             out[n] = _with(
-                out[n], finding(Code.CONFLICT, out[n].file, field=department, raw=others)
+                out[n],
+                finding(Code.CONFLICT, out[n].file, field=department, raw=others, words=words),
             )
     return out
 
