@@ -95,9 +95,10 @@ class ReportLabels(Model):
     legend_title: Label = Field(default="※評価について", description="Heading of the legend.")
     legend_grade: Label = Field(default="評価指数", description="Legend column of the marks.")
     legend_meaning: Label = Field(default="達成度", description="Legend column of meanings.")
-    not_gradable: Label = Field(
-        default="目標値または実績値がなく評価できない（集計中・該当なしを含む）",
-        description="What the not-gradable mark means, in the legend.",
+    not_gradable: Label | None = Field(
+        default=None,
+        description="What the not-gradable mark means, in the legend (default: "
+        "目標値または実績値がなく評価できない（集計中・該当なしを含む）, in the terms' words).",
     )
     computed: Label = Field(
         default="達成率による評価", description="The grade kpibook computes from the numbers."
@@ -283,10 +284,26 @@ class Terms(Model):
             "actual": self.actual,
         }
 
+    def say(self, text: str) -> str:
+        """One of kpibook's own fixed sentences (目標値がありません) in these words."""
+        default = _DEFAULT_WORDS
+        for name, word in self.words().items():
+            if word != default[name]:
+                text = text.replace(default[name], word)
+        return text
+
+    @property
+    def not_gradable(self) -> str:
+        """What the not-gradable mark means: 目標値または実績値がなく評価できない…"""
+        return f"{self.target}または{self.actual}がなく評価できない（集計中・該当なしを含む）"
+
     @property
     def self_grade(self) -> str:
         """The department's own grade: 担当課の評価."""
         return f"{self.department}の評価"
+
+
+_DEFAULT_WORDS = Terms().words()
 
 
 class TemplateBase(Model):

@@ -232,7 +232,7 @@ def _grades(
     grade = data.grades[fp.project.id]
     own = grade.self_grade or labels.self_missing
     computed = grade.grade or plan.grading.not_gradable
-    basis = grade_basis(grade, plan)
+    basis = grade_basis(grade, plan, t.terms)
     if shows_self(t) and shows_computed(t):
         fs.write(row, LABEL, t.self_grade.label, s.label)
         fs.write(row, FIRST, own, s.text_center)

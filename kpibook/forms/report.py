@@ -21,7 +21,7 @@ from kpibook.forms.sheet import FormSheet
 from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade
 from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.plan import GradeBand, Plan
-from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate
+from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, Terms
 from kpibook.xlsx_write import Book, Sheet
 
 GAP = 9.0
@@ -104,12 +104,12 @@ def rate_text(ig: IndicatorGrade) -> str:
     return "－"
 
 
-def grade_basis(grade: ProjectGrade, plan: Plan) -> str:
+def grade_basis(grade: ProjectGrade, plan: Plan, terms: Terms) -> str:
     """Why a project has its computed grade: its rate, the rule over several indicators,
-    or why it has none."""
+    or why it has none (in the plan's words)."""
     if grade.grade is None:
         reason = grade.not_gradable
-        return REASONS[reason].ja if reason is not None else ""
+        return terms.say(REASONS[reason].ja) if reason is not None else ""
     graded = [ig for ig in grade.indicators if ig.grade is not None]
     if len(graded) == 1:
         return f"{rate_text(graded[0])}"
@@ -153,7 +153,7 @@ def front_matter(
     row += 1
     rows = grade_ranges(plan.grading.bands)
     if shows_computed(t):
-        rows.append((plan.grading.not_gradable, labels.not_gradable))
+        rows.append((plan.grading.not_gradable, labels.not_gradable or t.terms.not_gradable))
     for grade, text in rows:
         fs.write(row, 0, grade, s.text_center)
         fs.span(row, 1, legend_last, text, s.text)

@@ -235,7 +235,7 @@ def _legend(sheet: Sheet, row: int, plan: Plan, terms: Terms) -> int:
     sheet.write(
         row,
         1,
-        f"{terms.target}または{terms.actual}がなく評価できない（集計中・該当なしを含む）",
+        terms.not_gradable,
         CELL.but(wrap=False),
     )
     return row + 1
