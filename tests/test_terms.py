@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from kpibook.entries import Entries
 from kpibook.findings import Code, finding
 from kpibook.forms import generate_forms
 from kpibook.forms.fill import write_filled_forms
-from kpibook.master import write_master
+from kpibook.master import REPORT, write_master
 from kpibook.merge import merge
+from kpibook.pdf import print_master
 from kpibook.plan import Layout, Plan
 from kpibook.planbook.starter import starter_template
 from kpibook.plantext import load_entries_yaml
@@ -27,6 +29,7 @@ from kpibook.returns.check import check_returns
 from kpibook.sources import load_plan
 from kpibook.template import Terms, load_template
 from tests.conftest import CARD, MATRIX
+from tests.test_libreoffice import needs_libreoffice, to_pdf
 
 Cycle = tuple[Plan, Entries, list[Path], list[Path], Path]
 """The plan, its entries, the blank forms, the filled returns and the master."""
@@ -169,3 +172,26 @@ def test_defaults_are_kashiwas_words() -> None:
     for layout in Layout:
         assert load_template(layout).terms == Terms()
     assert Terms().not_gradable == "目標値または実績値がなく評価できない（集計中・該当なしを含む）"
+
+
+@needs_libreoffice
+def test_the_printed_form_and_report_say_the_plans_words(cycle: Cycle, tmp_path: Path) -> None:
+    """What LibreOffice prints of a form (its sheet and 記入要領) and of the master's
+    報告書: the plan's words on paper, not Kashiwa's."""
+    plan, entries, forms, _, master = cycle
+    report = tmp_path / "report.pdf"
+    print_master(master, report, [REPORT])
+    [form_pdf] = to_pdf([forms[0]], tmp_path)
+    for pdf, words in ((form_pdf, ("所管課", "取組")), (report, ("所管課",))):
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for value in sorted(
+            {t for m in (plan, entries) for t in _texts(m.model_dump()) if len(t) >= 6},
+            key=len,
+            reverse=True,
+        ):
+            text = text.replace(value, "")
+        for word in words:
+            assert word in text, (pdf.name, word)
+        assert "担当課" not in text, pdf.name
