@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from kpibook.errors import KpibookError, LoadError, Problem
+from kpibook.fiscal import FiscalYear, era_label
 from kpibook.message import Message
 from kpibook.plan import EntryText, Label, Layout, Model, Plan, Text
 from kpibook.plantext import load_model_yaml
@@ -270,9 +271,19 @@ class Terms(Model):
     actual: Label = Field(default="実績値", description="A year's figure: 実績値, 実績.")
     target_note: Label = Field(
         default="{year} 目標",
-        description="What precedes a target's note under the indicator (※R1 目標: ...); "
-        "{year} becomes the year as the form prints years (R1).",
+        description="What precedes a target's note under the indicator (※R1 目標: ...): "
+        "{year} is the year as R1, {year_long} as 令和元年度, {western} as 2019.",
     )
+    actual_note: Label = Field(
+        default="{year}",
+        description="What precedes an actual's note under the indicator (※R1: ...), with "
+        "the same placeholders: '{year_long}の実績' prints ※令和元年度の実績: ....",
+    )
+
+    def note_prefix(self, which: Literal["target", "actual"], year: FiscalYear) -> str:
+        """``R1 目標``: what the notes under an indicator print before a value's note."""
+        text = self.target_note if which == "target" else self.actual_note
+        return text.format(year=era_label(year), year_long=era_label(year, "long"), western=year)
 
     def words(self) -> dict[str, str]:
         """The terms by name, as the findings' messages use them (``{department}``)."""

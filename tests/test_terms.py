@@ -17,6 +17,7 @@ from kpibook.contract.content import form_content
 from kpibook.contract.inputs import form_inputs
 from kpibook.entries import Entries
 from kpibook.findings import Code, finding
+from kpibook.fiscal import era_label
 from kpibook.forms import generate_forms
 from kpibook.forms.fill import write_filled_forms
 from kpibook.master import REPORT, write_master
@@ -27,7 +28,7 @@ from kpibook.planbook.starter import starter_template
 from kpibook.plantext import load_entries_yaml
 from kpibook.returns.check import check_returns
 from kpibook.sources import load_plan
-from kpibook.template import Terms, load_template
+from kpibook.template import Terms, load_template, plan_template
 from tests.conftest import CARD, MATRIX
 from tests.test_libreoffice import needs_libreoffice, to_pdf
 
@@ -111,23 +112,41 @@ def test_forms_and_their_instructions_are_in_the_plans_words(
 
 def test_the_card_notes_say_the_plans_word_for_a_target(tmp_path: Path) -> None:
     plan = _own_plan(tmp_path, CARD, Layout.CARD)
-    project = plan.projects[0]
+    at = next(n for n, p in enumerate(plan.projects) if p.id == "p03")  # notes on actuals
+    project = plan.projects[at]
     ind = project.indicators[0]
-    year = min(ind.targets)
-    noted = dataclasses.replace(ind.targets[year], note="見直し後の値")
+    year = plan.report_year
+    noted = dataclasses.replace(ind.final_target, note="見直し後の値")
     changed = ind.model_copy(update={"targets": {**ind.targets, year: noted}})
     plan = plan.model_copy(
         update={
             "projects": [
+                *plan.projects[:at],
                 project.model_copy(update={"indicators": [changed, *project.indicators[1:]]}),
-                *plan.projects[1:],
+                *plan.projects[at + 1 :],
             ]
         }
     )
     [form] = generate_forms(plan, tmp_path / "forms", [project.lead_department])
     text = _strings(form.path)  # the note itself is the plan's: the text is kept
-    assert "期待値: 見直し後の値" in text
+    assert f"※{era_label(year)} 期待値: 見直し後の値" in text
     assert "目標: 見直し後の値" not in text
+    # the plan's own way of writing the year: 平成28年度の期待値, 2016年度
+    template = plan_template(plan)
+    long = template.model_copy(
+        update={
+            "terms": template.terms.model_copy(
+                update={"target_note": "{year_long}の期待値", "actual_note": "{western}年度"}
+            )
+        }
+    )
+    [form] = generate_forms(plan, tmp_path / "long", [project.lead_department], template=long)
+    text = _strings(form.path)
+    assert f"※{era_label(year, 'long')}の期待値: 見直し後の値" in text
+    noted_actuals = [(y, v) for y, v in ind.actuals.items() if v.note]
+    assert noted_actuals
+    for y, v in noted_actuals:
+        assert f"※{y}年度: {v.note}" in text
 
 
 def test_the_master_and_its_report_are_in_the_plans_words(

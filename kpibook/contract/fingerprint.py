@@ -229,7 +229,7 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
     # the template's own words (担当課 / 担当部・課, 目標値 / 期待値) print on the form
-    Terms: ("department", "project", "indicator", "target", "actual", "target_note"),
+    Terms: ("department", "project", "indicator", "target", "actual", "target_note", "actual_note"),
     CardTemplate: (*_V1_FIELDS[CardTemplate], "terms"),
     MatrixTemplate: (*_V1_FIELDS[MatrixTemplate], "terms"),
 }

@@ -280,9 +280,13 @@ def indicator_text(ind: Indicator, final_label: str, terms: Terms) -> str:
     """The indicator's name and unit, and its ※ notes, one a line, in the template's
     words (※R1 目標: ...)."""
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
+    notes = [
+        f"{terms.note_prefix('actual', y)}: {v.note}"
+        for y, v in sorted(ind.actuals.items())
+        if v.note
+    ]
     notes += [
-        f"{terms.target_note.format(year=era_label(y))}: {v.note}"
+        f"{terms.note_prefix('target', y)}: {v.note}"
         for y, v in sorted(ind.targets.items())
         if v.note
     ]
