@@ -565,14 +565,16 @@ def plan() -> None:
 def plan_check(path: Path) -> None:
     """Load a plan and report every problem with its place (sheet and cell, or line)."""
     from kpibook.sources import load_plan
+    from kpibook.template import plan_template
 
     loaded = load_plan(path)
+    w = plan_template(loaded).terms  # the plan's own words
     placements = sum(len(p.placements) for p in loaded.projects)
     indicators = sum(len(p.indicators) for p in loaded.projects)
     click.echo(
-        f"{path}: OK — {loaded.title}, {len(loaded.departments)} 担当課, "
-        f"{len(loaded.projects)} 事業 ({placements - len(loaded.projects)} 再掲), "
-        f"{indicators} 指標"
+        f"{path}: OK — {loaded.title}, {len(loaded.departments)} {w.department}, "
+        f"{len(loaded.projects)} {w.project} ({placements - len(loaded.projects)} 再掲), "
+        f"{indicators} {w.indicator}"
     )
 
 

@@ -94,7 +94,7 @@ def generate_forms(
         if unknown:
             raise UnknownDepartment(
                 Message(
-                    ja=f"担当課「{'」「'.join(unknown)}」は計画にありません",
+                    ja=f"{template.terms.department}「{'」「'.join(unknown)}」は計画にありません",
                     en=f"not in the plan: {', '.join(unknown)}; "
                     f"departments: {', '.join(plan.department_names())}",
                 )
@@ -103,7 +103,7 @@ def generate_forms(
         if nothing:
             raise UnknownDepartment(
                 Message(
-                    ja=f"「{'」「'.join(nothing)}」が記入する事業はありません",
+                    ja=f"「{'」「'.join(nothing)}」が記入する{template.terms.project}はありません",
                     en="these departments lead no project, so they have no form: "
                     f"{', '.join(nothing)}",
                 )

@@ -113,7 +113,7 @@ def grade_basis(grade: ProjectGrade, plan: Plan, terms: Terms) -> str:
     graded = [ig for ig in grade.indicators if ig.grade is not None]
     if len(graded) == 1:
         return f"{rate_text(graded[0])}"
-    return RULE_JA[plan.grading.project_rule]
+    return terms.say(RULE_JA[plan.grading.project_rule])
 
 
 def shows_computed(t: FormTemplate) -> bool:
