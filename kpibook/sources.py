@@ -58,10 +58,8 @@ def _with_template(plan: Plan, path: Path) -> Plan:
         return plan
     from kpibook.template import TEMPLATE_FIELD, TemplateMissing, plan_template
 
-    named = Path(plan.template)
-    if not _is_absolute(plan.template):
-        named = (path.parent / named).resolve()
-    resolved = plan.model_copy(update={"template": str(named)})
+    resolved = resolve_template(plan, path)
+    named = resolved.template
     try:
         plan_template(resolved)
     except TemplateMissing:
@@ -81,12 +79,21 @@ def _with_template(plan: Plan, path: Path) -> Plan:
     return resolved
 
 
+def resolve_template(plan: Plan, path: Path) -> Plan:
+    """``plan`` with the template it names as a path resolved against the folder of
+    ``path``, the file the plan was read from (a plan file, or a master)."""
+    if plan.template is None or _is_absolute(plan.template):
+        return plan
+    named = (Path(path).parent / plan.template).resolve()
+    return plan.model_copy(update={"template": str(named)})
+
+
 def _is_absolute(path: str) -> bool:
     """Absolute on any system: a plan written on Windows may be read elsewhere."""
     return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
-def _relative_template(plan: Plan, path: Path) -> Plan:
+def relative_template(plan: Plan, path: Path) -> Plan:
     """``plan`` with its template's path written relative to the file it is saved as, so
     that the saved plan names the same template from its own folder."""
     if plan.template is None or not _is_absolute(plan.template):
@@ -102,7 +109,7 @@ def save_plan(plan: Plan, path: Path) -> None:
     """Write a plan as text or workbook, chosen by the suffix; atomically."""
     path = Path(path)
     suffix = path.suffix.lower()
-    plan = _relative_template(plan, path)
+    plan = relative_template(plan, path)
     if suffix == JSON_SUFFIX:
         save_json(plan, path)
     elif suffix in TEXT_SUFFIXES:

@@ -167,3 +167,23 @@ def _texts(path: Path) -> str:
 def _findings(out: str) -> list[tuple[str, str]]:
     report = json.loads(out)
     return [(f["code"], f["message_ja"]) for r in report["returns"] for f in r["findings"]]
+
+
+def test_the_master_and_next_years_plan_name_the_same_template(folder: Path) -> None:
+    """The master keeps the template's path relative to itself; rollover writes next
+    year's plan naming it relative to the new plan."""
+    master = folder / "out" / "master.xlsx"
+    master.parent.mkdir()
+    assert run("merge", "-p", folder / "plan.yaml", "-o", master, folder / "r")[0] == 0
+    assert str(folder) not in _hidden_data(master)  # no folder of this machine inside
+    nxt = folder / "next" / "plan.yaml"
+    nxt.parent.mkdir()
+    assert run("rollover", master, "--to-year", "R2", "-o", nxt)[0] == 0
+    assert "template: ../templates/own.yaml" in nxt.read_text(encoding="utf-8")
+    assert plan_template(load_plan(nxt)).labels.department == "所管課"
+
+
+def _hidden_data(master: Path) -> str:
+    wb = openpyxl.load_workbook(master)
+    ws = wb["_kpibook"]
+    return "".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)

@@ -84,5 +84,5 @@ def write_master(
         if report_sheet is not None:
             write_report(book, report_sheet, template, plan, entries, report.grades.projects)
         write_status(status, plan, report, page, terms)
-        embed(book, plan, entries)
+        embed(book, plan, entries, path)
     return printable
