@@ -680,7 +680,12 @@ def plan_new(
     if layout is None:
         if ask:
             layout = click.prompt(
-                "様式 / layout (card: 事業ごとの票, matrix: 指標ごとの一覧表)",
+                str(
+                    Message(
+                        ja="様式（card: 事業ごとの票、matrix: 指標ごとの一覧表）",
+                        en="layout (card: one card per project, matrix: one row per indicator)",
+                    )
+                ),
                 type=click.Choice(["card", "matrix"]),
                 default="card",
             )
@@ -689,11 +694,16 @@ def plan_new(
             defaulted.append("--layout card")
     if scale is None:
         if ask:
-            click.echo("評価区分 / scales:")
+            click.echo(f"{Message(ja='評価区分', en='scales')}:")
             for preset in SCALES.values():
                 click.echo(f"  {preset.name:<9} {preset.describe()}")
             scale = click.prompt(
-                "評価区分 / scale (a name above, or 'A:80:よい,B:50:ふつう,C:0:わるい')",
+                str(
+                    Message(
+                        ja="評価区分（上の名前、または A:80:よい,B:50:ふつう,C:0:わるい）",
+                        en="scale (a name above, or grade:lowest rate:meaning, best first)",
+                    )
+                ),
                 default=DEFAULT_SCALE,
                 value_proc=_checked_scale,
             )
@@ -706,7 +716,8 @@ def plan_new(
     for name, flag, asked, _ in TERM_OPTIONS:
         given = terms[f"{name}_term"]
         if given is None and ask:
-            given = str(click.prompt(f"{asked} / {flag[2:]}", default=default_terms[name]))
+            question = Message(ja=asked, en=flag[2:].replace("-", " "))
+            given = str(click.prompt(str(question), default=default_terms[name]))
         if given is None:
             defaulted.append(f"{flag} {default_terms[name]}")
         words[name] = given or default_terms[name]
