@@ -187,3 +187,37 @@ def _hidden_data(master: Path) -> str:
     wb = openpyxl.load_workbook(master)
     ws = wb["_kpibook"]
     return "".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+
+
+def test_forms_of_version_2_made_with_the_built_in_template_say_so(folder: Path) -> None:
+    """Forms handed out before the plan named its template (version 2, built-in
+    template, no digest in the stamp): checked with the plan's template now, they are
+    told as made with another template, not as outdated."""
+    from kpibook import api
+    from kpibook.contract import stamp
+
+    plan = api.load_plan(folder / "plan.yaml")
+    builtin = api.load_template(plan, templates_root() / "card.yaml")
+    plain = api.load_plan(CARD / "plan.yaml")
+    from kpibook.forms.fill import write_filled_forms
+    from kpibook.plantext import load_entries_yaml
+
+    entries = load_entries_yaml(CARD / "entries.yaml", plain)
+    with pytest.MonkeyPatch.context() as patch:  # as the kpibook of last round wrote them
+        patch.setattr("kpibook.forms.FORM_VERSION", 2)
+        patch.setattr(stamp, "FORM_VERSION", 2)
+        write_filled_forms(plain, entries, folder / "v2", builtin)
+    as_made = api.check_returns(plain, returns=[folder / "v2"])
+    assert as_made.ok  # with the plan and template they were made from, all is well
+    assert {r.stamp.form_version for r in as_made.returns if r.stamp} == {2}
+    report = api.check_returns(plan, returns=[folder / "v2"])
+    codes = {f.code for r in report.returns for f in r.findings}
+    assert codes == {"template-differs"}
+
+
+def test_the_library_uses_the_plans_template_too(folder: Path) -> None:
+    from kpibook import api
+
+    plan = api.load_plan(folder / "plan.yaml")
+    assert api.check_returns(plan, returns=[folder / "r"]).ok
+    assert api.load_template(plan).labels.department == "所管課"

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -58,6 +58,7 @@ from kpibook.template import (
     PrintSettings,
     Terms,
     TextEntry,
+    load_template,
 )
 from kpibook.values import Value
 
@@ -297,6 +298,7 @@ class Fingerprinter:
     template: FormTemplate
     _shared: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
     _template_digest: str | None = field(default=None, repr=False)
+    _builtin: Fingerprinter | Literal[False] | None = field(default=None, repr=False)
 
     def of(
         self,
@@ -319,6 +321,14 @@ class Fingerprinter:
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def with_builtin_template(self) -> Fingerprinter | None:
+        """Fingerprints of the same plan made with the built-in template of its layout
+        (None: this is that template), kept for every form of the check."""
+        if self._builtin is None:
+            builtin = load_template(self.plan.layout)
+            self._builtin = False if builtin == self.template else Fingerprinter(self.plan, builtin)
+        return self._builtin or None
 
     def template_digest(self, form_version: int) -> str | None:
         """What the stamp of a ``form_version`` form says of its template, if anything."""

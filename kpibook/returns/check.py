@@ -353,6 +353,14 @@ def _why_fingerprint_differs(c: _Check, stamp: Stamp, projects: list[Project]) -
         )
         if same_plan == stamp.fingerprint:
             return Code.TEMPLATE_DIFFERS
+    elif stamp.template is None:
+        # A form of version 1 or 2 does not say its template: it may be the built-in one,
+        # from before the plan named its own (the forms of this year already handed out).
+        builtin = c.fingerprints.with_builtin_template()
+        if builtin is not None:
+            made = builtin.of(stamp.department, projects, stamp.form_version)
+            if made == stamp.fingerprint:
+                return Code.TEMPLATE_DIFFERS
     return Code.OUTDATED_FORM
 
 
