@@ -17,9 +17,10 @@ from functools import cached_property
 
 from pydantic import Field
 
+from kpibook.fields import FieldSpec, FieldValues, value_problem
 from kpibook.fiscal import era_label
 from kpibook.message import Message
-from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Text
+from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Project, Text
 from kpibook.values import Value, ValueKind
 
 
@@ -42,6 +43,15 @@ class ProjectEntry(Model):
     )
     improvement: Text | None = Field(
         default=None, description="改善策 when the result is △ or × (matrix plans)."
+    )
+    fields: FieldValues = Field(
+        default_factory=dict,
+        description="Values of the plan's custom fields of the project the department fills.",
+    )
+    indicator_fields: dict[Id, FieldValues] = Field(
+        default_factory=dict,
+        description="Values of the custom fields of each indicator the department fills, "
+        "by indicator id.",
     )
 
 
@@ -77,8 +87,11 @@ class Entries(Model):
         return {e.project: e for e in self.entries}
 
 
-def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
-    """Where entries do not fit the plan: wrong plan or year, unknown ids, wrong layout."""
+def entry_problems(
+    plan: Plan, entries: Entries, fields: list[FieldSpec] | None = None
+) -> Iterator[Issue]:
+    """Where entries do not fit the plan: wrong plan or year, unknown ids, wrong layout,
+    values of custom fields that do not fit ``fields`` (default: the plan's own)."""
     if entries.plan != plan.id:
         yield (
             ("plan",),
@@ -145,6 +158,7 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
                         en=f"{name!r} is not part of a {plan.layout.value} plan",
                     ),
                 )
+        yield from _field_problems(here, entry, project, fields or plan.fields)
         grades = plan.grading.grades
         if entry.self_grade is not None and entry.self_grade not in grades:
             yield (
@@ -155,6 +169,44 @@ def entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:
                 ),
             )
     yield from _section_entry_problems(plan, entries)
+
+
+def _field_problems(
+    here: tuple[str | int, ...], entry: ProjectEntry, project: Project, fields: list[FieldSpec]
+) -> Iterator[Issue]:
+    """Values of fields the department fills, each fitting its declaration."""
+    mine: dict[tuple[str, str], FieldSpec] = {
+        (f.of, f.key): f for f in fields if f.filled_by == "department"
+    }
+    indicator_ids = {i.id for i in project.indicators}
+    held: list[tuple[tuple[str | int, ...], str, FieldValues]] = [
+        ((*here, "fields"), "project", entry.fields)
+    ]
+    for iid, values in entry.indicator_fields.items():
+        if iid not in indicator_ids:
+            yield (
+                (*here, "indicator_fields", iid),
+                Message(
+                    ja=f"事業「{project.id}」に指標「{iid}」はありません",
+                    en=f"project {project.id!r} has no indicator {iid!r}",
+                ),
+            )
+            continue
+        held.append(((*here, "indicator_fields", iid), "indicator", values))
+    for loc, of, values in held:
+        for key, value in values.items():
+            spec = mine.get((of, key))
+            if spec is None:
+                what = "事業" if of == "project" else "指標"
+                yield (
+                    (*loc, key),
+                    Message(
+                        ja=f"担当課が記入する{what}の項目「{key}」は宣言されていません",
+                        en=f"no {of} field {key!r} filled by the department is declared",
+                    ),
+                )
+            elif (problem := value_problem(spec, value)) is not None:
+                yield ((*loc, key), problem)
 
 
 def _section_entry_problems(plan: Plan, entries: Entries) -> Iterator[Issue]:

@@ -66,6 +66,7 @@ class Code(StrEnum):
     NOT_A_NUMBER = "not-a-number"
     NOT_WHOLE = "not-whole"
     OUT_OF_RANGE = "out-of-range"
+    TOO_MANY_DECIMALS = "too-many-decimals"
     STATE_IN_NUMBER = "state-in-number"
     NUMBER_NORMALIZED = "number-normalized"
     PERCENT_NORMALIZED = "percent-normalized"
@@ -372,6 +373,13 @@ CATALOGUE: dict[Code, Kind] = {
             "Not a whole number",
             ja="整数で入力してください（{raw}）。この欄は小数を受け付けません。",
             en="{raw!r} is not a whole number, which this input requires",
+        ),
+        _k(
+            Code.TOO_MANY_DECIMALS,
+            E,
+            "Too many decimal places",
+            ja="{detail}。小数の桁数を確認してください。",
+            en="{raw!r} has more decimal places than {field} takes",
         ),
         _k(
             Code.OUT_OF_RANGE,

@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from kpibook import __version__
 from kpibook.atomic import ensure_folder, write_bytes_atomic
 from kpibook.contract.content import placement_number
 from kpibook.entries import Entries
+from kpibook.fields import FieldSpec, field_value
 from kpibook.fiscal import era_label
 from kpibook.grading import REASONS, grade_report, round_rate
 from kpibook.grading.rates import method_of
@@ -113,7 +114,10 @@ TABLES: tuple[Table, ...] = (
     Table(
         "projects",
         "事業",
-        "One row per project, however often it is listed.",
+        "One row per project, however often it is listed; after these columns, one "
+        "`field_<key>` column per custom field of projects the plan declares (typed "
+        "integer, number or string as declared; the coordinator's value or the "
+        "department's).",
         (
             _c("project_id", "string", "事業ID", "Stable id of the project."),
             _c("name", "string", "事業名", "Name as printed."),
@@ -160,7 +164,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "indicators",
         "指標",
-        "One row per indicator of a project.",
+        "One row per indicator of a project; after these columns, one `field_<key>` "
+        "column per custom field of indicators the plan declares.",
         (
             _c("indicator_id", "string", "指標ID", "Stable id of the indicator."),
             _c("project_id", "string", "事業ID", "The project."),
@@ -352,6 +357,48 @@ TABLES: tuple[Table, ...] = (
 Row = dict[str, Any]
 
 
+FIELD_COLUMN = "field_"
+"""Custom fields are columns ``field_<key>`` of the projects or the indicators table."""
+
+
+def _field_column(spec: FieldSpec) -> Column:
+    type_: FieldType = "string"
+    if spec.kind == "number":
+        type_ = "integer" if spec.decimals == 0 else "number"
+    who = "the coordinator (the plan)" if spec.filled_by == "coordinator" else "the department"
+    description = f"Custom field {spec.key!r} ({spec.kind}), filled by {who}."
+    if spec.help:
+        description += f" {spec.help}"
+    return Column(f"{FIELD_COLUMN}{spec.key}", type_, spec.label, description)
+
+
+def plan_tables(plan: Plan) -> tuple[Table, ...]:
+    """:data:`TABLES` with a column per custom field of the plan: the projects' fields in
+    the projects table, the indicators' in the indicators table."""
+    extra = {
+        "projects": [f for f in plan.fields if f.of == "project"],
+        "indicators": [f for f in plan.fields if f.of == "indicator"],
+    }
+    return tuple(
+        replace(t, base_columns=(*t.base_columns, *map(_field_column, extra[t.name])))
+        if extra.get(t.name)
+        else t
+        for t in TABLES
+    )
+
+
+def _field_cells(
+    plan: Plan, project: Any, indicator: Any, entries: Entries
+) -> dict[str, str | Decimal | None]:
+    of = "project" if indicator is None else "indicator"
+    entry = entries.for_project(project.id)
+    return {
+        f"{FIELD_COLUMN}{f.key}": field_value(f, project, indicator, entry)
+        for f in plan.fields
+        if f.of == of
+    }
+
+
 def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
     """Every table's rows, in the plan's order."""
     entries = entries or Entries(plan=plan.id, fiscal_year=plan.report_year)
@@ -376,6 +423,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 "overview": p.overview,
                 "annual_plan": p.annual_plan,
                 "listings": len(p.placements),
+                **_field_cells(plan, p, None, entries),
             }
         )
         listing = 0
@@ -426,6 +474,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "cumulative": ind.cumulative,
                     "data_lag": ind.data_lag,
                     "note": ind.note,
+                    **_field_cells(plan, p, ind, entries),
                 }
             )
             for year, v in ind.targets.items():
@@ -602,7 +651,7 @@ def write_csv(plan: Plan, entries: Entries | None, outdir: Path) -> list[Path]:
     ensure_folder(outdir)
     rows = tables(plan, entries)
     written = []
-    for table in TABLES:
+    for table in plan_tables(plan):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([c.name for c in table.columns])
@@ -659,7 +708,7 @@ def datapackage(plan: Plan) -> dict[str, Any]:
                     "missingValues": [""],
                 },
             }
-            for t in TABLES
+            for t in plan_tables(plan)
         ],
     }
 
@@ -668,8 +717,10 @@ def write_json(plan: Plan, entries: Entries | None, path: Path) -> Path:
     """All tables in one JSON document (schema: docs/export.md)."""
     rows = tables(plan, entries)
 
-    def plain(value: Any) -> Any:
-        return float(value) if isinstance(value, Decimal) else value
+    def plain(value: Any, column: Column) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if column.type == "integer" else float(value)
+        return value
 
     document = {
         "format": FORMAT,
@@ -679,8 +730,8 @@ def write_json(plan: Plan, entries: Entries | None, path: Path) -> Path:
         "fiscal_year": plan.report_year,
         "era_label": era_label(plan.report_year),
         "tables": {
-            t.name: [{c.name: plain(r.get(c.name)) for c in t.columns} for r in rows[t.name]]
-            for t in TABLES
+            t.name: [{c.name: plain(r.get(c.name), c) for c in t.columns} for r in rows[t.name]]
+            for t in plan_tables(plan)
         },
     }
     write_bytes_atomic(path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -30,6 +30,7 @@ from pydantic import (
 from kpibook.contract.names import CURRENT as NAMES
 from kpibook.contract.names import EXCEL_NAME_MAX, casefold_key
 from kpibook.errors import Loc, MessageValueError, loc_text
+from kpibook.fields import FieldSpec, FieldValues, field_problems
 from kpibook.fiscal import FiscalYear, parse_fiscal_year
 from kpibook.message import Message
 from kpibook.model import EXCEL_CELL_MAX as EXCEL_CELL_MAX
@@ -233,6 +234,11 @@ class Indicator(Model):
     original_final_target: Value = Field(
         default=EMPTY, description="The final target as first set, when it was revised."
     )
+    fields: FieldValues = Field(
+        default_factory=dict,
+        description="Values of the plan's coordinator fields of indicators, by key "
+        "(出典, 算出方法 ...).",
+    )
 
     @field_validator("baseline")
     @classmethod
@@ -280,6 +286,10 @@ class Project(Model):
         default_factory=list,
         description="Numbers of listings in parts of the plan this file does not hold "
         "(e.g. 柱1(1)②ア), printed after 【再掲】.",
+    )
+    fields: FieldValues = Field(
+        default_factory=dict,
+        description="Values of the plan's coordinator fields of projects, by key.",
     )
 
     @property
@@ -477,6 +487,11 @@ class Plan(Model):
     deadline: dt.date | None = Field(default=None, description="提出期限 printed on the forms.")
     sections: list[Section] = Field(min_length=1, description="The top level of the tree.")
     projects: list[Project] = Field(min_length=1, description="In the order of the index.")
+    fields: list[FieldSpec] = Field(
+        default_factory=list,
+        description="Extra fields of every project or indicator (出典, 全国順位, 改善策 ...), "
+        "after the template's; one with a template field's key replaces it.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -579,6 +594,19 @@ class Plan(Model):
 
     def has_department(self, name: str) -> bool:
         return name in self._department_set
+
+    @cached_property
+    def fields_with_template(self) -> dict[str, list[FieldSpec]]:
+        """The fields of this plan with a template's, once checked, by the template's
+        fields (see :func:`kpibook.fields.plan_fields`); derived, like every index."""
+        return {}
+
+    @cached_property
+    def field_keys_used(self) -> frozenset[tuple[str, str]]:
+        """(``project`` | ``indicator``, key) of every field value the plan gives."""
+        used = {("project", k) for p in self.projects for k in p.fields}
+        used |= {("indicator", k) for p in self.projects for i in p.indicators for k in i.fields}
+        return frozenset(used)
 
 
 Issue = tuple[tuple[str | int, ...], Message]
@@ -701,6 +729,18 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
     yield from _evaluation_problems(plan)
     yield from _required_problems(plan)
+    yield from _field_problems(plan)
+
+
+def _field_problems(plan: Plan) -> Iterator[Issue]:
+    """Keys declared twice, and values of the plan's own fields that do not fit them
+    (values of fields its template declares are checked with the template)."""
+    for key in _duplicates([f.key for f in plan.fields]):
+        yield (
+            ("fields",),
+            Message(ja=f"項目「{key}」が重複しています", en=f"field {key!r} is declared twice"),
+        )
+    yield from field_problems(plan, plan.fields, complete=False)
 
 
 def _required_problems(plan: Plan) -> Iterator[Issue]:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from kpibook.errors import KpibookError, LoadError, Problem
+from kpibook.fields import FieldSpec, plan_fields
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.message import Message
 from kpibook.plan import EntryText, Label, Layout, Model, Plan, Text
@@ -331,6 +332,11 @@ class TemplateBase(Model):
         default_factory=Terms,
         description="The plan's words for department, project, indicator, target and actual.",
     )
+    fields: list[FieldSpec] = Field(
+        default_factory=list,
+        description="Extra fields of every plan using the template (a plan's field of the "
+        "same key replaces one).",
+    )
 
 
 class CardTemplate(TemplateBase):
@@ -352,6 +358,11 @@ class MatrixTemplate(TemplateBase):
 
 
 FormTemplate = CardTemplate | MatrixTemplate
+
+
+def fields_of(plan: Plan, template: TemplateBase) -> list[FieldSpec]:
+    """The custom fields of ``plan``'s forms: its template's and its own."""
+    return plan_fields(plan, template.fields)
 
 
 def templates_root() -> Path:

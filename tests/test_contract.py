@@ -53,7 +53,10 @@ def test_forms_of_version_1_still_check_clean(example: str) -> None:
         want = by_file[result.file]
         assert result.department == want["department"]
         assert [[f.code, f.sheet, f.cell] for f in result.findings] == want["findings"]
-        got = [e.model_dump(mode="json") for e in result.entries]
+        # (a version 1 form has no custom fields: entries read from it have none)
+        assert all(not e.fields and not e.indicator_fields for e in result.entries)
+        custom = {"fields", "indicator_fields"}
+        got = [e.model_dump(mode="json", exclude=custom) for e in result.entries]
         assert got == want["entries"]
 
 
@@ -98,8 +101,9 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
-    # Version 3 hashes the template through its digest, and the template's terms.
-    v3 = "270b860968ad05dabbad3722f75cb2aa5f0faff56a9c92c21f298f5fa685cfbe"
+    # Version 3 hashes the custom fields too (none in this plan, so an empty list), the
+    # template through its digest, and the template's terms.
+    v3 = "efd7d0c6dcf4afa9238524bcf13650136dfea942b936edf283a4cbbd9a2ca4e9"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -123,8 +127,6 @@ NOT_HASHED: dict[str, set[str]] = {
     # the same.
     "Font": {"input_size"},  # the size text inputs are shown at
     "PrintSettings": {"paper"},
-    "CardTemplate": {"report"},
-    "MatrixTemplate": {"report"},
     # How kpibook grades (issue #15). Forms of versions 1 and 2 prefill none of it and no
     # input depends on it; the 記入要領 only explains, in words, the formula kpibook uses.
     # A form that explains an older formula still collects the same figures, and its
@@ -159,14 +161,18 @@ NOT_HASHED: dict[str, set[str]] = {
     # entry's help (hashed) and in the 記入要領. A form whose 記入要領 states an older rule
     # collects the same entries and is checked by the rule as it is now.
     "TextEntry": {"required_below_top"},
+    # The template's custom fields are hashed (from version 3) merged with the plan's,
+    # as the form shows them, under the key "fields" of what every form shares.
+    "CardTemplate": {"report", "fields"},
+    "MatrixTemplate": {"report", "fields"},
 }
 
 
-_VERSION_FIELDS = (fingerprint_module._V1_FIELDS, fingerprint_module._V3_FIELDS)
+LATEST_FIELDS = fingerprint_module._V3_FIELDS
 
 
 def _hashed_models() -> list[type[BaseModel]]:
-    return list(dict.fromkeys(m for fields in _VERSION_FIELDS for m in fields))
+    return list(LATEST_FIELDS)
 
 
 @pytest.mark.parametrize("model", _hashed_models(), ids=lambda m: m.__name__)
@@ -174,7 +180,7 @@ def test_every_field_of_a_hashed_model_is_decided(model: type[BaseModel]) -> Non
     """Adding a field to Project, Indicator, Section or a template is a decision: either
     no form shows it (list it in NOT_HASHED) or a new form version hashes it. Nothing is
     hashed because it happens to be in a model dump."""
-    listed = {name for fields in _VERSION_FIELDS for name in fields.get(model, ())}
+    listed = set(LATEST_FIELDS[model])
     fields = set(model.model_fields)
     assert listed <= fields, f"{model.__name__}: hashed fields that no longer exist"
     undecided = fields - listed - NOT_HASHED.get(model.__name__, set())

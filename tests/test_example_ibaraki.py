@@ -122,7 +122,24 @@ def test_example_holds_the_transcribed_values(
             assert _number(target) == cell["value"], era
     assert _number(nogyo.baseline) == card["baseline"]["used_for_rate"]["value"]
     assert nogyo.baseline_year == 2014
-    assert card["source_statistic"] in (nogyo.note or "")
+    # the card's items beyond the figures are custom fields, as printed
+    assert nogyo.fields["source"] == card["source_raw"].removeprefix("出典: ")
+    assert nogyo.fields["setting_rationale"] == card["setting_rationale"]
+    assert nogyo.fields["calculation_method"] == card["calculation_method"]
+    latest, upcoming = card["latest_data"], card["next_data"]
+    assert nogyo.fields["latest_data"] == f"{latest['published']} {latest['year_reported']}"
+    assert nogyo.fields["next_data"] == f"{upcoming['published']} {upcoming['year_reported']}"
+    card = _card(transcription, "koyo-soshutsu", EDITION)
+    assert koyo.fields == {
+        "setting_rationale": card["setting_rationale"],
+        "calculation_method": card["calculation_method"],
+        "latest_data": card["latest_data"]["year_reported"],
+        "next_data": card["next_data"]["year_reported"],
+    }
+    assert card["national_rank"] is None  # printed empty: the department's field, not given
+    [rank] = [f for f in plan.fields if f.key == "national_rank"]
+    assert rank.filled_by == "department"
+    assert transcription["scale_footnote_2"]["text"].removeprefix("※2 ") in (rank.help or "")
 
 
 def _rate_in(plan: Plan, entries: Entries, year: int) -> Decimal | None:
@@ -196,6 +213,10 @@ def test_master_prints_in_libreoffice_with_every_kpi(tmp_path: Path, plan: Plan)
             assert indicator.label in text, indicator.label
     assert "117.9%" in text
     assert "順調" in text
+    for project in plan.projects:  # the custom fields print in full, on the cards
+        for indicator in project.indicators:
+            for value in indicator.fields.values():
+                assert "".join(str(value).split()) in text, value
 
 
 @needs_libreoffice

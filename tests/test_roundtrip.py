@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -118,7 +118,7 @@ def plans(draw: st.DrawFn) -> Plan:
         }
     ]
     ids = draw(st.lists(ident, min_size=2, max_size=8, unique_by=str.casefold))
-    projects = []
+    projects: list[dict[str, Any]] = []
     indicator_ids = iter(ids[len(ids) // 2 :])
     for pid in ids[: len(ids) // 2]:
         indicators: list[dict[str, Any]] = []
@@ -196,8 +196,14 @@ def plans(draw: st.DrawFn) -> Plan:
             max_size=2,
         )
     )
+    fields = draw(custom_fields())
+    for project in projects:
+        project["fields"] = draw(field_values(fields, "project"))
+        for ind in cast(list[dict[str, Any]], project["indicators"]):
+            ind["fields"] = draw(field_values(fields, "indicator"))
     plan = Plan.model_validate(
         {
+            "fields": fields,
             "id": draw(ident),
             "title": draw(label),
             "issuer": draw(label),
@@ -237,6 +243,58 @@ def plans(draw: st.DrawFn) -> Plan:
         }
     )
     return plan
+
+
+@st.composite
+def custom_fields(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Some of each kind of custom field, the coordinator's and the department's."""
+    places = draw(st.one_of(st.none(), st.integers(0, 2)))
+    candidates: list[dict[str, Any]] = [
+        {"key": "source", "label": draw(label), "of": "indicator", "help": draw(st.none() | text)},
+        {
+            "key": "rank",
+            "label": "全国順位",
+            "kind": "number",
+            "of": draw(st.sampled_from(["project", "indicator"])),
+            "decimals": places,
+            "unit": draw(st.sampled_from([None, "位"])),
+            "minimum": draw(st.sampled_from([None, Decimal(0)])),
+        },
+        {
+            "key": "phase",
+            "label": "段階",
+            "kind": "choice",
+            "choices": draw(st.lists(label, min_size=1, max_size=3, unique=True)),
+        },
+        {
+            "key": "measure",
+            "label": "改善策",
+            "filled_by": "department",
+            "max_length": draw(st.one_of(st.none(), st.integers(1, 500))),
+            "required": draw(st.sampled_from([False, True, ["B", "C"]])),
+        },
+    ]
+    chosen = draw(st.lists(st.sampled_from(range(len(candidates))), unique=True))
+    return [{k: v for k, v in candidates[n].items() if v is not None} for n in sorted(chosen)]
+
+
+@st.composite
+def field_values(draw: st.DrawFn, fields: list[dict[str, Any]], of: str) -> dict[str, Any]:
+    """Values of the coordinator's fields of a project or an indicator, some left out."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.get("of", "project") != of or f.get("filled_by") == "department":
+            continue
+        if not draw(st.booleans()):
+            continue
+        kind = f.get("kind", "text")
+        if kind == "number":
+            out[f["key"]] = draw(st.decimals(0, 10_000, places=f.get("decimals", 2)))
+        elif kind == "choice":
+            out[f["key"]] = draw(st.sampled_from(f["choices"]))
+        else:
+            out[f["key"]] = draw(text)
+    return out
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import (
     Footnote,
     GradeBand,
@@ -58,6 +59,7 @@ from kpibook.template import (
     PrintSettings,
     Terms,
     TextEntry,
+    fields_of,
     load_template,
 )
 from kpibook.values import Value
@@ -203,9 +205,14 @@ def _dumps(data: Any) -> str:
 
 def _shared_v1(plan: Plan, template: FormTemplate) -> dict[str, str]:
     """What every department's form of a plan shares, by key, each already serialised."""
+    return _shared(plan, template, _V1_FIELDS)
 
+
+def _shared(
+    plan: Plan, template: FormTemplate, fields: Mapping[type[BaseModel], tuple[str, ...]]
+) -> dict[str, str]:
     def c(obj: Any) -> Any:
-        return _canonical(obj, _V1_FIELDS)
+        return _canonical(obj, fields)
 
     return {
         "plan": _dumps(plan.id),
@@ -229,12 +236,30 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
 
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    Project: (*_V1_FIELDS[Project], "fields"),
+    Indicator: (*_V1_FIELDS[Indicator], "fields"),
+    FieldSpec: (
+        "key",
+        "label",
+        "kind",
+        "of",
+        "filled_by",
+        "choices",
+        "max_length",
+        "decimals",
+        "minimum",
+        "maximum",
+        "unit",
+        "help",
+        "required",
+    ),
     # the template's own words (担当課 / 担当部・課, 目標値 / 期待値) print on the form
     Terms: ("department", "project", "indicator", "target", "actual", "target_note", "actual_note"),
     CardTemplate: (*_V1_FIELDS[CardTemplate], "terms"),
     MatrixTemplate: (*_V1_FIELDS[MatrixTemplate], "terms"),
 }
-"""Version 2's fields, and what version 3 forms show beyond them."""
+"""Version 3: version 2's content and what it prints beyond it."""
 
 
 def template_digest(template: FormTemplate) -> str:
@@ -245,21 +270,13 @@ def template_digest(template: FormTemplate) -> str:
 
 
 def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
-    """As version 1, with the template hashed through its digest (:func:`template_digest`)
-    so that the fingerprint can be recomputed with the template a form was stamped with."""
-
-    def c(obj: Any) -> Any:
-        return _canonical(obj, _V3_FIELDS)
-
-    return {
-        "plan": _dumps(plan.id),
-        "title": _dumps(plan.title),
-        "report_year": _dumps(plan.report_year),
-        "period": _dumps({"start": plan.period.start, "end": plan.period.end}),
-        "grading": _dumps(c(plan.grading)),
-        "sections": _dumps([[c(n) for n in path.nodes] for path in plan.iter_sections()]),
-        "template": _dumps(template_digest(template)),
-    }
+    shared = _shared(plan, template, _V3_FIELDS)
+    # the template through its digest (:func:`template_digest`), so that the fingerprint
+    # can be recomputed with the template a form was stamped with
+    shared["template"] = _dumps(template_digest(template))
+    # the template's fields and the plan's, as the form shows them
+    shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
+    return shared
 
 
 def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:

@@ -10,15 +10,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kpibook.contract.content import FormContent, FormProject, value_columns, years_shown
-from kpibook.contract.names import CURRENT, NameScheme
-from kpibook.contract.specs import InputSpec, grade_spec, number_spec, state_spec, text_spec
+from kpibook.contract.names import CURRENT, FIELD_PREFIX, NameScheme
+from kpibook.contract.specs import (
+    InputSpec,
+    field_spec,
+    grade_spec,
+    number_spec,
+    state_spec,
+    text_spec,
+)
+from kpibook.fields import FieldSpec, coordinator_values, of_indicators, of_projects
 from kpibook.fiscal import era_label
 from kpibook.plan import Indicator, Plan
-from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey
+from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey, fields_of
 from kpibook.values import Value
 
-Field = Literal["actual", "state", "self_grade"] | TextKey
-"""What an input fills: the actual, its state, the grade, or one of the text entries."""
+Field = Literal["actual", "state", "self_grade", "custom"] | TextKey
+"""What an input fills: the actual, its state, the grade, one of the text entries, or a
+custom field the department fills (form version 3)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,14 @@ class FormInput:
     spec: InputSpec
     indicator: Indicator | None = None
     max_length: int | None = None
+    custom: FieldSpec | None = None
+    """The declaration of a custom field's input."""
+
+    @property
+    def key(self) -> InputKey:
+        """(field, indicator id or None); a custom field's field is ``f_<key>``."""
+        field = self.field if self.custom is None else f"{FIELD_PREFIX}{self.custom.key}"
+        return (field, self.indicator.id if self.indicator else None)
 
 
 def text_title(entry: TextEntry, plan: Plan) -> str:
@@ -91,6 +108,63 @@ def project_inputs(
         out += [*texts, grade, _text_input(pid, template.grade_explanation, plan, names)]
     else:  # printed: 評価, then the comment columns
         out += [grade, *texts]
+    if names.custom_fields:
+        out += field_inputs(fp, fields_of(plan, template), names)
+    return out
+
+
+def field_inputs(fp: FormProject, fields: list[FieldSpec], names: NameScheme) -> list[FormInput]:
+    """The custom fields the department fills: the project's, then each indicator's."""
+    pid = fp.project.id
+    out: list[FormInput] = []
+    for spec in of_projects(fields):
+        if spec.filled_by == "department":
+            inp = field_spec(spec, spec.label)
+            out.append(
+                FormInput(names.field(pid, spec.key), pid, "custom", spec.label, inp, custom=spec)
+            )
+    for ind in fp.project.indicators:
+        for spec in of_indicators(fields):
+            if spec.filled_by == "department":
+                label = f"{spec.label}（{ind.label}）"
+                inp = field_spec(spec, label)
+                name = names.field(pid, spec.key, ind.id)
+                out.append(FormInput(name, pid, "custom", label, inp, ind, custom=spec))
+    return out
+
+
+@dataclass(frozen=True)
+class PrefilledField:
+    """A coordinator's field as a form prints it: locked text under its name."""
+
+    name: str
+    spec: FieldSpec
+    indicator: Indicator | None
+    text: str
+    """The plan's value as printed (numbers with their places and unit); empty: none."""
+
+    @property
+    def label(self) -> str:
+        label = self.spec.label
+        return f"{label}（{self.indicator.label}）" if self.indicator else label
+
+
+def prefilled_fields(
+    fp: FormProject, fields: list[FieldSpec], names: NameScheme = CURRENT
+) -> list[PrefilledField]:
+    """Every coordinator field the form prints locked for a project: the project's, then
+    each indicator's."""
+    pid = fp.project.id
+    out: list[PrefilledField] = []
+    for spec in of_projects(fields):
+        if spec.filled_by == "coordinator":
+            text = spec.display(coordinator_values(spec, fp.project.fields))
+            out.append(PrefilledField(names.field(pid, spec.key), spec, None, text))
+    for ind in fp.project.indicators:
+        for spec in of_indicators(fields):
+            if spec.filled_by == "coordinator":
+                text = spec.display(coordinator_values(spec, ind.fields))
+                out.append(PrefilledField(names.field(pid, spec.key, ind.id), spec, ind, text))
     return out
 
 
@@ -126,7 +200,7 @@ InputKey = tuple[str, str | None]
 
 def by_key(inputs: list[FormInput]) -> dict[InputKey, FormInput]:
     """Inputs indexed by (field, indicator id), for a layout placing them."""
-    return {(i.field, i.indicator.id if i.indicator else None): i for i in inputs}
+    return {i.key: i for i in inputs}
 
 
 def form_inputs(

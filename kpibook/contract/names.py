@@ -33,6 +33,9 @@ _ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
 _DECODE = {"__": "_", "_0": "-", "_1": "."}
 _TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
 _PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
+_PART_V3 = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note|f_[a-z][a-z0-9_]*)$")
+FIELD_PREFIX = "f_"
+"""Names of custom fields (form version 3): ``kpi.p01.f_source``, ``kpi.p01.i1.f_rank``."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class NameScheme:
 
     form_version: int
     encode_dots: bool
+    custom_fields: bool = False
+    """Whether the form has cells of custom fields (version 3)."""
 
     def encode(self, identifier: str) -> str:
         """An id as a defined-name part (``p-1.a_b`` → ``p_01_1a__b``)."""
@@ -66,6 +71,14 @@ class NameScheme:
         actual)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
 
+    def field(self, project: str, key: str, indicator: str | None = None) -> str:
+        """``kpi.p01.f_source`` / ``kpi.p01.i1.f_rank``: a custom field's cell, prefilled
+        (the coordinator's) or an input (the department's)."""
+        part = f"{FIELD_PREFIX}{key}"
+        if indicator is None:
+            return self.project(project, part)
+        return self.indicator(project, indicator, part)
+
     def parse(self, name: str) -> NameRef | None:
         """The reference a defined name of this scheme makes; None for any other name
         (and, in version 1, for a name whose ids held dots: it cannot be told apart)."""
@@ -76,7 +89,7 @@ class NameScheme:
             project = decode_id(parts[1])
             if len(parts) == 3:
                 return NameRef(project, None, parts[2]) if parts[2].isidentifier() else None
-            if not _PART.match(parts[3]):
+            if not (_PART_V3 if self.custom_fields else _PART).match(parts[3]):
                 return None
             return NameRef(project, decode_id(parts[2]), parts[3])
         except ValueError:
@@ -100,12 +113,13 @@ def casefold_key(identifier: str) -> str:
 SCHEMES = {
     1: NameScheme(1, encode_dots=False),
     2: NameScheme(2, encode_dots=True),
-    3: NameScheme(3, encode_dots=True),  # the names of version 2; the stamp changed
+    3: NameScheme(3, encode_dots=True, custom_fields=True),
 }
 """The name scheme of each form version a reader accepts."""
 CURRENT = SCHEMES[max(SCHEMES)]
 """The scheme ``kpibook generate`` writes."""
 project_name = CURRENT.project
 indicator_name = CURRENT.indicator
+field_name = CURRENT.field
 parse_name = CURRENT.parse
 encode_id = CURRENT.encode

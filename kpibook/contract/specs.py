@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from kpibook.fields import FieldSpec
 from kpibook.plan import Indicator, Plan
 from kpibook.template import Terms
 from kpibook.values import Value, ValueKind
@@ -28,7 +29,7 @@ NO_VALUE = "－"
 class InputSpec:
     """One kind of input: its validation and its line in the instructions."""
 
-    kind: Literal["number", "state", "grade", "text"]
+    kind: Literal["number", "state", "grade", "text", "choice"]
     title: str
     """What the cell is (Japanese, ≤ 32 characters for Excel's input-message title)."""
     rule: str
@@ -198,6 +199,53 @@ def text_spec(
         validation={"validate": "length", "criteria": "<=", "value": max_length},
         required=required,
         required_for=required_for,
+    )
+
+
+FIELD_NUMBER_LIMIT = Decimal(10) ** 15
+"""The range of a number field that declares none: what Excel holds exactly."""
+
+
+def field_spec(spec: FieldSpec, title: str) -> InputSpec:
+    """A custom field the department fills: its validation and its 記入要領 line, from
+    its declaration (help text, kind, length, choices, places and range)."""
+    help_text = spec.help or ""
+    required = spec.required is True
+    if spec.kind == "text":
+        return text_spec(title, help_text, spec.longest, required, spec.required_for())
+    if spec.kind == "choice":
+        return InputSpec(
+            kind="choice",
+            title=title,
+            rule=f"{help_text} 選択肢: {'、'.join(spec.choices)}".strip(),
+            validation={"validate": "list", "source": list(spec.choices)},
+            required=required,
+            required_for=spec.required_for(),
+        )
+    whole = spec.decimals == 0
+    low = spec.minimum if spec.minimum is not None else -FIELD_NUMBER_LIMIT
+    high = spec.maximum if spec.maximum is not None else FIELD_NUMBER_LIMIT
+    what = (
+        "整数" if whole else "数値" + (f"（小数第{spec.decimals}位まで）" if spec.decimals else "")
+    )
+    unit = f"（単位「{spec.unit}」は付けない）" if spec.unit else ""
+    bounds = ""
+    if spec.minimum is not None or spec.maximum is not None:
+        lo = "" if spec.minimum is None else _plain(spec.minimum)
+        hi = "" if spec.maximum is None else _plain(spec.maximum)
+        bounds = f"範囲 {lo}～{hi}。"
+    return InputSpec(
+        kind="number",
+        title=title,
+        rule=f"{help_text} {what}を半角で入力{unit}。{bounds}".strip(),
+        validation={
+            "validate": "integer" if whole else "decimal",
+            "criteria": "between",
+            "minimum": float(low),
+            "maximum": float(high),
+        },
+        required=required,
+        required_for=spec.required_for(),
     )
 
 

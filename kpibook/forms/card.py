@@ -23,10 +23,15 @@ from kpibook.contract.inputs import (
 from kpibook.contract.names import indicator_name, project_name
 from kpibook.contract.specs import grade_spec, text_spec
 from kpibook.fiscal import era_label
+from kpibook.forms.fields import (
+    card_fields_after_indicators,
+    card_fields_at_end,
+    department_text_lengths,
+)
 from kpibook.forms.formats import value_width, widest_values
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section
-from kpibook.template import CardTemplate, Terms, TextEntry
+from kpibook.template import CardTemplate, Terms, TextEntry, fields_of
 from kpibook.textfit import (
     LINE_EM,
     ROW_PADDING,
@@ -46,7 +51,8 @@ def card_widths(t: CardTemplate, plan: Plan) -> list[float]:
     value (with its unit) would not fit on one line."""
     c = t.columns
     entries = [*t.texts, t.grade_explanation, *([t.actual_note] if t.actual_note else [])]
-    longest = max(e.max_length for e in entries)
+    lengths = [e.max_length for e in entries]
+    longest = max([*lengths, *department_text_lengths(fields_of(plan, t))])
     body = max(c.body, width_for(longest, t.font.text_input_size))
     widest = widest_values(plan).get(("any", None), ("", ""))[0]
     value = max(c.value, value_width(widest, t.font.size))
@@ -135,6 +141,7 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     if t.actual_note is not None:
         for ind in p.indicators:
             row = _actual_note(fs, row, fp, inputs, t, t.actual_note, ind.id)
+    row = card_fields_after_indicators(fs, row, fp, content, t, inputs)
     for entry in t.texts:
         row = _text_entry(fs, row, fp, entry, t, inputs)
     g = t.self_grade
@@ -146,7 +153,8 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
         fs.write(row, BODY, labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
     fs.span(row, YEAR, LAST, grade.rule, s.hint)
     row += 1
-    return _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
+    row = _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
+    return card_fields_at_end(fs, row, fp, content, t, inputs)
 
 
 Inputs = dict[InputKey, FormInput]

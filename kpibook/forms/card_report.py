@@ -23,6 +23,7 @@ from kpibook.contract.content import FormProject, years_shown
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
 from kpibook.forms.card import heading, indicator_text, sections_with_content, title_row
+from kpibook.forms.fields import report_fields
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
     GAP,
@@ -37,7 +38,7 @@ from kpibook.forms.report import (
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
-from kpibook.template import CardTemplate
+from kpibook.template import CardTemplate, fields_of
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, Sheet, Style
 
@@ -142,12 +143,17 @@ def _card(
                 if len(p.indicators) > 1:
                     note += f"（{ind.label}）"
                 row = fs.long_text(row, FIRST, last, value.note, s.text, (note, s.label))
+    middle, end = report_fields(fields_of(data.plan, t), fp, entry)
+    for label, text in middle:
+        row = fs.long_text(row, FIRST, last, text, s.text, (label, s.label))
     for text_entry in t.texts:
         written: str | None = getattr(entry, text_entry.key) if entry else None
         row = fs.long_text(row, FIRST, last, written, s.text, (text_entry.label, s.label))
     row = _grades(fs, row, fp, data, t, last)
     explanation = entry.grade_explanation if entry else None
     row = fs.long_text(row, FIRST, last, explanation, s.text, (t.grade_explanation.label, s.label))
+    for label, text in end:
+        row = fs.long_text(row, FIRST, last, text, s.text, (label, s.label))
     return _footnotes(fs, row, fp, last)
 
 

@@ -37,6 +37,15 @@ def content_values(
         entry = entries.for_project(inp.project)
         if entry is None:
             continue
+        if inp.custom is not None:
+            held = (
+                entry.fields
+                if inp.indicator is None
+                else entry.indicator_fields.get(inp.indicator.id, {})
+            )
+            if inp.custom.key in held:
+                values[inp.name] = held[inp.custom.key]
+            continue
         if inp.indicator is not None:
             actual = entry.actuals.get(inp.indicator.id)
             if actual is None:

@@ -9,7 +9,7 @@ from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.plan import Indicator, Plan
 from kpibook.printing import Page, plan_columns
-from kpibook.template import FormTemplate
+from kpibook.template import FormTemplate, fields_of
 from kpibook.textfit import lines_needed, row_height
 from kpibook.xlsx_write import Sheet
 
@@ -78,6 +78,7 @@ def write_instructions(
     names = {fp.project.id: fp.project.name for fp in content.projects}
     for record in form.inputs:
         row = _input_line(sheet, row, record, names, template, form)
+    row = _coordinator_fields(sheet, row, content, template, form)
     page = Page("A4", "portrait", **template.print.margins.model_dump())
     sheet.print_on(page, plan_columns(WIDTHS, page, template.font.size), footer="&P / &N")
     sheet.activate()
@@ -119,6 +120,35 @@ def _grade_scale(
     for level in scheme.owner_levels:
         sheet.write(row, 0, level.grade, s.text_center)
         sheet.write(row, 1, f"{level.label}（{owner_choice(form.template.terms)}）", s.text)
+        row += 1
+    return row
+
+
+def _coordinator_fields(
+    sheet: Sheet, row: int, content: FormContent, template: FormTemplate, form: FormSheet
+) -> int:
+    """What the fields the plan fills in mean (those with a help text): printed locked
+    on the form, explained here."""
+    explained = [
+        f for f in fields_of(content.plan, template) if f.filled_by == "coordinator" and f.help
+    ]
+    if not explained:
+        return row
+    s, size = form.styles, template.font.size
+    row += 1
+    sheet.write(row, 0, "計画で記入済みの項目（変更できません）", s.heading)
+    sheet.write(row, 1, "", s.heading)
+    sheet.write(row, 2, "", s.heading)
+    row += 1
+    for spec in explained:
+        assert spec.help is not None
+        sheet.write(row, 0, spec.label, s.text)
+        sheet.write(row, 1, spec.help, s.text)
+        sheet.write(row, 2, "", s.text)
+        lines = max(
+            lines_needed(t, w, size) for t, w in ((spec.label, WIDTHS[0]), (spec.help, WIDTHS[1]))
+        )
+        sheet.row_height(row, row_height(lines, size))
         row += 1
     return row
 

@@ -10,17 +10,19 @@ comment) are single cells on its first row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kpibook.contract.content import FormContent, FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
 from kpibook.contract.names import indicator_name, project_name
+from kpibook.fields import FieldSpec
 from kpibook.fiscal import era_label
 from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.fields import matrix_field_cells, matrix_field_width
 from kpibook.forms.formats import ValueKey, value_width, widest_values
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section
-from kpibook.template import MatrixTemplate
+from kpibook.template import MatrixTemplate, fields_of
 from kpibook.textfit import lines_needed, longest_height, row_height, width_for
 
 NUMBER, NAME, CONTENT, DEPARTMENT, INDICATOR = range(5)
@@ -31,6 +33,8 @@ HEADER_ROW = 3
 @dataclass(frozen=True)
 class Layout:
     values: list[ValueColumn]
+    fields: list[FieldSpec] = field(default_factory=list)
+    """Custom fields, a column each after the texts."""
 
     @property
     def input_col(self) -> int:
@@ -53,8 +57,12 @@ class Layout:
         return self.grade_col + 1
 
     @property
+    def first_field_col(self) -> int:
+        return self.comment_col + 2
+
+    @property
     def last(self) -> int:
-        return self.comment_col + 1
+        return self.comment_col + 1 + len(self.fields)
 
 
 def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
@@ -62,7 +70,7 @@ def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
     longest text would not fit one row of Excel's 409 pt, and each year's where its
     widest value (with its unit) would not fit on one line."""
     c = t.columns
-    layout = Layout(value_columns(plan))
+    layout = Layout(value_columns(plan), fields_of(plan, t))
     widths = [c.number, c.name, c.content, c.department, c.indicator]
     widths += [c.value] * (layout.last + 1 - len(widths))
     widest = widest_values(plan)
@@ -74,6 +82,8 @@ def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
     widths[layout.grade_col] = c.grade
     for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
         widths[col] = max(c.text, width_for(entry.max_length, t.font.text_input_size))
+    for n, spec in enumerate(layout.fields):
+        widths[layout.first_field_col + n] = matrix_field_width(spec, t)
     return widths
 
 
@@ -82,12 +92,13 @@ def print_columns(layout: Layout) -> tuple[tuple[int, int], list[int]]:
     split into groups printed side by side: before the years, between them, before the
     grade, and before the texts."""
     breaks = [*range(FIRST_VALUE, layout.grade_col + 1), layout.comment_col, layout.comment_col + 1]
+    breaks += range(layout.first_field_col, layout.last + 1)
     return (NUMBER, NAME), breaks
 
 
 def write_matrix(fs: FormSheet, content: FormContent, t: MatrixTemplate) -> tuple[int, int]:
     plan, s = content.plan, fs.styles
-    layout = Layout(value_columns(plan))
+    layout = Layout(value_columns(plan), fields_of(plan, t))
     fs.repeat_columns, fs.column_breaks = print_columns(layout)
     title_row(fs, matrix_title(plan, t))
     deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
@@ -136,6 +147,8 @@ def _header(fs: FormSheet, layout: Layout, plan: Plan, t: MatrixTemplate) -> Non
     year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
     for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
         fixed.append((col, entry.label.format(year=year, next=next_year)))
+    for n, spec in enumerate(layout.fields):
+        fixed.append((layout.first_field_col + n, spec.label))
     for col, text in fixed:
         fs.span(r, col, col, text, head, rows=2)
     for n, vc in enumerate(layout.values):
@@ -192,6 +205,8 @@ def _project(
     for k, ind in enumerate(indicators):
         _indicator_row(fs, row + k, fp, ind, layout, inputs, t)
     _project_entries(fs, row, rows, fp, layout, inputs, t)
+    lead = t.labels.filled_by_lead.format(lead=p.lead_department)
+    matrix_field_cells(fs, row, rows, fp, layout.fields, layout.first_field_col, inputs, lead)
     return row + rows
 
 

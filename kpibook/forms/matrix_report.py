@@ -18,6 +18,7 @@ from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
 from kpibook.forms.card import grow_rows, sections_with_content, title_row
+from kpibook.forms.fields import report_fields
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.matrix import (
     CONTENT,
@@ -33,7 +34,7 @@ from kpibook.forms.report import ReportData, front_matter, rate_text, shows_comp
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
-from kpibook.template import MatrixTemplate
+from kpibook.template import MatrixTemplate, fields_of
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
 from kpibook.values import Value
 from kpibook.xlsx_write import Book, Sheet
@@ -157,15 +158,16 @@ def _header(
 
 
 def _comment(fp: FormProject, data: ReportData, t: MatrixTemplate) -> str:
-    """The comment, then the improvement measures under a heading of their own."""
+    """The comment, then the improvement measures under a heading of their own, then
+    the custom fields that have a value, each under its label."""
     entry = data.entry(fp.project.id)
-    if entry is None:
-        return ""
     parts = []
     for n, e in enumerate(t.texts):
-        text = getattr(entry, e.key)
+        text = getattr(entry, e.key) if entry else None
         if text:
             parts.append(text if n == 0 else f"【{text_title(e, data.plan)}】\n{text}")
+    middle, end = report_fields(fields_of(data.plan, t), fp, entry)
+    parts += [f"【{label}】\n{text}" for label, text in [*end, *middle] if text]
     return "\n".join(parts)
 
 

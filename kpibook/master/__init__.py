@@ -23,7 +23,7 @@ from kpibook.master.table import SHEET as TABLE
 from kpibook.master.table import write_table
 from kpibook.merge import MergeReport
 from kpibook.plan import Plan
-from kpibook.template import FormTemplate, plan_template
+from kpibook.template import FormTemplate, fields_of, plan_template
 from kpibook.xlsx_write import Book
 
 REPORT = "報告書"
@@ -80,9 +80,11 @@ def write_master(
         page = template.report.tables.page()
         terms = template.terms
         write_overview(overview, plan, report, page, terms, notes)
-        write_table(table, plan, report, entries, page, terms)
+        fields = fields_of(plan, template)
+        write_table(table, plan, report, entries, page, terms, fields)
         if report_sheet is not None:
             write_report(book, report_sheet, template, plan, entries, report.grades.projects)
         write_status(status, plan, report, page, terms)
-        embed(book, plan, entries, path)
+        # the master holds the fields as declared with the template's, for what reads it
+        embed(book, plan.model_copy(update={"fields": fields}), entries, path)
     return printable

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
+from kpibook.fields import FieldSpec, field_value
 from kpibook.fiscal import era_label
 from kpibook.grading import IndicatorGrade, ProjectGrade, graded_against
 from kpibook.grading.sections import evaluation_name
@@ -54,7 +55,13 @@ def _state(label: str, value: Value | None) -> str | None:
 
 
 def write_table(
-    sheet: Sheet, plan: Plan, report: MergeReport, entries: Entries, page: Page, terms: Terms
+    sheet: Sheet,
+    plan: Plan,
+    report: MergeReport,
+    entries: Entries,
+    page: Page,
+    terms: Terms,
+    fields: list[FieldSpec] = [],  # noqa: B006 - never changed
 ) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
     ng = plan.grading.not_gradable
@@ -87,10 +94,17 @@ def write_table(
         ("担当課の評価", w.self_grade),
         ("評価の一致", "評価の一致"),
         *((f"e{e.depth}", evaluation_name(plan, e)) for e in evaluated),
-        ("回答ファイル", "回答ファイル"),
     ]
+    # A column per custom field, headed by its label (said to be one where it would
+    # repeat a heading of kpibook's).
+    shown = [s for _, s in keyed]
+    keyed += [
+        (f"f{n}", f.label if f.label not in shown else f"{f.label}（項目）")
+        for n, f in enumerate(fields)
+    ]
+    keyed.append(("回答ファイル", "回答ファイル"))
     keys = [k for k, _ in keyed]
-    headers = [shown for _, shown in keyed]
+    headers = [s for _, s in keyed]
     col = {k: n for n, k in enumerate(keys)}
     named = {
         "体系": 36,
@@ -126,6 +140,8 @@ def write_table(
                 section_grades.get(nodes[e.depth - 1].id) if e.depth <= len(nodes) else None
                 for e in evaluated
             ]
+            entry = entries.for_project(project.id)
+            values += [field_value(f, project, ind, entry) for f in fields]
             values.append(source.get(project.lead_department, ""))
             for n, value in enumerate(values):
                 if n in centered:

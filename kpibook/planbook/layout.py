@@ -515,6 +515,58 @@ REQUIRED_SHEET = SheetDef(
     ),
     required=False,
 )
+FIELD_KIND_NAMES = {"text": "文字", "number": "数値", "choice": "選択"}
+FIELD_OF_NAMES = {"project": "事業", "indicator": "指標"}
+FILLED_BY_NAMES = {"coordinator": "計画で記入", "department": "担当課が記入"}
+FIELDS_SHEET = SheetDef(
+    "追加項目",
+    "様式・報告書・一覧に加える項目（出典、算出方法、全国順位、改善策 など）。"
+    "計画で記入する項目の値は「追加項目の値」シートに書きます。",
+    (
+        Column("キー", "key", Kind.ID, "半角英小文字・数字・_（例: source）。", 14, True),
+        Column(
+            "見出し", "label", Kind.LABEL, "様式・報告書に印刷する見出し（例: 出典）。", 18, True
+        ),
+        Column("種類", "kind", Kind.CHOICE, "文字／数値／選択。", 8, choices=FIELD_KIND_NAMES),
+        Column(
+            "対象", "of", Kind.CHOICE, "事業／指標（指標ごとに1つ）。", 8, choices=FIELD_OF_NAMES
+        ),
+        Column(
+            "記入者",
+            "filled_by",
+            Kind.CHOICE,
+            "計画で記入（様式には変更できない値として印刷）／担当課が記入（様式の記入欄）。",
+            12,
+            choices=FILLED_BY_NAMES,
+        ),
+        Column("選択肢", "choices", Kind.LIST, "選択の項目の選択肢。1行に1つ。", 16),
+        Column("最大文字数", "max_length", Kind.INT, "文字の項目の最大文字数（任意）。", 10),
+        Column("小数桁数", "decimals", Kind.INT, "数値の項目の小数の桁数（0なら整数）。", 10),
+        Column("最小値", "minimum", Kind.NUMBER, "数値の項目で受け付ける最小値（任意）。", 10),
+        Column("最大値", "maximum", Kind.NUMBER, "数値の項目で受け付ける最大値（任意）。", 10),
+        Column("単位", "unit", Kind.LABEL, "数値の後に印刷する単位（例: 位）。", 8),
+        Column("説明", "help", Kind.TEXT, "記入要領とセルの入力メッセージに載せる説明。", 40),
+        Column(
+            "必須",
+            "required",
+            Kind.LIST,
+            f"{YES}: 常に必須。空欄: 任意。評価（例: B、C）: 担当課の評価がそのいずれかなら必須。",
+            12,
+        ),
+    ),
+    required=False,
+)
+FIELD_VALUES_SHEET = SheetDef(
+    "追加項目の値",
+    "計画で記入する項目の値。事業の項目は指標IDを空欄に。",
+    (
+        Column("事業ID", "project", Kind.ID, "事業シートの事業ID。", 10, True),
+        Column("指標ID", "indicator", Kind.ID, "指標の項目なら指標ID。", 12),
+        Column("キー", "key", Kind.ID, "追加項目シートのキー。", 14, True),
+        Column("値", "value", Kind.VALUE, "値（文字または数値）。", 50, True),
+    ),
+    required=False,
+)
 INSTRUCTIONS_SHEET_NAME = "説明"
 
 DATA_SHEETS: tuple[SheetDef, ...] = (
@@ -531,6 +583,8 @@ DATA_SHEETS: tuple[SheetDef, ...] = (
     NOTES_SHEET,
     FOOTNOTES_SHEET,
     REQUIRED_SHEET,
+    FIELDS_SHEET,
+    FIELD_VALUES_SHEET,
 )
 
 

@@ -28,6 +28,8 @@ from kpibook.planbook.layout import (
     ENTRY_TEXT_NAMES,
     EVALUATION_BANDS_SHEET,
     EVALUATIONS_SHEET,
+    FIELD_VALUES_SHEET,
+    FIELDS_SHEET,
     FOOTNOTES_SHEET,
     INDICATORS_SHEET,
     INSTRUCTIONS_SHEET_NAME,
@@ -364,7 +366,73 @@ def _assemble(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, Any]:
         data.setdefault("checks", {})["required_when"] = _required(reader, rows)
     data["sections"] = _sections(reader, rows[SECTIONS_SHEET.name])
     data["projects"] = _projects(reader, rows)
+    if rows[FIELDS_SHEET.name]:
+        data["fields"] = _fields(reader, rows[FIELDS_SHEET.name])
+    _field_values(reader, rows[FIELD_VALUES_SHEET.name], data["projects"])
     return data
+
+
+def _fields(reader: Reader, rows: list[Row]) -> list[dict[str, Any]]:
+    """項目: each field's declaration; 必須 is はい (always), grades, or empty (never)."""
+    out = []
+    for n, row in enumerate(rows):
+        record = _record(reader, row, FIELDS_SHEET, ("fields", n))
+        required = record.pop("required", [])
+        if required == [YES]:
+            record["required"] = True
+        elif required:
+            record["required"] = required
+        out.append(record)
+    return out
+
+
+def _field_values(reader: Reader, rows: list[Row], projects: list[dict[str, Any]]) -> None:
+    """項目の値: the coordinator's values, put on their project or indicator."""
+    by_id = {p.get("id"): (n, p) for n, p in reversed(list(enumerate(projects)))}
+    for row in rows:
+        record = {c.key: reader.convert(row, c) for c in FIELD_VALUES_SHEET.columns}
+        pid, iid, key, value = (record[k] for k in ("project", "indicator", "key", "value"))
+        where = f"シート「{row.grid.name}」"
+        if pid is None or key is None or value is None:
+            continue
+        found = by_id.get(pid)
+        if found is None:
+            reader.problem(
+                f"{where}{row.cells['project']}",
+                Message(
+                    ja=f"事業ID「{pid}」は事業シートにありません",
+                    en=f"there is no project {pid!r} in the 事業 sheet",
+                ),
+                pid,
+            )
+            continue
+        n, project = found
+        loc: Loc = ("projects", n)
+        owner = project
+        if iid is not None:
+            indicators = project.get("indicators", [])
+            m = next((m for m, i in enumerate(indicators) if i.get("id") == iid), None)
+            if m is None:
+                reader.problem(
+                    f"{where}{row.cells['indicator']}",
+                    Message(
+                        ja=f"事業「{pid}」に指標ID「{iid}」はありません",
+                        en=f"project {pid!r} has no indicator {iid!r}",
+                    ),
+                    iid,
+                )
+                continue
+            owner, loc = indicators[m], (*loc, "indicators", m)
+        held = owner.setdefault("fields", {})
+        if key in held:
+            reader.problem(
+                f"{where}{row.cells['key']}",
+                Message(ja=f"項目「{key}」の値が2つあります", en=f"{key!r} is given twice"),
+                key,
+            )
+            continue
+        held[key] = value
+        reader.place((*loc, "fields", key), f"{where}{row.cells['value']}（値）")
 
 
 def _scale(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kpibook.fields import FieldSpec
 from kpibook.fiscal import MIN_FISCAL_YEAR, era_label
 from kpibook.plan import GradeBand, Layout, Plan, Section
 from kpibook.planbook.layout import (
@@ -18,6 +19,11 @@ from kpibook.planbook.layout import (
     ENTRY_TEXT_NAMES,
     EVALUATION_BANDS_SHEET,
     EVALUATIONS_SHEET,
+    FIELD_KIND_NAMES,
+    FIELD_OF_NAMES,
+    FIELD_VALUES_SHEET,
+    FIELDS_SHEET,
+    FILLED_BY_NAMES,
     FINAL_HEADER,
     FOOTNOTES_SHEET,
     INDICATORS_SHEET,
@@ -142,6 +148,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
             [ENTRY_TEXT_NAMES[key], _list(grades)]
             for key, grades in plan.checks.required_when.items()
         ],
+        FIELDS_SHEET.name: [_field_row(f) for f in plan.fields],
+        FIELD_VALUES_SHEET.name: list(_field_value_rows(plan)),
     }
     year_headers = [
         *(year_header(TARGET_PREFIX, y) for y in target_years),
@@ -323,6 +331,34 @@ def _note_rows(plan: Plan) -> Iterator[Row]:
                     yield [i.id, NOTE_KINDS["original"], era_label(y), v.note]
             if i.original_final_target.note:
                 yield [i.id, NOTE_KINDS["original_final"], None, i.original_final_target.note]
+
+
+def _field_value_rows(plan: Plan) -> Iterator[Row]:
+    for p in plan.projects:
+        for key, value in p.fields.items():
+            yield [p.id, None, key, value]
+        for i in p.indicators:
+            for key, value in i.fields.items():
+                yield [p.id, i.id, key, value]
+
+
+def _field_row(f: FieldSpec) -> Row:
+    required = f.required if isinstance(f.required, list) else [YES] if f.required else []
+    return [
+        f.key,
+        f.label,
+        FIELD_KIND_NAMES[f.kind],
+        FIELD_OF_NAMES[f.of],
+        FILLED_BY_NAMES[f.filled_by],
+        _list(f.choices),
+        f.max_length,
+        f.decimals,
+        f.minimum,
+        f.maximum,
+        f.unit,
+        f.help,
+        _list(required),
+    ]
 
 
 def _cell(value: Value | None) -> CellValue:

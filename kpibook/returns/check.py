@@ -23,7 +23,13 @@ from kpibook.cells import a1, parse_a1
 from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
-from kpibook.contract.inputs import FormInput, form_inputs, prefilled_texts, prefilled_values
+from kpibook.contract.inputs import (
+    FormInput,
+    form_inputs,
+    prefilled_fields,
+    prefilled_texts,
+    prefilled_values,
+)
 from kpibook.contract.names import SCHEMES, NameScheme
 from kpibook.contract.specs import STATE_KINDS, prefilled_cell
 from kpibook.contract.stamp import (
@@ -37,6 +43,7 @@ from kpibook.contract.stamp import (
 )
 from kpibook.entries import ProjectEntry
 from kpibook.errors import LoadError
+from kpibook.fields import FieldSpec, number_problem
 from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
@@ -49,7 +56,7 @@ from kpibook.returns.normalize import (
     parse_number_text,
 )
 from kpibook.returns.preflight import preflight
-from kpibook.template import FormTemplate
+from kpibook.template import FormTemplate, fields_of
 from kpibook.values import BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
     CorruptWorkbook,
@@ -437,6 +444,9 @@ def _tampering(c: _Check, book: FormBook, content: FormContent) -> None:
             _same_text(c, book, c.names.project(pid, key), text)
         for name, value in prefilled_values(fp, c.plan, c.template, c.names):
             _same_value(c, book, name, value)
+        if c.names.custom_fields:
+            for pf in prefilled_fields(fp, fields_of(c.plan, c.template), c.names):
+                _same_text(c, book, pf.name, pf.text)
 
 
 CONFIRMING = 3
@@ -562,6 +572,8 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
     actuals: dict[str, dict[str, Value]] = {}
     grades: dict[str, str] = {}
     notes: dict[tuple[str, str], str] = {}
+    custom: dict[str, dict[str, Any]] = {}
+    indicator_custom: dict[str, dict[str, dict[str, Any]]] = {}
     failed: set[str] = set()
     """Inputs already reported as unreadable: no rule is applied to them."""
     for inp in inputs:
@@ -579,6 +591,15 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
         cell = _located(c, book, inp)
         if cell is None:
             failed.add(inp.name)
+        elif inp.custom is not None:
+            value = _custom(c, inp, inp.custom, cell)
+            if value is None and not _blank(cell.value):
+                failed.add(inp.name)
+            elif value is not None and inp.indicator is not None:
+                held = indicator_custom.setdefault(inp.project, {})
+                held.setdefault(inp.indicator.id, {})[inp.custom.key] = value
+            elif value is not None:
+                custom.setdefault(inp.project, {})[inp.custom.key] = value
         elif inp.field == "self_grade":
             grade = _grade(c, inp, cell)
             if grade is None and not _blank(cell.value):
@@ -606,6 +627,8 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
             project=pid,
             actuals=actuals.get(pid, {}),
             self_grade=grades.get(pid),
+            fields=custom.get(pid, {}),
+            indicator_fields=indicator_custom.get(pid, {}),
             **texts.get(pid, {}),
         )
         mine = [i for i in inputs if i.project == pid and i.name not in failed]
@@ -696,7 +719,7 @@ def _blank(value: Any) -> bool:
 
 def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     """The number cell: a number, a dash (not applicable), empty, or an error."""
-    raw, unit = cell.value, inp.indicator.unit if inp.indicator else None
+    raw, unit = cell.value, _unit(inp)
     if _blank(raw):
         return Value(kind=ValueKind.EMPTY)
     if isinstance(raw, bool) or cell.kind == "b":
@@ -747,12 +770,19 @@ def _number(c: _Check, inp: FormInput, cell: NamedCell) -> Value | None:
     return Value(kind=ValueKind.NUMBER, number=parsed.value)
 
 
+def _unit(inp: FormInput) -> str | None:
+    """The unit of what an input holds: a custom field's own, else its indicator's."""
+    if inp.custom is not None:
+        return inp.custom.unit
+    return inp.indicator.unit if inp.indicator else None
+
+
 def _percent(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> Value | None:
     """A number the cell shows as a percent: 89.8% typed in LibreOffice Calc is stored as
     0.898 in a cell it formats as a percent.  For a % indicator that is 89.8, read as the
     department saw it (with a warning); for any other unit it is an error."""
     shown = number * 100
-    if (inp.indicator.unit if inp.indicator else None) == "%":
+    if _unit(inp) == "%":
         c.add(
             Code.PERCENT_NORMALIZED,
             cell,
@@ -761,7 +791,7 @@ def _percent(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -> Val
             value=format_number(shown),
         )
         return Value(kind=ValueKind.NUMBER, number=shown.normalize())
-    unit = inp.indicator.unit if inp.indicator and inp.indicator.unit else "—"
+    unit = _unit(inp) or "—"
     c.add(
         Code.PERCENT_IN_COUNT, cell, field=inp.label, raw=f"{format_number(shown)}%", expected=unit
     )
@@ -865,6 +895,13 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
                     c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
             else:
                 _jump(c, cell, inp, value)
+        elif inp.custom is not None:
+            if _custom_value(entry, inp) is not None:
+                continue
+            if inp.spec.required:
+                c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
+            elif own is not None and own in inp.spec.required_for:
+                c.add(Code.EXPLANATION_REQUIRED, cell, field=inp.label, raw=own)
         elif inp.field == "actual_note" or getattr(entry, inp.field) is not None:
             continue
         elif inp.spec.required:
@@ -876,6 +913,42 @@ def _rules(c: _Check, book: FormBook, entry: ProjectEntry, inputs: list[FormInpu
                 else Code.EXPLANATION_REQUIRED
             )
             c.add(code, cell, field=inp.label, raw=own)
+
+
+def _custom_value(entry: ProjectEntry, inp: FormInput) -> Any:
+    assert inp.custom is not None
+    if inp.indicator is None:
+        return entry.fields.get(inp.custom.key)
+    return entry.indicator_fields.get(inp.indicator.id, {}).get(inp.custom.key)
+
+
+def _custom(c: _Check, inp: FormInput, spec: FieldSpec, cell: NamedCell) -> Any:
+    """A custom field the department fills, read as its declaration says (None: blank,
+    or reported)."""
+    if _blank(cell.value):
+        return None
+    if spec.kind == "text":
+        return _text(c, inp, cell)
+    if spec.kind == "choice":
+        raw = str(cell.value)
+        if raw.strip() in spec.choices:
+            return raw.strip()
+        folded = fold_choice(raw, spec.choices)
+        if folded is not None:
+            c.add(Code.CHOICE_NORMALIZED, cell, field=inp.label, raw=raw, value=folded)
+            return folded
+        c.add(Code.NOT_A_CHOICE, cell, field=inp.label, raw=raw, expected="・".join(spec.choices))
+        return None
+    number = _number(c, inp, cell)
+    if number is None or number.kind is not ValueKind.NUMBER or number.number is None:
+        if number is not None:  # 集計中 or a dash: not a number this field takes
+            c.add(Code.NOT_A_NUMBER, cell, field=inp.label, raw=cell.value)
+        return None
+    problem = number_problem(spec, number.number)
+    if problem is not None:
+        c.add(Code.TOO_MANY_DECIMALS, cell, field=inp.label, raw=cell.value, detail=problem.ja)
+        return None
+    return number.number
 
 
 def _jump(c: _Check, cell: NamedCell, inp: FormInput, value: Value) -> None:
