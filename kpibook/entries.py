@@ -21,7 +21,7 @@ from kpibook.fields import FieldSpec, FieldValues, value_problem
 from kpibook.fiscal import era_label
 from kpibook.message import Message
 from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Project, Text
-from kpibook.values import Value, ValueKind
+from kpibook.values import ActualStatus, Value, ValueKind
 
 
 class ProjectEntry(Model):
@@ -30,6 +30,11 @@ class ProjectEntry(Model):
     project: Id = Field(description="The project's id in the plan.")
     actuals: dict[Id, Value] = Field(
         default_factory=dict, description="Report-year actual per indicator id."
+    )
+    actual_status: dict[Id, ActualStatus] = Field(
+        default_factory=dict,
+        description="速報値 / 確定値 of a report-year actual, per indicator id, where the plan "
+        "allows a preliminary figure; not listed: final.",
     )
     activity_report: Text | None = Field(default=None, description="活動報告 (card plans).")
     issues: Text | None = Field(default=None, description="課題・懸案事項 (card plans).")
@@ -147,6 +152,27 @@ def entry_problems(
                     Message(
                         ja="実績値に増加・減少・維持は使えません",
                         en="an actual is a number, 集計中 or －, not 増加/減少/維持",
+                    ),
+                )
+        indicators = {i.id: i for i in project.indicators}
+        for iid, status in entry.actual_status.items():
+            ind = indicators.get(iid)
+            if status is not ActualStatus.PRELIMINARY:
+                continue
+            if ind is None or not ind.preliminary_allowed:
+                yield (
+                    (*here, "actual_status", iid),
+                    Message(
+                        ja=f"指標「{iid}」の実績値を速報値とすることは計画にありません",
+                        en=f"the plan does not allow a preliminary actual for {iid!r}",
+                    ),
+                )
+            elif entry.actuals.get(iid, Value(kind=ValueKind.EMPTY)).kind is not ValueKind.NUMBER:
+                yield (
+                    (*here, "actual_status", iid),
+                    Message(
+                        ja="速報値とするのは数値の実績値だけです",
+                        en="only a numeric actual can be preliminary",
                     ),
                 )
         for name in wrong_fields:

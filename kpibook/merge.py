@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpibook.contract.content import departments_with_forms
-from kpibook.entries import Entries, ProjectEntry
+from kpibook.entries import Entries, ProjectEntry, SectionEntry
 from kpibook.errors import KpibookError
 from kpibook.findings import Code
 from kpibook.grading import GradeReport, grade_report
@@ -117,6 +117,7 @@ def merge(
             by_dept.setdefault(result.department, []).append(result)
     statuses: list[DepartmentStatus] = []
     entries: list[ProjectEntry] = []
+    sections: list[SectionEntry] = []
     for department in departments_with_forms(plan):
         found = by_dept.get(department, [])
         # byte-identical copies are one return (check marks the later ones)
@@ -132,6 +133,7 @@ def merge(
         else:
             status, used = Status.RETURNED, results_used[0]
             entries.extend(used.entries)
+            sections.extend(used.sections)
         statuses.append(
             DepartmentStatus(
                 department=department,
@@ -144,7 +146,9 @@ def merge(
         )
     order = {p.id: n for n, p in enumerate(plan.projects)}
     entries.sort(key=lambda e: order[e.project])
-    merged = Entries(plan=plan.id, fiscal_year=plan.report_year, entries=entries)
+    printed = {path.section.id: n for n, path in enumerate(plan.iter_sections())}
+    sections.sort(key=lambda e: printed[e.section])
+    merged = Entries(plan=plan.id, fiscal_year=plan.report_year, entries=entries, sections=sections)
     report = MergeReport(
         plan=plan.id,
         fiscal_year=plan.report_year,

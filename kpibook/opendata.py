@@ -33,7 +33,7 @@ from kpibook.fiscal import era_label
 from kpibook.grading import REASONS, grade_report, round_rate
 from kpibook.grading.rates import method_of
 from kpibook.plan import Plan, Section
-from kpibook.values import Value, ValueKind
+from kpibook.values import ActualStatus, Value, ValueKind
 
 FieldType = Literal["string", "integer", "number", "boolean"]
 FORMAT = "kpibook-export"
@@ -235,6 +235,12 @@ TABLES: tuple[Table, ...] = (
                 "増加, 減少 or 維持, when state is qualitative.",
             ),
             _c("note", "string", "注記", "Remark printed with the value."),
+            _c(
+                "status",
+                "string",
+                "速報値・確定値",
+                "For a numeric actual: preliminary (速報値) or final (確定値).",
+            ),
             _c("source", "string", "出典", "plan (set by the coordinator) or return (reported)."),
         ),
         ("indicator_id", "kind", "fiscal_year"),
@@ -317,6 +323,12 @@ TABLES: tuple[Table, ...] = (
             ),
             _c("grade", "string", "評価", "Computed grade; empty when not gradable."),
             _c("not_gradable", "string", "評価できない理由", "Why there is no computed grade."),
+            _c(
+                "preliminary",
+                "boolean",
+                "速報値で評価",
+                "Graded on a 速報値 (the graded actual, or one summed, is preliminary).",
+            ),
         ),
         ("indicator_id",),
         (
@@ -347,6 +359,8 @@ TABLES: tuple[Table, ...] = (
             _c("grade", "string", "評価", "The evaluation; empty when there is none."),
             _c("not_gradable", "string", "評価できない理由", "Why there is none."),
             _c("self_grade", "string", "担当の評価", "The owner's evaluation, when entered."),
+            _c("owner", "string", "担当課", "The department that enters the evaluation."),
+            _c("explanation", "string", "評価の理由", "The owner's reasons, when entered."),
             _c("mismatch", "boolean", "不一致", "A computed evaluation and the owner's differ."),
         ),
         ("section_id",),
@@ -484,7 +498,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     _value(ind.id, "final_target", plan.period.end, ind.final_target, "plan")
                 )
             for year, v in ind.actuals.items():
-                out["values"].append(_value(ind.id, "actual", year, v, "plan"))
+                out["values"].append(_value(ind.id, "actual", year, v, "plan", ind.status_of(year)))
             for year, v in ind.original_targets.items():
                 out["values"].append(_value(ind.id, "original_target", year, v, "plan"))
             if not ind.original_final_target.is_empty:
@@ -499,7 +513,10 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                 )
             reported = entry.actuals.get(ind.id) if entry else None
             if reported is not None and not reported.is_empty:
-                out["values"].append(_value(ind.id, "actual", plan.report_year, reported, "return"))
+                status = entry.actual_status.get(ind.id) if entry else None
+                out["values"].append(
+                    _value(ind.id, "actual", plan.report_year, reported, "return", status)
+                )
         if entry is not None:
             out["entries"].append(
                 {
@@ -534,6 +551,8 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
             "grade": sg.grade,
             "not_gradable": REASONS[sg.not_gradable].en if sg.not_gradable else None,
             "self_grade": sg.self_grade,
+            "owner": sg.owner,
+            "explanation": sg.explanation,
             "mismatch": sg.mismatch,
         }
         for sg in report.sections
@@ -565,6 +584,7 @@ def tables(plan: Plan, entries: Entries | None) -> dict[str, list[Row]]:
                     "rate_shown": ig.rate_shown,
                     "grade": ig.grade,
                     "not_gradable": REASONS[ig.not_gradable].en if ig.not_gradable else None,
+                    "preliminary": ig.preliminary,
                 }
             )
     for table in TABLES:
@@ -610,7 +630,15 @@ def _sections(
         yield from _sections(plan, node.children, node.id, level + 1, full)
 
 
-def _value(indicator: str, kind: str, year: int | None, v: Value, source: str) -> Row:
+def _value(
+    indicator: str,
+    kind: str,
+    year: int | None,
+    v: Value,
+    source: str,
+    status: ActualStatus | None = None,
+) -> Row:
+    numeric_actual = kind == "actual" and v.kind is ValueKind.NUMBER
     return {
         "indicator_id": indicator,
         "kind": kind,
@@ -620,6 +648,7 @@ def _value(indicator: str, kind: str, year: int | None, v: Value, source: str) -
         "value": v.number,
         "qualitative": v.qualitative.value if v.qualitative else None,
         "note": v.note,
+        "status": (status or ActualStatus.FINAL).value if numeric_actual else None,
         "source": source,
     }
 

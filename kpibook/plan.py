@@ -50,7 +50,7 @@ from kpibook.scheme import (
     check_bands,
     check_unique,
 )
-from kpibook.values import EMPTY, Value, ValueKind
+from kpibook.values import EMPTY, ActualStatus, Value, ValueKind, with_status
 
 FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
 """Characters that break a Windows file name or an Excel sheet name."""
@@ -121,6 +121,11 @@ class Section(Model):
     action_goal: Text | None = Field(default=None, description="《行動目標》 paragraph.")
     outcome_goal: Text | None = Field(default=None, description="《成果目標》 paragraph.")
     children: list[Section] = Field(default_factory=list, description="Sub-sections in order.")
+    owner: Label | None = Field(
+        default=None,
+        description="The department that enters this section's evaluation (its lead "
+        "department), where the plan evaluates its depth; overrides the evaluation's owner.",
+    )
 
 
 class Placement(Model):
@@ -166,6 +171,16 @@ def _year_keyed(v: Any) -> Any:
 
 def _drop_empty(v: dict[int, Value]) -> dict[int, Value]:
     return {y: x for y, x in v.items() if not x.is_empty}
+
+
+def _only_preliminary(v: dict[int, ActualStatus]) -> dict[int, ActualStatus]:
+    """Only what is not the default is kept: a 確定値 is what an actual is anyway."""
+    return {y: s for y, s in v.items() if s is ActualStatus.PRELIMINARY}
+
+
+Statuses = Annotated[
+    dict[FiscalYear, ActualStatus], BeforeValidator(_year_keyed), AfterValidator(_only_preliminary)
+]
 
 
 YearValues = Annotated[
@@ -239,6 +254,20 @@ class Indicator(Model):
         description="Values of the plan's coordinator fields of indicators, by key "
         "(出典, 算出方法 ...).",
     )
+    actual_status: Statuses = Field(
+        default_factory=dict,
+        description="速報値 / 確定値 of past actuals by fiscal year (keys: 2017 or H29), e.g. "
+        "{2017: preliminary}; an actual not listed is final (the default is not kept).",
+    )
+    preliminary_allowed: bool = Field(
+        default=False,
+        description="The department may report the report year's actual as 速報値 (a "
+        "statistic published later): its form offers 速報値 beside the actual.",
+    )
+
+    def status_of(self, year: FiscalYear) -> ActualStatus | None:
+        """The status of a past actual: preliminary when the plan says so."""
+        return self.actual_status.get(year)
 
     @field_validator("baseline")
     @classmethod
@@ -563,9 +592,14 @@ class Plan(Model):
 
         best: dict[tuple[str, FiscalYear | None], tuple[str, str]] = {}
 
-        def consider(key: tuple[str, FiscalYear | None], value: Value, ind: Indicator) -> None:
-            unit = value.display(ind.unit, ind.decimals)
-            bare = value.display(None, ind.decimals)
+        def consider(
+            key: tuple[str, FiscalYear | None],
+            value: Value,
+            ind: Indicator,
+            status: ActualStatus | None = None,
+        ) -> None:
+            unit = with_status(value.display(ind.unit, ind.decimals), status)
+            bare = with_status(value.display(None, ind.decimals), status)
             for k in (key, ("any", None)):
                 held = best.get(k, ("", ""))
                 best[k] = (
@@ -578,12 +612,33 @@ class Plan(Model):
                 for year, value in ind.targets.items():
                     consider(("target", year), value, ind)
                 for year, value in ind.actuals.items():
-                    consider(("actual", year), value, ind)
+                    consider(("actual", year), value, ind, ind.status_of(year))
                 consider(("final", None), ind.final_target, ind)
         return best
 
     def project(self, project_id: str) -> Project:
         return self._projects_by_id[project_id]
+
+    def section_owner(self, path: SectionPath) -> str | None:
+        """The department that enters the section's evaluation: the section's own owner,
+        else its evaluation's; None where its depth is not evaluated or has no owner."""
+        evaluation = self.grading.evaluation_at(len(path.nodes))
+        if evaluation is None:
+            return None
+        return path.section.owner or evaluation.owner
+
+    def owned_sections(self, department: str) -> list[SectionPath]:
+        """The sections whose evaluation ``department`` enters, in printed order."""
+        return self._owned_sections.get(department, [])
+
+    @cached_property
+    def _owned_sections(self) -> dict[str, list[SectionPath]]:
+        owned: dict[str, list[SectionPath]] = {}
+        for path in self.iter_sections():
+            owner = self.section_owner(path)
+            if owner is not None:
+                owned.setdefault(owner, []).append(path)
+        return owned
 
     def projects_of(self, department: str) -> list[tuple[int, Project]]:
         """The projects ``department`` leads or shares, with their positions in the plan."""
@@ -728,6 +783,7 @@ def _integrity_problems(plan: Plan) -> Iterator[Issue]:
     for n, project in enumerate(plan.projects):
         yield from _project_problems(plan, ("projects", n), project, known_depts, known_sections)
     yield from _evaluation_problems(plan)
+    yield from _owner_problems(plan, known_depts)
     yield from _required_problems(plan)
     yield from _field_problems(plan)
 
@@ -825,6 +881,74 @@ def _evaluation_problems(plan: Plan) -> Iterator[Issue]:
             )
 
 
+def _section_locs(
+    nodes: list[Section], above: tuple[str | int, ...], depth: int = 1
+) -> Iterator[tuple[Loc, Section, int]]:
+    for n, node in enumerate(nodes):
+        here = (*above, n)
+        yield here, node, depth
+        yield from _section_locs(node.children, (*here, "children"), depth + 1)
+
+
+def _owner_problems(plan: Plan, known_depts: set[str]) -> Iterator[Issue]:
+    """Who enters a section's evaluation must be a department, at an evaluated depth;
+    an evaluation entered by its owner needs an owner for every section."""
+    scheme = plan.grading
+    for n, ev in enumerate(scheme.evaluations):
+        if ev.owner is not None and ev.owner not in known_depts:
+            yield (
+                ("grading", "evaluations", n, "owner"),
+                Message(
+                    ja=f"担当課「{ev.owner}」は担当課の一覧にありません",
+                    en=f"the owner {ev.owner!r} is not one of the plan's departments",
+                ),
+            )
+        grades = scheme.scale_at(ev.depth).grades if _resolvable(scheme, ev) else ()
+        for grade in ev.explanation_optional_for:
+            if grades and grade not in grades:
+                yield (
+                    ("grading", "evaluations", n, "explanation_optional_for"),
+                    Message(
+                        ja=f"「{grade}」はこの階層の評価（{'・'.join(grades)}）にありません",
+                        en=f"{grade!r} is not one of this level's grades {list(grades)}",
+                    ),
+                )
+    owned: list[tuple[Loc, str]] = []
+    for loc, section, depth in _section_locs(plan.sections, ("sections",)):
+        evaluation = scheme.evaluation_at(depth)
+        if section.owner is not None:
+            if section.owner not in known_depts:
+                yield (
+                    (*loc, "owner"),
+                    Message(
+                        ja=f"担当課「{section.owner}」は担当課の一覧にありません",
+                        en=f"the owner {section.owner!r} is not one of the plan's departments",
+                    ),
+                )
+            if evaluation is None:
+                yield (
+                    (*loc, "owner"),
+                    Message(
+                        ja=f"第{depth}階層は評価しない計画です（評価の担当課は書けません）",
+                        en=f"the plan evaluates no section at depth {depth}: it has no owner",
+                    ),
+                )
+        owner = section.owner or (evaluation.owner if evaluation else None)
+        if evaluation is not None and owner is not None and all(i != section.id for _, i in owned):
+            owned.append(((*loc, "id"), section.id))  # (an id used twice is said above)
+        if evaluation is not None and evaluation.rule is EvaluationRule.OWNER and owner is None:
+            yield (
+                (*loc, "owner"),
+                Message(
+                    ja=f"体系「{section.id}」の評価は担当が記入するものです。"
+                    "記入する担当課を書いてください",
+                    en=f"section {section.id!r} is evaluated by its owner: name the "
+                    "department that enters it",
+                ),
+            )
+    yield from _id_clashes(owned, "体系", "section")
+
+
 def _project_problems(
     plan: Plan,
     here: tuple[str | int, ...],
@@ -895,6 +1019,15 @@ def _project_problems(
                     Message(
                         ja="計画期間の外の年度の目標値です",
                         en="target of a year outside the plan period",
+                    ),
+                )
+        for year in ind.actual_status:
+            if ind.actuals.get(year, EMPTY).kind is not ValueKind.NUMBER:
+                yield (
+                    (*iloc, "actual_status", year),
+                    Message(
+                        ja="速報値・確定値は、数値の実績値がある年度にだけ書きます",
+                        en="a status is given only for a year with a numeric actual",
                     ),
                 )
         for year in ind.original_targets:

@@ -81,6 +81,8 @@ def grade_table(report: GradeReport) -> str:
                 actual += f"（{era_label(ind.year)}）"
             if ind.total is not None:
                 actual += f"（累計 {Value.of(ind.total).display(ind.unit)}）"
+            if ind.preliminary:
+                actual += "（速報値）"
             rate = f"{ind.rate_shown}%" if ind.rate_shown is not None else ""
             indicator_grade = ind.grade or ng
             rows.append(

@@ -18,7 +18,7 @@ from kpibook.fiscal import FiscalYear, era_label
 from kpibook.grading import final_target
 from kpibook.message import Message
 from kpibook.plan import Plan
-from kpibook.values import ValueKind
+from kpibook.values import ActualStatus, ValueKind, format_number
 
 
 class RolloverError(KpibookError):
@@ -81,6 +81,10 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
             actual = entry.actuals.get(ind.id) if entry else None
             if actual is not None and not actual.is_empty:
                 ind_data["actuals"][this] = actual.compact()
+                if entry is not None and actual.kind is ValueKind.NUMBER:
+                    status = entry.actual_status.get(ind.id)
+                    if status is ActualStatus.PRELIMINARY:  # history keeps it a 速報値
+                        ind_data["actual_status"][this] = status
                 if actual.kind is ValueKind.PENDING:
                     notes.append(
                         Attention(
@@ -106,6 +110,25 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
                             ja=f"{project.name}（{ind.label}）: "
                             f"{era_label(this)}の実績値がありません",
                             en=f"{project.name} ({ind.label}): no actual for {this}",
+                        ),
+                    )
+                )
+            for year in sorted(ind_data["actual_status"]):
+                held = actual if year == this and actual is not None else ind.actuals[year]
+                assert held.number is not None, "a status is kept for numbers only"
+                shown = format_number(held.number, ind.decimals)
+                notes.append(
+                    Attention(
+                        "preliminary",
+                        project.id,
+                        ind.id,
+                        Message(
+                            ja=f"{project.name}（{ind.label}）: {era_label(year)}の実績値 "
+                            f"{shown} は速報値です。確定値が公表されたら計画の実績値を"
+                            "確定値に更新し、速報値の年度から外してください",
+                            en=f"{project.name} ({ind.label}): the {year} actual {shown} is "
+                            "preliminary; when the final figure is published, put it in "
+                            "the plan and drop the year from its preliminary years",
                         ),
                     )
                 )

@@ -143,6 +143,18 @@ class SectionEvaluation(Model):
         default_factory=list,
         description="Levels only the owner chooses; for 'owner', the whole scale.",
     )
+    owner: Label | None = Field(
+        default=None,
+        description="The department that enters the evaluation of every section at this "
+        "depth (e.g. the planning department for 基本目標), unless the section names its "
+        "own owner.  With an owner, its form asks for the evaluation; for a computed rule "
+        "the owner's is kept beside the computed one.",
+    )
+    explanation_optional_for: list[Mark] = Field(
+        default_factory=list,
+        description="The owner's grades at which its reasons (評価の理由) may be left "
+        "empty; with every other grade they are required (default: always required).",
+    )
 
     @field_validator("bands")
     @classmethod
@@ -175,6 +187,7 @@ class SectionEvaluation(Model):
                 "'at_least' is given exactly for the rule 'share'",
             )
         check_unique([b.grade for b in self.bands] + [o.grade for o in self.owner_levels])
+        check_unique(self.explanation_optional_for)
         return self
 
 

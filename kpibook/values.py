@@ -45,6 +45,31 @@ class ValueKind(StrEnum):
     EMPTY = "empty"
 
 
+class ActualStatus(StrEnum):
+    """Whether an actual is the published figure or a preliminary one (data that lags)."""
+
+    PRELIMINARY = "preliminary"
+    """速報値: may still change; the next year's form asks for the 確定値."""
+    FINAL = "final"
+    """確定値: the published figure (what an actual is unless said otherwise)."""
+
+
+STATUS_TEXT = {ActualStatus.PRELIMINARY: "速報値", ActualStatus.FINAL: "確定値"}
+"""Each status as forms, the report and the master print it."""
+
+
+def with_status(text: str, status: ActualStatus | None) -> str:
+    """``7,077（速報値）``: an actual as printed with its status (a 確定値 plainly)."""
+    return f"{text}（{STATUS_TEXT[status]}）" if status is ActualStatus.PRELIMINARY else text
+
+
+def status_format(num_format: str, status: ActualStatus | None) -> str:
+    """An Excel number format that shows a preliminary actual as ``7,077（速報値）``."""
+    if status is not ActualStatus.PRELIMINARY:
+        return num_format
+    return f'{num_format}"（{STATUS_TEXT[status]}）"'
+
+
 class Qualitative(StrEnum):
     """Targets that give a direction instead of a number; graded against the previous actual."""
 

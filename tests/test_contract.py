@@ -53,9 +53,11 @@ def test_forms_of_version_1_still_check_clean(example: str) -> None:
         want = by_file[result.file]
         assert result.department == want["department"]
         assert [[f.code, f.sheet, f.cell] for f in result.findings] == want["findings"]
-        # (a version 1 form has no custom fields: entries read from it have none)
+        # (a version 1 form has no custom fields: entries read from it have none; nor
+        # 速報値 statuses)
         assert all(not e.fields and not e.indicator_fields for e in result.entries)
-        custom = {"fields", "indicator_fields"}
+        assert all(not e.actual_status for e in result.entries)
+        custom = {"fields", "indicator_fields", "actual_status"}
         got = [e.model_dump(mode="json", exclude=custom) for e in result.entries]
         assert got == want["entries"]
 
@@ -101,9 +103,11 @@ def test_fingerprint_is_pinned() -> None:
     stamped = _fixture_stamp(example, form_filename(plan, department))
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
-    # Version 3 hashes the custom fields too (none in this plan, so an empty list), the
+    # Version 3 hashes the custom fields too (none in this plan, so an empty list), each
+    # indicator's 速報値 status and whether a preliminary actual may be reported, how
+    # sections are evaluated and which ones the department evaluates (none here), the
     # template through its digest, and the template's terms.
-    v3 = "efd7d0c6dcf4afa9238524bcf13650136dfea942b936edf283a4cbbd9a2ca4e9"
+    v3 = "4d8a809576ded1fa46b1c0cf6ec0847bc6c94242271c2c4e42eab6c583eb285b"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -121,7 +125,12 @@ NOT_HASHED: dict[str, set[str]] = {
     # Fields of hashed models that no form version hashes, each with the reason. A field
     # added to a hashed model must be listed here (the form does not show it, or shows
     # it only in a later form version) or hashed by a new form version.
-    "Section": {"children"},  # every section is hashed on its own, along its path
+    "Section": {
+        "children",  # every section is hashed on its own, along its path
+        # Who enters a section's evaluation: form version 3 hashes the sections a
+        # department evaluates into that department's form alone (_V3_SECTIONS).
+        "owner",
+    },
     # Printing only: how the form goes on paper, and the master's report, which no form
     # shows. A form printed on other paper or with the report set up otherwise checks
     # the same.
@@ -142,12 +151,17 @@ NOT_HASHED: dict[str, set[str]] = {
         # The report-year actual of a lagging statistic is optional (the check and the
         # 記入要領 follow the plan); the input, its name and its validation are unchanged.
         "data_lag",
+        # 速報値: hashed from form version 3 (_V3_FIELDS), which prints a past actual's
+        # status and offers 速報値 beside the actual where the plan allows it.
+        "actual_status",
+        "preliminary_allowed",
     },
     "GradingScheme": {
         "description",  # printed above the legend of the report only
         "rate_method",
         "rounding",
-        # Sections are evaluated in grading and the master; no form shows an evaluation.
+        # Forms of versions 1 and 2 show no evaluation of a section; version 3 hashes the
+        # evaluations (rule, scale, which reasons are optional) for the owners' inputs.
         "evaluations",
         # Levels only a department chooses (着手済) join the self-grade list of forms made
         # from a plan that has them. A form made before a level was added lacks it in its

@@ -23,7 +23,7 @@ from kpibook.grading import grade_report
 from kpibook.plan import Indicator, Plan
 from kpibook.planbook import read_plan_workbook
 from kpibook.plantext import load_entries_yaml, load_plan_yaml
-from kpibook.values import Value, ValueKind
+from kpibook.values import ActualStatus, Value, ValueKind
 from tests.conftest import EXAMPLES, ROOT
 from tests.test_libreoffice import needs_libreoffice, pdf_text, to_pdf
 
@@ -109,7 +109,8 @@ def test_example_holds_the_transcribed_values(
         own = entry.actuals[koyo.id] if year == plan.report_year else koyo.actuals[year]
         running += own.number or 0
         assert running == cell["value"], era
-    assert "速報値" in (entry.actuals[koyo.id].note or "")
+    assert entry.actual_status == {koyo.id: ActualStatus.PRELIMINARY}  # H29 is a 速報値
+    assert koyo.preliminary_allowed
     # 農業産出額, 2016 edition: the only card of this KPI in the store
     card = _card(transcription, "nogyo-sanshutsugaku", "ed-H26data")
     nogyo = _indicator(plan, "nogyo-sanshutsugaku")

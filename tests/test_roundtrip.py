@@ -56,8 +56,9 @@ def owner_level(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def evaluations(draw: st.DrawFn, depth: int) -> list[dict[str, Any]]:
-    """Section evaluations at some of the tree's depths, by every rule."""
+def evaluations(draw: st.DrawFn, depth: int, departments: list[str]) -> list[dict[str, Any]]:
+    """Section evaluations at some of the tree's depths, by every rule, entered by an
+    owner (always for the rule 'owner')."""
     out = []
     for level in draw(st.lists(st.integers(1, depth), unique=True, max_size=2)):
         rule = draw(st.sampled_from(["worst", "best", "average", "share", "owner"]))
@@ -86,12 +87,17 @@ def evaluations(draw: st.DrawFn, depth: int) -> list[dict[str, Any]]:
                 },
             ]
             evaluation["owner_levels"] = draw(st.lists(owner_level(), max_size=1))
+            evaluation["explanation_optional_for"] = draw(
+                st.lists(st.sampled_from(["甲", "乙"]), unique=True)
+            )
         if rule == "share":
             evaluation["at_least"] = draw(st.sampled_from(["A", "B", "C"]))
         if rule == "owner":
             evaluation["owner_levels"] = draw(
                 st.lists(owner_level(), min_size=1, max_size=3, unique_by=lambda o: o["grade"])
             )
+        owner = st.sampled_from(departments)
+        evaluation["owner"] = draw(owner if rule == "owner" else st.none() | owner)
         out.append(evaluation)
     return out
 
@@ -104,7 +110,7 @@ def plans(draw: st.DrawFn) -> Plan:
     departments = draw(
         st.lists(label.filter(lambda s: len(s) <= 31), min_size=1, max_size=3, unique=True)
     )
-    section_ids = draw(st.lists(ident, min_size=1, max_size=4, unique=True))
+    section_ids = draw(st.lists(ident, min_size=1, max_size=4, unique_by=str.casefold))
     sections: list[dict[str, Any]] = [
         {
             "id": section_ids[0],
@@ -151,6 +157,15 @@ def plans(draw: st.DrawFn) -> Plan:
                     "data_lag": draw(st.integers(0, 3)),
                 }
             )
+            numeric = [
+                y
+                for y, v in indicators[-1]["actuals"].items()
+                if isinstance(v, Decimal) or (isinstance(v, dict) and v["value"] is not None)
+            ]
+            indicators[-1]["actual_status"] = {
+                y: "preliminary" for y in numeric if draw(st.booleans())
+            }
+            indicators[-1]["preliminary_allowed"] = draw(st.booleans())
             targets = indicators[-1]["targets"]
             indicators[-1]["original_targets"] = {
                 y: draw(value) for y in targets if draw(st.booleans())
@@ -227,7 +242,7 @@ def plans(draw: st.DrawFn) -> Plan:
                 "owner_levels": draw(
                     st.lists(owner_level(), max_size=2, unique_by=lambda o: o["grade"])
                 ),
-                "evaluations": draw(evaluations(2 if len(section_ids) > 1 else 1)),
+                "evaluations": draw(evaluations(2 if len(section_ids) > 1 else 1, departments)),
                 "fallback_to_final": draw(st.booleans()),
                 "description": draw(st.none() | text),
                 "rate_method": draw(st.sampled_from(["ratio", "progress"])),

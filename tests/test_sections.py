@@ -122,6 +122,7 @@ def test_an_evaluation_entered_by_its_owner() -> None:
             {
                 "depth": 2,
                 "rule": "owner",
+                "owner": "企画課",
                 "owner_levels": [
                     {"grade": "順調", "label": "計画どおり進んでいる"},
                     {"grade": "遅れ", "label": "遅れている"},

@@ -4,16 +4,19 @@
   department read-only (the 青色セル rule).
 * A project listed in several sections (再掲) appears once, under its first listing, with
   the other places noted: never as two inputs that could disagree.
+* A department also evaluates the sections the plan says it owns (施策 by its lead
+  department, 基本目標 by the planning department): a section evaluation of its own is
+  enough for a form.
 * A department with nothing to write gets no form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from kpibook.fiscal import FiscalYear
-from kpibook.plan import Indicator, Placement, Plan, Project
+from kpibook.plan import Indicator, Placement, Plan, Project, SectionPath
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,18 @@ class FormContent:
     department: str
     projects: list[FormProject]
     """In printed order: by section, then by the plan's index order."""
+    sections: list[SectionPath] = field(default_factory=list)
+    """The sections whose evaluation the department enters, in printed order."""
 
     def in_section(self, section_id: str) -> list[FormProject]:
         return [fp for fp in self.projects if fp.placement.section == section_id]
 
 
 def departments_with_forms(plan: Plan) -> list[str]:
-    """Departments that lead at least one project, in the plan's order."""
+    """Departments that lead at least one project or enter a section's evaluation, in
+    the plan's order."""
     leads = {p.lead_department for p in plan.projects}
-    return [d for d in plan.department_names() if d in leads]
+    return [d for d in plan.department_names() if d in leads or plan.owned_sections(d)]
 
 
 def placement_number(plan: Plan, placement: Placement) -> str:
@@ -80,7 +86,9 @@ def form_content(plan: Plan, department: str) -> FormContent:
             )
         )
     chosen.sort(key=lambda t: (t[0], t[1]))
-    return FormContent(plan, department, [fp for _, _, fp in chosen])
+    return FormContent(
+        plan, department, [fp for _, _, fp in chosen], list(plan.owned_sections(department))
+    )
 
 
 def report_content(plan: Plan) -> FormContent:

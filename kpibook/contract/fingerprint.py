@@ -9,11 +9,13 @@ fingerprint and outdates no form a department already holds.  A form of an older
 version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
-are encoded in names); ``tests/test_contract.py`` pins a literal hash of each, so a
-change to what is hashed fails until the version is bumped on purpose.  Version 3 hashes
-the template through its digest, which its stamp also carries: a check recomputes the
-fingerprint with the stamped digest to tell "made with another template" (the plan's
-content the same) from "made from another version of the plan"; it also hashes the
+are encoded in names); version 3 adds custom fields and the 速報値 status of actuals
+(:data:`_V3_FIELDS`), and how sections are evaluated and which ones a department
+evaluates (:data:`_V3_SECTIONS`).  ``tests/test_contract.py`` pins a literal hash of
+each, so a change to what is hashed fails until the version is bumped on purpose.
+Version 3 also hashes the template through its digest, which its stamp carries: a check
+recomputes the fingerprint with the stamped digest to tell "made with another template"
+(the plan's content the same) from "made from another version of the plan"; and the
 template's terms (:class:`~kpibook.template.Terms`).
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
@@ -44,6 +46,7 @@ from kpibook.plan import (
     Project,
     Section,
 )
+from kpibook.scheme import EvaluationBand, OwnerLevel, SectionEvaluation
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -234,11 +237,34 @@ def _own_v1(department: str, projects: list[Project]) -> dict[str, str]:
 
 # -- what version 3 adds ----------------------------------------------------------------
 
+# The owners' evaluations of sections (issue #15 item 3).
+
+_V3_SECTIONS: dict[type[BaseModel], tuple[str, ...]] = {
+    SectionEvaluation: (
+        "depth",
+        "name",
+        "rule",
+        "of",
+        "at_least",
+        "bands",
+        "owner_levels",
+        "explanation_optional_for",
+    ),
+    EvaluationBand: ("grade", "threshold", "label"),
+    OwnerLevel: ("grade", "label"),
+    Section: ("id", "number", "title"),
+}
+"""How sections are evaluated (the scale and the rule the form states) and which sections
+a department evaluates.  Who owns a section is hashed into that department's form only,
+so naming an owner outdates no other department's form."""
+
+
 _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     **_V1_FIELDS,
-    # custom fields (issue #15 item 4): the coordinator's values, printed locked
+    # custom fields (issue #15 item 4): the coordinator's values, printed locked; and
+    # 速報値 (item 1): a past actual's status is printed, and 速報値 offered where allowed
     Project: (*_V1_FIELDS[Project], "fields"),
-    Indicator: (*_V1_FIELDS[Indicator], "fields"),
+    Indicator: (*_V1_FIELDS[Indicator], "fields", "actual_status", "preliminary_allowed"),
     FieldSpec: (
         "key",
         "label",
@@ -286,6 +312,15 @@ def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
     }
 
 
+def _shared_v3_sections(plan: Plan) -> dict[str, str]:
+    return {"evaluations": _dumps(_canonical(plan.grading.evaluations, _V3_SECTIONS))}
+
+
+def _own_v3_sections(plan: Plan, department: str) -> dict[str, str]:
+    owned = plan.owned_sections(department)
+    return {"evaluated_sections": _dumps([_canonical(p.section, _V3_SECTIONS) for p in owned])}
+
+
 # -- the versions ---------------------------------------------------------------------
 
 
@@ -293,6 +328,8 @@ def _own_v3(department: str, projects: list[Project]) -> dict[str, str]:
 class _Version:
     shared: Callable[[Plan, FormTemplate], dict[str, str]]
     own: Callable[[str, list[Project]], dict[str, str]]
+    shared_sections: Callable[[Plan], dict[str, str]] | None = None
+    own_sections: Callable[[Plan, str], dict[str, str]] | None = None
     template_apart: bool = False
     """The template is hashed through its digest, which the stamp carries too."""
 
@@ -300,7 +337,7 @@ class _Version:
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v3, _own_v3, template_apart=True),
+    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections, template_apart=True),
 }
 """What each form version hashes."""
 
@@ -331,10 +368,15 @@ class Fingerprinter:
         version = VERSIONS[form_version]
         shared = self._shared.get(form_version)
         if shared is None:
-            shared = self._shared[form_version] = version.shared(self.plan, self.template)
+            shared = version.shared(self.plan, self.template)
+            if version.shared_sections is not None:
+                shared |= version.shared_sections(self.plan)
+            self._shared[form_version] = shared
         if template is not None and version.template_apart:
             shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
+        if version.own_sections is not None:
+            parts |= version.own_sections(self.plan, department)
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -16,18 +16,23 @@ from kpibook.contract.specs import (
     field_spec,
     grade_spec,
     number_spec,
+    section_grade_spec,
     state_spec,
     text_spec,
 )
 from kpibook.fields import FieldSpec, coordinator_values, of_indicators, of_projects
 from kpibook.fiscal import era_label
-from kpibook.plan import Indicator, Plan
+from kpibook.plan import Indicator, Plan, SectionPath
 from kpibook.template import CardTemplate, FormTemplate, TextEntry, TextKey, fields_of
 from kpibook.values import Value
 
-Field = Literal["actual", "state", "self_grade", "custom"] | TextKey
-"""What an input fills: the actual, its state, the grade, one of the text entries, or a
-custom field the department fills (form version 3)."""
+Field = (
+    Literal["actual", "state", "self_grade", "custom", "section_grade", "section_explanation"]
+    | TextKey
+)
+"""What an input fills: the actual, its state, the grade, one of the text entries, a
+custom field the department fills, or the owner's evaluation of a section and its reasons
+(form version 3)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class FormInput:
 
     name: str
     project: str
+    """The project it belongs to; for a section's evaluation, the section."""
     field: Field
     label: str
     """What the clerk sees it as, e.g. 活動報告 or R1 実績値（参加人数）."""
@@ -75,7 +81,8 @@ def project_inputs(
                 names.indicator(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
             )
         )
-        state = state_spec(template.terms)
+        preliminary = ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION
+        state = state_spec(preliminary, template.terms)
         out.append(
             FormInput(names.indicator(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
@@ -203,11 +210,65 @@ def by_key(inputs: list[FormInput]) -> dict[InputKey, FormInput]:
     return {i.key: i for i in inputs}
 
 
+SECTION_EXPLANATION = "評価の理由"
+SECTION_EXPLANATION_MAX = 800
+"""The owner's reasons for a section's evaluation: what the form calls them, how long."""
+
+
+def section_inputs(path: SectionPath, plan: Plan, names: NameScheme = CURRENT) -> list[FormInput]:
+    """The owner's evaluation of a section and its reasons (form version 3 and later):
+    the grade is required, the reasons with every grade the plan does not make them
+    optional for."""
+    from kpibook.grading.sections import evaluation_name
+
+    sid, depth = path.section.id, len(path.nodes)
+    evaluation = plan.grading.evaluation_at(depth)
+    assert evaluation is not None, "only an evaluated section has an owner"
+    title = evaluation_name(plan, evaluation)
+    grades = plan.grading.scale_at(depth).grades
+    required_for = tuple(g for g in grades if g not in evaluation.explanation_optional_for)
+    reasons = text_spec(
+        f"{title}（{SECTION_EXPLANATION}）",
+        f"{title}をそのように判断した理由を記入。",
+        SECTION_EXPLANATION_MAX,
+        False,
+        required_for,
+    )
+    return [
+        FormInput(
+            names.section(sid, "grade"),
+            sid,
+            "section_grade",
+            title,
+            section_grade_spec(plan, evaluation, title),
+        ),
+        FormInput(
+            names.section(sid, "explanation"),
+            sid,
+            "section_explanation",
+            reasons.title,
+            reasons,
+            max_length=SECTION_EXPLANATION_MAX,
+        ),
+    ]
+
+
 def form_inputs(
     content: FormContent, template: FormTemplate, names: NameScheme = CURRENT
 ) -> list[FormInput]:
-    """Every input of a department's form, in printed order of projects."""
-    return [i for fp in content.projects for i in project_inputs(fp, content.plan, template, names)]
+    """Every input of a department's form, in printed order of projects, then the
+    evaluations of the sections it owns (a form of version 3 or later)."""
+    plan = content.plan
+    out = [i for fp in content.projects for i in project_inputs(fp, plan, template, names)]
+    if names.form_version >= SECTIONS_FROM_VERSION:
+        out += [i for path in content.sections for i in section_inputs(path, plan, names)]
+    return out
+
+
+SECTIONS_FROM_VERSION = 3
+"""The first form version that asks owners for their sections' evaluations."""
+STATUS_FROM_VERSION = 3
+"""The first form version that shows 速報値 and lets a department report one."""
 
 
 def prefilled_texts(fp: FormProject, template: FormTemplate) -> dict[str, str]:

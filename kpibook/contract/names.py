@@ -6,6 +6,8 @@ reader finds it wherever rows were inserted, and never by guessing positions::
     kpi.<project>.<field>                  kpi.p01.activity_report, kpi.p01.self_grade
     kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
                                            .t2019 / .final / .a2018 (prefilled)
+    kpisec.<section>.<part>                kpisec.1_02.grade, .explanation (form version 3:
+                                           the owner's evaluation of a section)
 
 An id is encoded so that the name is a valid Excel name and the encoding is
 injective: ``_`` → ``__``, ``-`` → ``_0``, ``.`` → ``_1``.  Encoded ids hold only ASCII
@@ -25,6 +27,9 @@ import re
 from dataclasses import dataclass
 
 NAME_PREFIX = "kpi"
+SECTION_PREFIX = "kpisec"
+"""Names of a section's evaluation: another prefix, so they never meet a project's."""
+SECTION_PARTS = ("grade", "explanation")
 EXCEL_NAME_MAX = 255
 """Excel refuses a defined name longer than this."""
 
@@ -70,6 +75,11 @@ class NameScheme:
         ``note``) or prefilled value (``t2019`` target, ``final`` target, ``a2018`` past
         actual)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
+
+    def section(self, section: str, part: str) -> str:
+        """``kpisec.1_02.grade``: the owner's evaluation of a section (``grade``,
+        ``explanation``); form version 3 and later."""
+        return f"{SECTION_PREFIX}.{self.encode(section)}.{part}"
 
     def field(self, project: str, key: str, indicator: str | None = None) -> str:
         """``kpi.p01.f_source`` / ``kpi.p01.i1.f_rank``: a custom field's cell, prefilled

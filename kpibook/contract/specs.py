@@ -13,14 +13,18 @@ from typing import Any, Literal
 
 from kpibook.fields import FieldSpec
 from kpibook.plan import Indicator, Plan
+from kpibook.scheme import EvaluationRule, SectionEvaluation
 from kpibook.template import Terms
-from kpibook.values import Value, ValueKind
+from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 
 STATE_PENDING = "集計中"
 STATE_NOT_APPLICABLE = "該当なし"
 STATES = (STATE_PENDING, STATE_NOT_APPLICABLE)
 """Choices of the 実績の状況 cell; mean ValueKind.PENDING and NOT_APPLICABLE."""
 STATE_KINDS = {STATE_PENDING: ValueKind.PENDING, STATE_NOT_APPLICABLE: ValueKind.NOT_APPLICABLE}
+STATE_PRELIMINARY = STATUS_TEXT[ActualStatus.PRELIMINARY]
+"""A third choice of 実績の状況 where the plan allows it (form version 3): the number
+given is a 速報値."""
 NO_VALUE = "－"
 """What a prefilled target or actual cell shows when the plan has no value."""
 
@@ -141,14 +145,24 @@ def _plain(d: Decimal) -> str:
     return f"{int(d):,}" if d == d.to_integral_value() else f"{d:,}"
 
 
-def state_spec(terms: Terms | None = None) -> InputSpec:
+def state_spec(preliminary: bool = False, terms: Terms | None = None) -> InputSpec:
+    """実績の状況; with ``preliminary`` (the plan allows a 速報値) it offers 速報値 too."""
     actual = (terms or Terms()).actual
+    rule = (
+        f"{actual}がまだ出ていないときは「{STATE_PENDING}」、該当しないときは"
+        f"「{STATE_NOT_APPLICABLE}」を選択。{actual}を記入したときは空欄。"
+    )
+    choices = list(STATES)
+    if preliminary:
+        rule = rule.removesuffix(f"{actual}を記入したときは空欄。") + (
+            f"記入した{actual}が速報値なら「{STATE_PRELIMINARY}」、確定値なら空欄。"
+        )
+        choices.append(STATE_PRELIMINARY)
     return InputSpec(
         kind="state",
         title="実績の状況",
-        rule=f"{actual}がまだ出ていないときは「{STATE_PENDING}」、該当しないときは"
-        f"「{STATE_NOT_APPLICABLE}」を選択。{actual}を記入したときは空欄。",
-        validation={"validate": "list", "source": list(STATES)},
+        rule=rule,
+        validation={"validate": "list", "source": choices},
         required=False,
     )
 
@@ -182,6 +196,31 @@ def grade_spec(
         rule=f"{help_text} 選択肢: {scale}",
         validation={"validate": "list", "source": scheme.grades},
         required=required,
+    )
+
+
+def section_grade_spec(
+    plan: Plan, evaluation: SectionEvaluation, title: str, terms: Terms | None = None
+) -> InputSpec:
+    """The owner's evaluation of a section: a level of that depth's scale."""
+    scheme = plan.grading
+    owner = owner_choice(terms or Terms())
+    grades = scheme.scale_at(evaluation.depth).grades
+    meaning = {b.grade: b.label for b in scheme.bands}
+    meaning |= {o.grade: f"{o.label}・{owner}" for o in scheme.owner_levels}
+    for other in sorted(scheme.evaluations, key=lambda e: -e.depth):
+        meaning |= {b.grade: b.label for b in other.bands}
+        meaning |= {o.grade: o.label for o in other.owner_levels}
+    meaning |= {b.grade: b.label for b in evaluation.bands}
+    meaning |= {o.grade: o.label for o in evaluation.owner_levels}
+    choices = "、".join(f"{g}（{meaning[g]}）" if g in meaning else g for g in grades)
+    computed = "" if evaluation.rule is EvaluationRule.OWNER else "計算上の評価とは別に、"
+    return InputSpec(
+        kind="grade",
+        title=title,
+        rule=f"{computed}担当としての評価を選択。選択肢: {choices}",
+        validation={"validate": "list", "source": list(grades)},
+        required=True,
     )
 
 

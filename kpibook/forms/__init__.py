@@ -34,6 +34,8 @@ from kpibook.forms.findings_sheet import SHEET_NAME as FINDINGS_SHEET
 from kpibook.forms.findings_sheet import Located, write_findings_sheet
 from kpibook.forms.instructions import write_instructions
 from kpibook.forms.matrix import matrix_widths, write_matrix
+from kpibook.forms.sections import sheet_name as sections_sheet_name
+from kpibook.forms.sections import write_sections_sheet
 from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.message import Message
 from kpibook.parallel import Progress, map_files
@@ -103,9 +105,9 @@ def generate_forms(
         if nothing:
             raise UnknownDepartment(
                 Message(
-                    ja=f"「{'」「'.join(nothing)}」が記入する{template.terms.project}はありません",
-                    en="these departments lead no project, so they have no form: "
-                    f"{', '.join(nothing)}",
+                    ja=f"「{'」「'.join(nothing)}」が記入する{template.terms.project}や体系の評価はありません",
+                    en="these departments lead no project and evaluate no section, so they "
+                    f"have no form: {', '.join(nothing)}",
                 )
             )
         chosen = [d for d in eligible if d in departments]
@@ -170,24 +172,34 @@ def write_form(
     with Book(path, created=created) as book:
         errors_sheet = book.sheet(FINDINGS_SHEET) if findings is not None else None
         instructions = book.sheet(template.instructions_sheet)
-        sheet = book.sheet(template.sheet)
+        # A department that only evaluates sections has no project sheet.
+        sheet = book.sheet(template.sheet) if content.projects or not content.sections else None
+        owned = book.sheet(sections_sheet_name(template)) if content.sections else None
         lists = book.sheet(template.lists_sheet)
         stamp_sheet = book.sheet(STAMP_SHEET)
-        form, repeat = lay_out(
-            book, sheet, template, content, lists, values=values or {}, marks=marks or {}
-        )
-        header = f"{plan.title}　{content.department}"
-        form.finish(repeat, header)
-        sheet.protect(password)
-        write_instructions(instructions, content, form, template)
+        options: dict[str, Any] = {"values": values or {}, "marks": marks or {}}
+        forms: list[FormSheet] = []
+        if sheet is not None:
+            form, repeat = lay_out(book, sheet, template, content, lists, **options)
+            form.finish(repeat, f"{plan.title}　{content.department}")
+            forms.append(form)
+        if owned is not None:
+            forms.append(write_sections_sheet(book, owned, lists, template, content, **options))
+        for form in forms:
+            form.sheet.protect(password)
+        write_instructions(instructions, content, forms, template)
         instructions.protect(password)
         for r, (key, value) in enumerate(stamp.rows()):
             stamp_sheet.write(r, 0, key)
             stamp_sheet.write(r, 1, value)
         book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
-        labels = sorted(form.labels.items(), key=lambda kv: parse_a1(kv[0]))
-        for r, (cell, text) in enumerate(labels):
-            stamp_sheet.write(r, 3, sheet.name)
+        labels = [
+            (form.sheet.name, cell, text)
+            for form in forms
+            for cell, text in sorted(form.labels.items(), key=lambda kv: parse_a1(kv[0]))
+        ]
+        for r, (sheet_name, cell, text) in enumerate(labels):
+            stamp_sheet.write(r, 3, sheet_name)
             stamp_sheet.write(r, 4, cell)
             stamp_sheet.write(r, 5, text)
         if labels:
@@ -199,6 +211,7 @@ def write_form(
         lists.hide()
         if errors_sheet is not None:
             assert findings is not None
-            write_findings_sheet(errors_sheet, findings, form)
+            write_findings_sheet(errors_sheet, findings, forms)
             errors_sheet.protect(password)
-    return GeneratedForm(content.department, path, stamp, form.inputs)
+    inputs = [record for form in forms for record in form.inputs]
+    return GeneratedForm(content.department, path, stamp, inputs)

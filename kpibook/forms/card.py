@@ -270,7 +270,14 @@ def _indicator_rows(
                 fs.span(row, ACTUAL, STATE, lead, s.read_only)
         else:
             actual = ind.actuals.get(year)
-            fs.prefilled(row, ACTUAL, actual, number, indicator_name(pid, ind.id, f"a{year}"))
+            fs.prefilled(
+                row,
+                ACTUAL,
+                actual,
+                number,
+                indicator_name(pid, ind.id, f"a{year}"),
+                ind.status_of(year),
+            )
             fs.write(row, STATE, None, s.read_only)
         row += 1
     fs.write(row, YEAR, t.labels.final_target, center)

@@ -32,6 +32,7 @@ from kpibook.forms.report import (
     grade_basis,
     rate_text,
     report_title,
+    section_evaluation,
     shows_computed,
     shows_self,
 )
@@ -39,7 +40,7 @@ from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
 from kpibook.template import CardTemplate, fields_of
-from kpibook.values import Value
+from kpibook.values import ActualStatus, Value, status_format, with_status
 from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
@@ -55,7 +56,8 @@ def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
     for entry in data.entries.entries:
         for iid, actual in entry.actuals.items():
             if iid in indicators:
-                texts.append(value_text(actual, indicators[iid], with_unit=False))
+                text = value_text(actual, indicators[iid], with_unit=False)
+                texts.append(with_status(text, entry.actual_status.get(iid)))
     width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
     return [c.label, *([width] * c.values), c.rate]
 
@@ -77,6 +79,11 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
             fs.forced.add(row)
         fs.keep_with_next(row)
         row = heading(fs, row, section, t, last, inline=True)
+        evaluation = data.sections.get(section.id)
+        if evaluation is not None:
+            row = section_evaluation(fs, row, evaluation, LABEL, last, plan.grading.not_gradable)
+            fs.heights[row] = GAP
+            row += 1
         for fp in data.content.in_section(section.id):
             first = row
             row = _card(fs, row, fp, data, t, last)
@@ -131,7 +138,8 @@ def _card(
     graded = dict(zip([i.id for i in p.indicators], grade.indicators, strict=True))
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
-        row = _indicator(fs, row, ind, actual, graded[ind.id], data, t, last)
+        status = entry.actual_status.get(ind.id) if entry else None
+        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last)
     if not p.indicators:
         block = f"{labels.targets}・{labels.actuals}"
         row = fs.long_text(row, FIRST, last, "（数値目標なし）", s.text, (block, s.label))
@@ -162,6 +170,7 @@ def _indicator(
     row: int,
     ind: Indicator,
     actual: Value | None,
+    status: ActualStatus | None,
     ig: IndicatorGrade,
     data: ReportData,
     t: CardTemplate,
@@ -181,11 +190,16 @@ def _indicator(
     center = s.text_center
     slots = last - FIRST
     years = years_shown(plan, ind)
-    items: list[tuple[str, Value | None, Value | None]] = [
-        (era_label(y), ind.targets.get(y), actual if y == plan.report_year else ind.actuals.get(y))
+    items: list[tuple[str, Value | None, Value | None, ActualStatus | None]] = [
+        (
+            era_label(y),
+            ind.targets.get(y),
+            actual if y == plan.report_year else ind.actuals.get(y),
+            status if y == plan.report_year else ind.status_of(y),
+        )
         for y in years
     ]
-    items.append((labels.final_target, ind.final_target, None))
+    items.append((labels.final_target, ind.final_target, None, None))
     chunks = [items[n : n + slots] for n in range(0, len(items), slots)]
     for n, chunk in enumerate(chunks):
         fs.write(row, LABEL, f"{ind.label}{unit}", head)
@@ -195,7 +209,7 @@ def _indicator(
         for k in range(slots):
             col = FIRST + k
             if k < len(chunk):
-                year, target, value = chunk[k]
+                year, target, value, value_status = chunk[k]
                 fs.write(row, col, year, head)
                 fs.fit(row, year, fs.widths[col])
                 _value(fs, row + 1, col, target, number, center)
@@ -203,7 +217,7 @@ def _indicator(
                 if is_final:
                     fs.write(row + 2, col, None, s.text)
                 else:
-                    _value(fs, row + 2, col, value, number, center)
+                    _value(fs, row + 2, col, value, number, center, value_status)
             else:
                 for r in (row, row + 1, row + 2):
                     fs.write(r, col, None, s.text)
@@ -220,14 +234,25 @@ def _indicator(
 
 
 def _value(
-    fs: FormSheet, row: int, col: int, value: Value | None, number: Style, center: Style
+    fs: FormSheet,
+    row: int,
+    col: int,
+    value: Value | None,
+    number: Style,
+    center: Style,
+    status: ActualStatus | None = None,
 ) -> None:
     shown = prefilled_cell(value)
     if isinstance(shown, str):
         fs.write(row, col, shown, center)
         fs.fit(row, shown, fs.widths[col])
     else:
-        fs.write(row, col, shown, number)
+        fs.write(
+            row,
+            col,
+            shown,
+            number.but(num_format=status_format(number.num_format or "General", status)),
+        )
 
 
 def _grades(

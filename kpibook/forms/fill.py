@@ -10,12 +10,12 @@ from pathlib import Path
 
 from kpibook.contract.content import FormContent, form_content
 from kpibook.contract.inputs import form_inputs
-from kpibook.contract.specs import STATE_NOT_APPLICABLE, STATE_PENDING
+from kpibook.contract.specs import STATE_NOT_APPLICABLE, STATE_PENDING, STATE_PRELIMINARY
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.plan import Plan
 from kpibook.template import FormTemplate, plan_template
-from kpibook.values import ValueKind
+from kpibook.values import ActualStatus, ValueKind
 from kpibook.xlsx_write import CellValue
 
 STATE_OF = {ValueKind.PENDING: STATE_PENDING, ValueKind.NOT_APPLICABLE: STATE_NOT_APPLICABLE}
@@ -33,7 +33,16 @@ def content_values(
 ) -> dict[str, CellValue]:
     """The input cells' values, by name, for the projects of ``content``."""
     values: dict[str, CellValue] = {}
+    evaluations = {e.section: e for e in entries.sections}
     for inp in form_inputs(content, template):
+        if inp.field in ("section_grade", "section_explanation"):
+            evaluation = evaluations.get(inp.project)
+            own = None
+            if evaluation is not None:
+                own = evaluation.grade if inp.field == "section_grade" else evaluation.explanation
+            if own is not None:
+                values[inp.name] = own
+            continue
         entry = entries.for_project(inp.project)
         if entry is None:
             continue
@@ -56,6 +65,10 @@ def content_values(
                 values[inp.name] = actual.note
             elif inp.field == "state" and actual.kind in STATE_OF:
                 values[inp.name] = STATE_OF[actual.kind]
+            elif inp.field == "state" and entry.actual_status.get(inp.indicator.id) is (
+                ActualStatus.PRELIMINARY
+            ):
+                values[inp.name] = STATE_PRELIMINARY
         else:
             value = getattr(entry, inp.field)
             if value is not None:

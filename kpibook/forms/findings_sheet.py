@@ -22,11 +22,14 @@ class Located:
     name: str | None
 
 
-def write_findings_sheet(sheet: Sheet, findings: list[Located], form: FormSheet) -> None:
+def write_findings_sheet(sheet: Sheet, findings: list[Located], forms: list[FormSheet]) -> None:
+    """The list, each finding linked to its cell on whichever of ``forms`` holds it."""
+    form = forms[0]
     s = form.styles
     size = form.template.font.size
     for col, width in enumerate(WIDTHS):
         sheet.column_width(col, col, width)
+    sheets = "」「".join(fs.sheet.name for fs in forms)
     errors = sum(f.finding.severity is Severity.ERROR for f in findings)
     warnings = len(findings) - errors
     sheet.write(0, 0, "記入内容の確認結果", s.title)
@@ -34,8 +37,8 @@ def write_findings_sheet(sheet: Sheet, findings: list[Located], form: FormSheet)
         1,
         0,
         f"エラー {errors} 件、警告 {warnings} 件。エラーをすべて直して、この様式（シート"
-        f"「{form.template.sheet}」）を提出してください。セルの欄をクリックすると該当のセルに"
-        "移動します。赤いセルにはコメントで内容を示しています。",
+        f"「{sheets}」）を提出してください。セルの欄をクリックすると該当のセルに移動します。"
+        "赤いセルにはコメントで内容を示しています。",
         s.text.but(border=0, wrap=False),
     )
     for col, head in enumerate(HEADERS):
@@ -46,14 +49,15 @@ def write_findings_sheet(sheet: Sheet, findings: list[Located], form: FormSheet)
         style = s.text.but(font_color="#9C0006") if f.severity is Severity.ERROR else s.text
         sheet.write(n, 0, mark, style)
         sheet.write(n, 1, f.field or "", s.text)
-        cell = form.cells.get(item.name) if item.name else None
-        if cell:
+        held = next((fs for fs in forms if item.name and item.name in fs.cells), None)
+        if held is not None and item.name is not None:
+            cell = held.cells[item.name]
             sheet.link(
                 n,
                 2,
-                form.template.sheet,
+                held.sheet.name,
                 cell,
-                f"{form.template.sheet}!{cell}",
+                f"{held.sheet.name}!{cell}",
                 s.text.but(font_color="#0563C1"),
             )
         else:

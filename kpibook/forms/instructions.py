@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpibook.contract.content import FormContent
+from kpibook.contract.names import SECTION_PREFIX
 from kpibook.contract.specs import STATES, owner_choice
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet, InputRecord
@@ -18,9 +19,12 @@ WIDTHS = [24, 70, 16]
 
 
 def write_instructions(
-    sheet: Sheet, content: FormContent, form: FormSheet, template: FormTemplate
+    sheet: Sheet, content: FormContent, forms: list[FormSheet], template: FormTemplate
 ) -> None:
+    """The 記入要領 of a form whose sheets are ``forms`` (the projects' sheet, the sheet
+    of the sections the department evaluates, or both)."""
     plan = content.plan
+    form = forms[0]
     s = form.styles
     for col, width in enumerate(WIDTHS):
         sheet.column_width(col, col, width)
@@ -44,18 +48,27 @@ def write_instructions(
         sheet.write(row, 1, value, s.text)
         row += 1
     row += 1
+    shown = "」「".join(fs.sheet.name for fs in forms)
     steps = [
-        f"シート「{template.sheet}」の色の付いたセルだけに記入してください（このセルの色です →）。",
+        f"シート「{shown}」の色の付いたセルだけに記入してください（このセルの色です →）。",
         f"それ以外のセル（{w.target}、過去の{w.actual}、{w.project}の内容など）は計画の内容で、"
         "変更できません。",
-        "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
-        f"{w.actual}がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
-        f"該当しないときは「{STATES[1]}」を選んでください。",
-        f"他の{w.department}と共同の{w.project}は、青色のセルの{w.department}"
-        f"（主{w.department}）が記入します。",
-        f"【再掲】の{w.project}は、最初に掲載される箇所で1回だけ記入します。",
-        "セルを結合したり、行や列を削除したりしないでください。",
     ]
+    if content.projects:
+        steps += [
+            "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
+            f"{w.actual}がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
+            f"該当しないときは「{STATES[1]}」を選んでください。",
+            f"他の{w.department}と共同の{w.project}は、青色のセルの{w.department}"
+            f"（主{w.department}）が記入します。",
+            f"【再掲】の{w.project}は、最初に掲載される箇所で1回だけ記入します。",
+        ]
+    steps.append("セルを結合したり、行や列を削除したりしないでください。")
+    if content.sections:
+        steps.append(
+            f"体系（施策・基本目標など）の評価を担当する{w.department}は、シート「"
+            f"{forms[-1].sheet.name}」で評価を選び、その理由を記入してください。"
+        )
     for n, step in enumerate(steps, start=1):
         sheet.write(row, 0, f"{n}.", s.text.but(border=0, align="right"))
         sheet.write(row, 1, step, s.text.but(border=0))
@@ -66,8 +79,9 @@ def write_instructions(
         row += 1
     row += 1
     indicators = [i for fp in content.projects if fp.writes for i in fp.project.indicators]
-    row = _grade_scale(sheet, row, plan, form, indicators)
-    row += 1
+    if indicators or not content.sections:  # (a form of section evaluations alone: none)
+        row = _grade_scale(sheet, row, plan, form, indicators)
+        row += 1
     sheet.write(row, 0, "記入欄の一覧", s.heading)
     sheet.write(row, 1, "", s.heading)
     sheet.write(row, 2, "", s.heading)
@@ -76,8 +90,12 @@ def write_instructions(
         sheet.write(row, col, head, s.label)
     row += 1
     names = {fp.project.id: fp.project.name for fp in content.projects}
-    for record in form.inputs:
-        row = _input_line(sheet, row, record, names, template, form)
+    headings = {p.section.id: f"{p.numbers()} {p.section.title or ''}" for p in content.sections}
+    for fs in forms:
+        for record in fs.inputs:
+            of_section = record.name.startswith(f"{SECTION_PREFIX}.")
+            what = (headings if of_section else names)[record.project].strip()
+            row = _input_line(sheet, row, record, what, template, fs)
     row = _coordinator_fields(sheet, row, content, template, form)
     page = Page("A4", "portrait", **template.print.margins.model_dump())
     sheet.print_on(page, plan_columns(WIDTHS, page, template.font.size), footer="&P / &N")
@@ -157,14 +175,14 @@ def _input_line(
     sheet: Sheet,
     row: int,
     record: InputRecord,
-    names: dict[str, str],
+    owner: str,
     template: FormTemplate,
     form: FormSheet,
 ) -> int:
     s = form.styles
-    what = f"{names[record.project]}：{record.spec.title}"
+    what = f"{owner}：{record.spec.title}"
     rule = record.spec.rule + record.spec.requirement()
-    where = f"{template.sheet}!{record.cell}"
+    where = f"{form.sheet.name}!{record.cell}"
     sheet.write(row, 0, what, s.text)
     sheet.write(row, 1, rule, s.text)
     sheet.write(row, 2, where, s.text_center)

@@ -235,7 +235,9 @@ def _indicator_row(
         col = layout.value_col(n)
         values = ind.targets if vc.kind == "target" else ind.actuals
         part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
-        fs.prefilled(row, col, values.get(vc.year), number, indicator_name(pid, ind.id, part))
+        status = ind.status_of(vc.year) if vc.kind == "actual" else None
+        name = indicator_name(pid, ind.id, part)
+        fs.prefilled(row, col, values.get(vc.year), number, name, status)
     if fp.writes:
         fs.indicator_inputs(
             row,

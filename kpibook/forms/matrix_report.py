@@ -30,13 +30,20 @@ from kpibook.forms.matrix import (
     matrix_title,
     section_heading,
 )
-from kpibook.forms.report import ReportData, front_matter, rate_text, shows_computed, shows_self
+from kpibook.forms.report import (
+    ReportData,
+    front_matter,
+    rate_text,
+    section_evaluation,
+    shows_computed,
+    shows_self,
+)
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
 from kpibook.template import MatrixTemplate, fields_of
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
-from kpibook.values import Value
+from kpibook.values import ActualStatus, Value, status_format, with_status
 from kpibook.xlsx_write import Book, Sheet
 
 HEADER_ROWS = 2
@@ -77,7 +84,7 @@ def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportDa
     widest = widest_values(data.plan)
     indicators = {i.id: i for p in data.plan.projects for i in p.indicators}
     entered = [
-        value_text(v, indicators[iid], with_unit=False)
+        with_status(value_text(v, indicators[iid], with_unit=False), e.actual_status.get(iid))
         for e in data.entries.entries
         for iid, v in e.actuals.items()
         if iid in indicators
@@ -115,6 +122,10 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
             fs.forced.add(row)
         fs.keep_with_next(row)
         row = section_heading(fs, row, path.nodes, last)
+        evaluation = data.sections.get(path.section.id)
+        if evaluation is not None:
+            ng = plan.grading.not_gradable
+            row = section_evaluation(fs, row, evaluation, NAME, last, ng)
         for fp in data.content.in_section(path.section.id):
             first = row
             row = _project(fs, row, fp, layout, data, t)
@@ -210,7 +221,8 @@ def _project(
         height = rows - k if k == len(indicators) - 1 else 1
         ig = grade.indicators[k] if ind is not None else None
         actual = entry.actuals.get(ind.id) if entry and ind else None
-        _indicator(fs, row + k, height, ind, actual, ig, layout, data)
+        status = entry.actual_status.get(ind.id) if entry and ind else None
+        _indicator(fs, row + k, height, ind, actual, status, ig, layout, data)
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
@@ -230,6 +242,7 @@ def _indicator(
     rows: int,
     ind: Indicator | None,
     actual: Value | None,
+    status: ActualStatus | None,
     ig: IndicatorGrade | None,
     layout: ReportLayout,
     data: ReportData,
@@ -247,17 +260,20 @@ def _indicator(
         if ind is None:
             fs.span(row, col, col, "－", center, rows=rows)
             continue
+        shown_status = None
         if vc.kind == "input":
-            value = actual
+            value, shown_status = actual, status
         else:
             value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
+            shown_status = ind.status_of(vc.year) if vc.kind == "actual" else None
         shown = prefilled_cell(value)
         if isinstance(shown, str):
             fs.span(row, col, col, shown, center, rows=rows)
             grow_rows(fs, row, row + rows - 1, lines_needed(shown, fs.widths[col], fs.size))
         else:
+            plain = number_format(ind, with_unit=False)
             number = s.text.but(
-                align="right", valign="center", num_format=number_format(ind, with_unit=False)
+                align="right", valign="center", num_format=status_format(plain, shown_status)
             )
             fs.span(row, col, col, shown, number, rows=rows)
     if layout.computed:

@@ -18,8 +18,9 @@ from kpibook.contract.content import FormContent, report_content
 from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
-from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade
+from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade, SectionGrade
 from kpibook.grading.rates import formula_lines, own_words, terms_note
+from kpibook.grading.sections import section_basis
 from kpibook.plan import GradeBand, Plan
 from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, Terms
 from kpibook.xlsx_write import Book, Sheet
@@ -41,6 +42,8 @@ class ReportData:
     content: FormContent
     entries: Entries
     grades: dict[str, ProjectGrade]
+    sections: dict[str, SectionGrade]
+    """The evaluation of each evaluated section, by id."""
 
     @property
     def plan(self) -> Plan:
@@ -57,12 +60,18 @@ def write_report(
     plan: Plan,
     entries: Entries,
     grades: list[ProjectGrade],
+    sections: list[SectionGrade] | None = None,
 ) -> None:
     """The whole 報告書 sheet."""
     from kpibook.forms.card_report import write_card_report
     from kpibook.forms.matrix_report import write_matrix_report
 
-    data = ReportData(report_content(plan), entries, {g.project: g for g in grades})
+    data = ReportData(
+        report_content(plan),
+        entries,
+        {g.project: g for g in grades},
+        {g.section: g for g in sections or []},
+    )
     if isinstance(template, CardTemplate):
         write_card_report(book, sheet, template, data)
     else:
@@ -169,3 +178,34 @@ def front_matter(
     fs.block(first, row - 1)
     fs.heights[row] = GAP
     return row + 1
+
+
+OWNER_REASONS = "評価の理由"
+
+
+def section_evaluation(
+    fs: FormSheet, row: int, grade: SectionGrade, label_last: int, last: int, ng: str
+) -> int:
+    """The evaluation of a section at the head of its section: what it is called, the
+    computed evaluation and what it rests on, the owner's evaluation with the department
+    that entered it, and the owner's reasons continued over as many rows as they need.
+    Returns the next row."""
+    s = fs.styles
+    label, body = s.label.but(valign="center"), s.text.but(valign="center")
+    parts = []
+    if grade.rule.value != "owner":
+        basis = section_basis(grade)
+        shown = f"{grade.grade}（{basis}）" if grade.grade else f"{ng}　{basis}"
+        parts.append(f"計算上の評価: {shown}")
+    if grade.owner is not None or grade.rule.value == "owner":
+        own = grade.self_grade or "未記入"
+        by = f"（{grade.owner}）" if grade.owner else ""
+        parts.append(f"担当の評価{by}: {own}")
+    fs.span(row, 0, label_last, grade.name, label)
+    fs.span(row, label_last + 1, last, "　".join(parts), body)
+    row += 1
+    if grade.explanation:
+        row = fs.long_text(
+            row, label_last + 1, last, grade.explanation, s.text, (OWNER_REASONS, label)
+        )
+    return row

@@ -18,7 +18,7 @@ from kpibook.plan import Indicator
 from kpibook.printing import Page, PrintPlan, plan_columns, row_breaks
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, merged_width, row_height, split_for_rows
-from kpibook.values import Value
+from kpibook.values import ActualStatus, Value, status_format
 from kpibook.xlsx_write import Book, CellValue, Sheet, Style
 
 MARK_FILL = "#FFC7CE"
@@ -231,11 +231,21 @@ class FormSheet:
             align="right", valign="center", num_format=number_format(indicator)
         )
 
-    def prefilled(self, row: int, col: int, value: Value | None, number: Style, name: str) -> None:
-        """A locked, named prefilled value: a number in ``number``'s format, or its state
-        as text."""
+    def prefilled(
+        self,
+        row: int,
+        col: int,
+        value: Value | None,
+        number: Style,
+        name: str,
+        status: ActualStatus | None = None,
+    ) -> None:
+        """A locked, named prefilled value: a number in ``number``'s format (a 速報値
+        shown as such: ``7,077（速報値）``), or its state as text."""
         shown = prefilled_cell(value)
         style = number if isinstance(shown, Decimal) else self.styles.text_center
+        if isinstance(shown, Decimal) and status is ActualStatus.PRELIMINARY:
+            style = style.but(num_format=status_format(style.num_format or "General", status))
         self.sheet.write(row, col, shown, style)
         self.name(name, row, col)
 

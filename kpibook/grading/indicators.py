@@ -32,7 +32,7 @@ from kpibook.grading.rates import Term, formula_of, method_of, shown_rate
 from kpibook.message import Message
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
 from kpibook.scheme import RateMethod
-from kpibook.values import EMPTY, Qualitative, Value, ValueKind
+from kpibook.values import EMPTY, ActualStatus, Qualitative, Value, ValueKind
 
 RATE_DISPLAY_PLACES = 1
 SELF_GRADE_MISSING = "未記入"
@@ -153,6 +153,11 @@ class IndicatorGrade(Result):
     )
     grade: str | None = Field(description="The computed grade, None when not gradable.")
     not_gradable: NotGradable | None = Field(description="Why there is no grade.")
+    preliminary: bool = Field(
+        default=False,
+        description="Graded on a 速報値: the graded year's actual (or, for 累計, one summed) "
+        "is preliminary.",
+    )
 
 
 class ProjectGrade(Result):
@@ -204,11 +209,13 @@ def grade_indicator(
     period_end: FiscalYear,
     *,
     period_start: FiscalYear | None = None,
+    status: ActualStatus | None = None,
 ) -> IndicatorGrade:
     """Grade one indicator: ``actual`` is the report year's, earlier ones are the plan's.
 
     ``period_start`` is where a cumulative indicator without a baseline year starts
-    summing (None: from its earliest actual)."""
+    summing (None: from its earliest actual); ``status`` is the report year's actual's
+    (速報値 or not), the earlier ones' are the plan's."""
     year, actual = graded_year(indicator, actual, report_year)
     target, source = _target(indicator, scheme, year, period_end)
     original = _original(indicator, year, source, period_end)
@@ -229,6 +236,11 @@ def grade_indicator(
         if rate is not None:
             shown = shown_rate(rate, scheme.rounding)
             grade = band(shown if scheme.rounding.grade_on == "shown" else rate, scheme)
+        used = [year] if first is None else list(range(first, year + 1))
+        preliminary = grade is not None and any(
+            (status if y == report_year else indicator.status_of(y)) is ActualStatus.PRELIMINARY
+            for y in used
+        )
         return IndicatorGrade(
             indicator=indicator.id,
             label=indicator.label,
@@ -249,6 +261,7 @@ def grade_indicator(
             rate_shown=shown,
             grade=grade,
             not_gradable=why,
+            preliminary=preliminary,
         )
 
     match actual.kind:
@@ -412,6 +425,7 @@ def grade_project(
             report_year,
             period_end,
             period_start=period_start,
+            status=entry.actual_status.get(ind.id) if entry else None,
         )
         for ind in project.indicators
     ]

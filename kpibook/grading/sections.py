@@ -14,7 +14,7 @@ from decimal import Decimal, localcontext
 
 from pydantic import Field
 
-from kpibook.entries import Entries
+from kpibook.entries import Entries, SectionEntry
 from kpibook.grading.indicators import NotGradable, ProjectGrade, Rate, Result
 from kpibook.grading.rates import shown_rate
 from kpibook.plan import Plan, SectionPath
@@ -47,6 +47,12 @@ class SectionGrade(Result):
     grade: str | None = Field(description="The evaluation; the owner's for the rule 'owner'.")
     not_gradable: NotGradable | None = Field(description="Why there is none.")
     self_grade: str | None = Field(description="The owner's evaluation, when entered.")
+    explanation: str | None = Field(
+        default=None, description="The owner's reasons (評価の理由), when entered."
+    )
+    owner: str | None = Field(
+        default=None, description="The department that enters the evaluation, if any."
+    )
     mismatch: bool = Field(description="A computed evaluation and the owner's differ.")
 
 
@@ -67,7 +73,7 @@ def grade_sections(
     if not scheme.evaluations:
         return []
     under = _projects_under(plan, projects)
-    owners = {e.section: e.grade for e in entries.sections} if entries else {}
+    owners = {e.section: e for e in entries.sections} if entries else {}
     paths = [p for p in plan.iter_sections() if scheme.evaluation_at(len(p.nodes)) is not None]
     done: dict[str, SectionGrade] = {}
     for path in sorted(paths, key=lambda p: -len(p.nodes)):  # deepest first
@@ -114,13 +120,14 @@ def _evaluate(
     evaluation: SectionEvaluation,
     path: SectionPath,
     grades: list[str],
-    owner: str | None,
+    entry: SectionEntry | None,
 ) -> SectionGrade:
     scheme = plan.grading
     inputs = scheme.input_scale(evaluation)
     measure: Decimal | None = None
     grade: str | None = None
     counted = len(grades)
+    own = entry.grade if entry else None
     match evaluation.rule:
         case EvaluationRule.WORST if grades:
             grade = max(grades, key=inputs.rank)
@@ -137,7 +144,7 @@ def _evaluate(
             reached = sum(inputs.rank(g) <= limit for g in grades)
             measure = _exact(lambda: Decimal(reached) / len(grades) * 100)
         case EvaluationRule.OWNER:
-            grade = owner
+            grade = own
     shown = None if measure is None else shown_rate(measure, scheme.rounding)
     if measure is not None:
         assert shown is not None
@@ -162,8 +169,10 @@ def _evaluate(
         measure_shown=shown,
         grade=grade,
         not_gradable=why,
-        self_grade=owner,
-        mismatch=computed and grade is not None and owner is not None and grade != owner,
+        self_grade=own,
+        explanation=entry.explanation if entry else None,
+        owner=plan.section_owner(path),
+        mismatch=computed and grade is not None and own is not None and grade != own,
     )
 
 

@@ -83,7 +83,15 @@ def write_master(
         fields = fields_of(plan, template)
         write_table(table, plan, report, entries, page, terms, fields)
         if report_sheet is not None:
-            write_report(book, report_sheet, template, plan, entries, report.grades.projects)
+            write_report(
+                book,
+                report_sheet,
+                template,
+                plan,
+                entries,
+                report.grades.projects,
+                report.grades.sections,
+            )
         write_status(status, plan, report, page, terms)
         # the master holds the fields as declared with the template's, for what reads it
         embed(book, plan.model_copy(update={"fields": fields}), entries, path)

@@ -191,13 +191,17 @@ def _counts(
 
 
 def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str) -> int:
-    """Each evaluated section: its evaluation, what it rests on, and its owner's."""
+    """Each evaluated section: its evaluation, what it rests on, and its owner's, with
+    the department that entered it and its reasons (over the columns to the right)."""
     sheet.write(row, 0, "体系の評価", SECTION)
     row += 1
-    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価")
+    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価", "担当課", "評価の理由")
+    reasons = len(heads) - 1
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
+    sheet.merge(row, reasons, row, len(WIDTHS) - 1, heads[-1], HEAD)
     fit_row(sheet, row, heads, WIDTHS)
+    wide = sum(WIDTHS[reasons:])
     for g in grades:
         row += 1
         indent = "　" * (g.depth - 1)
@@ -208,7 +212,14 @@ def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str)
         sheet.write(row, 2, g.grade or ng, CENTER)
         sheet.write(row, 3, basis, CELL)
         sheet.write(row, 4, g.self_grade, CENTER)
-        fit_row(sheet, row, [name, g.name, g.grade or ng, basis], WIDTHS)
+        sheet.write(row, 5, g.owner, CELL)
+        sheet.merge(row, reasons, row, len(WIDTHS) - 1, g.explanation, CELL)
+        fit_row(
+            sheet,
+            row,
+            [name, g.name, g.grade or ng, basis, None, g.owner, g.explanation],
+            [*WIDTHS[:reasons], wide],
+        )
     return row + 1
 
 

@@ -26,8 +26,9 @@ from kpibook.master.styles import (
 from kpibook.merge import MergeReport
 from kpibook.plan import Indicator, Plan, Project
 from kpibook.printing import Page
+from kpibook.scheme import EvaluationRule, SectionEvaluation
 from kpibook.template import Terms
-from kpibook.values import Value, ValueKind
+from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
 SHEET = "一覧"
@@ -71,6 +72,17 @@ def write_table(
     # One column per evaluated depth of the tree: the evaluation of the row's section there.
     evaluated = sorted(plan.grading.evaluations, key=lambda e: e.depth)
     section_grades = {g.section: g.grade or ng for g in report.grades.sections}
+    # Beside a computed evaluation that owners also enter, the owner's (施策の評価（担当）).
+    owned_depths = {len(p.nodes) for d in plan.department_names() for p in plan.owned_sections(d)}
+    entered = [
+        e for e in evaluated if e.depth in owned_depths and e.rule is not EvaluationRule.OWNER
+    ]
+    own_grades = {g.section: g.self_grade for g in report.grades.sections}
+    section_columns = [
+        (e, kind)
+        for e in evaluated
+        for kind in (("computed", "owner") if e in entered else ("computed",))
+    ]
     w = terms
     keyed: list[tuple[str, str]] = [
         ("体系番号", "体系番号"),
@@ -87,13 +99,15 @@ def write_table(
         ("最終目標", "最終目標"),
         *((f"a{y}", f"{w.actual} {y} ({era_label(y)})") for y in actual_years),
         (STATES, STATES),
+        (PRELIMINARY_YEARS, PRELIMINARY_YEARS),
         ("評価に用いた目標", "評価に用いた目標"),
         ("達成率(%)", "達成率(%)"),
         ("指標の評価", f"{w.indicator}の評価"),
+        (PRELIMINARY_GRADE, PRELIMINARY_GRADE),
         ("事業の評価", f"{w.project}の評価"),
         ("担当課の評価", w.self_grade),
         ("評価の一致", "評価の一致"),
-        *((f"e{e.depth}", evaluation_name(plan, e)) for e in evaluated),
+        *((h, h) for h in (_section_head(plan, e, kind) for e, kind in section_columns)),
     ]
     # A column per custom field, headed by its label (said to be one where it would
     # repeat a heading of kpibook's).
@@ -119,8 +133,11 @@ def write_table(
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
-    centered = {col[h] for h in ("指標の評価", "事業の評価", "担当課の評価", "評価の一致")}
-    centered |= {col[f"e{e.depth}"] for e in evaluated}
+    centered = {
+        col[h]
+        for h in ("指標の評価", PRELIMINARY_GRADE, "事業の評価", "担当課の評価", "評価の一致")
+    }
+    centered |= {col[_section_head(plan, e, kind)] for e, kind in section_columns}
     rate_col = col["達成率(%)"]
     places = plan.grading.rounding.places
     rate_style = RATE.but(num_format="0." + "0" * places if places else "0")
@@ -137,8 +154,10 @@ def write_table(
             )
             nodes = plan.section_path(project.placements[0].section).nodes
             values += [
-                section_grades.get(nodes[e.depth - 1].id) if e.depth <= len(nodes) else None
-                for e in evaluated
+                (section_grades if kind == "computed" else own_grades).get(nodes[e.depth - 1].id)
+                if e.depth <= len(nodes)
+                else None
+                for e, kind in section_columns
             ]
             entry = entries.for_project(project.id)
             values += [field_value(f, project, ind, entry) for f in fields]
@@ -206,6 +225,18 @@ def write_table(
     )
 
 
+PRELIMINARY_YEARS = "速報値の実績"
+"""The column that lists the years whose actual is a 速報値 (the rest are 確定値)."""
+PRELIMINARY_GRADE = "速報値で評価"
+"""The column that flags an indicator graded on a 速報値 (a figure that may change)."""
+
+
+def _section_head(plan: Plan, evaluation: SectionEvaluation, kind: str) -> str:
+    """施策の評価, or 施策の評価（担当） for the owner's beside a computed one."""
+    name = evaluation_name(plan, evaluation)
+    return name if kind == "computed" else f"{name}（担当）"
+
+
 def _row(
     plan: Plan,
     project: Project,
@@ -249,6 +280,14 @@ def _row(
         values += [None] * (len(target_years) + 1 + len(actual_years))
     states = [s for label, value in shown if (s := _state(label, value))]
     values.append("、".join(states) or None)
+    preliminary: list[str] = []
+    if ind is not None:  # the years whose actual is a 速報値
+        statuses = {y: ind.status_of(y) for y in actual_years if y != plan.report_year}
+        statuses[plan.report_year] = entry.actual_status.get(ind.id) if entry else None
+        preliminary = [
+            era_label(y) for y in actual_years if statuses.get(y) is ActualStatus.PRELIMINARY
+        ]
+    values.append("、".join(preliminary) or None)
     used = graded_against(ig, plan.report_year) if ig else None
     rate = float(ig.rate_shown) if ig and ig.rate_shown is not None else None
     agree = None
@@ -258,6 +297,7 @@ def _row(
         used,
         rate,
         (ig.grade or ng) if ig else None,
+        STATUS_TEXT[ActualStatus.PRELIMINARY] if ig and ig.preliminary else None,
         grade.grade or ng,
         grade.self_grade,
         agree,

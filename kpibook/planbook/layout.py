@@ -285,6 +285,22 @@ EVALUATIONS_SHEET = SheetDef(
             choices=EVALUATED_NAMES,
         ),
         Column("基準の評価", "at_least", Kind.LABEL, "割合で数える評価（その評価以上）。例: A", 10),
+        Column(
+            "担当課",
+            "owner",
+            Kind.LABEL,
+            "この階層の評価を記入する課（例: 基本目標は企画課）。体系シートの「評価の担当課」が"
+            "あればそちらが優先。書くと、その課の様式に評価と理由の記入欄が付きます。"
+            "担当の評価では必須。",
+            16,
+        ),
+        Column(
+            "理由を任意とする評価",
+            "explanation_optional_for",
+            Kind.LIST,
+            "担当課がこの評価を選んだときは理由を空欄にできます。1行に1つ。空欄なら理由は常に必須。",
+            16,
+        ),
     ),
     required=False,
 )
@@ -340,6 +356,13 @@ SECTIONS_SHEET = SheetDef(
         Column("名称", "title", Kind.LABEL, "見出しの文章。", 40),
         Column("行動目標", "action_goal", Kind.TEXT, "《行動目標》の文章（任意）。", 50),
         Column("成果目標", "outcome_goal", Kind.TEXT, "《成果目標》の文章（任意）。", 50),
+        Column(
+            "評価の担当課",
+            "owner",
+            Kind.LABEL,
+            "この体系の評価を記入する課（例: 施策の主担当課）。評価する階層の体系だけに書きます。",
+            16,
+        ),
     ),
 )
 PROJECTS_SHEET = SheetDef(
@@ -449,6 +472,21 @@ INDICATORS_SHEET = SheetDef(
             "data_lag",
             Kind.INT,
             "統計の公表が遅れる年数（任意）。1なら報告年度の値がなくても前年度の実績値で評価します。",
+            10,
+        ),
+        Column(
+            "速報値の年度",
+            "preliminary_years",
+            Kind.LIST,
+            "実績値が速報値である年度（任意、1行に1つ）。例: H29。書かない年度は確定値。",
+            10,
+        ),
+        Column(
+            "速報値の報告",
+            "preliminary_allowed",
+            Kind.BOOL,
+            "はい: 担当課が報告年度の実績値を速報値として報告できます"
+            "（実績の状況で「速報値」を選択）。",
             10,
         ),
     ),

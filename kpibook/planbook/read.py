@@ -650,6 +650,13 @@ def _projects(reader: Reader, rows: dict[str, list[Row]]) -> list[dict[str, Any]
             loc = (*ploc, "indicators", len(ind_list))
             record = _record(reader, row, INDICATORS_SHEET, loc)
             record.pop("project", None)
+            years = record.pop("preliminary_years", None)
+            if years:  # 速報値の年度 H29 → actual_status {H29: preliminary}
+                record["actual_status"] = {year: "preliminary" for year in years}
+                reader.place(
+                    (*loc, "actual_status"),
+                    f"シート「{row.grid.name}」{row.cells['preliminary_years']}",
+                )
             _year_values(reader, row, record, loc)
             ind_list.append(record)
             if "id" in record:

@@ -92,6 +92,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 EVALUATION_RULE_NAMES[e.rule.value],
                 EVALUATED_NAMES[e.of],
                 e.at_least,
+                e.owner,
+                _list(e.explanation_optional_for),
             ]
             for e in plan.grading.evaluations
         ],
@@ -133,6 +135,8 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
                 None if i.rate_method is None else RATE_METHOD_NAMES[i.rate_method.value],
                 YES if i.cumulative else None,
                 i.data_lag or None,
+                _list(era_label(y) for y in i.actual_status),
+                YES if i.preliminary_allowed else None,
                 *(_cell(i.targets.get(y)) for y in target_years),
                 _cell(i.final_target),
                 *(_cell(i.actuals.get(y)) for y in actual_years),
@@ -309,7 +313,7 @@ def _scale_rows(
 
 def _section_rows(sections: list[Section], parent: str | None) -> Iterator[Row]:
     for s in sections:
-        yield [s.id, parent, s.number, s.title, s.action_goal, s.outcome_goal]
+        yield [s.id, parent, s.number, s.title, s.action_goal, s.outcome_goal, s.owner]
         yield from _section_rows(s.children, s.id)
 
 

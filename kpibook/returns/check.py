@@ -30,8 +30,8 @@ from kpibook.contract.inputs import (
     prefilled_texts,
     prefilled_values,
 )
-from kpibook.contract.names import SCHEMES, NameScheme
-from kpibook.contract.specs import STATE_KINDS, prefilled_cell
+from kpibook.contract.names import SCHEMES, SECTION_PREFIX, NameScheme
+from kpibook.contract.specs import STATE_KINDS, STATE_PRELIMINARY, prefilled_cell
 from kpibook.contract.stamp import (
     FORM_VERSION,
     LABELS_NAME,
@@ -41,7 +41,7 @@ from kpibook.contract.stamp import (
     Stamp,
     StampError,
 )
-from kpibook.entries import ProjectEntry
+from kpibook.entries import ProjectEntry, SectionEntry
 from kpibook.errors import LoadError
 from kpibook.fields import FieldSpec, number_problem
 from kpibook.findings import Code, Finding, Severity, finding
@@ -57,7 +57,7 @@ from kpibook.returns.normalize import (
 )
 from kpibook.returns.preflight import preflight
 from kpibook.template import FormTemplate, fields_of
-from kpibook.values import BadValue, Value, ValueKind, format_number
+from kpibook.values import ActualStatus, BadValue, Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
     CorruptWorkbook,
     FormBook,
@@ -80,6 +80,10 @@ class ReturnResult(BaseModel):
     findings: list[Finding] = Field(description="Errors first, then warnings, by cell.")
     entries: list[ProjectEntry] = Field(
         description="The department's entries, from cells without errors."
+    )
+    sections: list[SectionEntry] = Field(
+        default_factory=list,
+        description="The department's evaluations of the sections it owns (form version 3).",
     )
 
     @property
@@ -131,7 +135,12 @@ class _Check:
     labels: list[tuple[str, str, Any, Any]] = field(default_factory=list)
     """The form's recorded labels where they are now: (sheet, cell, expected, found)."""
     places: dict[str, str] = field(default_factory=dict)
-    """Each project of the form as the department sees it: ``1.(1) 市民大学``."""
+    """Each project of the form as the department sees it: ``1.(1) 市民大学``; each
+    section it evaluates by its number and title."""
+    sections: list[SectionEntry] = field(default_factory=list)
+    """The owner's evaluations read from the form."""
+    preliminary: set[tuple[str, str]] = field(default_factory=set)
+    """(project, indicator) of the actuals reported as 速報値."""
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -271,6 +280,7 @@ def check_return(
         unexpected = f"unexpected {type(exc).__name__} while reading it: {exc}"
         c.add(Code.CORRUPT_FILE, detail=unexpected)
         stamp, entries = c.stamp, []
+        c.sections = []
     findings = _in_order(c.findings)
     return ReturnResult(
         file=c.file,
@@ -280,6 +290,7 @@ def check_return(
         department=stamp.department if stamp else None,
         findings=findings,
         entries=entries,
+        sections=c.sections,
     )
 
 
@@ -336,6 +347,10 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
     content = form_content(c.plan, stamp.department)
     c.names = SCHEMES[stamp.form_version]
     c.places = {fp.project.id: f"{fp.number} {fp.project.name}" for fp in content.projects}
+    c.places |= {
+        f"{SECTION_PREFIX}.{p.section.id}": f"{p.numbers()} {p.section.title or ''}".strip()
+        for p in content.sections
+    }
     expected = c.fingerprints.of(
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
@@ -566,7 +581,9 @@ def _same_value(c: _Check, book: FormBook, name: str, value: Value | None) -> No
 
 
 def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEntry]:
-    inputs = form_inputs(content, c.template, c.names)
+    every = form_inputs(content, c.template, c.names)
+    inputs = [i for i in every if i.field not in SECTION_FIELDS]
+    c.sections = _section_entries(c, book, [i for i in every if i.field in SECTION_FIELDS])
     by_name = {i.name: i for i in inputs}
     texts: dict[str, dict[str, Any]] = {}
     actuals: dict[str, dict[str, Value]] = {}
@@ -626,6 +643,9 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
         entry = ProjectEntry(
             project=pid,
             actuals=actuals.get(pid, {}),
+            actual_status={
+                iid: ActualStatus.PRELIMINARY for p, iid in sorted(c.preliminary) if p == pid
+            },
             self_grade=grades.get(pid),
             fields=custom.get(pid, {}),
             indicator_fields=indicator_custom.get(pid, {}),
@@ -637,10 +657,38 @@ def _entries(c: _Check, book: FormBook, content: FormContent) -> list[ProjectEnt
     return entries
 
 
+SECTION_FIELDS = ("section_grade", "section_explanation")
+
+
+def _section_entries(c: _Check, book: FormBook, inputs: list[FormInput]) -> list[SectionEntry]:
+    """The owner's evaluation of each section it evaluates: a grade of that level's scale
+    (required), and its reasons, required with the grades the plan does not make them
+    optional for."""
+    out = []
+    for grade_input, reasons_input in zip(inputs[::2], inputs[1::2], strict=True):
+        sid = grade_input.project
+        grade_cell = _located(c, book, grade_input)
+        reasons_cell = _located(c, book, reasons_input)
+        grade = reasons = None
+        if grade_cell is not None:
+            choices = list(grade_input.spec.validation["source"])
+            grade = _choice(c, grade_input, grade_cell, choices)
+            if grade is None and _blank(grade_cell.value):
+                c.add(Code.REQUIRED_MISSING, grade_cell, field=grade_input.label)
+        if reasons_cell is not None:
+            reasons = _text(c, reasons_input, reasons_cell)
+            unreadable = reasons is None and not _blank(reasons_cell.value)
+            if not unreadable and reasons is None and grade in reasons_input.spec.required_for:
+                c.add(Code.EXPLANATION_REQUIRED, reasons_cell, field=reasons_input.label, raw=grade)
+        out.append(SectionEntry(section=sid, grade=grade, explanation=reasons))
+    return out
+
+
 def _located(c: _Check, book: FormBook, inp: FormInput) -> NamedCell | None:
     cell = book.names.get(inp.name)
     if cell is None:
-        place = c.places.get(inp.project, inp.project)
+        key = f"{SECTION_PREFIX}.{inp.project}" if inp.field in SECTION_FIELDS else inp.project
+        place = c.places.get(key, inp.project)
         c.add(Code.NAME_MISSING, field=inp.label, raw=inp.name, detail=place)
         return None
     merge = book.merge_over(cell.sheet, cell.row, cell.col)
@@ -678,20 +726,30 @@ def _actual(c: _Check, book: FormBook, inp: FormInput, state_input: FormInput) -
     if cell is None or state_cell is None:
         return None
     state: ValueKind | None = None
+    preliminary = False
     if not _blank(state_cell.value):
-        state = STATE_KINDS.get(str(state_cell.value).strip())
-        if state is None:
+        chosen = str(state_cell.value).strip()
+        state = STATE_KINDS.get(chosen)
+        offered = state_input.spec.validation["source"]
+        preliminary = chosen == STATE_PRELIMINARY and chosen in offered
+        if state is None and not preliminary:
             c.add(
                 Code.NOT_A_CHOICE,
                 state_cell,
                 field=state_input.label,
                 raw=state_cell.value,
-                expected="・".join(STATE_KINDS),
+                expected="・".join(offered),
             )
             return None
     number = _number(c, inp, cell)
     if number is None:
         return None
+    if preliminary:  # 速報値: the figure beside it is preliminary; it must be there
+        if number.kind is not ValueKind.NUMBER:
+            c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
+            return None
+        c.preliminary.add((inp.project, inp.indicator.id))
+        return number
     typed_state = number.kind if number.kind in STATE_KINDS.values() else None
     both = state is not None and (
         number.kind is ValueKind.NUMBER or typed_state not in (None, state)
@@ -816,9 +874,13 @@ def _valid_number(c: _Check, inp: FormInput, cell: NamedCell, number: Decimal) -
 
 
 def _grade(c: _Check, inp: FormInput, cell: NamedCell) -> str | None:
+    return _choice(c, inp, cell, c.plan.grading.grades)
+
+
+def _choice(c: _Check, inp: FormInput, cell: NamedCell, grades: list[str]) -> str | None:
+    """A grade of ``grades`` (None: blank, or reported as not one of them)."""
     if _blank(cell.value):
         return None
-    grades = c.plan.grading.grades
     raw = str(cell.value)
     if raw.strip() in grades:
         return raw.strip()
