@@ -100,7 +100,10 @@ _DATE_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 """Built-in number formats that are dates or times (ECMA-376 18.8.30; 27-36 and 50-58
 are the East Asian date formats Japanese Excel uses, such as 令和6年5月1日)."""
 _TIMEDELTA_IDS = {46}
-_STRIP = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_STRIP = re.compile(r'".*?"|\\.|[_*].|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+"""What a format code shows as written, not as a part of the number: quoted text, a
+character escaped with ``\\`` (LibreOffice saves our ``"%"`` as ``\\%``), the space of
+``_x``, the fill of ``*x``, and brackets other than elapsed time ([Red], [$-411])."""
 _DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 _TIMEDELTA_CODE = re.compile(
     r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I

@@ -815,6 +815,26 @@ def test_a_percent_typed_as_percent_is_read_as_shown(
     assert str(entry.actuals["p20-1"].number) == "93.8"
 
 
+def test_a_percent_sign_escaped_by_libreoffice_is_not_a_percent(
+    tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
+) -> None:
+    """LibreOffice re-saves the form's ``0.0"%"`` as ``0.0\\%``: a literal sign, so 66.5
+    stays 66.5 (it was read as 6,650% and refused as out of range)."""
+    name = indicator_name("p20", "p20-1", "actual")
+    form = card_returns["地域保健課"]
+
+    def resaved(wb: Workbook) -> None:
+        [(sheet, ref)] = list(wb.defined_names[name].destinations)
+        cell = wb[sheet][ref.replace("$", "")]
+        cell.value = 66.5
+        cell.number_format = "#,##0.0\\%"
+
+    result = check(card_plan, spoiled(form, tmp_path, resaved))
+    assert found(result) == []
+    [entry] = [e for e in result.entries if e.project == "p20"]
+    assert str(entry.actuals["p20-1"].number) == "66.5"
+
+
 def test_a_percent_in_a_count_is_an_error(
     tmp_path: Path, card_plan: Plan, card_returns: dict[str, GeneratedForm]
 ) -> None:

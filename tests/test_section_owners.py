@@ -18,6 +18,7 @@ from kpibook.contract.fingerprint import Fingerprinter
 from kpibook.contract.names import CURRENT, SECTION_PREFIX
 from kpibook.contract.stamp import FORM_VERSION
 from kpibook.entries import Entries
+from kpibook.findings import Code
 from kpibook.forms import GeneratedForm
 from kpibook.forms.fill import write_filled_forms
 from kpibook.forms.sections import SHEET_NAME
@@ -479,6 +480,10 @@ def test_a_form_saved_by_libreoffice_reads_back_the_same(tmp_path: Path, layout:
         ],
         key=str,
     )
-    assert not [f for r in results for f in r.findings if f.sheet == SHEET_NAME]
+    # the whole form reads back clean: a % indicator's 66.5 once read as 6,650% here
+    # the texts left out above
+    unfilled = {Code.REQUIRED_MISSING, Code.EXPLANATION_REQUIRED, Code.IMPROVEMENT_REQUIRED}
+    found = [(f.sheet, f.cell, f.code) for r in results for f in r.findings]
+    assert [f for f in found if layout == "card" or f[2] not in unfilled] == []
     pdfs = to_pdf([owners[0].path], tmp_path / "pdf")
     assert "評価の理由" in pdf_text(pdfs[0])
