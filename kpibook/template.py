@@ -10,9 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
-from kpibook.errors import KpibookError, LoadError, Problem
+from kpibook.errors import KpibookError, LoadError, MessageValueError, Problem
 from kpibook.fields import FieldSpec, plan_fields
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.message import Message
@@ -108,9 +108,50 @@ class ReportLabels(Model):
     rate: Label = Field(default="達成率", description="The achievement rate.")
     self_missing: Label = Field(default="未記入", description="A self grade not given.")
     index: Label = Field(default="事業一覧", description="Heading of the index of projects.")
+    chart: Label = Field(default="推移", description="Label of a card's charts.")
+    charts_heading: Label = Field(
+        default="指標の推移", description="Heading of the matrix report's charts."
+    )
+    chart_targets: Label = Field(default="目標値", description="The targets in a chart's legend.")
+    chart_actuals: Label = Field(default="実績値", description="The actuals in a chart's legend.")
+    chart_baseline: Label = Field(default="基準値", description="The baseline in a chart.")
+    chart_cumulative: Label = Field(
+        default="累計", description="Added to the actuals of a cumulative (累計) indicator."
+    )
+    chart_lower: Label = Field(
+        default="少ないほど良い", description="Added to the title of a lower-is-better indicator."
+    )
 
 
 GradesShown = Literal["computed", "self", "both"]
+ChartsShown = Literal["none", "below", "beside"]
+
+
+class ReportCharts(Model):
+    """Each indicator's targets and actuals over the plan's years, drawn as a native
+    chart in the 報告書 (cards: inside each card, under its indicators' tables; matrix:
+    a section of charts after the table, one per row)."""
+
+    place: ChartsShown = Field(
+        default="none",
+        description="none: no charts (the official report has none, and charts add pages: "
+        "seed 000's 報告書 goes from 12 pages to 19); below: a chart of each indicator "
+        "under the card's indicators (matrix: after the table); beside: the card's charts "
+        "one under another to the right of the card (cards only; needs landscape or A3 "
+        "paper for the wider page).",
+    )
+    height: float = Field(
+        default=150, ge=90, le=400, description="Height of a chart, in points of the sheet."
+    )
+    per_row: int = Field(
+        default=2, ge=1, le=6, description="Charts side by side (below: across the card)."
+    )
+    width: float = Field(
+        default=48,
+        ge=20,
+        le=150,
+        description="Width of the charts' column (beside), in Excel character units.",
+    )
 
 
 class ReportBase(Model):
@@ -137,6 +178,7 @@ class ReportBase(Model):
         default=False, description="Start each top-level section (基本方針, 柱) on a new page."
     )
     labels: ReportLabels = Field(default_factory=ReportLabels)
+    charts: ReportCharts = Field(default_factory=ReportCharts)
 
 
 class CardReportColumns(Model):
@@ -157,6 +199,23 @@ class CardReportColumns(Model):
 class CardReport(ReportBase):
     columns: CardReportColumns = Field(default_factory=CardReportColumns)
 
+    @model_validator(mode="after")
+    def _beside_needs_room(self) -> CardReport:
+        if (
+            self.charts.place == "beside"
+            and self.print.orientation == "portrait"
+            and self.print.paper == "A4"
+        ):
+            raise MessageValueError(
+                Message(
+                    ja="グラフをカードの横に置く（charts.place: beside）には、報告書の用紙を"
+                    "横向きか A3 にしてください（A4 縦では 8 ポイント未満の印刷になります）",
+                    en="charts beside the cards (charts.place: beside) need landscape or A3 "
+                    "paper for 報告書 (on A4 portrait the text would print below 8 pt)",
+                )
+            )
+        return self
+
 
 class MatrixReportColumns(Model):
     number: float = Field(default=9, gt=0, le=50)
@@ -172,6 +231,19 @@ class MatrixReportColumns(Model):
 
 class MatrixReport(ReportBase):
     columns: MatrixReportColumns = Field(default_factory=MatrixReportColumns)
+
+    @model_validator(mode="after")
+    def _no_charts_beside_rows(self) -> MatrixReport:
+        if self.charts.place == "beside":
+            raise MessageValueError(
+                Message(
+                    ja="表形式の報告書ではグラフを行の横に置けません（charts.place: below "
+                    "で表の後にまとめて載せます）",
+                    en="a matrix report cannot put charts beside its rows (charts.place: "
+                    "below puts them after the table)",
+                )
+            )
+        return self
 
 
 class TextEntry(Model):

@@ -36,6 +36,7 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, charts_beside, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
@@ -45,6 +46,8 @@ from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
 FIRST = 1
+BESIDE_GAP = 1.5
+"""Width of the blank column between a card and its charts beside it."""
 
 
 def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
@@ -59,13 +62,17 @@ def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
                 text = value_text(actual, indicators[iid], with_unit=False)
                 texts.append(with_status(text, entry.actual_status.get(iid)))
     width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
-    return [c.label, *([width] * c.values), c.rate]
+    widths = [c.label, *([width] * c.values), c.rate]
+    if t.report.charts.place == "beside":  # a narrow gap, then the charts' column
+        widths += [BESIDE_GAP, t.report.charts.width]
+    return widths
 
 
 def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportData) -> None:
     fs = FormSheet(book, sheet, t, card_report_widths(t, data), None, report=True)
     fs.column_breaks = []  # a card is never split across pages side by side
-    last = len(fs.widths) - 1
+    beside = t.report.charts.place == "beside"
+    last = len(fs.widths) - (3 if beside else 1)  # the card's last column
     plan, s = data.plan, fs.styles
     title_row(fs, report_title(plan, t.labels.title_suffix))
     row = front_matter(fs, 2, data, t, last, last - 2)
@@ -78,7 +85,7 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
         if len(path.nodes) == 1 and t.report.new_page_per_top_section:
             fs.forced.add(row)
         fs.keep_with_next(row)
-        row = heading(fs, row, section, t, last, inline=True)
+        row = heading(fs, row, section, t, len(fs.widths) - 1, inline=True)
         evaluation = data.sections.get(section.id)
         if evaluation is not None:
             row = section_evaluation(fs, row, evaluation, LABEL, last, plan.grading.not_gradable)
@@ -86,7 +93,10 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
             row += 1
         for fp in data.content.in_section(section.id):
             first = row
-            row = _card(fs, row, fp, data, t, last)
+            charts: list[Chart] = []
+            row = _card(fs, row, fp, data, t, last, charts)
+            if beside and charts:
+                row = charts_beside(fs, first, row - 1, last + 2, charts)
             fs.block(first, row - 1)
             fs.heights[row] = GAP
             row += 1
@@ -118,8 +128,16 @@ def _index(fs: FormSheet, row: int, data: ReportData, last: int) -> int:
 
 
 def _card(
-    fs: FormSheet, row: int, fp: FormProject, data: ReportData, t: CardTemplate, last: int
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    data: ReportData,
+    t: CardTemplate,
+    last: int,
+    charts: list[Chart],
 ) -> int:
+    """One card; its indicators' charts are added to ``charts`` (drawn under its
+    indicators here, or beside the card by the caller once its rows are known)."""
     s, labels, p = fs.styles, t.labels, fp.project
     entry = data.entry(p.id)
     fs.write(row, LABEL, labels.project, s.label)
@@ -139,7 +157,13 @@ def _card(
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
         status = entry.actual_status.get(ind.id) if entry else None
-        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last)
+        printed = PrintedCells()
+        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last, printed)
+        shown = trend(data.plan, ind, actual)
+        if shown.drawable:
+            charts.append(Chart(shown, printed))
+    if t.report.charts.place == "below" and charts:
+        row = chart_band(fs, row, FIRST, last, charts, t.report.labels.chart)
     if not p.indicators:
         block = f"{labels.targets}・{labels.actuals}"
         row = fs.long_text(row, FIRST, last, "（数値目標なし）", s.text, (block, s.label))
@@ -175,6 +199,7 @@ def _indicator(
     data: ReportData,
     t: CardTemplate,
     last: int,
+    printed: PrintedCells,
 ) -> int:
     """The indicator's years across: its name and unit over the years, then the 目標値
     and 実績値 rows (more years than columns continue in a second set of rows), its
@@ -190,16 +215,16 @@ def _indicator(
     center = s.text_center
     slots = last - FIRST
     years = years_shown(plan, ind)
-    items: list[tuple[str, Value | None, Value | None, ActualStatus | None]] = [
+    items: list[tuple[int | None, Value | None, Value | None, ActualStatus | None]] = [
         (
-            era_label(y),
+            y,
             ind.targets.get(y),
             actual if y == plan.report_year else ind.actuals.get(y),
             status if y == plan.report_year else ind.status_of(y),
         )
         for y in years
     ]
-    items.append((labels.final_target, ind.final_target, None, None))
+    items.append((None, ind.final_target, None, None))
     chunks = [items[n : n + slots] for n in range(0, len(items), slots)]
     for n, chunk in enumerate(chunks):
         fs.write(row, LABEL, f"{ind.label}{unit}", head)
@@ -210,9 +235,15 @@ def _indicator(
             col = FIRST + k
             if k < len(chunk):
                 year, target, value, value_status = chunk[k]
-                fs.write(row, col, year, head)
-                fs.fit(row, year, fs.widths[col])
+                shown = labels.final_target if year is None else era_label(year)
+                fs.write(row, col, shown, head)
+                fs.fit(row, shown, fs.widths[col])
                 _value(fs, row + 1, col, target, number, center)
+                if year is None:
+                    printed.add("final", 0, row + 1, col)
+                else:
+                    printed.add("target", year, row + 1, col)
+                    printed.add("actual", year, row + 2, col)
                 is_final = n == len(chunks) - 1 and k == len(chunk) - 1
                 if is_final:
                     fs.write(row + 2, col, None, s.text)

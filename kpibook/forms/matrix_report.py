@@ -31,6 +31,7 @@ from kpibook.forms.matrix import (
     section_heading,
 )
 from kpibook.forms.report import (
+    GAP,
     ReportData,
     front_matter,
     rate_text,
@@ -38,9 +39,11 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
+from kpibook.printing import plan_columns
 from kpibook.template import MatrixTemplate, fields_of
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
 from kpibook.values import ActualStatus, Value, status_format, with_status
@@ -115,6 +118,7 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
     fs.keep_with_next(header)
     row = header + HEADER_ROWS
     shown = sections_with_content(data.content)
+    charts: list[Chart] = []
     for path in plan.iter_sections():
         if path.section.id not in shown:
             continue
@@ -128,9 +132,26 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
             row = section_evaluation(fs, row, evaluation, NAME, last, ng)
         for fp in data.content.in_section(path.section.id):
             first = row
-            row = _project(fs, row, fp, layout, data, t)
+            row = _project(fs, row, fp, layout, data, t, charts)
             fs.block(first, row - 1)
+    if t.report.charts.place == "below" and charts:
+        row = _charts(fs, row, charts, t, last)
     fs.finish((header, header + 1), plan.title)
+
+
+def _charts(fs: FormSheet, row: int, charts: list[Chart], t: MatrixTemplate, last: int) -> int:
+    """After the table, on a page of its own: a chart of each indicator (of its first
+    listing), titled with its row's number, several side by side."""
+    fs.heights[row] = GAP
+    row += 1
+    fs.forced.add(row)
+    fs.keep_with_next(row)
+    # A table too wide for the paper prints in column groups: the charts stay within the
+    # first, so that none is cut by a page's edge.
+    groups = plan_columns(fs.widths, fs.page, fs.size, fs.repeat_columns, fs.column_breaks)
+    last = groups.column_breaks[0] - 1 if groups.column_breaks else last
+    fs.span(row, NUMBER, last, t.report.labels.charts_heading, fs.styles.heading)
+    return chart_band(fs, row + 1, NUMBER, last, charts, blocks=True)
 
 
 def _header(
@@ -189,6 +210,7 @@ def _project(
     layout: ReportLayout,
     data: ReportData,
     t: MatrixTemplate,
+    charts: list[Chart],
 ) -> int:
     s, p, labels = fs.styles, fp.project, t.labels
     name = p.name
@@ -222,7 +244,11 @@ def _project(
         ig = grade.indicators[k] if ind is not None else None
         actual = entry.actuals.get(ind.id) if entry and ind else None
         status = entry.actual_status.get(ind.id) if entry and ind else None
-        _indicator(fs, row + k, height, ind, actual, status, ig, layout, data)
+        printed = PrintedCells()
+        _indicator(fs, row + k, height, ind, actual, status, ig, layout, data, printed)
+        shown = trend(data.plan, ind, actual) if ind is not None else None
+        if shown is not None and shown.drawable and not fp.relisting_of:
+            charts.append(Chart(shown, printed, f"{fp.number} "))
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
@@ -246,6 +272,7 @@ def _indicator(
     ig: IndicatorGrade | None,
     layout: ReportLayout,
     data: ReportData,
+    printed: PrintedCells,
 ) -> None:
     """One indicator's cells, ``rows`` rows tall: its name, every year's value (the
     report year's from the department's entry), its rate and computed grade."""
@@ -266,6 +293,7 @@ def _indicator(
         else:
             value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
             shown_status = ind.status_of(vc.year) if vc.kind == "actual" else None
+        printed.add("target" if vc.kind == "target" else "actual", vc.year, row, col)
         shown = prefilled_cell(value)
         if isinstance(shown, str):
             fs.span(row, col, col, shown, center, rows=rows)
