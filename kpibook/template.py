@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from kpibook.errors import MessageValueError
+from kpibook.errors import KpibookError, LoadError, MessageValueError, Problem
 from kpibook.fields import FieldSpec, plan_fields
+from kpibook.fiscal import FiscalYear, era_label
 from kpibook.message import Message
 from kpibook.plan import EntryText, Label, Layout, Model, Plan, Text
 from kpibook.plantext import load_model_yaml
@@ -96,9 +97,10 @@ class ReportLabels(Model):
     legend_title: Label = Field(default="※評価について", description="Heading of the legend.")
     legend_grade: Label = Field(default="評価指数", description="Legend column of the marks.")
     legend_meaning: Label = Field(default="達成度", description="Legend column of meanings.")
-    not_gradable: Label = Field(
-        default="目標値または実績値がなく評価できない（集計中・該当なしを含む）",
-        description="What the not-gradable mark means, in the legend.",
+    not_gradable: Label | None = Field(
+        default=None,
+        description="What the not-gradable mark means, in the legend (default: "
+        "目標値または実績値がなく評価できない（集計中・該当なしを含む）, in the terms' words).",
     )
     computed: Label = Field(
         default="達成率による評価", description="The grade kpibook computes from the numbers."
@@ -346,6 +348,67 @@ class MatrixColumns(Model):
     text: float = Field(gt=0, le=150)
 
 
+class Terms(Model):
+    """The plan's own words for what it is made of, wherever kpibook names them beyond the
+    form's own labels: the 記入要領, the master's sheets and headings, the report, the
+    notes under an indicator and the messages to departments.  The defaults are the words
+    of the Kashiwa plans; a prefecture writes 担当部・課, 取組 or 期待値 here."""
+
+    department: Label = Field(
+        default="担当課", description="Who fills a form: 担当課, 担当部・課, 所管課, 担当部局."
+    )
+    project: Label = Field(default="事業", description="What a form reports on: 事業, 取組, 施策.")
+    indicator: Label = Field(default="指標", description="What is measured: 指標, KPI, 評価指標.")
+    target: Label = Field(default="目標値", description="A year's target: 目標値, 期待値.")
+    actual: Label = Field(default="実績値", description="A year's figure: 実績値, 実績.")
+    target_note: Label = Field(
+        default="{year} 目標",
+        description="What precedes a target's note under the indicator (※R1 目標: ...): "
+        "{year} is the year as R1, {year_long} as 令和元年度, {western} as 2019.",
+    )
+    actual_note: Label = Field(
+        default="{year}",
+        description="What precedes an actual's note under the indicator (※R1: ...), with "
+        "the same placeholders: '{year_long}の実績' prints ※令和元年度の実績: ....",
+    )
+
+    def note_prefix(self, which: Literal["target", "actual"], year: FiscalYear) -> str:
+        """``R1 目標``: what the notes under an indicator print before a value's note."""
+        text = self.target_note if which == "target" else self.actual_note
+        return text.format(year=era_label(year), year_long=era_label(year, "long"), western=year)
+
+    def words(self) -> dict[str, str]:
+        """The terms by name, as the findings' messages use them (``{department}``)."""
+        return {
+            "department": self.department,
+            "project": self.project,
+            "indicator": self.indicator,
+            "target": self.target,
+            "actual": self.actual,
+        }
+
+    def say(self, text: str) -> str:
+        """One of kpibook's own fixed sentences (目標値がありません) in these words."""
+        default = _DEFAULT_WORDS
+        for name, word in self.words().items():
+            if word != default[name]:
+                text = text.replace(default[name], word)
+        return text
+
+    @property
+    def not_gradable(self) -> str:
+        """What the not-gradable mark means: 目標値または実績値がなく評価できない…"""
+        return f"{self.target}または{self.actual}がなく評価できない（集計中・該当なしを含む）"
+
+    @property
+    def self_grade(self) -> str:
+        """The department's own grade: 担当課の評価."""
+        return f"{self.department}の評価"
+
+
+_DEFAULT_WORDS = Terms().words()
+
+
 class TemplateBase(Model):
     sheet: Label = Field(max_length=31, description="Name of the sheet with the form.")
     instructions_sheet: Label = Field(max_length=31, description="記入要領 sheet name.")
@@ -356,6 +419,10 @@ class TemplateBase(Model):
     text_lines: int = Field(ge=1, le=40, description="Lines of height for an empty text entry.")
     colours: Colours
     print: PrintSettings
+    terms: Terms = Field(
+        default_factory=Terms,
+        description="The plan's words for department, project, indicator, target and actual.",
+    )
     fields: list[FieldSpec] = Field(
         default_factory=list,
         description="Extra fields of every plan using the template (a plan's field of the "
@@ -411,3 +478,48 @@ def load_template(layout: Layout, path: Path | None = None) -> FormTemplate:
     path = path or templates_root() / f"{layout.value}.yaml"
     model: type[FormTemplate] = CardTemplate if layout is Layout.CARD else MatrixTemplate
     return load_model_yaml(path, model)
+
+
+TEMPLATE_FIELD = "template"
+"""The plan's field naming its template (the plan workbook's 計画 sheet: 様式テンプレート)."""
+
+
+class TemplateMissing(KpibookError):
+    """The template a plan names is not there."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            Message(
+                ja=f"計画の「様式テンプレート」（{TEMPLATE_FIELD}）に指定したファイルがありません。"
+                "ファイルの場所を確かめるか、計画の指定を直してください",
+                en=f"the template named by the plan's {TEMPLATE_FIELD} field does not exist; "
+                "move the file there or correct the plan",
+            ),
+            where=path,
+        )
+
+
+def plan_template(plan: Plan, override: Path | None = None) -> FormTemplate:
+    """The template ``plan``'s forms are made, checked and merged with: ``override`` (the
+    ``--template`` option) if given, else the one the plan names (its path as
+    :func:`kpibook.sources.load_plan` resolved it), else the built-in one of its layout."""
+    if override is not None:
+        return load_template(plan.layout, Path(override))
+    if plan.template is None:
+        return load_template(plan.layout)
+    path = Path(plan.template)
+    if not path.is_file():
+        raise TemplateMissing(path)
+    try:
+        return load_template(plan.layout, path)
+    except LoadError as exc:
+        named = Problem(
+            where=str(path),
+            message=Message(
+                ja=f"計画の「様式テンプレート」（{TEMPLATE_FIELD}）に指定した様式テンプレートです",
+                en=f"the template named by the plan's {TEMPLATE_FIELD} field",
+            ),
+        )
+        raise LoadError(exc.path, [named, *exc.problems]) from None

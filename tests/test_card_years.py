@@ -30,8 +30,9 @@ from kpibook.forms.fill import write_filled_forms
 from kpibook.master import write_master
 from kpibook.merge import merge
 from kpibook.plan import Plan
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from kpibook.plantext import load_entries_yaml
 from kpibook.returns.check import check_return
+from kpibook.sources import load_plan
 from kpibook.template import CardTemplate, FormTemplate, load_template
 from kpibook.values import Value
 from tests.conftest import EXAMPLES
@@ -43,7 +44,7 @@ H = {f"H{n}": parse_fiscal_year(f"H{n}") for n in range(25, 32)}
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return load_plan_yaml(FOLDER / "plan.yaml")
+    return load_plan(FOLDER / "plan.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +54,14 @@ def entries(plan: Plan) -> Entries:
 
 @pytest.fixture(scope="module")
 def across() -> CardTemplate:
-    template = load_template(load_plan_yaml(FOLDER / "plan.yaml").layout, FOLDER / TEMPLATE_FILE)
+    template = load_template(load_plan(FOLDER / "plan.yaml").layout, FOLDER / TEMPLATE_FILE)
     assert isinstance(template, CardTemplate)
     return template
 
 
 @pytest.fixture(scope="module")
 def down() -> CardTemplate:
-    template = load_template(load_plan_yaml(FOLDER / "plan.yaml").layout)
+    template = load_template(load_plan(FOLDER / "plan.yaml").layout)
     assert isinstance(template, CardTemplate)
     return template
 

@@ -105,10 +105,11 @@ def test_fingerprint_is_pinned() -> None:
     assert prints.of(department, projects, 2) == literal
     # Version 3 hashes the custom fields too (none in this plan, so an empty list), each
     # indicator's 速報値 status and whether a preliminary actual may be reported, how
-    # sections are evaluated and which ones the department evaluates (none here), and what
-    # its forms print besides: the baseline, the original targets, the data lag, the
-    # template's years, and how the rates a card may print are computed.
-    v3 = "b207dc7acaa2884d529c340543f2dfe488ae441c0f9e4949128fac20718b7993"
+    # sections are evaluated and which ones the department evaluates (none here), what
+    # its forms print besides (the baseline, the original targets, the data lag, the
+    # template's years, and how the rates a card may print are computed), the template
+    # through its digest, and the template's terms.
+    v3 = "c60206a07f93266b72d0c6ec056eb79524cd5da1ea8861e9ac2ed000aca02f46"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION

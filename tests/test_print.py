@@ -31,7 +31,8 @@ from kpibook.forms.fill import entry_values, write_filled_forms
 from kpibook.master import write_master
 from kpibook.merge import merge
 from kpibook.plan import Layout, Plan
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from kpibook.plantext import load_entries_yaml
+from kpibook.sources import load_plan
 from kpibook.template import CardTemplate, load_template
 from kpibook.textfit import MAX_ROW_POINTS
 from tests.conftest import EXAMPLES
@@ -142,7 +143,7 @@ def printed(
     limit, printed with one LibreOffice run."""
     work = tmp_path_factory.mktemp("print")
     cases: dict[str, tuple[Plan, Entries, Path]] = {}
-    across_plan = load_plan_yaml(ACROSS / "plan.yaml")
+    across_plan = load_plan(ACROSS / "plan.yaml")
     across_entries = load_entries_yaml(ACROSS / "entries.yaml", across_plan)
     for name, plan, entries, template in (
         ("card", card_plan, card_entries, None),

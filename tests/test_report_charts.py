@@ -22,8 +22,9 @@ from kpibook.master import write_master
 from kpibook.master.table import SPARKLINE, TREND
 from kpibook.merge import merge
 from kpibook.plan import Direction, Plan
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
-from kpibook.template import FormTemplate, ReportCharts, load_template
+from kpibook.plantext import load_entries_yaml
+from kpibook.sources import load_plan
+from kpibook.template import FormTemplate, ReportCharts, load_template, plan_template
 from kpibook.values import Value
 from tests.conftest import EXAMPLES
 from tests.test_libreoffice import needs_libreoffice, to_pdf
@@ -36,7 +37,7 @@ REF = re.compile(r"ISNUMBER\(([A-Z]+)(\d+)\)")
 
 
 def with_charts(plan: Plan, **settings: Any) -> FormTemplate:
-    t = load_template(plan.layout)
+    t = plan_template(plan)
     charts = ReportCharts(place="below", **settings)
     return t.model_copy(update={"report": t.report.model_copy(update={"charts": charts})})
 
@@ -44,7 +45,7 @@ def with_charts(plan: Plan, **settings: Any) -> FormTemplate:
 @pytest.fixture(scope="module")
 def ibaraki() -> tuple[Plan, Entries]:
     """A prefecture's example: a cumulative (累計) indicator and one with a baseline."""
-    plan = load_plan_yaml(IBARAKI / "plan.yaml")
+    plan = load_plan(IBARAKI / "plan.yaml")
     return plan, load_entries_yaml(IBARAKI / "entries.yaml", plan)
 
 
@@ -73,7 +74,7 @@ def masters(
 
 def beside(plan: Plan) -> FormTemplate:
     """Charts beside the cards, on A3 portrait (wide enough for a card and its charts)."""
-    t = load_template(plan.layout)
+    t = plan_template(plan)
     page = t.report.print.model_copy(update={"paper": "A3"})
     charts = ReportCharts(place="beside")
     report = t.report.model_copy(update={"charts": charts, "print": page})

@@ -15,7 +15,11 @@ revised target, the data lag, the card's years down or across and, for the rates
 may print, how rates are computed and rounded; also in :data:`_V3_FIELDS`), and how
 sections are evaluated and which ones a department evaluates (:data:`_V3_SECTIONS`).
 ``tests/test_contract.py`` pins a literal hash of each, so a change to what is hashed
-fails until the version is bumped on purpose.
+fails until the version is bumped on purpose.  Version 3 also hashes the template
+through its digest, which its stamp carries: a check recomputes the fingerprint with the
+stamped digest to tell "made with another template" (the plan's content the same) from
+"made from another version of the plan"; and the template's terms
+(:class:`~kpibook.template.Terms`).
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -30,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -59,8 +63,10 @@ from kpibook.template import (
     MatrixLabels,
     MatrixTemplate,
     PrintSettings,
+    Terms,
     TextEntry,
     fields_of,
+    load_template,
 )
 from kpibook.values import Value
 
@@ -282,7 +288,7 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     # The card's years down or across and its rates, and the words of the rows they add.
     CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
     MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
-    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates", "terms"),
     FieldSpec: (
         "key",
         "label",
@@ -298,12 +304,25 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
         "help",
         "required",
     ),
+    # the template's own words (担当課 / 担当部・課, 目標値 / 期待値) print on the form
+    Terms: ("department", "project", "indicator", "target", "actual", "target_note", "actual_note"),
+    MatrixTemplate: (*_V1_FIELDS[MatrixTemplate], "terms"),
 }
 """Version 3: version 2's content and what it prints beyond it."""
 
 
+def template_digest(template: FormTemplate) -> str:
+    """SHA-256 (hex) of the template as a version 3 form shows it: the stamp carries it
+    beside the fingerprint, so a check can tell a form made with another template from
+    one made from another version of the plan."""
+    return hashlib.sha256(_dumps(_canonical(template, _V3_FIELDS)).encode("utf-8")).hexdigest()
+
+
 def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
     shared = _shared(plan, template, _V3_FIELDS)
+    # the template through its digest (:func:`template_digest`), so that the fingerprint
+    # can be recomputed with the template a form was stamped with
+    shared["template"] = _dumps(template_digest(template))
     # the template's fields and the plan's, as the form shows them
     shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
     return shared
@@ -334,12 +353,14 @@ class _Version:
     own: Callable[[str, list[Project]], dict[str, str]]
     shared_sections: Callable[[Plan], dict[str, str]] | None = None
     own_sections: Callable[[Plan, str], dict[str, str]] | None = None
+    template_apart: bool = False
+    """The template is hashed through its digest, which the stamp carries too."""
 
 
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections),
+    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections, template_apart=True),
 }
 """What each form version hashes."""
 
@@ -353,10 +374,20 @@ class Fingerprinter:
     plan: Plan
     template: FormTemplate
     _shared: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+    _template_digest: str | None = field(default=None, repr=False)
+    _builtin: Fingerprinter | Literal[False] | None = field(default=None, repr=False)
 
-    def of(self, department: str, projects: list[Project], form_version: int) -> str:
+    def of(
+        self,
+        department: str,
+        projects: list[Project],
+        form_version: int,
+        template: str | None = None,
+    ) -> str:
         """SHA-256 (hex) of what ``department``'s form of ``form_version`` prefills;
-        KeyError for a version this kpibook does not know."""
+        KeyError for a version this kpibook does not know.  ``template``: the digest of
+        another template to hash instead of this one's (a version whose stamp carries
+        it), to tell whether only the template differs."""
         version = VERSIONS[form_version]
         shared = self._shared.get(form_version)
         if shared is None:
@@ -364,9 +395,27 @@ class Fingerprinter:
             if version.shared_sections is not None:
                 shared |= version.shared_sections(self.plan)
             self._shared[form_version] = shared
+        if template is not None and version.template_apart:
+            shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
         if version.own_sections is not None:
             parts |= version.own_sections(self.plan, department)
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def with_builtin_template(self) -> Fingerprinter | None:
+        """Fingerprints of the same plan made with the built-in template of its layout
+        (None: this is that template), kept for every form of the check."""
+        if self._builtin is None:
+            builtin = load_template(self.plan.layout)
+            self._builtin = False if builtin == self.template else Fingerprinter(self.plan, builtin)
+        return self._builtin or None
+
+    def template_digest(self, form_version: int) -> str | None:
+        """What the stamp of a ``form_version`` form says of its template, if anything."""
+        if not VERSIONS[form_version].template_apart:
+            return None
+        if self._template_digest is None:
+            self._template_digest = template_digest(self.template)
+        return self._template_digest

@@ -81,13 +81,14 @@ def project_inputs(
     year = era_label(plan.report_year)
     out: list[FormInput] = []
     for ind in fp.project.indicators:
-        number = number_spec(ind, year)
+        number = number_spec(ind, year, template.terms)
         out.append(
             FormInput(
                 names.indicator(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
             )
         )
-        state = state_spec(ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION)
+        preliminary = ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION
+        state = state_spec(preliminary, template.terms)
         out.append(
             FormInput(names.indicator(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
@@ -113,7 +114,7 @@ def project_inputs(
         pid,
         "self_grade",
         g.label,
-        grade_spec(plan, g.label, g.help, g.required),
+        grade_spec(plan, g.label, g.help, g.required, template.terms),
     )
     texts = [_text_input(pid, entry, plan, names) for entry in template.texts]
     if isinstance(template, CardTemplate):  # printed: texts, 担当課の評価, 評価の説明

@@ -148,7 +148,8 @@ def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: Car
     row = card_fields_after_indicators(fs, row, fp, content, t, inputs)
     for entry in t.texts:
         row = _text_entry(fs, row, fp, entry, t, inputs)
-    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
+    g = t.self_grade
+    grade = grade_spec(content.plan, g.label, g.help, g.required, t.terms)
     fs.write(row, LABEL, t.self_grade.label, s.label)
     if fp.writes:
         fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)

@@ -213,7 +213,7 @@ def _indicator(
     s, labels, plan = fs.styles, t.labels, data.plan
     unit = f"（{ind.unit}）" if ind.unit else ""
     notes = indicator_text(
-        ind, labels.final_target, lag_text(plan, ind, t.labels), labels.baseline
+        ind, labels.final_target, t.terms, lag_text(plan, ind, t.labels), labels.baseline
     ).split("\n")[1:]
     if notes:
         label = t.actual_note.label if t.actual_note else labels.indicator
@@ -321,7 +321,7 @@ def _grades(
     grade = data.grades[fp.project.id]
     own = grade.self_grade or labels.self_missing
     computed = grade.grade or plan.grading.not_gradable
-    basis = grade_basis(grade, plan)
+    basis = grade_basis(grade, plan, t.terms)
     if shows_self(t) and shows_computed(t):
         fs.write(row, LABEL, t.self_grade.label, s.label)
         fs.write(row, FIRST, own, s.text_center)

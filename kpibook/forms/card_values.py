@@ -21,7 +21,7 @@ from kpibook.fiscal import FiscalYear, era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import grade_indicator
 from kpibook.plan import Indicator, Plan
-from kpibook.template import CardTemplate, YearLabels
+from kpibook.template import CardTemplate, Terms, YearLabels
 from kpibook.textfit import LINE_EM, ROW_PADDING, lines_needed, row_height
 from kpibook.values import Value, ValueKind
 from kpibook.xlsx_write import Style
@@ -94,12 +94,25 @@ def lag_text(plan: Plan, ind: Indicator, labels: YearLabels) -> str | None:
 
 
 def indicator_text(
-    ind: Indicator, final_label: str, extra: str | None = None, baseline_label: str = "基準値"
+    ind: Indicator,
+    final_label: str,
+    terms: Terms,
+    extra: str | None = None,
+    baseline_label: str = "基準値",
 ) -> str:
-    """The indicator's name and unit, and its ※ notes, one a line (``extra`` last)."""
+    """The indicator's name and unit, and its ※ notes, one a line, in the template's
+    words (※R1 目標: ...), ``extra`` last."""
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
-    notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
+    notes = [
+        f"{terms.note_prefix('actual', y)}: {v.note}"
+        for y, v in sorted(ind.actuals.items())
+        if v.note
+    ]
+    notes += [
+        f"{terms.note_prefix('target', y)}: {v.note}"
+        for y, v in sorted(ind.targets.items())
+        if v.note
+    ]
     if ind.final_target.note:
         notes.append(f"{final_label}: {ind.final_target.note}")
     if ind.baseline.note:
@@ -197,7 +210,7 @@ def _down(
             fs.span(row, ACTUAL, STATE, None, s.read_only)
             row += 1
     text = indicator_text(
-        ind, t.labels.final_target, lag_text(plan, ind, t.labels), t.labels.baseline
+        ind, t.labels.final_target, t.terms, lag_text(plan, ind, t.labels), t.labels.baseline
     )
     fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
     grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
@@ -275,7 +288,9 @@ def _across(
         row,
         BODY,
         last,
-        indicator_text(ind, labels.final_target, lag_text(plan, ind, labels), labels.baseline),
+        indicator_text(
+            ind, labels.final_target, t.terms, lag_text(plan, ind, labels), labels.baseline
+        ),
         s.text,
     )
     printed = slots(plan, ind, t)

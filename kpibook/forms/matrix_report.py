@@ -178,7 +178,7 @@ def _header(
         fixed += [(layout.rate_col, t.report.labels.rate), (layout.grade_col, "評価")]
     if layout.own:
         fixed.append(
-            (layout.self_col, t.self_grade.label if not layout.computed else "担当課の評価")
+            (layout.self_col, t.self_grade.label if not layout.computed else t.terms.self_grade)
         )
     year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
     comment = "\n".join(e.label.format(year=year, next=next_year) for e in t.texts)

@@ -27,6 +27,7 @@ from kpibook.merge import MergeReport
 from kpibook.plan import Direction, Indicator, Plan, Project
 from kpibook.printing import Page
 from kpibook.scheme import EvaluationRule, SectionEvaluation
+from kpibook.template import Terms
 from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
@@ -70,6 +71,7 @@ def write_table(
     report: MergeReport,
     entries: Entries,
     page: Page,
+    terms: Terms,
     fields: list[FieldSpec] = [],  # noqa: B006 - never changed
 ) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
@@ -91,40 +93,47 @@ def write_table(
         for e in evaluated
         for kind in (("computed", "owner") if e in entered else ("computed",))
     ]
-    headers = [
-        "体系番号",
-        "体系",
-        "事業ID",
-        "事業名",
-        "掲載数",
-        "担当課",
-        "関係課",
-        "指標ID",
-        "指標",
-        "単位",
-        *(f"目標値 {y} ({era_label(y)})" for y in target_years),
-        "最終目標",
-        *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
-        TREND,
-        STATES,
-        PRELIMINARY_YEARS,
-        "評価に用いた目標",
-        "達成率(%)",
-        "指標の評価",
-        PRELIMINARY_GRADE,
-        "事業の評価",
-        "担当課の評価",
-        "評価の一致",
-        *(_section_head(plan, e, kind) for e, kind in section_columns),
+    w = terms
+    keyed: list[tuple[str, str]] = [
+        ("体系番号", "体系番号"),
+        ("体系", "体系"),
+        ("事業ID", f"{w.project}ID"),
+        ("事業名", f"{w.project}名"),
+        ("掲載数", "掲載数"),
+        ("担当課", w.department),
+        ("関係課", f"関係{w.department}"),
+        ("指標ID", f"{w.indicator}ID"),
+        ("指標", w.indicator),
+        ("単位", "単位"),
+        *((f"t{y}", f"{w.target} {y} ({era_label(y)})") for y in target_years),
+        ("最終目標", "最終目標"),
+        *((f"a{y}", f"{w.actual} {y} ({era_label(y)})") for y in actual_years),
+        (TREND, TREND),
+        (STATES, STATES),
+        (PRELIMINARY_YEARS, PRELIMINARY_YEARS),
+        ("評価に用いた目標", "評価に用いた目標"),
+        ("達成率(%)", "達成率(%)"),
+        ("指標の評価", f"{w.indicator}の評価"),
+        (PRELIMINARY_GRADE, PRELIMINARY_GRADE),
+        ("事業の評価", f"{w.project}の評価"),
+        ("担当課の評価", w.self_grade),
+        ("評価の一致", "評価の一致"),
+        *((h, h) for h in (_section_head(plan, e, kind) for e, kind in section_columns)),
     ]
     # A column per custom field, headed by its label (said to be one where it would
     # repeat a heading of kpibook's).
-    headers += [f.label if f.label not in headers else f"{f.label}（項目）" for f in fields]
-    headers.append("回答ファイル")
+    shown = [s for _, s in keyed]
+    keyed += [
+        (f"f{n}", f.label if f.label not in shown else f"{f.label}（項目）")
+        for n, f in enumerate(fields)
+    ]
+    keyed.append(("回答ファイル", "回答ファイル"))
     sparklines = len(indicators) <= SPARKLINE_LIMIT
     if sparklines:
-        headers.append(SPARKLINE)
-    col = {h: n for n, h in enumerate(headers)}
+        keyed.append((SPARKLINE, SPARKLINE))
+    keys = [k for k, _ in keyed]
+    headers = [s for _, s in keyed]
+    col = {k: n for n, k in enumerate(keys)}
     named = {
         "体系": 36,
         "事業名": 30,
@@ -136,7 +145,7 @@ def write_table(
         TREND: 21,
         SPARKLINE: 16,
     }
-    widths = [named.get(head, 11) for head in headers]
+    widths = [named.get(key, 11) for key in keys]
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
@@ -156,7 +165,9 @@ def write_table(
             zip(project.indicators, grade.indicators, strict=True)
         ) or [(None, None)]
         for ind, ig in lines:
-            values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
+            values = _row(
+                plan, project, grade, ind, ig, target_years, actual_years, entries, ng, terms
+            )
             nodes = plan.section_path(project.placements[0].section).nodes
             values += [
                 (section_grades if kind == "computed" else own_grades).get(nodes[e.depth - 1].id)
@@ -198,7 +209,7 @@ def write_table(
     if last < 1:
         return
     if sparklines:
-        first_actual = col[f"実績値 {actual_years[0]} ({era_label(actual_years[0])})"]
+        first_actual = col[f"a{actual_years[0]}"]
         end = first_actual + len(actual_years) - 1
         sheet.sparklines(col[SPARKLINE], [(r, first_actual, end) for r in range(1, last + 1)])
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
@@ -295,6 +306,7 @@ def _row(
     actual_years: list[int],
     entries: Entries,
     ng: str,
+    terms: Terms,
 ) -> list[CellValue]:
     path = plan.section_path(project.placements[0].section)
     entry = entries.for_project(project.id)
@@ -313,11 +325,11 @@ def _row(
     ]
     shown: list[tuple[str, Value | None]] = []
     if ind is not None:
-        shown += [(f"{era_label(y)} 目標値", ind.targets.get(y)) for y in target_years]
+        shown += [(f"{era_label(y)} {terms.target}", ind.targets.get(y)) for y in target_years]
         shown.append(("最終目標", ind.final_target))
         shown += [
             (
-                f"{era_label(y)} 実績値",
+                f"{era_label(y)} {terms.actual}",
                 report_actual if y == plan.report_year else ind.actuals.get(y),
             )
             for y in actual_years
