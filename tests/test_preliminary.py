@@ -184,7 +184,8 @@ def test_the_master_and_the_export_say_preliminary(
     write_master(plan, report, merged, master)
     rows = list(openpyxl.load_workbook(master)["一覧"].iter_rows(values_only=True))
     head = rows[0]
-    koyo = next(r for r in rows[1:] if r[head.index("指標ID")] == KOYO[1])
+    id_column = head.index(f"{plan_template(plan).terms.indicator}ID")  # KPIID: its own word
+    koyo = next(r for r in rows[1:] if r[id_column] == KOYO[1])
     assert koyo[head.index("速報値の実績")] == "H29"
     assert koyo[head.index("速報値で評価")] == "速報値"
     out = tables(plan, merged)

@@ -30,8 +30,11 @@ def write_instructions(
         sheet.column_width(col, col, width)
     row = 0
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 記入要領"
-    sheet.write(row, 0, title, s.title)
-    sheet.row_height(row, row_height(1, s.title.font_size or template.font.size))
+    # across the page and wrapped: a long plan title overflowing to the right printed a
+    # second, almost empty page
+    size = s.title.font_size or template.font.size
+    sheet.merge(row, 0, row, len(WIDTHS) - 1, title, s.title.but(wrap=True, valign="top"))
+    sheet.row_height(row, row_height(lines_needed(title, sum(WIDTHS), size), size))
     row += 2
     w = template.terms
     facts = [
