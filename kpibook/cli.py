@@ -628,6 +628,12 @@ def _term_options(f: Any) -> Any:
     "(◎/○/△/×), achieved (達成/概ね達成/未達成), or your own as "
     "'A:80:よい,B:50:ふつう,C:0:わるい' (grade:lowest rate %:meaning, best first).",
 )
+@click.option(
+    "--years",
+    type=click.Choice(["down", "across"]),
+    help="card only: each indicator's years down (年度 in rows) or across (one column a "
+    "year, as many prefectures' KPI cards print them).",
+)
 @_term_options
 @click.option(
     "--ask/--no-ask",
@@ -641,6 +647,7 @@ def plan_new(
     end: str,
     layout: str | None,
     scale: str | None,
+    years: str | None,
     ask: bool | None,
     force: bool,
     **terms: str | None,
@@ -692,6 +699,20 @@ def plan_new(
         else:
             layout = "card"
             defaulted.append("--layout card")
+    if years is None and layout == "card":
+        if ask:
+            years = click.prompt(
+                str(
+                    Message(
+                        ja="年度の並び（down: 縦に、across: 横に）",
+                        en="years (down: one row a year, across: one column a year)",
+                    )
+                ),
+                type=click.Choice(["down", "across"]),
+                default="down",
+            )
+        else:
+            defaulted.append("--years down")
     if scale is None:
         if ask:
             click.echo(f"{Message(ja='評価区分', en='scales')}:")
@@ -722,7 +743,7 @@ def plan_new(
             defaulted.append(f"{flag} {default_terms[name]}")
         words[name] = given or default_terms[name]
     plan_layout = Layout(layout)
-    text = starter_template(plan_layout, _terms(words))
+    text = starter_template(plan_layout, _terms(words), years or "down")
     template = template_file(target) if text is not None else None
     if template is not None and text is not None:
         if template.exists() and not force:

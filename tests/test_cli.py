@@ -287,6 +287,32 @@ def test_plan_new_takes_layout_scale_and_words(tmp_path: Path) -> None:
     assert own.labels.target == "期待値"
 
 
+def test_plan_new_prints_a_cards_years_across_when_asked(tmp_path: Path) -> None:
+    """One column a year, as 茨城県's KPI cards print them: the plan gets a template of
+    its own saying so, which its workbook names; on a terminal the choice is asked."""
+    from kpibook.plantext import load_model_yaml
+    from kpibook.template import CardTemplate
+
+    target = tmp_path / "across.xlsx"
+    code, _, _ = run(
+        "plan", "new", str(target), "--start", "R7", "--end", "R11", "--layout", "card",
+        "--years", "across", "--no-ask",
+    )  # fmt: skip
+    assert code == 0
+    template = tmp_path / "across.template.yaml"
+    assert _settings(target)["様式テンプレート"] == template.name
+    assert load_model_yaml(template, CardTemplate).years == "across"
+    asked = tmp_path / "asked.xlsx"
+    answers = "card\nacross\nabc\n\n\n\n\n\n"
+    result = CliRunner().invoke(
+        main, ["plan", "new", str(asked), "--start", "R7", "--end", "R11", "--ask"], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "年度の並び" in result.output
+    own = load_model_yaml(tmp_path / "asked.template.yaml", CardTemplate)
+    assert own.years == "across"
+
+
 def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path) -> None:
     target = tmp_path / "new.xlsx"
     result = CliRunner().invoke(main, ["plan", "new", str(target), "--start", "R7", "--end", "R11"])
@@ -294,6 +320,7 @@ def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path)
     assert "既定値を使いました" in result.stderr
     for option in (
         "--layout card",
+        "--years down",
         "--scale abc",
         "--department-term 担当課",
         "--target-term 目標値",

@@ -92,6 +92,23 @@ MISTAKES: list[tuple[list[str], str, int]] = [
         "exists; use --force",
         2,
     ),
+    (
+        [
+            "plan",
+            "new",
+            "n.xlsx",
+            "--start",
+            "R7",
+            "--end",
+            "R9",
+            "--layout",
+            "matrix",
+            "--years",
+            "across",
+        ],
+        "only the card layout prints its years across",
+        2,
+    ),
     # a plan naming a template that is not there, whatever the command
     (["plan", "check", "lost.yaml"], "様式テンプレート「gone.yaml」が見つかりません", 1),
     (["generate", "lost.yaml", "-o", "out"], "does not exist", 1),

@@ -26,6 +26,7 @@ from kpibook.grading import GradeReport
 from kpibook.master import write_master
 from kpibook.merge import merge
 from kpibook.plan import Layout, Plan
+from kpibook.planbook import read_plan_workbook, write_plan_workbook
 from kpibook.plantext import load_plan_yaml
 from kpibook.values import Value, ValueKind
 from tests.conftest import ROOT
@@ -134,6 +135,16 @@ def _cycle(tmp_path: Path, plan: Plan, entries: Entries) -> GradeReport:
 def test_every_excerpt_is_a_working_plan(tmp_path: Path, name: str) -> None:
     plan, _ = _load(tmp_path, name)
     _cycle(tmp_path, plan, _entries(plan))
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_every_shape_can_be_kept_in_the_plan_workbook(tmp_path: Path, name: str) -> None:
+    """A coordinator who does not program keeps the plan in Excel: every shape survives
+    the plan workbook unchanged (sections' evaluations, baselines, lags, revisions)."""
+    plan, _ = _load(tmp_path, name)
+    book = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, book)
+    assert read_plan_workbook(book) == plan
 
 
 def test_the_page_shows_every_shape_the_issue_names() -> None:

@@ -165,12 +165,23 @@ def template_file(plan_file: Path) -> Path:
     return plan_file.with_name(f"{plan_file.stem}.template.yaml")
 
 
-def starter_template(layout: Layout, terms: Terms) -> str | None:
-    """The built-in template of ``layout`` in the plan's words (None: its words are the
-    built-in template's, which the plan then uses)."""
-    if terms == Terms():
+def starter_template(layout: Layout, terms: Terms, years: str = "down") -> str | None:
+    """The built-in template of ``layout`` in the plan's words, its card's years ``down``
+    or ``across`` (None: the built-in template as it is, which the plan then uses)."""
+    if terms == Terms() and years == "down":
         return None
     text = (templates_root() / f"{layout.value}.yaml").read_text(encoding="utf-8")
+    if years != "down":
+        if layout is not Layout.CARD or "\nyears: down\n" not in text:
+            raise StarterError(
+                Message(
+                    ja="年度を横に並べる（--years across）のは票（card）の様式だけです",
+                    en="only the card layout prints its years across (--years across)",
+                )
+            )
+        text = text.replace("\nyears: down\n", f"\nyears: {years}\n", 1)
+    if terms == Terms():
+        return text
     default = Terms()
     replaced = [
         (default.department, terms.department),
