@@ -77,7 +77,8 @@ def write_overview(
     by_dept = f"評価の集計（{terms.department}別）"
     row = _counts(sheet, row, plan, terms, by_dept, departments, grades) + 1
     if report.grades.sections:
-        row = _section_grades(sheet, row, report.grades.sections, plan.grading.not_gradable) + 1
+        ng = plan.grading.not_gradable
+        row = _section_grades(sheet, row, report.grades.sections, ng, terms) + 1
     row = _legend(sheet, row, plan, terms) + 1
     row = _mismatches(sheet, row, [g for g in grades if g.mismatch], terms) + 2
     breaks: list[int] = []
@@ -190,12 +191,14 @@ def _counts(
     return row + 1
 
 
-def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str) -> int:
+def _section_grades(
+    sheet: Sheet, row: int, grades: list[SectionGrade], ng: str, terms: Terms
+) -> int:
     """Each evaluated section: its evaluation, what it rests on, and its owner's, with
     the department that entered it and its reasons (over the columns to the right)."""
     sheet.write(row, 0, "体系の評価", SECTION)
     row += 1
-    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価", "担当課", "評価の理由")
+    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価", terms.department, "評価の理由")
     reasons = len(heads) - 1
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
