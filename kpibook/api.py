@@ -49,10 +49,12 @@ def load_plan(path: StrPath) -> Plan:
 
 
 def load_template(plan: Plan, path: StrPath | None = None) -> FormTemplate:
-    """The form template for ``plan``: the built-in one of its layout, or a city's own."""
-    from kpibook.template import load_template as load
+    """The form template for ``plan``: the one at ``path`` if given, else the one the
+    plan names (its ``template`` field), else the built-in one of its layout.  The calls
+    below use the same when given no ``template``."""
+    from kpibook.template import plan_template
 
-    return load(plan.layout, Path(path) if path is not None else None)
+    return plan_template(plan, Path(path) if path is not None else None)
 
 
 def generate_forms(

@@ -11,7 +11,8 @@ from kpibook.forms.fill import write_filled_forms
 from kpibook.master import write_master
 from kpibook.merge import MergeReport, merge
 from kpibook.plan import Plan
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from kpibook.plantext import load_entries_yaml
+from kpibook.sources import load_plan
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DemoResult:
 
 def run_demo(example: str, outdir: Path) -> DemoResult:
     folder = example_dir(example)
-    plan = load_plan_yaml(folder / PLAN_FILE)
+    plan = load_plan(folder / PLAN_FILE)  # with the template it names, if any
     entries = load_entries_yaml(folder / ENTRIES_FILE, plan)
     forms_dir, returns_dir = outdir / "1-forms", outdir / "2-returns"
     generate_forms(plan, forms_dir)

@@ -10,6 +10,8 @@ from kpibook.resources import data_dir
 
 PLAN_FILE = "plan.yaml"
 ENTRIES_FILE = "entries.yaml"
+TEMPLATE_FILE = "template.yaml"
+"""An example's own form template, when it prints differently from the built-in one."""
 
 
 def examples_root() -> Path:

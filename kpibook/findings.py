@@ -8,8 +8,10 @@ A check never stops at the first problem: it records each one and goes on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +56,7 @@ class Code(StrEnum):
     UNKNOWN_DEPARTMENT = "unknown-department"
     DEPARTMENT_MISMATCH = "department-mismatch"
     OUTDATED_FORM = "outdated-form"
+    TEMPLATE_DIFFERS = "template-differs"
     NAME_MISSING = "name-missing"
     INPUT_MERGED = "input-merged"
     CONFLICT = "conflict"
@@ -97,7 +100,9 @@ class Kind:
     title: str
     message: Message
     """Templates filled in by :func:`finding`: ``{raw}``, ``{field}``, ``{expected}``,
-    ``{value}`` and ``{detail}``."""
+    ``{value}`` and ``{detail}``, and the plan's own words (the template's terms):
+    ``{department}`` (担当課), ``{project}`` (事業), ``{indicator}`` (指標),
+    ``{target}`` (目標値) and ``{actual}`` (実績値)."""
 
 
 def _k(code: Code, severity: Severity, title: str, *, ja: str, en: str) -> Kind:
@@ -285,14 +290,14 @@ CATALOGUE: dict[Code, Kind] = {
             Code.UNKNOWN_DEPARTMENT,
             E,
             "Department not in the plan",
-            ja="担当課「{raw}」は計画にありません。",
+            ja="{department}「{raw}」は計画にありません。",
             en="the form is stamped for {raw!r}, which is not a department of the plan",
         ),
         _k(
             Code.DEPARTMENT_MISMATCH,
             E,
             "File name names another department",
-            ja="ファイル名の担当課（{raw}）と様式の担当課（{expected}）が違います。",
+            ja="ファイル名の{department}（{raw}）と様式の{department}（{expected}）が違います。",
             en="the file name says {raw!r} but the form is stamped for {expected!r}",
         ),
         _k(
@@ -301,6 +306,18 @@ CATALOGUE: dict[Code, Kind] = {
             "Form from an older version of the plan",
             ja="計画が変更される前の古い様式です。新しく配布した様式に記入し直してください。",
             en="the form was generated from another version of the plan (fingerprint differs)",
+        ),
+        _k(
+            Code.TEMPLATE_DIFFERS,
+            E,
+            "Form made with another template",
+            ja="この様式は、点検に使った様式テンプレートとは別のテンプレートで作成されています"
+            "（計画の内容は同じです）。記入し直す必要はありません。取りまとめ担当が、様式を"
+            "作成したときのテンプレートで点検し直します。",
+            en="the form was made from the plan as it is, but with another form template than "
+            "the one used now: the department need not refill it; check with the template the "
+            "forms were generated with (name it in the plan's template field, or give "
+            "--template)",
         ),
         _k(
             Code.NAME_MISSING,
@@ -322,8 +339,8 @@ CATALOGUE: dict[Code, Kind] = {
             Code.CONFLICT,
             E,
             "Two returns for one department",
-            ja="同じ担当課（{field}）の回答がほかにもあります（{raw}）。"
-            "どれを使うか担当課に確認してください。",
+            ja="同じ{department}（{field}）の回答がほかにもあります（{raw}）。"
+            "どれを使うか{department}に確認してください。",
             en="{field} sent other returns too ({raw}); nothing of them is merged until one "
             "is chosen with kpibook merge --use FILE",
         ),
@@ -375,7 +392,7 @@ CATALOGUE: dict[Code, Kind] = {
             Code.STATE_IN_NUMBER,
             W,
             "State typed into the number cell",
-            ja="実績値の欄の「{raw}」を実績の状況として読みました。"
+            ja="{actual}の欄の「{raw}」を実績の状況として読みました。"
             "次回は右の「実績の状況」で選択してください。",
             en="read {raw!r} typed into the number cell as the actual's state",
         ),
@@ -463,14 +480,15 @@ CATALOGUE: dict[Code, Kind] = {
             Code.ACTUAL_AND_STATE,
             E,
             "Number and state both given",
-            ja="実績値（{raw}）と実績の状況（{expected}）の両方が入っています。どちらか一方にしてください。",
+            ja="{actual}（{raw}）と実績の状況（{expected}）の両方が入っています。"
+            "どちらか一方にしてください。",
             en="both a number ({raw}) and a state ({expected}) are given",
         ),
         _k(
             Code.PENDING_NOT_ALLOWED,
             E,
             "集計中 not allowed",
-            ja="この計画では「集計中」は使えません。実績値を入力してください。",
+            ja="この計画では「集計中」は使えません。{actual}を入力してください。",
             en="this plan does not accept 集計中 (pending) actuals",
         ),
         _k(
@@ -575,12 +593,20 @@ def finding(
     cell: str | None = None,
     field: str | None = None,
     raw: Any = None,
+    words: Mapping[str, str] | None = None,
     **values: Any,
 ) -> Finding:
-    """A finding of a catalogued kind, its messages filled in."""
+    """A finding of a catalogued kind, its messages filled in; ``words``: the plan's
+    terms (:meth:`kpibook.template.Terms.words`), Kashiwa's when not given."""
     kind = CATALOGUE[code]
     raw_text = None if raw is None else _shown(raw)
-    params = {"raw": raw_text if raw_text is not None else "", "field": field or "", **values}
+    params = {
+        **_default_words(),
+        **(words or {}),
+        "raw": raw_text if raw_text is not None else "",
+        "field": field or "",
+        **values,
+    }
     params.setdefault("expected", "")
     params.setdefault("value", "")
     params.setdefault("detail", "")
@@ -596,6 +622,13 @@ def finding(
         message_ja=message.ja,
         message_en=message.en,
     )
+
+
+@cache
+def _default_words() -> dict[str, str]:
+    from kpibook.template import Terms
+
+    return Terms().words()
 
 
 def _shown(raw: Any) -> str:

@@ -126,6 +126,9 @@ def print_master(master: Path, output: Path, sheets: Sequence[str]) -> Path:
 
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?/>')
+_PRINT_AREA = re.compile(
+    rb'<definedName name="_xlnm\.Print_Area" localSheetId="(\d+)"[^>]*>[^<]*</definedName>'
+)
 
 
 def _only_sheets(master: Path, copy: Path, sheets: Sequence[str]) -> None:
@@ -158,6 +161,14 @@ def _hide_others(xml: bytes, wanted: set[bytes], master: Path) -> bytes:
         return element.replace(b"<sheet ", b'<sheet state="hidden" ', 1)
 
     xml = _SHEET.sub(state, xml)
+    # LibreOffice prints the print range of a hidden sheet (一覧 has one, which leaves
+    # its sparklines out): drop the print ranges of the sheets not printed.
+    hidden = {str(n).encode() for n, name in enumerate(names) if name not in wanted}
+
+    def print_range(match: re.Match[bytes]) -> bytes:
+        return b"" if match[1] in hidden else match[0]
+
+    xml = _PRINT_AREA.sub(print_range, xml)
     xml = re.sub(rb'\sactiveTab="\d+"', b"", xml)
     return xml.replace(b"<workbookView ", f'<workbookView activeTab="{first}" '.encode(), 1)
 

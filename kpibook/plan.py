@@ -494,6 +494,13 @@ class Plan(Model):
     period: PlanPeriod = Field(description="The fiscal years the plan runs.")
     report_year: FY = Field(description="The fiscal year being reported (令和元年度 → 2019).")
     layout: Layout = Field(description="'card' (seed 000) or 'matrix' (seed 003).")
+    template: Label | None = Field(
+        default=None,
+        description="The form template (.yaml) the plan's forms are made, checked and merged "
+        "with: a path relative to the plan file (kpibook keeps it pointing at the same file "
+        "when the plan is saved elsewhere). None: the built-in template of the layout. "
+        "``--template`` overrides it for one run.",
+    )
     midterm_year: FY | None = Field(
         default=None, description="中間年: its target column is labelled (中間年)."
     )

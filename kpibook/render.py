@@ -202,17 +202,20 @@ def merge_text(report: MergeReport) -> str:
 
 
 def demo_text(result: DemoResult) -> str:
+    from kpibook.template import plan_template
+
     r = result.report
+    who = plan_template(result.plan).terms.department  # 担当課, 担当部・課: the plan's word
     returned = sum(d.status.value == "returned" for d in r.departments)
     lines = [
         f"{result.plan.title}　{r.grades.fiscal_year_label} — kpibook demo",
         "",
         f"1. {Message(ja='記入様式', en='forms')}:        {result.forms}/  "
-        f"({len(r.departments)} 担当課)",
+        f"({len(r.departments)} {who})",
         f"2. {Message(ja='回答', en='filled returns')}:   {result.returns}/  "
         "(as the departments reported)",
         f"3. {Message(ja='集約ブック', en='master')}:      {result.master}",
-        f"   提出 {returned}/{len(r.departments)} 担当課; sheets 概要・一覧・報告書・提出状況",
+        f"   提出 {returned}/{len(r.departments)} {who}; sheets 概要・一覧・報告書・提出状況",
         "",
         merge_text(r),
         "",

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -121,6 +121,34 @@ class ChartSeries:
     colour: str
 
 
+@dataclass(frozen=True)
+class TrendSeries:
+    """One series of a trend chart: its values are cells of one row of this sheet."""
+
+    name: str
+    row: int
+    first_col: int
+    last_col: int
+    colour: str
+    kind: Literal["column", "line"] = "line"
+    """``column`` (bars: a missing value is no bar) or ``line`` (with markers)."""
+    dashed: bool = False
+    marker: str | None = "diamond"
+    """xlsxwriter's marker type of a line (``circle``, ``diamond``), None for none."""
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels as xlsxwriter anchors drawings (Excel's 7-pixel digit
+    and 5 pixels of padding)."""
+    if width < 1:
+        return int(width * 12 + 0.5)
+    return int(width * 7 + 0.5) + 5
+
+
+def row_pixels(points: float) -> int:
+    return int(4.0 / 3.0 * points)
+
+
 @dataclass
 class Sheet:
     """One worksheet being written."""
@@ -170,6 +198,14 @@ class Sheet:
         fmt = self._book.format(style)
         self._ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
         self.write(first_row, first_col, value, style)
+
+    def formula(
+        self, row: int, col: int, formula: str, value: float | Decimal | None, style: Style = PLAIN
+    ) -> None:
+        """A formula with the value it has now (None: ``#N/A``), so that a client that does
+        not recalculate on opening shows the same as one that does."""
+        cached: float | str = "#N/A" if value is None else float(value)
+        self._ws.write_formula(row, col, formula, self._book.format(style), cached)
 
     def comment(self, row: int, col: int, text: str) -> None:
         """A cell comment (a note a reader sees on hovering), sized for Japanese text."""
@@ -247,8 +283,47 @@ class Sheet:
         else:
             self._ws.hide()
 
-    def column_width(self, first: int, last: int, width: float, style: Style | None = None) -> None:
-        self._ws.set_column(first, last, width, self._book.format(style) if style else None)
+    def column_width(
+        self,
+        first: int,
+        last: int,
+        width: float,
+        style: Style | None = None,
+        hidden: bool = False,
+    ) -> None:
+        self._ws.set_column(
+            first,
+            last,
+            width,
+            self._book.format(style) if style else None,
+            {"hidden": True} if hidden else None,
+        )
+
+    def print_area(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        self._ws.print_area(first_row, first_col, last_row, last_col)
+
+    def sparklines(self, col: int, rows: Sequence[tuple[int, int, int]]) -> None:
+        """Line sparklines in column ``col``, one group: each (row, first column, last
+        column) of this sheet's cells drawn in that row, with markers, blank cells left as
+        gaps.  Excel draws them; LibreOffice 7.4 prints a line sparkline as scattered dots,
+        so keep them out of the print."""
+        if not rows:
+            return
+        first_row = rows[0][0]
+        self._ws.add_sparkline(
+            first_row,
+            col,
+            {
+                "location": [f"{col_letter(col)}{r + 1}" for r, _, _ in rows],
+                "range": [
+                    f"{absolute(self.name, r, first)}:${col_letter(last)}${r + 1}"
+                    for r, first, last in rows
+                ],
+                "markers": True,
+                "weight": 1.5,
+                "series_color": "#2E75B6",
+            },
+        )
 
     def freeze(self, row: int, col: int = 0) -> None:
         self._ws.freeze_panes(row, col)
@@ -360,6 +435,88 @@ class Sheet:
         chart.set_legend({"position": "bottom", "font": font})
         chart.set_size({"width": size[0], "height": size[1]})
         self._ws.insert_chart(row, col, chart, {"object_position": 3})
+
+    def trend_chart(
+        self,
+        at: tuple[int, int],
+        offset: tuple[int, int],
+        size: tuple[int, int],
+        title: str,
+        categories: tuple[int, int, int],
+        series: Sequence[TrendSeries],
+        font_size: int,
+        number_format: str = "#,##0",
+        from_zero: bool = True,
+    ) -> None:
+        """A chart of values over the years at cell ``at`` (+``offset`` pixels), ``size``
+        pixels: the ``column`` series as bars, the ``line`` series as lines over them;
+        ``categories`` is (row, first column, last column) of the year labels.
+
+        A value that is not a number (a blank, or ``#N/A`` from a formula) is not drawn:
+        no bar, and a line goes on to the next point.  (LibreOffice draws ``#N/A`` as 0
+        when gaps are asked for, so lines span; Excel does the same with ``#N/A``.)  The
+        data may sit in hidden columns; the chart moves and sizes with its cells.  Bars
+        start ``from_zero`` (LibreOffice would start the axis near the smallest value)."""
+        wb = self._book._wb
+        assert wb is not None
+        font = {"size": font_size, "name": DEFAULT_FONT}
+        row, first, last = categories
+        cats = [self.name, row, first, row, last]
+        bars = [s for s in series if s.kind == "column"]
+        lines = [s for s in series if s.kind != "column"]
+        primary = wb.add_chart({"type": "column" if bars else "line"})
+        secondary = wb.add_chart({"type": "line"}) if bars and lines else None
+        for s in series:
+            options: dict[str, Any] = {
+                "name": s.name,
+                "categories": cats,
+                "values": [self.name, s.row, s.first_col, s.row, s.last_col],
+            }
+            if s.kind == "column":
+                options["fill"] = {"color": s.colour}
+                options["border"] = {"none": True}
+                options["gap"] = 80
+            else:
+                options["line"] = {
+                    "color": s.colour,
+                    "width": 1.5 if s.dashed else 2.25,
+                    **({"dash_type": "dash"} if s.dashed else {}),
+                }
+                options["marker"] = (
+                    {
+                        "type": s.marker,
+                        "size": 7,
+                        "fill": {"color": s.colour},
+                        "border": {"color": s.colour},
+                    }
+                    if s.marker
+                    else {"type": "none"}
+                )
+            chart = primary if s.kind == "column" or secondary is None else secondary
+            chart.add_series(options)
+        primary.set_title({"name": title, "name_font": {**font, "bold": True}})
+        primary.set_x_axis({"num_font": font})
+        primary.set_y_axis(
+            {
+                "num_font": font,
+                "num_format": number_format,
+                **({"min": 0} if from_zero else {}),
+                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            }
+        )
+        primary.set_legend({"position": "bottom", "font": font})
+        primary.show_blanks_as("span")
+        primary.show_hidden_data()
+        primary.show_na_as_empty_cell()
+        if secondary is not None:
+            primary.combine(secondary)
+        primary.set_size({"width": size[0], "height": size[1]})
+        self._ws.insert_chart(
+            at[0],
+            at[1],
+            primary,
+            {"x_offset": offset[0], "y_offset": offset[1], "object_position": 1},
+        )
 
 
 def _with_date_format(style: Style) -> Style:

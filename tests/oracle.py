@@ -74,7 +74,9 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
                     "f"
                     if not isinstance(value, str | int | float | bool | type(None))
                     and type(value).__name__ in {"ArrayFormula", "DataTableFormula"}
-                    else cell.data_type
+                    # an empty inline string (openpyxl writes one for a cell it read as
+                    # "") is text, as the reader says
+                    else ("s" if cell.data_type == "inlineStr" else cell.data_type)
                 )
                 names[name] = NamedCell(sheet, min_row - 1, min_col - 1, _text(cell), kind)
             else:
@@ -126,7 +128,8 @@ def _single(wb: Any, sheet: str, ref: str) -> NamedCell | None:
     if min_col is None or min_row is None or (min_col, min_row) != (max_col, max_row):
         return None
     cell = wb[sheet].cell(row=min_row, column=min_col)
-    return NamedCell(sheet, min_row - 1, min_col - 1, _text(cell), cell.data_type)
+    kind = "s" if cell.data_type == "inlineStr" else cell.data_type  # an empty inline text
+    return NamedCell(sheet, min_row - 1, min_col - 1, _text(cell), kind)
 
 
 def _text(cell: Any) -> Any:

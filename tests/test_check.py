@@ -25,7 +25,7 @@ from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
 from kpibook.returns.check import ReturnResult, check_return, check_returns
-from kpibook.template import CardTemplate, load_template
+from kpibook.template import CardTemplate, FormTemplate, load_template
 from kpibook.values import ValueKind
 from tests.named import destination
 from tests.test_libreoffice import needs_libreoffice, pdf_text, resave_xlsx, to_pdf
@@ -50,9 +50,12 @@ def matrix_returns(
     return {f.department: f for f in forms}
 
 
-def cell_of(form: GeneratedForm, name: str) -> str:
-    """The cell a defined name points at in a generated form."""
-    return destination(openpyxl.load_workbook(form.path), name)[1]
+def cell_of(
+    form: GeneratedForm, name: str, plan: Plan | None = None, template: FormTemplate | None = None
+) -> str:
+    """The cell a defined name points at in a generated form (a prefilled cell through
+    its group's name, in a form of ``plan`` and ``template`` when given)."""
+    return destination(openpyxl.load_workbook(form.path), name, plan, template)[1]
 
 
 def spoiled(form: GeneratedForm, tmp_path: Path, spoil: Spoil, name: str | None = None) -> Path:
@@ -156,9 +159,11 @@ GRADE = project_name("p04", "self_grade")
 EXPLAIN = project_name("p04", "grade_explanation")
 
 
-def set_name(name: str, value: Any) -> Spoil:
+def set_name(
+    name: str, value: Any, plan: Plan | None = None, template: FormTemplate | None = None
+) -> Spoil:
     def spoil(wb: Workbook) -> None:
-        sheet, ref = destination(wb, name)
+        sheet, ref = destination(wb, name, plan, template)
         wb[sheet][ref].value = value
 
     return spoil

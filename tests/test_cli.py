@@ -237,3 +237,132 @@ def test_a_cp932_console_prints_every_message(
         out = done.stdout.decode("cp932")
         if args[0] in ("check", "merge") and "--json" not in args:
             assert "\\U00020bb7" in out, (args, out[:300])
+
+
+def _settings(book: Path) -> dict[Any, Any]:
+    wb = openpyxl.load_workbook(book)
+    return {row[0]: row[1] for row in wb["計画"].iter_rows(values_only=True) if row[0]}
+
+
+def _scale(book: Path) -> list[tuple[Any, ...]]:
+    wb = openpyxl.load_workbook(book)
+    return [tuple(row[:3]) for row in wb["評価区分"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_plan_new_takes_layout_scale_and_words(tmp_path: Path) -> None:
+    """A prefecture's plan: one row per indicator, A/B+/B/C, 所管課 / 取組 / 期待値. The
+    words go into a template beside the workbook, which the workbook names."""
+    from kpibook.template import MatrixTemplate, Terms
+
+    target = tmp_path / "県計画.xlsx"
+    result = CliRunner().invoke(
+        main,
+        [
+            "plan", "new", str(target), "--start", "R7", "--end", "R11", "--layout", "matrix",
+            "--scale", "ab+bc", "--department-term", "所管課", "--project-term", "取組",
+            "--indicator-term", "KPI", "--target-term", "期待値", "--actual-term", "実績",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "既定値" not in result.stderr  # nothing was left to a default
+    template = tmp_path / "県計画.template.yaml"
+    settings = _settings(target)
+    assert settings["様式"] == "一覧表"
+    assert settings["様式テンプレート"] == template.name
+    assert _scale(target) == [
+        ("A", 100, "順調"),
+        ("B+", 80, "概ね順調"),
+        ("B", 50, "やや遅れ"),
+        ("C", 0, "遅れ"),
+    ]
+    from kpibook.plantext import load_model_yaml
+
+    own = load_model_yaml(template, MatrixTemplate)
+    assert own.terms == Terms(
+        department="所管課", project="取組", indicator="KPI", target="期待値", actual="実績",
+        target_note="{year} 期待値",
+    )  # fmt: skip
+    assert own.labels.department == "所管課"  # the table's 担当部局 too
+    assert own.labels.name == "取組名"
+    assert own.labels.target == "期待値"
+
+
+def test_plan_new_prints_a_cards_years_across_when_asked(tmp_path: Path) -> None:
+    """One column a year, as 茨城県's KPI cards print them: the plan gets a template of
+    its own saying so, which its workbook names; on a terminal the choice is asked."""
+    from kpibook.plantext import load_model_yaml
+    from kpibook.template import CardTemplate
+
+    target = tmp_path / "across.xlsx"
+    code, _, _ = run(
+        "plan", "new", str(target), "--start", "R7", "--end", "R11", "--layout", "card",
+        "--years", "across", "--no-ask",
+    )  # fmt: skip
+    assert code == 0
+    template = tmp_path / "across.template.yaml"
+    assert _settings(target)["様式テンプレート"] == template.name
+    assert load_model_yaml(template, CardTemplate).years == "across"
+    asked = tmp_path / "asked.xlsx"
+    answers = "card\nacross\nabc\n\n\n\n\n\n"
+    result = CliRunner().invoke(
+        main, ["plan", "new", str(asked), "--start", "R7", "--end", "R11", "--ask"], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "年度の並び" in result.output
+    own = load_model_yaml(tmp_path / "asked.template.yaml", CardTemplate)
+    assert own.years == "across"
+
+
+def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    result = CliRunner().invoke(main, ["plan", "new", str(target), "--start", "R7", "--end", "R11"])
+    assert result.exit_code == 0
+    assert "既定値を使いました" in result.stderr
+    for option in (
+        "--layout card",
+        "--years down",
+        "--scale abc",
+        "--department-term 担当課",
+        "--target-term 目標値",
+    ):
+        assert option in result.stderr
+    assert not list(tmp_path.glob("*.template.yaml"))  # the built-in template's words
+    assert _settings(target)["様式"] == "カード"
+    assert _settings(target).get("様式テンプレート") is None
+    assert _scale(target) == [
+        ("A", 80, "かなり達成できた"),
+        ("B", 50, "あまり達成できなかった"),
+        ("C", 0, "達成できなかった"),
+    ]
+
+
+def test_plan_new_asks_on_a_terminal(tmp_path: Path) -> None:
+    """--ask (the default on a terminal): each choice is asked, a scale not understood is
+    asked again, and Enter keeps the shown default."""
+    target = tmp_path / "asked.xlsx"
+    answers = "matrix\nnonsense\nmarks\n担当部・課\n\n\n\n実績\n"
+    result = CliRunner().invoke(
+        main, ["plan", "new", str(target), "--start", "R7", "--end", "R11", "--ask"], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "評価区分「nonsense」はありません" in result.output
+    assert "記入する課の呼び方" in result.output
+    assert _settings(target)["様式"] == "一覧表"
+    assert [row[0] for row in _scale(target)] == ["◎", "○", "△", "×"]
+    text = (tmp_path / "asked.template.yaml").read_text(encoding="utf-8")
+    assert 'department: "担当部・課"' in text
+    assert 'actual: "実績"' in text
+    assert 'project: "事業"' in text
+    assert "既定値" not in result.stderr
+
+
+def test_plan_new_takes_a_scale_of_ones_own(tmp_path: Path) -> None:
+    target = tmp_path / "own.xlsx"
+    scale = "達成:100:目標を達成,ほぼ達成:90:9割以上,未達成:0:9割未満"
+    code, _, _ = run("plan", "new", str(target), "--start", "R7", "--end", "R9", "--scale", scale)
+    assert code == 0
+    assert _scale(target) == [
+        ("達成", 100, "目標を達成"),
+        ("ほぼ達成", 90, "9割以上"),
+        ("未達成", 0, "9割未満"),
+    ]

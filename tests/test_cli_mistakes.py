@@ -36,11 +36,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         .replace("final_target: 350", "final_target: 1.0e+400", 1)
     )
     (root / "big.yaml").write_text(big, encoding="utf-8")
+    plan = (CARD / "plan.yaml").read_text(encoding="utf-8")
+    lost = plan.replace("layout: card\n", "layout: card\ntemplate: gone.yaml\n", 1)
+    (root / "lost.yaml").write_text(lost, encoding="utf-8")
+    (root / "taken.template.yaml").write_text("# a template already there\n", encoding="utf-8")
     return root
 
 
 PLAN = str(CARD / "plan.yaml")
 MASTER = "demo/3-master_kashiwa-lifelong-learning.xlsx"
+
+NEW = ["plan", "new", "--start", "R7", "--end", "R9", "--no-ask"]
 
 # (what the coordinator typed, text kpibook must say, exit code)
 MISTAKES: list[tuple[list[str], str, int]] = [
@@ -59,6 +65,54 @@ MISTAKES: list[tuple[list[str], str, int]] = [
     (["rollover", MASTER, "--to-year", "R99x", "-o", "next.yaml"], "年度として読めません", 2),
     (["export", PLAN.replace("plan.yaml", "entries.yaml"), "-o", "x"], "cannot load", 1),
     (["frobnicate"], "No such command", 2),
+    # plan new: a scale or a word it cannot take, and a template it would overwrite
+    (["plan", "new", "n.xlsx", "--start", "R7", "--end", "R9", "--scale", "abcd"], "no scale", 2),
+    (
+        ["plan", "new", "n.xlsx", "--start", "R7", "--end", "R9", "--scale", "A:x:y"],
+        "cannot read",
+        2,
+    ),
+    (
+        ["plan", "new", "n.xlsx", "--start", "R7", "--end", "R9", "--scale", "A:50:y,B:60:z"],
+        "best",
+        2,
+    ),
+    (
+        ["plan", "new", "n.xlsx", "--start", "R7", "--end", "R9", "--scale", "A:50:y,B:10:z"],
+        "be 0",
+        2,
+    ),
+    (
+        ["plan", "new", "n.xlsx", "--start", "R7", "--end", "R9", "--project-term", " 取組"],
+        "one line",
+        2,
+    ),
+    (
+        ["plan", "new", "taken.xlsx", "--start", "R7", "--end", "R9", "--project-term", "取組"],
+        "exists; use --force",
+        2,
+    ),
+    (
+        [
+            "plan",
+            "new",
+            "n.xlsx",
+            "--start",
+            "R7",
+            "--end",
+            "R9",
+            "--layout",
+            "matrix",
+            "--years",
+            "across",
+        ],
+        "only the card layout prints its years across",
+        2,
+    ),
+    # a plan naming a template that is not there, whatever the command
+    (["plan", "check", "lost.yaml"], "様式テンプレート「gone.yaml」が見つかりません", 1),
+    (["generate", "lost.yaml", "-o", "out"], "does not exist", 1),
+    (["check", "-p", "lost.yaml", "returns"], "template", 1),
 ]
 
 

@@ -104,10 +104,13 @@ def test_fingerprint_is_pinned() -> None:
     assert prints.of(department, projects, 1) == stamped.fingerprint == literal
     assert prints.of(department, projects, 2) == literal
     # Version 3 hashes the custom fields too (none in this plan, so an empty list), each
-    # indicator's 速報値 status and whether a preliminary actual may be reported, and how
-    # sections are evaluated and which ones the department evaluates (none here).
-    # Its performance part (prefilled cells named by group) changed names, not the hash.
-    v3 = "f808793e4d2b06a755fd0de6bd504567e0642c04940879f7cb88d37cd0ba94ef"
+    # indicator's 速報値 status and whether a preliminary actual may be reported, how
+    # sections are evaluated and which ones the department evaluates (none here), what
+    # its forms print besides (the baseline, the original targets, the data lag, the
+    # template's years, and how the rates a card may print are computed), the template
+    # through its digest, and the template's terms.  Its performance part (prefilled cells
+    # named by group) changed names, not the hash.
+    v3 = "c60206a07f93266b72d0c6ec056eb79524cd5da1ea8861e9ac2ed000aca02f46"
     assert prints.of(department, projects, 3) == v3
     assert set(VERSIONS) == SUPPORTED_VERSIONS == set(SCHEMES)
     assert max(VERSIONS) == FORM_VERSION
@@ -136,30 +139,13 @@ NOT_HASHED: dict[str, set[str]] = {
     # the same.
     "Font": {"input_size"},  # the size text inputs are shown at
     "PrintSettings": {"paper"},
-    # How kpibook grades (issue #15). Forms of versions 1 and 2 prefill none of it and no
-    # input depends on it; the 記入要領 only explains, in words, the formula kpibook uses.
-    # A form that explains an older formula still collects the same figures, and its
-    # grades are computed from the plan as it is now. Printing a baseline on the card
-    # would be a new form version, which would hash these.
-    "Indicator": {
-        "baseline",
-        "baseline_year",
-        "rate_method",
-        "cumulative",
-        "original_targets",
-        "original_final_target",
-        # The report-year actual of a lagging statistic is optional (the check and the
-        # 記入要領 follow the plan); the input, its name and its validation are unchanged.
-        "data_lag",
-        # 速報値: hashed from form version 3 (_V3_FIELDS), which prints a past actual's
-        # status and offers 速報値 beside the actual where the plan allows it.
-        "actual_status",
-        "preliminary_allowed",
-    },
+    # (Indicator: the baseline, the original targets, the data lag, the rate method, 累計
+    # and the 速報値 status are printed from form version 3, which hashes them; forms of
+    # versions 1 and 2 print none of them and their 記入要領 only explains, in words, the
+    # formula kpibook uses: such a form still collects the same figures, graded by the
+    # plan as it is now.)
     "GradingScheme": {
         "description",  # printed above the legend of the report only
-        "rate_method",
-        "rounding",
         # Forms of versions 1 and 2 show no evaluation of a section; version 3 hashes the
         # evaluations (rule, scale, which reasons are optional) for the owners' inputs.
         "evaluations",
@@ -171,6 +157,8 @@ NOT_HASHED: dict[str, set[str]] = {
         "owner_levels",
     },
     "GradeBand": {"description", "score"},  # the legend prints label and range only
+    # Whether a grade follows the exact or the printed rate: no form prints a grade.
+    "RateRounding": {"grade_on"},
     # Which grades make a text required is a rule of the check; the form says it in the
     # entry's help (hashed) and in the 記入要領. A form whose 記入要領 states an older rule
     # collects the same entries and is checked by the rule as it is now.
@@ -183,6 +171,7 @@ NOT_HASHED: dict[str, set[str]] = {
 
 
 LATEST_FIELDS = fingerprint_module._V3_FIELDS
+"""What the latest form version hashes, by model (a superset of the earlier versions')."""
 
 
 def _hashed_models() -> list[type[BaseModel]]:

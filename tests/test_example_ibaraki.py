@@ -21,8 +21,8 @@ from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import parse_fiscal_year
 from kpibook.grading import grade_report
 from kpibook.plan import Indicator, Plan
-from kpibook.planbook import read_plan_workbook
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from kpibook.plantext import load_entries_yaml
+from kpibook.sources import load_plan
 from kpibook.values import ActualStatus, Value, ValueKind
 from tests.conftest import EXAMPLES, ROOT
 from tests.test_libreoffice import needs_libreoffice, pdf_text, to_pdf
@@ -35,7 +35,7 @@ EDITION = "ed-H29data"  # the 2018 edition, whose report year (H29) the example 
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return load_plan_yaml(FOLDER / "plan.yaml")
+    return load_plan(FOLDER / "plan.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_example_is_listed_and_loads(plan: Plan, entries: Entries) -> None:
 
 
 def test_committed_plan_workbook_equals_the_text_form(plan: Plan) -> None:
-    assert read_plan_workbook(FOLDER / "plan.xlsx") == plan
+    assert load_plan(FOLDER / "plan.xlsx") == plan
 
 
 def test_example_holds_the_transcribed_values(

@@ -78,3 +78,21 @@ def test_the_master_is_not_changed(master: Path, tmp_path: Path) -> None:
     xml = zipfile.ZipFile(tmp_path / "copy.xlsx").read("xl/workbook.xml").decode()
     assert re.search(r'<sheet state="hidden" name="概要"', xml)
     assert re.search(r'<sheet name="報告書"', xml)
+
+
+def test_a_sheet_not_printed_loses_its_print_range(master: Path, tmp_path: Path) -> None:
+    """LibreOffice prints the print range of a hidden sheet: 一覧's (which leaves its
+    sparklines out of the print) is dropped from the copy unless 一覧 is printed."""
+    import zipfile
+
+    from kpibook.pdf import _only_sheets
+
+    def print_ranges(path: Path) -> str:
+        xml = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+        return " ".join(re.findall(r'"_xlnm\.Print_Area"[^>]*>([^<]*)<', xml))
+
+    assert "一覧!" in print_ranges(master)
+    _only_sheets(master, tmp_path / "report.xlsx", ["報告書"])
+    assert "一覧!" not in print_ranges(tmp_path / "report.xlsx")
+    _only_sheets(master, tmp_path / "table.xlsx", ["一覧"])
+    assert "一覧!" in print_ranges(tmp_path / "table.xlsx")

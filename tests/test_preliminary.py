@@ -27,10 +27,11 @@ from kpibook.master import write_master
 from kpibook.merge import merge
 from kpibook.opendata import tables
 from kpibook.plan import Plan
-from kpibook.plantext import load_entries_yaml, load_plan_yaml
+from kpibook.plantext import load_entries_yaml
 from kpibook.returns.check import check_return
 from kpibook.rollover import rollover
-from kpibook.template import load_template
+from kpibook.sources import load_plan
+from kpibook.template import load_template, plan_template
 from kpibook.values import ActualStatus
 from tests.conftest import EXAMPLES
 from tests.named import destination
@@ -43,7 +44,7 @@ KOYO_DEPT = "政策企画部・計画推進課"
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return load_plan_yaml(FOLDER / "plan.yaml")
+    return load_plan(FOLDER / "plan.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_the_form_offers_a_preliminary_actual_only_where_the_plan_allows(
 def test_a_return_gives_back_the_preliminary_status(
     plan: Plan, returns: dict[str, GeneratedForm]
 ) -> None:
-    result = check_return(plan, returns[KOYO_DEPT].path, load_template(plan.layout))
+    result = check_return(plan, returns[KOYO_DEPT].path, plan_template(plan))
     assert result.errors == []
     [entry] = result.entries
     assert entry.actual_status == {KOYO[1]: ActualStatus.PRELIMINARY}
@@ -125,7 +126,7 @@ def test_preliminary_without_a_figure_is_named_by_its_cell(
     [(sheet, ref)] = list(wb.defined_names[name].destinations)
     wb[sheet][ref.replace("$", "")].value = None
     wb.save(tmp_path / form.path.name)
-    result = check_return(plan, tmp_path / form.path.name, load_template(plan.layout))
+    result = check_return(plan, tmp_path / form.path.name, plan_template(plan))
     assert [(f.sheet, f.cell, f.code) for f in result.findings] == [
         (sheet, ref.replace("$", ""), "required-missing")
     ]
@@ -151,7 +152,7 @@ def test_marking_a_past_actual_preliminary_outdates_its_form(plan: Plan) -> None
     data = plan.model_dump(mode="json")
     data["projects"][0]["indicators"][0]["actual_status"] = {"H28": "preliminary"}
     other = Plan.model_validate(data)
-    template = load_template(plan.layout)
+    template = plan_template(plan)
 
     def prints(p: Plan) -> str:
         projects = [fp.project for fp in form_content(p, KOYO_DEPT).projects]
@@ -184,7 +185,8 @@ def test_the_master_and_the_export_say_preliminary(
     write_master(plan, report, merged, master)
     rows = list(openpyxl.load_workbook(master)["一覧"].iter_rows(values_only=True))
     head = rows[0]
-    koyo = next(r for r in rows[1:] if r[head.index("指標ID")] == KOYO[1])
+    id_column = head.index(f"{plan_template(plan).terms.indicator}ID")  # KPIID: its own word
+    koyo = next(r for r in rows[1:] if r[id_column] == KOYO[1])
     assert koyo[head.index("速報値の実績")] == "H29"
     assert koyo[head.index("速報値で評価")] == "速報値"
     out = tables(plan, merged)

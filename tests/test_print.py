@@ -6,7 +6,10 @@ to PDF and poppler reads them back.
   line overlaps another, and no row is taller than Excel's 409 pt;
 * every page of the forms, 報告書, 概要, 一覧 and 提出状況 prints its text at 8 pt or
   more (LibreOffice's word boxes of 8 pt Japanese text are about 10.4 pt high);
-* the card example's 報告書 takes at most 12 pages (18 before cards were packed).
+* the card example's 報告書 takes at most 12 pages (18 before cards were packed);
+* the 茨城県 card, its years across (its own template) with a baseline, revised targets
+  and a 達成率 per year, is printed and checked as the others are, and prints every value
+  of its plan in the form and in 報告書.
 """
 
 from __future__ import annotations
@@ -22,16 +25,23 @@ import openpyxl
 import pytest
 
 from kpibook.entries import Entries, ProjectEntry
+from kpibook.examples import TEMPLATE_FILE
 from kpibook.forms import generate_forms
 from kpibook.forms.fill import entry_values, write_filled_forms
 from kpibook.master import write_master
 from kpibook.merge import merge
-from kpibook.plan import Plan
+from kpibook.plan import Layout, Plan
+from kpibook.plantext import load_entries_yaml
+from kpibook.sources import load_plan
 from kpibook.template import CardTemplate, load_template
 from kpibook.textfit import MAX_ROW_POINTS
+from tests.conftest import EXAMPLES
 from tests.test_libreoffice import needs_libreoffice, to_pdf
+from tests.test_matrix_v3 import with_baseline
 
 PDFTOTEXT = shutil.which("pdftotext")
+ACROSS = EXAMPLES / "ibaraki-sousei-kpi"
+CARD = Layout.CARD
 MIN_BOX = 10.3
 """Points: the height of LibreOffice's word box for 8 pt Japanese text is about 10.4."""
 SENTENCES = [
@@ -133,25 +143,36 @@ def printed(
     limit, printed with one LibreOffice run."""
     work = tmp_path_factory.mktemp("print")
     cases: dict[str, tuple[Plan, Entries, Path]] = {}
-    for name, plan, entries in (
-        ("card", card_plan, card_entries),
-        ("matrix", matrix_plan, matrix_entries),
+    across_plan = load_plan(ACROSS / "plan.yaml")
+    across_entries = load_entries_yaml(ACROSS / "entries.yaml", across_plan)
+    for name, plan, entries, template in (
+        ("card", card_plan, card_entries, None),
+        ("matrix", matrix_plan, matrix_entries, None),
+        # a 基準値 column, a 当初目標 column and a lagging statistic in the matrix
+        ("matrix3", with_baseline(matrix_plan), matrix_entries, None),
+        # years across, a baseline, revised targets and a rate per year (茨城県's card)
+        ("across", across_plan, across_entries, load_template(CARD, ACROSS / TEMPLATE_FILE)),
     ):
         full = at_their_limits(plan, entries)
         for kind, chosen in (("published", entries), ("limits", full)):
-            returns = write_filled_forms(plan, chosen, work / f"{name}-{kind}-returns")
-            report, merged = merge(plan, [f.path for f in returns])
+            returns = write_filled_forms(plan, chosen, work / f"{name}-{kind}-returns", template)
+            report, merged = merge(plan, [f.path for f in returns], template)
             master = work / f"{name}-{kind}-master.xlsx"
-            write_master(plan, report, merged, master)
+            write_master(plan, report, merged, master, template)
             cases[f"{name}-{kind}-master"] = (plan, chosen, master)
         # The form of the department with the most to write, every text at its limit.
         busiest = max(
             {p.lead_department for p in plan.projects},
             key=lambda d: sum(p.lead_department == d for p in plan.projects),
         )
-        values = entry_values(plan, busiest, full, load_template(plan.layout))
+        chosen_template = template or load_template(plan.layout)
+        values = entry_values(plan, busiest, full, chosen_template)
         [form] = generate_forms(
-            plan, work / f"{name}-form", departments=[busiest], values={busiest: values}.__getitem__
+            plan,
+            work / f"{name}-form",
+            departments=[busiest],
+            template=chosen_template,
+            values={busiest: values}.__getitem__,
         )
         cases[f"{name}-limits-form"] = (plan, full, form.path)
     files = [path for *_, path in cases.values()]
@@ -213,7 +234,7 @@ def report_pages(case: Case) -> list[str]:
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("which", ["card", "matrix"])
+@pytest.mark.parametrize("which", ["card", "matrix", "across", "matrix3"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_form(
     which: str, printed: dict[str, Case]
 ) -> None:
@@ -231,7 +252,7 @@ def test_every_text_at_its_limit_is_printed_whole_in_the_form(
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("which", ["card", "matrix"])
+@pytest.mark.parametrize("which", ["card", "matrix", "across", "matrix3"])
 def test_every_text_at_its_limit_is_printed_whole_in_the_report(
     which: str, printed: dict[str, Case]
 ) -> None:
@@ -299,3 +320,43 @@ def test_the_overview_charts_grades_by_department_too(printed: dict[str, Case]) 
     assert pages
     leads = {p.lead_department for p in case.plan.projects}
     assert any(leads <= set(page.split("\n")) for page in pages)
+
+
+@needs_libreoffice
+@pytest.mark.parametrize(
+    "where",
+    [
+        "across-limits-form",
+        "across-published-master",
+        "matrix3-published-master",
+    ],
+)
+def test_every_value_of_version_3_is_printed(printed: dict[str, Case], where: str) -> None:
+    """Each baseline, target (revised and original), final target and past actual of the
+    plan is in the printed form and 報告書 (the card across, and the matrix with a 基準値
+    and a 当初目標 column)."""
+    case = printed[where]
+    text = "".join("".join(case.printed.pages).split())
+    wb = openpyxl.load_workbook(case.printed.xlsx)
+    department = wb["_kpibook"]["B5"].value if "_kpibook" in wb.sheetnames else None
+    checked = 0
+    for project in case.plan.projects:
+        if department is not None and project.lead_department != department:
+            continue
+        for ind in project.indicators:
+            values = [
+                ind.baseline,
+                ind.final_target,
+                ind.original_final_target,
+                *ind.targets.values(),
+                *ind.original_targets.values(),
+                *ind.actuals.values(),
+            ]
+            for v in values:
+                if v.number is not None:
+                    shown = f"{v.number:,}"
+                    assert shown in text, (where, ind.id, shown)
+                    checked += 1
+    assert checked >= 8
+    if where.startswith("matrix3"):
+        assert "8,337（R1）" in text  # the baseline with its year

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kpibook.fiscal import FiscalYear
+from kpibook.grading.indicators import final_target
 from kpibook.plan import Indicator, Placement, Plan, Project, SectionPath
+from kpibook.values import Value
 
 
 @dataclass(frozen=True)
@@ -118,25 +120,54 @@ def report_content(plan: Plan) -> FormContent:
     return FormContent(plan, "", [fp for *_, fp in listed])
 
 
-def years_shown(plan: Plan, indicator: Indicator) -> list[FiscalYear]:
-    """A card's year rows: the plan period up to the report year, and any earlier year
-    with a value."""
-    years = set(range(plan.period.start, plan.report_year + 1))
-    years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= plan.report_year}
+def years_shown(plan: Plan, indicator: Indicator, form_version: int = 3) -> list[FiscalYear]:
+    """A card's years: the plan period up to the report year, any earlier year with a
+    value, and (from form version 3) the later plan years up to the last one with a
+    target, so a card shows the targets still ahead.  A later year without a target shows
+    nothing a reader needs, so the card stops before it: a plan whose end-of-plan target
+    is its 【最終目標】 prints that once, not beside an empty year."""
+    last = plan.report_year
+    if form_version >= 3:
+        ahead = [y for y in indicator.targets if plan.report_year < y <= plan.period.end]
+        last = max([last, *ahead])
+    years = set(range(plan.period.start, last + 1))
+    years |= {y for y in [*indicator.targets, *indicator.actuals] if y <= last}
     return sorted(years)
+
+
+def final_shown(plan: Plan, indicator: Indicator, form_version: int = 3) -> Value:
+    """The 【最終目標】 a card prints: the plan's final target, or (from form version 3)
+    the target of the plan's last year when the plan gives no separate one, as grading
+    falls back to it."""
+    if form_version >= 3:
+        return final_target(indicator, plan.period.end)
+    return indicator.final_target
 
 
 @dataclass(frozen=True)
 class ValueColumn:
     year: FiscalYear
-    kind: Literal["actual", "target", "input"]
+    """The column's year (the baseline column's is the plan's first; each indicator's
+    baseline has its own year, printed with it)."""
+    kind: Literal["actual", "target", "input", "baseline", "original"]
 
 
-def value_columns(plan: Plan) -> list[ValueColumn]:
+_ORDER = {"target": 0, "original": 1}
+
+
+def value_columns(plan: Plan, form_version: int = 3) -> list[ValueColumn]:
     """Past actuals and targets of every year the plan has, and the report year's actual,
-    in time order (a year's target before its actual, as in seed 003's R3 columns).
+    in time order (a year's target before its actual, as in seed 003's R3 columns).  From
+    form version 3, a 基準値 column first when an indicator has a baseline, and a 当初目標
+    column after a year's target when an indicator's target of that year was revised.
     Every department's form has the same columns: the plan finds its years once."""
     cols = [ValueColumn(y, "actual") for y in plan.actual_years]
     cols += [ValueColumn(y, "target") for y in plan.target_years]
     cols.append(ValueColumn(plan.report_year, "input"))
-    return sorted(cols, key=lambda c: (c.year, 0 if c.kind == "target" else 1))
+    if form_version >= 3:
+        indicators = [i for p in plan.projects for i in p.indicators]
+        if any(not i.baseline.is_empty for i in indicators):
+            cols.append(ValueColumn(plan.period.start, "baseline"))
+        revised = {y for i in indicators for y in i.original_targets}
+        cols += [ValueColumn(y, "original") for y in sorted(revised)]
+    return sorted(cols, key=lambda c: (c.kind != "baseline", c.year, _ORDER.get(c.kind, 2)))

@@ -10,10 +10,17 @@ version is compared by its own version's list.
 
 Form versions 1 and 2 hash the same content (version 2 changed only how ids with dots
 are encoded in names); version 3 adds custom fields and the 速報値 status of actuals
-(:data:`_V3_FIELDS`), and how sections are evaluated and which ones a department
-evaluates (:data:`_V3_SECTIONS`); its performance part (prefilled cells named by group
-instead of one by one) changed no hash.  ``tests/test_contract.py`` pins a literal hash
-of each, so a change to what is hashed fails until the version is bumped on purpose.
+(:data:`_V3_FIELDS`), what its forms print besides (the baseline, the original of a
+revised target, the data lag, the card's years down or across and, for the rates a card
+may print, how rates are computed and rounded; also in :data:`_V3_FIELDS`), and how
+sections are evaluated and which ones a department evaluates (:data:`_V3_SECTIONS`).
+``tests/test_contract.py`` pins a literal hash of each, so a change to what is hashed
+fails until the version is bumped on purpose.  Version 3 also hashes the template
+through its digest, which its stamp carries: a check recomputes the fingerprint with the
+stamped digest to tell "made with another template" (the plan's content the same) from
+"made from another version of the plan"; and the template's terms
+(:class:`~kpibook.template.Terms`).  Its performance part (prefilled cells named by
+group instead of one by one) changed no hash.
 
 The content is serialised as JSON with sorted keys (``json.dumps(..., sort_keys=True,
 ensure_ascii=False)``, default separators), numbers of the plan as in its text form,
@@ -28,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -43,7 +50,7 @@ from kpibook.plan import (
     Project,
     Section,
 )
-from kpibook.scheme import EvaluationBand, OwnerLevel, SectionEvaluation
+from kpibook.scheme import EvaluationBand, OwnerLevel, RateRounding, SectionEvaluation
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -57,8 +64,10 @@ from kpibook.template import (
     MatrixLabels,
     MatrixTemplate,
     PrintSettings,
+    Terms,
     TextEntry,
     fields_of,
+    load_template,
 )
 from kpibook.values import Value
 
@@ -277,7 +286,28 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     # custom fields (issue #15 item 4): the coordinator's values, printed locked; and
     # 速報値 (item 1): a past actual's status is printed, and 速報値 offered where allowed
     Project: (*_V1_FIELDS[Project], "fields"),
-    Indicator: (*_V1_FIELDS[Indicator], "fields", "actual_status", "preliminary_allowed"),
+    # The forms print the baseline and its year, the original of a revised target beside
+    # it, and (for a lagging statistic) which years may be graded; a card with year_rates
+    # prints each past year's 達成率, which the rate method, 累計 and rounding decide.
+    Indicator: (
+        *_V1_FIELDS[Indicator],
+        "fields",
+        "actual_status",
+        "preliminary_allowed",
+        "baseline",
+        "baseline_year",
+        "original_targets",
+        "original_final_target",
+        "data_lag",
+        "rate_method",
+        "cumulative",
+    ),
+    GradingScheme: (*_V1_FIELDS[GradingScheme], "rate_method", "rounding"),
+    RateRounding: ("method", "places"),
+    # The card's years down or across and its rates, and the words of the rows they add.
+    CardLabels: (*_V1_FIELDS[CardLabels], "baseline", "original_target", "data_lag", "rate"),
+    MatrixLabels: (*_V1_FIELDS[MatrixLabels], "baseline", "original_target", "data_lag"),
+    CardTemplate: (*_V1_FIELDS[CardTemplate], "years", "year_rates", "terms"),
     FieldSpec: (
         "key",
         "label",
@@ -293,12 +323,25 @@ _V3_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
         "help",
         "required",
     ),
+    # the template's own words (担当課 / 担当部・課, 目標値 / 期待値) print on the form
+    Terms: ("department", "project", "indicator", "target", "actual", "target_note", "actual_note"),
+    MatrixTemplate: (*_V1_FIELDS[MatrixTemplate], "terms"),
 }
 """Version 3: version 2's content and what it prints beyond it."""
 
 
+def template_digest(template: FormTemplate) -> str:
+    """SHA-256 (hex) of the template as a version 3 form shows it: the stamp carries it
+    beside the fingerprint, so a check can tell a form made with another template from
+    one made from another version of the plan."""
+    return hashlib.sha256(_dumps(_canonical(template, _V3_FIELDS)).encode("utf-8")).hexdigest()
+
+
 def _shared_v3(plan: Plan, template: FormTemplate) -> dict[str, str]:
     shared = _shared(plan, template, _V3_FIELDS)
+    # the template through its digest (:func:`template_digest`), so that the fingerprint
+    # can be recomputed with the template a form was stamped with
+    shared["template"] = _dumps(template_digest(template))
     # the template's fields and the plan's, as the form shows them
     shared["fields"] = _dumps(_canonical(fields_of(plan, template), _V3_FIELDS))
     return shared
@@ -329,12 +372,14 @@ class _Version:
     own: Callable[[str, list[Project]], dict[str, str]]
     shared_sections: Callable[[Plan], dict[str, str]] | None = None
     own_sections: Callable[[Plan, str], dict[str, str]] | None = None
+    template_apart: bool = False
+    """The template is hashed through its digest, which the stamp carries too."""
 
 
 VERSIONS: dict[int, _Version] = {
     1: _Version(_shared_v1, _own_v1),
     2: _Version(_shared_v1, _own_v1),
-    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections),
+    3: _Version(_shared_v3, _own_v3, _shared_v3_sections, _own_v3_sections, template_apart=True),
 }
 """What each form version hashes."""
 
@@ -348,10 +393,20 @@ class Fingerprinter:
     plan: Plan
     template: FormTemplate
     _shared: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+    _template_digest: str | None = field(default=None, repr=False)
+    _builtin: Fingerprinter | Literal[False] | None = field(default=None, repr=False)
 
-    def of(self, department: str, projects: list[Project], form_version: int) -> str:
+    def of(
+        self,
+        department: str,
+        projects: list[Project],
+        form_version: int,
+        template: str | None = None,
+    ) -> str:
         """SHA-256 (hex) of what ``department``'s form of ``form_version`` prefills;
-        KeyError for a version this kpibook does not know."""
+        KeyError for a version this kpibook does not know.  ``template``: the digest of
+        another template to hash instead of this one's (a version whose stamp carries
+        it), to tell whether only the template differs."""
         version = VERSIONS[form_version]
         shared = self._shared.get(form_version)
         if shared is None:
@@ -359,9 +414,27 @@ class Fingerprinter:
             if version.shared_sections is not None:
                 shared |= version.shared_sections(self.plan)
             self._shared[form_version] = shared
+        if template is not None and version.template_apart:
+            shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
         if version.own_sections is not None:
             parts |= version.own_sections(self.plan, department)
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def with_builtin_template(self) -> Fingerprinter | None:
+        """Fingerprints of the same plan made with the built-in template of its layout
+        (None: this is that template), kept for every form of the check."""
+        if self._builtin is None:
+            builtin = load_template(self.plan.layout)
+            self._builtin = False if builtin == self.template else Fingerprinter(self.plan, builtin)
+        return self._builtin or None
+
+    def template_digest(self, form_version: int) -> str | None:
+        """What the stamp of a ``form_version`` form says of its template, if anything."""
+        if not VERSIONS[form_version].template_apart:
+            return None
+        if self._template_digest is None:
+            self._template_digest = template_digest(self.template)
+        return self._template_digest

@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kpibook.contract.content import FormContent, FormProject, value_columns, years_shown
+from kpibook.contract.content import (
+    FormContent,
+    FormProject,
+    final_shown,
+    value_columns,
+    years_shown,
+)
 from kpibook.contract.names import CURRENT, FIELD_PREFIX, NameScheme
 from kpibook.contract.specs import (
     InputSpec,
@@ -75,13 +81,14 @@ def project_inputs(
     year = era_label(plan.report_year)
     out: list[FormInput] = []
     for ind in fp.project.indicators:
-        number = number_spec(ind, year)
+        number = number_spec(ind, year, template.terms)
         out.append(
             FormInput(
                 names.indicator(pid, ind.id, "actual"), pid, "actual", number.title, number, ind
             )
         )
-        state = state_spec(ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION)
+        preliminary = ind.preliminary_allowed and names.form_version >= STATUS_FROM_VERSION
+        state = state_spec(preliminary, template.terms)
         out.append(
             FormInput(names.indicator(pid, ind.id, "state"), pid, "state", state.title, state, ind)
         )
@@ -107,7 +114,7 @@ def project_inputs(
         pid,
         "self_grade",
         g.label,
-        grade_spec(plan, g.label, g.help, g.required),
+        grade_spec(plan, g.label, g.help, g.required, template.terms),
     )
     texts = [_text_input(pid, entry, plan, names) for entry in template.texts]
     if isinstance(template, CardTemplate):  # printed: texts, 担当課の評価, 評価の説明
@@ -289,26 +296,43 @@ def prefilled_values(
     fp: FormProject, plan: Plan, template: FormTemplate, names: NameScheme = CURRENT
 ) -> list[tuple[str, Value | None]]:
     """Every named target and past actual the form prefills for a project, with the
-    plan's value (None: the cell shows －).  The card shows each indicator's years down to
-    the report year and its final target; the matrix shows the plan's value columns."""
+    plan's value (None: the cell shows －).  The card shows each indicator's years (to
+    the report year, and from form version 3 the later years with a target) and its
+    final target; the matrix shows the plan's value columns.  From form version 3 both
+    show the baseline and the original of a revised target where the plan has them."""
     out: list[tuple[str, Value | None]] = []
     pid = fp.project.id
+    version = names.form_version
     for ind in fp.project.indicators:
+
+        def name(part: str, ind: Indicator = ind) -> str:
+            return names.indicator(pid, ind.id, part)
+
         if isinstance(template, CardTemplate):
-            for year in years_shown(plan, ind):
-                out.append((names.indicator(pid, ind.id, f"t{year}"), ind.targets.get(year)))
-                if year != plan.report_year:
-                    out.append((names.indicator(pid, ind.id, f"a{year}"), ind.actuals.get(year)))
-            out.append((names.indicator(pid, ind.id, "final"), ind.final_target))
+            if version >= 3 and not ind.baseline.is_empty:
+                out.append((name("base"), ind.baseline))
+            for year in years_shown(plan, ind, version):
+                out.append((name(f"t{year}"), ind.targets.get(year)))
+                if version >= 3 and year in ind.original_targets:
+                    out.append((name(f"o{year}"), ind.original_targets[year]))
+                if year < plan.report_year:
+                    out.append((name(f"a{year}"), ind.actuals.get(year)))
+            out.append((name("final"), final_shown(plan, ind, version)))
+            if version >= 3 and not ind.original_final_target.is_empty:
+                out.append((name("ofinal"), ind.original_final_target))
             continue
-        for column in value_columns(plan):
+        for column in value_columns(plan, version):
             if column.kind == "target":
                 part, value = f"t{column.year}", ind.targets.get(column.year)
             elif column.kind == "actual":
                 part, value = f"a{column.year}", ind.actuals.get(column.year)
+            elif column.kind == "baseline" and not ind.baseline.is_empty:
+                part, value = "base", ind.baseline
+            elif column.kind == "original" and column.year in ind.original_targets:
+                part, value = f"o{column.year}", ind.original_targets[column.year]
             else:
                 continue
-            out.append((names.indicator(pid, ind.id, part), value))
+            out.append((name(part), value))
     return out
 
 

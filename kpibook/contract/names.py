@@ -6,6 +6,7 @@ reader finds it wherever rows were inserted, and never by guessing positions::
     kpi.<project>.<field>                  kpi.p01.activity_report, kpi.p01.self_grade
     kpi.<project>.<indicator>.<part>       kpi.p01.p01_01.actual (input), .state, .note
                                            .t2019 / .final / .a2018 (prefilled)
+                                           .base / .o2019 / .ofinal (prefilled, v3)
     kpisec.<section>.<part>                kpisec.1_02.grade, .explanation (form version 3:
                                            the owner's evaluation of a section)
 
@@ -45,7 +46,11 @@ _ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
 _DECODE = {"__": "_", "_0": "-", "_1": "."}
 _TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
 _PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
-_PART_V3 = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note|f_[a-z][a-z0-9_]*|prefilled)$")
+_PART_V3 = re.compile(
+    r"^(?:t\d{4}|a\d{4}|o\d{4}|final|ofinal|base|actual|state|note|f_[a-z][a-z0-9_]*|prefilled)$"
+)
+"""Version 3 adds custom fields (``f_<key>``), the baseline (``base``), the original of a
+revised target (``o2019``, ``ofinal``) and the groups of prefilled cells (``prefilled``)."""
 FIELD_PREFIX = "f_"
 """Names of custom fields (form version 3): ``kpi.p01.f_source``, ``kpi.p01.i1.f_rank``."""
 PREFILLED = "prefilled"
@@ -86,7 +91,8 @@ class NameScheme:
     def indicator(self, project: str, indicator: str, part: str) -> str:
         """``kpi.p01.p01_01.actual``: an indicator's input (``actual``, ``state``,
         ``note``) or prefilled value (``t2019`` target, ``final`` target, ``a2018`` past
-        actual)."""
+        actual; from version 3 ``base`` baseline, ``o2019`` / ``ofinal`` original target
+        of a revised one)."""
         return f"{NAME_PREFIX}.{self.encode(project)}.{self.encode(indicator)}.{part}"
 
     def section(self, section: str, part: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from kpibook.fields import FieldSpec
 from kpibook.plan import Indicator, Plan
 from kpibook.scheme import EvaluationRule, SectionEvaluation
+from kpibook.template import Terms
 from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 
 STATE_PENDING = "集計中"
@@ -102,8 +103,9 @@ def plan_numbers(indicator: Indicator) -> list[Decimal]:
     return [v.number for v in values if v.kind is ValueKind.NUMBER and v.number is not None]
 
 
-def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
+def number_spec(indicator: Indicator, year_label: str, terms: Terms | None = None) -> InputSpec:
     """The report-year actual: a number in a sensible range, no text, no units."""
+    terms = terms or Terms()
     unit = indicator.unit or ""
     numbers = plan_numbers(indicator)
     # Wide enough for any real figure, narrow enough to stop a slip of several zeros.
@@ -121,10 +123,13 @@ def number_spec(indicator: Indicator, year_label: str) -> InputSpec:
         f"{what}を半角で入力（単位「{unit}」は付けない）。" if unit else f"{what}を半角で入力。"
     ) + f"範囲 {_plain(lower)}～{_plain(upper)}。集計中・該当なしは右の「実績の状況」で選択。"
     if indicator.data_lag:
-        rule += "公表が遅れる指標のため、未公表なら空欄で構いません（実績のある最新の年度で評価）。"
+        rule += (
+            f"公表が遅れる{terms.indicator}のため、未公表なら空欄で構いません"
+            "（実績のある最新の年度で評価）。"
+        )
     return InputSpec(
         kind="number",
-        title=f"{year_label} 実績値（{indicator.label}）",
+        title=f"{year_label} {terms.actual}（{indicator.label}）",
         rule=rule,
         validation={
             "validate": "integer" if whole else "decimal",
@@ -140,16 +145,17 @@ def _plain(d: Decimal) -> str:
     return f"{int(d):,}" if d == d.to_integral_value() else f"{d:,}"
 
 
-def state_spec(preliminary: bool = False) -> InputSpec:
+def state_spec(preliminary: bool = False, terms: Terms | None = None) -> InputSpec:
     """実績の状況; with ``preliminary`` (the plan allows a 速報値) it offers 速報値 too."""
+    actual = (terms or Terms()).actual
     rule = (
-        f"実績値がまだ出ていないときは「{STATE_PENDING}」、該当しないときは"
-        f"「{STATE_NOT_APPLICABLE}」を選択。実績値を記入したときは空欄。"
+        f"{actual}がまだ出ていないときは「{STATE_PENDING}」、該当しないときは"
+        f"「{STATE_NOT_APPLICABLE}」を選択。{actual}を記入したときは空欄。"
     )
     choices = list(STATES)
     if preliminary:
-        rule = rule.removesuffix("実績値を記入したときは空欄。") + (
-            f"記入した実績値が速報値なら「{STATE_PRELIMINARY}」、確定値なら空欄。"
+        rule = rule.removesuffix(f"{actual}を記入したときは空欄。") + (
+            f"記入した{actual}が速報値なら「{STATE_PRELIMINARY}」、確定値なら空欄。"
         )
         choices.append(STATE_PRELIMINARY)
     return InputSpec(
@@ -161,13 +167,18 @@ def state_spec(preliminary: bool = False) -> InputSpec:
     )
 
 
-OWNER_CHOICE = "担当課が判断"
-"""How a level only the department chooses (着手済) is described beside its label."""
+def owner_choice(terms: Terms) -> str:
+    """How a level only the department chooses (着手済) is described beside its label:
+    担当課が判断."""
+    return f"{terms.department}が判断"
 
 
-def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputSpec:
+def grade_spec(
+    plan: Plan, title: str, help_text: str, required: bool, terms: Terms | None = None
+) -> InputSpec:
     """The department's own grade: any level of the scale, those only it chooses too."""
     scheme = plan.grading
+    owner = owner_choice(terms or Terms())
     scale = "、".join(
         [
             *(
@@ -176,7 +187,7 @@ def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputS
                 else f"{b.grade}（{b.label}）"
                 for b in scheme.bands
             ),
-            *(f"{o.grade}（{o.label}・{OWNER_CHOICE}）" for o in scheme.owner_levels),
+            *(f"{o.grade}（{o.label}・{owner}）" for o in scheme.owner_levels),
         ]
     )
     return InputSpec(
@@ -188,12 +199,15 @@ def grade_spec(plan: Plan, title: str, help_text: str, required: bool) -> InputS
     )
 
 
-def section_grade_spec(plan: Plan, evaluation: SectionEvaluation, title: str) -> InputSpec:
+def section_grade_spec(
+    plan: Plan, evaluation: SectionEvaluation, title: str, terms: Terms | None = None
+) -> InputSpec:
     """The owner's evaluation of a section: a level of that depth's scale."""
     scheme = plan.grading
+    owner = owner_choice(terms or Terms())
     grades = scheme.scale_at(evaluation.depth).grades
     meaning = {b.grade: b.label for b in scheme.bands}
-    meaning |= {o.grade: f"{o.label}・{OWNER_CHOICE}" for o in scheme.owner_levels}
+    meaning |= {o.grade: f"{o.label}・{owner}" for o in scheme.owner_levels}
     for other in sorted(scheme.evaluations, key=lambda e: -e.depth):
         meaning |= {b.grade: b.label for b in other.bands}
         meaning |= {o.grade: o.label for o in other.owner_levels}

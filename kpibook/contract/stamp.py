@@ -45,6 +45,11 @@ class Stamp(BaseModel):
     department: str = Field(description="The department the form is for.")
     fingerprint: str = Field(description="SHA-256 of everything prefilled in this form.")
     generator: str = Field(description="kpibook version that wrote the form.")
+    template: str | None = Field(
+        default=None,
+        description="SHA-256 of the form template the form was made with (version 3 on; "
+        "the fingerprint hashes it through this digest).",
+    )
 
     def rows(self) -> list[tuple[str, str]]:
         """(key, value) rows in a fixed order, every value as text."""
@@ -56,6 +61,7 @@ class Stamp(BaseModel):
             ("department", self.department),
             ("fingerprint", self.fingerprint),
             ("generator", self.generator),
+            *([("template", self.template)] if self.template is not None else []),
         ]
 
     @classmethod

@@ -40,7 +40,7 @@ from kpibook.forms.sheet import FormSheet, InputRecord
 from kpibook.message import Message
 from kpibook.parallel import Progress, map_files
 from kpibook.plan import Plan
-from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, load_template
+from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, plan_template
 from kpibook.xlsx_write import Book, CellValue, Sheet
 
 
@@ -92,14 +92,14 @@ def generate_forms(
 ) -> list[GeneratedForm]:
     """Write one form per department (all that have something to fill, or those named),
     on every core; ``values`` gives a department's input values (a filled return)."""
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     eligible = departments_with_forms(plan)
     if departments:
         unknown = [d for d in departments if not plan.has_department(d)]
         if unknown:
             raise UnknownDepartment(
                 Message(
-                    ja=f"担当課「{'」「'.join(unknown)}」は計画にありません",
+                    ja=f"{template.terms.department}「{'」「'.join(unknown)}」は計画にありません",
                     en=f"not in the plan: {', '.join(unknown)}; "
                     f"departments: {', '.join(plan.department_names())}",
                 )
@@ -108,7 +108,7 @@ def generate_forms(
         if nothing:
             raise UnknownDepartment(
                 Message(
-                    ja=f"「{'」「'.join(nothing)}」が記入する事業や体系の評価はありません",
+                    ja=f"「{'」「'.join(nothing)}」が記入する{template.terms.project}や体系の評価はありません",
                     en="these departments lead no project and evaluate no section, so they "
                     f"have no form: {', '.join(nothing)}",
                 )
@@ -171,6 +171,7 @@ def write_form(
             content.department, [fp.project for fp in content.projects], FORM_VERSION
         ),
         generator=f"kpibook {__version__}",
+        template=fingerprints.template_digest(FORM_VERSION),
     )
     with Book(path, created=created, in_memory=True) as book:
         errors_sheet = book.sheet(FINDINGS_SHEET) if findings is not None else None

@@ -19,7 +19,7 @@ from kpibook.forms import write_form
 from kpibook.forms.findings_sheet import Located
 from kpibook.plan import Plan
 from kpibook.returns.check import CheckReport, ReturnResult
-from kpibook.template import FormTemplate, load_template
+from kpibook.template import FormTemplate, plan_template
 from kpibook.xlsx_scan import read_form_book
 from kpibook.xlsx_write import CellValue
 
@@ -34,7 +34,7 @@ def annotate_returns(
     plan: Plan, report: CheckReport, outdir: Path, template: FormTemplate | None = None
 ) -> list[Path]:
     """An annotated copy of every return that has findings and a readable stamp."""
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     ensure_folder(outdir)
     written = []
     for result in report.returns:

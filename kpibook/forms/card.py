@@ -1,18 +1,19 @@
 """The card form (seed 000): one bordered card per project, under 基本方針 → 施策.
 
-Columns: label | body | 年度 | 目標値 | 各年度の実績値 | 実績の状況.  The card keeps the
-official labels and their order.  Two things differ from the paper form, both so that
-every input is one plain cell: the text entries sit in the wide body column with their
-rule beside them (the paper form merges them across the card), and each indicator's
-targets and actuals are a small table with one row per year (the paper form prints the
-years across), which also gives every indicator of a card its own rows.
+Columns: label | body | 年度 | 目標値 | 各年度の実績値 | 実績の状況 (years down), or label |
+body | a column per year | 実績の状況 (years across, as the template says; the tables are
+:mod:`kpibook.forms.card_values`).  The card keeps the official labels and their order.
+One thing differs from the paper form, so that every input is one plain cell: the text
+entries sit in the wide body column with their rule beside them (the paper form merges
+them across the card).  Years down (kpibook's own form) gives every indicator of a card
+its own small table with a row per year; across prints them as the official cards do.
 
 The consolidated report prints cards as the paper form does: :mod:`kpibook.forms.card_report`.
 """
 
 from __future__ import annotations
 
-from kpibook.contract.content import FormContent, FormProject, years_shown
+from kpibook.contract.content import FormContent, FormProject
 from kpibook.contract.inputs import (
     FormInput,
     InputKey,
@@ -20,9 +21,14 @@ from kpibook.contract.inputs import (
     prefilled_texts,
     project_inputs,
 )
-from kpibook.contract.names import indicator_name, project_name
+from kpibook.contract.names import project_name
 from kpibook.contract.specs import grade_spec, text_spec
 from kpibook.fiscal import era_label
+from kpibook.forms.card_values import (
+    FIRST_VALUE,
+    indicators_table,
+    value_columns_across,
+)
 from kpibook.forms.fields import (
     card_fields_after_indicators,
     card_fields_at_end,
@@ -30,19 +36,13 @@ from kpibook.forms.fields import (
 )
 from kpibook.forms.formats import value_width, widest_values
 from kpibook.forms.sheet import FormSheet
-from kpibook.plan import Indicator, Plan, Section
+from kpibook.plan import Plan, Section
 from kpibook.template import CardTemplate, TextEntry, fields_of
-from kpibook.textfit import (
-    LINE_EM,
-    ROW_PADDING,
-    lines_needed,
-    longest_height,
-    row_height,
-    width_for,
-)
+from kpibook.textfit import longest_height, row_height, width_for
 
-LABEL, BODY, YEAR, TARGET, ACTUAL, STATE = range(6)
-LAST = STATE
+LABEL, BODY = 0, 1
+YEAR = FIRST_VALUE
+"""The first column after the body, where a text entry's rule is printed."""
 
 
 def card_widths(t: CardTemplate, plan: Plan) -> list[float]:
@@ -56,16 +56,19 @@ def card_widths(t: CardTemplate, plan: Plan) -> list[float]:
     body = max(c.body, width_for(longest, t.font.text_input_size))
     widest = widest_values(plan).get(("any", None), ("", ""))[0]
     value = max(c.value, value_width(widest, t.font.size))
+    if t.years == "across":
+        return [c.label, body, *([value] * value_columns_across(plan, t)), c.state]
     return [c.label, body, c.year, value, value, c.state]
 
 
 def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[int, int]:
     """Lay out the whole card form; returns the title rows to repeat on every page."""
     plan, s = content.plan, fs.styles
+    last = fs.last_col
     fs.column_breaks = []  # a card is never split across pages side by side
     title_row(fs, f"{plan.title}（{era_label(plan.report_year, 'long')}{t.labels.title_suffix}）")
     deadline = f"　提出期限: {plan.deadline:%Y年%m月%d日}" if plan.deadline else ""
-    fs.span(1, LABEL, LAST, f"{t.labels.department}: {content.department}{deadline}", s.hint)
+    fs.span(1, LABEL, last, f"{t.labels.department}: {content.department}{deadline}", s.hint)
     row = 3
     shown = sections_with_content(content)
     for path in plan.iter_sections():
@@ -73,7 +76,7 @@ def write_cards(fs: FormSheet, content: FormContent, t: CardTemplate) -> tuple[i
         if section.id not in shown:
             continue
         fs.keep_with_next(row)
-        row = heading(fs, row, section, t, LAST)
+        row = heading(fs, row, section, t, last)
         for fp in content.in_section(section.id):
             first = row
             row = _card(fs, row, fp, content, t)
@@ -118,39 +121,41 @@ def heading(
 
 def _card(fs: FormSheet, row: int, fp: FormProject, content: FormContent, t: CardTemplate) -> int:
     s, labels, p = fs.styles, t.labels, fp.project
+    last = fs.last_col
     inputs = by_key(project_inputs(fp, content.plan, t))
     texts = prefilled_texts(fp, t)
     fs.write(row, LABEL, labels.project, s.label)
-    fs.span(row, BODY, YEAR, texts["name"], s.text.but(bold=True, valign="center"))
+    fs.span(row, BODY, last - 3, texts["name"], s.text.but(bold=True, valign="center"))
     fs.prefilled_name(project_name(p.id, "name"), row, BODY)
-    fs.write(row, TARGET, labels.department, s.label)
+    fs.write(row, last - 2, labels.department, s.label)
     departments = "\n".join([p.lead_department, *(f"（{d}）" for d in p.other_departments)])
-    fs.span(row, ACTUAL, STATE, departments, s.lead if p.other_departments else s.department)
+    fs.span(row, last - 1, last, departments, s.lead if p.other_departments else s.department)
     row += 1
     if fp.other_places:
         fs.write(row, LABEL, labels.relisted, s.label)
         places = "、".join(fp.other_places)
-        fs.span(row, BODY, LAST, labels.also_listed.format(places=places), s.text)
+        fs.span(row, BODY, last, labels.also_listed.format(places=places), s.text)
         row += 1
     for label, key in ((labels.overview, "overview"), (labels.annual_plan, "annual_plan")):
         fs.write(row, LABEL, label, s.label)
-        fs.span(row, BODY, LAST, texts[key], s.text)
+        fs.span(row, BODY, last, texts[key], s.text)
         fs.prefilled_name(project_name(p.id, key), row, BODY)
         row += 1
-    row = _indicators(fs, row, fp, content, t, inputs)
+    row = indicators_table(fs, row, fp, content, t, inputs)
     if t.actual_note is not None:
         for ind in p.indicators:
             row = _actual_note(fs, row, fp, inputs, t, t.actual_note, ind.id)
     row = card_fields_after_indicators(fs, row, fp, content, t, inputs)
     for entry in t.texts:
         row = _text_entry(fs, row, fp, entry, t, inputs)
-    grade = grade_spec(content.plan, t.self_grade.label, t.self_grade.help, t.self_grade.required)
+    g = t.self_grade
+    grade = grade_spec(content.plan, g.label, g.help, g.required, t.terms)
     fs.write(row, LABEL, t.self_grade.label, s.label)
     if fp.writes:
         fs.input(row, BODY, inputs[("self_grade", None)], s.input_choice)
     else:
         fs.write(row, BODY, labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
-    fs.span(row, YEAR, LAST, grade.rule, s.hint)
+    fs.span(row, YEAR, fs.last_col, grade.rule, s.hint)
     row += 1
     row = _text_entry(fs, row, fp, t.grade_explanation, t, inputs)
     return card_fields_at_end(fs, row, fp, content, t, inputs)
@@ -183,12 +188,14 @@ def _actual_note(
         inp = inputs[("actual_note", indicator)]
         fs.input(row, BODY, inp, s.input_text)
         _fit_longest(fs, row, note)
-        fs.span(row, YEAR, LAST, f"{inp.label.removeprefix(note.label)} {inp.spec.rule}", s.hint)
+        fs.span(
+            row, YEAR, fs.last_col, f"{inp.label.removeprefix(note.label)} {inp.spec.rule}", s.hint
+        )
     else:
         fs.write(
             row, BODY, t.labels.filled_by_lead.format(lead=fp.project.lead_department), s.read_only
         )
-        fs.span(row, YEAR, LAST, "", s.hint)
+        fs.span(row, YEAR, fs.last_col, "", s.hint)
     return row + 1
 
 
@@ -203,112 +210,5 @@ def _text_entry(
         _fit_longest(fs, row, entry)
     else:
         fs.write(row, BODY, t.labels.filled_by_lead.format(lead=p.lead_department), s.read_only)
-    fs.span(row, YEAR, LAST, spec.rule, s.hint)
+    fs.span(row, YEAR, fs.last_col, spec.rule, s.hint)
     return row + 1
-
-
-def _indicators(
-    fs: FormSheet,
-    row: int,
-    fp: FormProject,
-    content: FormContent,
-    t: CardTemplate,
-    inputs: Inputs,
-) -> int:
-    s, labels = fs.styles, t.labels
-    block_label = f"{labels.targets}・{labels.actuals}"
-    indicators = fp.project.indicators
-    if not indicators:
-        fs.write(row, LABEL, block_label, s.label)
-        fs.span(row, BODY, LAST, "（数値目標なし）", s.text)
-        return row + 1
-    first = row
-    for col, head in (
-        (BODY, labels.indicator),
-        (YEAR, labels.year),
-        (TARGET, labels.targets),
-        (ACTUAL, labels.actuals),
-        (STATE, labels.state),
-    ):
-        fs.write(row, col, head, s.label.but(align="center"))
-        fs.fit(row, head, fs.widths[col])
-    row += 1
-    for ind in indicators:
-        row = _indicator_rows(fs, row, fp, ind, content, t, inputs)
-    fs.span(first, LABEL, LABEL, block_label, s.label, rows=row - first)
-    grow_rows(fs, first, row - 1, lines_needed(block_label, fs.widths[LABEL], fs.size))
-    return row
-
-
-def _indicator_rows(
-    fs: FormSheet,
-    row: int,
-    fp: FormProject,
-    ind: Indicator,
-    content: FormContent,
-    t: CardTemplate,
-    inputs: Inputs,
-) -> int:
-    s, plan, pid = fs.styles, content.plan, fp.project.id
-    years = years_shown(plan, ind)
-    number = fs.number_style(ind)
-    center = s.text_center
-    first = row
-    for year in years:
-        label = era_label(year)
-        fs.write(row, YEAR, label, center)
-        target = ind.targets.get(year)
-        fs.prefilled(row, TARGET, target, number, indicator_name(pid, ind.id, f"t{year}"))
-        if year == plan.report_year:
-            if fp.writes:
-                fs.indicator_inputs(
-                    row, ACTUAL, STATE, inputs[("actual", ind.id)], inputs[("state", ind.id)]
-                )
-            else:
-                lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
-                fs.span(row, ACTUAL, STATE, lead, s.read_only)
-        else:
-            actual = ind.actuals.get(year)
-            fs.prefilled(
-                row,
-                ACTUAL,
-                actual,
-                number,
-                indicator_name(pid, ind.id, f"a{year}"),
-                ind.status_of(year),
-            )
-            fs.write(row, STATE, None, s.read_only)
-        row += 1
-    fs.write(row, YEAR, t.labels.final_target, center)
-    fs.fit(row, t.labels.final_target, fs.widths[YEAR])
-    fs.prefilled(row, TARGET, ind.final_target, number, indicator_name(pid, ind.id, "final"))
-    fs.span(row, ACTUAL, STATE, None, s.read_only)
-    row += 1
-    text = indicator_text(ind, t.labels.final_target)
-    fs.span(first, BODY, BODY, text, s.text.but(valign="top"), rows=row - first)
-    grow_rows(fs, first, row - 1, lines_needed(text, fs.widths[BODY], fs.size))
-    return row
-
-
-def indicator_text(ind: Indicator, final_label: str) -> str:
-    """The indicator's name and unit, and its ※ notes, one a line."""
-    unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = [f"{era_label(y)}: {v.note}" for y, v in sorted(ind.actuals.items()) if v.note]
-    notes += [f"{era_label(y)} 目標: {v.note}" for y, v in sorted(ind.targets.items()) if v.note]
-    if ind.final_target.note:
-        notes.append(f"{final_label}: {ind.final_target.note}")
-    if ind.note:
-        notes.append(ind.note)
-    return "\n".join([f"{ind.label}{unit}", *(f"※{n.removeprefix('※')}" for n in notes)])
-
-
-def grow_rows(fs: FormSheet, first: int, last: int, lines: int) -> None:
-    """Spread the height ``lines`` lines need over rows ``first..last`` (a merged cell)."""
-    one = row_height(1, fs.size)
-    need = lines * fs.size * LINE_EM + ROW_PADDING
-    rows = range(first, last + 1)
-    have = sum(fs.heights.get(r, one) for r in rows)
-    if need > have:
-        extra = (need - have) / len(rows)
-        for r in rows:
-            fs.heights[r] = round(fs.heights.get(r, one) + extra, 2)

@@ -19,10 +19,12 @@ continue on the following rows when long.  Per card, in the official order:
 
 from __future__ import annotations
 
-from kpibook.contract.content import FormProject, years_shown
+from kpibook.contract.content import FormProject
 from kpibook.contract.specs import prefilled_cell
-from kpibook.fiscal import era_label
-from kpibook.forms.card import heading, indicator_text, sections_with_content, title_row
+from kpibook.fiscal import FiscalYear, era_label
+from kpibook.forms.card import heading, sections_with_content, title_row
+from kpibook.forms.card_values import grow_rows, indicator_text, lag_text, past_rates
+from kpibook.forms.card_values import slots as card_slots
 from kpibook.forms.fields import report_fields
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.report import (
@@ -36,15 +38,19 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, charts_beside, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
-from kpibook.plan import Indicator
+from kpibook.plan import Indicator, Plan
 from kpibook.template import CardTemplate, fields_of
+from kpibook.textfit import lines_needed
 from kpibook.values import ActualStatus, Value, status_format, with_status
 from kpibook.xlsx_write import Book, Sheet, Style
 
 LABEL = 0
 FIRST = 1
+BESIDE_GAP = 1.5
+"""Width of the blank column between a card and its charts beside it."""
 
 
 def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
@@ -59,13 +65,17 @@ def card_report_widths(t: CardTemplate, data: ReportData) -> list[float]:
                 text = value_text(actual, indicators[iid], with_unit=False)
                 texts.append(with_status(text, entry.actual_status.get(iid)))
     width = max([c.value, *(value_width(text, t.report.font_size, spare=False) for text in texts)])
-    return [c.label, *([width] * c.values), c.rate]
+    widths = [c.label, *([width] * c.values), c.rate]
+    if t.report.charts.place == "beside":  # a narrow gap, then the charts' column
+        widths += [BESIDE_GAP, t.report.charts.width]
+    return widths
 
 
 def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportData) -> None:
     fs = FormSheet(book, sheet, t, card_report_widths(t, data), None, report=True)
     fs.column_breaks = []  # a card is never split across pages side by side
-    last = len(fs.widths) - 1
+    beside = t.report.charts.place == "beside"
+    last = len(fs.widths) - (3 if beside else 1)  # the card's last column
     plan, s = data.plan, fs.styles
     title_row(fs, report_title(plan, t.labels.title_suffix))
     row = front_matter(fs, 2, data, t, last, last - 2)
@@ -78,7 +88,7 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
         if len(path.nodes) == 1 and t.report.new_page_per_top_section:
             fs.forced.add(row)
         fs.keep_with_next(row)
-        row = heading(fs, row, section, t, last, inline=True)
+        row = heading(fs, row, section, t, len(fs.widths) - 1, inline=True)
         evaluation = data.sections.get(section.id)
         if evaluation is not None:
             row = section_evaluation(fs, row, evaluation, LABEL, last, plan.grading.not_gradable)
@@ -86,7 +96,10 @@ def write_card_report(book: Book, sheet: Sheet, t: CardTemplate, data: ReportDat
             row += 1
         for fp in data.content.in_section(section.id):
             first = row
-            row = _card(fs, row, fp, data, t, last)
+            charts: list[Chart] = []
+            row = _card(fs, row, fp, data, t, last, charts)
+            if beside and charts:
+                row = charts_beside(fs, first, row - 1, last + 2, charts)
             fs.block(first, row - 1)
             fs.heights[row] = GAP
             row += 1
@@ -118,8 +131,16 @@ def _index(fs: FormSheet, row: int, data: ReportData, last: int) -> int:
 
 
 def _card(
-    fs: FormSheet, row: int, fp: FormProject, data: ReportData, t: CardTemplate, last: int
+    fs: FormSheet,
+    row: int,
+    fp: FormProject,
+    data: ReportData,
+    t: CardTemplate,
+    last: int,
+    charts: list[Chart],
 ) -> int:
+    """One card; its indicators' charts are added to ``charts`` (drawn under its
+    indicators here, or beside the card by the caller once its rows are known)."""
     s, labels, p = fs.styles, t.labels, fp.project
     entry = data.entry(p.id)
     fs.write(row, LABEL, labels.project, s.label)
@@ -139,7 +160,13 @@ def _card(
     for ind in p.indicators:
         actual = entry.actuals.get(ind.id) if entry else None
         status = entry.actual_status.get(ind.id) if entry else None
-        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last)
+        printed = PrintedCells()
+        row = _indicator(fs, row, ind, actual, status, graded[ind.id], data, t, last, printed)
+        shown = trend(data.plan, ind, actual)
+        if shown.drawable:
+            charts.append(Chart(shown, printed))
+    if t.report.charts.place == "below" and charts:
+        row = chart_band(fs, row, FIRST, last, charts, t.report.labels.chart)
     if not p.indicators:
         block = f"{labels.targets}・{labels.actuals}"
         row = fs.long_text(row, FIRST, last, "（数値目標なし）", s.text, (block, s.label))
@@ -175,13 +202,19 @@ def _indicator(
     data: ReportData,
     t: CardTemplate,
     last: int,
+    printed: PrintedCells,
 ) -> int:
-    """The indicator's years across: its name and unit over the years, then the 目標値
-    and 実績値 rows (more years than columns continue in a second set of rows), its
-    達成率 and grade beside the last set; its ※ notes above."""
+    """The indicator's years across: its name and unit over the years (the baseline
+    first, 【最終目標】 last), then the 目標値 row, the 当初目標 row when a target was
+    revised, the 実績値 row and (when the template asks) a 達成率 row for every year with
+    an actual; more years than columns continue in a second set of rows.  Its 達成率 and
+    grade beside the last set, with the year graded when that is not the report year; its
+    ※ notes above."""
     s, labels, plan = fs.styles, t.labels, data.plan
     unit = f"（{ind.unit}）" if ind.unit else ""
-    notes = indicator_text(ind, labels.final_target).split("\n")[1:]
+    notes = indicator_text(
+        ind, labels.final_target, t.terms, lag_text(plan, ind, t.labels), labels.baseline
+    ).split("\n")[1:]
     if notes:
         label = t.actual_note.label if t.actual_note else labels.indicator
         row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))
@@ -189,48 +222,73 @@ def _indicator(
     head = s.label.but(align="center")
     center = s.text_center
     slots = last - FIRST
-    years = years_shown(plan, ind)
-    items: list[tuple[str, Value | None, Value | None, ActualStatus | None]] = [
-        (
-            era_label(y),
-            ind.targets.get(y),
-            actual if y == plan.report_year else ind.actuals.get(y),
-            status if y == plan.report_year else ind.status_of(y),
-        )
-        for y in years
-    ]
-    items.append((labels.final_target, ind.final_target, None, None))
-    chunks = [items[n : n + slots] for n in range(0, len(items), slots)]
+    shown = card_slots(plan, ind, t)
+    has_original = any(slot.original is not None for slot in shown)
+    rates = _report_rates(ind, ig, plan) if t.year_rates else None
+    rows = [labels.targets, *([labels.original_target] if has_original else [])]
+    rows += [labels.actuals, *([t.report.labels.rate] if rates is not None else [])]
+    chunks = [shown[n : n + slots] for n in range(0, len(shown), slots)]
     for n, chunk in enumerate(chunks):
         fs.write(row, LABEL, f"{ind.label}{unit}", head)
         fs.fit(row, f"{ind.label}{unit}", fs.widths[LABEL])
-        fs.write(row + 1, LABEL, labels.targets, s.label)
-        fs.write(row + 2, LABEL, labels.actuals, s.label)
+        for k, text in enumerate(rows, start=1):
+            fs.write(row + k, LABEL, text, s.label)
+            fs.fit(row + k, text, fs.widths[LABEL])
         for k in range(slots):
             col = FIRST + k
-            if k < len(chunk):
-                year, target, value, value_status = chunk[k]
-                fs.write(row, col, year, head)
-                fs.fit(row, year, fs.widths[col])
-                _value(fs, row + 1, col, target, number, center)
-                is_final = n == len(chunks) - 1 and k == len(chunk) - 1
-                if is_final:
-                    fs.write(row + 2, col, None, s.text)
-                else:
-                    _value(fs, row + 2, col, value, number, center, value_status)
-            else:
-                for r in (row, row + 1, row + 2):
+            if k >= len(chunk):
+                for r in range(row, row + len(rows) + 1):
                     fs.write(r, col, None, s.text)
-        fs.fit(row + 2, labels.actuals, fs.widths[LABEL])
+                continue
+            slot = chunk[k]
+            fs.write(row, col, slot.head, head)
+            fs.fit(row, slot.head, fs.widths[col])
+            cells: list[Value | str | None] = [slot.target]
+            if has_original:  # blank under a target that was never revised
+                cells.append(slot.original if slot.original is not None else "")
+            year = slot.year
+            value, value_status = (actual, status) if year == plan.report_year else (None, None)
+            if year is not None and year < plan.report_year:
+                value, value_status = ind.actuals.get(year), ind.status_of(year)
+            cells.append(value if year is not None and year <= plan.report_year else "")
+            actual_row = row + len(cells)
+            if slot.part == "final":  # the cells the charts draw
+                printed.add("final", 0, row + 1, col)
+            elif year is not None:
+                printed.add("target", year, row + 1, col)
+                printed.add("actual", year, actual_row, col)
+            if rates is not None:
+                cells.append(rates.get(year, "") if year is not None else "")
+            for r, cell in enumerate(cells, start=row + 1):
+                if isinstance(cell, str):
+                    fs.write(r, col, cell or None, center)
+                    if cell:
+                        fs.fit(r, cell, fs.widths[col])
+                else:
+                    shown_status = value_status if r == actual_row else None
+                    _value(fs, r, col, cell, number, center, shown_status)
         if n == len(chunks) - 1 and shows_computed(t):
             fs.write(row, last, t.report.labels.rate, head)
             mark = ig.grade or plan.grading.not_gradable
-            fs.span(row + 1, last, last, f"{rate_text(ig)}\n{mark}", center, rows=2)
+            graded = ig.year
+            when = "" if graded in (None, plan.report_year) else f"（{era_label(graded)}）"
+            text = f"{rate_text(ig)}{when}\n{mark}"
+            fs.span(row + 1, last, last, text, center, rows=len(rows))
+            grow_rows(fs, row + 1, row + len(rows), lines_needed(text, fs.widths[last], fs.size))
         else:
-            for r in (row, row + 1, row + 2):
+            for r in range(row, row + len(rows) + 1):
                 fs.write(r, last, None, s.text)
-        row += 3
+        row += len(rows) + 1
     return row
+
+
+def _report_rates(ind: Indicator, ig: IndicatorGrade, plan: Plan) -> dict[FiscalYear, str]:
+    """The 達成率 of every past year with an actual, and the report year's as graded
+    (which for a lagging statistic may be an earlier year's)."""
+    out = past_rates(plan, ind)
+    if ig.rate_shown is not None and ig.year is not None:
+        out[ig.year] = f"{ig.rate_shown}%"
+    return out
 
 
 def _value(
@@ -263,7 +321,7 @@ def _grades(
     grade = data.grades[fp.project.id]
     own = grade.self_grade or labels.self_missing
     computed = grade.grade or plan.grading.not_gradable
-    basis = grade_basis(grade, plan)
+    basis = grade_basis(grade, plan, t.terms)
     if shows_self(t) and shows_computed(t):
         fs.write(row, LABEL, t.self_grade.label, s.label)
         fs.write(row, FIRST, own, s.text_center)

@@ -89,12 +89,12 @@ def card_fields_at_end(
 
 
 def _card_prefilled(fs: FormSheet, row: int, pf: PrefilledField) -> int:
-    from kpibook.forms.card import BODY, LABEL, LAST
+    from kpibook.forms.card import BODY, LABEL
 
     s = fs.styles
     fs.write(row, LABEL, pf.label, s.label)
     fs.fit(row, pf.label, fs.widths[LABEL])
-    fs.span(row, BODY, LAST, pf.text or None, s.text)
+    fs.span(row, BODY, fs.last_col, pf.text or None, s.text)
     fs.prefilled_name(pf.name, row, BODY)
     return row + 1
 
@@ -108,7 +108,7 @@ def _card_input(
     t: CardTemplate,
     inputs: Inputs,
 ) -> int:
-    from kpibook.forms.card import BODY, LABEL, LAST, YEAR
+    from kpibook.forms.card import BODY, LABEL, YEAR
 
     s = fs.styles
     label = f"{spec.label}（{ind.label}）" if ind else spec.label
@@ -117,11 +117,11 @@ def _card_input(
     if fp.writes:
         inp = inputs[(f"{FIELD_PREFIX}{spec.key}", ind.id if ind else None)]
         _field_input(fs, row, BODY, inp)
-        fs.span(row, YEAR, LAST, inp.spec.rule + inp.spec.requirement(), s.hint)
+        fs.span(row, YEAR, fs.last_col, inp.spec.rule + inp.spec.requirement(), s.hint)
     else:
         lead = t.labels.filled_by_lead.format(lead=fp.project.lead_department)
         fs.write(row, BODY, lead, s.read_only)
-        fs.span(row, YEAR, LAST, "", s.hint)
+        fs.span(row, YEAR, fs.last_col, "", s.hint)
     return row + 1
 
 
@@ -177,7 +177,7 @@ def matrix_field_cells(
                 fs.span(r, col, col, pf.text or None, s.text, rows=height)
                 fs.prefilled_name(pf.name, r, col)
                 if height > 1:
-                    from kpibook.forms.card import grow_rows
+                    from kpibook.forms.card_values import grow_rows
 
                     lines = lines_needed(pf.text, fs.widths[col], fs.size)
                     grow_rows(fs, r, r + height - 1, lines)

@@ -14,7 +14,7 @@ from kpibook.contract.specs import STATE_NOT_APPLICABLE, STATE_PENDING, STATE_PR
 from kpibook.entries import Entries
 from kpibook.forms import GeneratedForm, generate_forms
 from kpibook.plan import Plan
-from kpibook.template import FormTemplate, load_template
+from kpibook.template import FormTemplate, plan_template
 from kpibook.values import ActualStatus, ValueKind
 from kpibook.xlsx_write import CellValue
 
@@ -80,7 +80,7 @@ def write_filled_forms(
     plan: Plan, entries: Entries, outdir: Path, template: FormTemplate | None = None
 ) -> list[GeneratedForm]:
     """Every department's form, filled in with its entries."""
-    chosen = template or load_template(plan.layout)
+    chosen = template or plan_template(plan)
     return generate_forms(
         plan, outdir, template=chosen, values=lambda d: entry_values(plan, d, entries, chosen)
     )

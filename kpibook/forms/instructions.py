@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kpibook.contract.content import FormContent
 from kpibook.contract.names import SECTION_PREFIX
-from kpibook.contract.specs import OWNER_CHOICE, STATES
+from kpibook.contract.specs import STATES, owner_choice
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet, InputRecord
-from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.plan import Indicator, Plan
 from kpibook.printing import Page, plan_columns
 from kpibook.template import FormTemplate, fields_of
@@ -30,11 +30,15 @@ def write_instructions(
         sheet.column_width(col, col, width)
     row = 0
     title = f"{plan.title}　{era_label(plan.report_year, 'long')} 記入要領"
-    sheet.write(row, 0, title, s.title)
-    sheet.row_height(row, row_height(1, s.title.font_size or template.font.size))
+    # across the page and wrapped: a long plan title overflowing to the right printed a
+    # second, almost empty page
+    size = s.title.font_size or template.font.size
+    sheet.merge(row, 0, row, len(WIDTHS) - 1, title, s.title.but(wrap=True, valign="top"))
+    sheet.row_height(row, row_height(lines_needed(title, sum(WIDTHS), size), size))
     row += 2
+    w = template.terms
     facts = [
-        ("担当課", content.department),
+        (w.department, content.department),
         ("報告年度", f"{era_label(plan.report_year, 'long')}（{plan.report_year}年度）"),
     ]
     if plan.deadline:
@@ -50,20 +54,22 @@ def write_instructions(
     shown = "」「".join(fs.sheet.name for fs in forms)
     steps = [
         f"シート「{shown}」の色の付いたセルだけに記入してください（このセルの色です →）。",
-        "それ以外のセル（目標値、過去の実績値、事業の内容など）は計画の内容で、変更できません。",
+        f"それ以外のセル（{w.target}、過去の{w.actual}、{w.project}の内容など）は計画の内容で、"
+        "変更できません。",
     ]
     if content.projects:
         steps += [
             "数値は半角で、単位を付けずに入力してください。単位はセルの表示に付きます。",
-            f"実績値がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
+            f"{w.actual}がまだ出ていないときは数値を空欄のまま「実績の状況」で「{STATES[0]}」を、"
             f"該当しないときは「{STATES[1]}」を選んでください。",
-            "他の課と共同の事業は、青色のセルの課（主担当課）が記入します。",
-            "【再掲】の事業は、最初に掲載される箇所で1回だけ記入します。",
+            f"他の{w.department}と共同の{w.project}は、青色のセルの{w.department}"
+            f"（主{w.department}）が記入します。",
+            f"【再掲】の{w.project}は、最初に掲載される箇所で1回だけ記入します。",
         ]
     steps.append("セルを結合したり、行や列を削除したりしないでください。")
     if content.sections:
         steps.append(
-            "体系（施策・基本目標など）の評価を担当する課は、シート「"
+            f"体系（施策・基本目標など）の評価を担当する{w.department}は、シート「"
             f"{forms[-1].sheet.name}」で評価を選び、その理由を記入してください。"
         )
     for n, step in enumerate(steps, start=1):
@@ -83,7 +89,7 @@ def write_instructions(
     sheet.write(row, 1, "", s.heading)
     sheet.write(row, 2, "", s.heading)
     row += 1
-    for col, head in enumerate(("事業・記入欄", "記入のしかた", "セル")):
+    for col, head in enumerate((f"{w.project}・記入欄", "記入のしかた", "セル")):
         sheet.write(row, col, head, s.label)
     row += 1
     names = {fp.project.id: fp.project.name for fp in content.projects}
@@ -109,9 +115,11 @@ def _grade_scale(
     sheet.write(row, 1, "", s.heading)
     row += 1
     scheme = plan.grading
+    w = form.template.terms
+    words = own_words(w.actual, w.target)
     lines = [
-        *formula_lines(indicators, scheme),
-        terms_note(indicators, scheme, scheme.fallback_to_final),
+        *formula_lines(indicators, scheme, words=words),
+        terms_note(indicators, scheme, scheme.fallback_to_final, words),
     ]
     size = form.template.font.size
     for line in lines:
@@ -132,7 +140,7 @@ def _grade_scale(
         row += 1
     for level in scheme.owner_levels:
         sheet.write(row, 0, level.grade, s.text_center)
-        sheet.write(row, 1, f"{level.label}（{OWNER_CHOICE}）", s.text)
+        sheet.write(row, 1, f"{level.label}（{owner_choice(form.template.terms)}）", s.text)
         row += 1
     return row
 

@@ -1,7 +1,8 @@
 """The matrix form (seed 003): one row per indicator under 柱 → (1) → ①.
 
-Columns: 番号 | 事業名 | 内容 | 担当部局 | 評価指標 | the year columns in time order (past
-actuals, targets, the report year's actual to fill) | 実績の状況 | 評価 | comment |
+Columns: 番号 | 事業名 | 内容 | 担当部局 | 評価指標 | the year columns in time order (a
+基準値 column first when the plan has baselines, past actuals, targets each followed by
+its 当初目標 when one was revised, the report year's actual to fill) | 実績の状況 | 評価 | comment |
 improvement.  The official two-row header (year, then 実績値/目標値) heads the table and
 repeats on every printed page; section headings are full-width rows inside it.  A project
 with several indicators has one row per indicator; its project-level entries (評価, the
@@ -18,8 +19,9 @@ from kpibook.contract.names import indicator_name, project_name
 from kpibook.fields import FieldSpec
 from kpibook.fiscal import era_label
 from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.card_values import lag_text
 from kpibook.forms.fields import matrix_field_cells, matrix_field_width
-from kpibook.forms.formats import ValueKey, value_width, widest_values
+from kpibook.forms.formats import ValueKey, number_format, value_text, value_width, widest_values
 from kpibook.forms.sheet import FormSheet
 from kpibook.plan import Indicator, Plan, Section
 from kpibook.template import MatrixTemplate, fields_of
@@ -75,9 +77,12 @@ def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
     widths += [c.value] * (layout.last + 1 - len(widths))
     widest = widest_values(plan)
     for n, vc in enumerate(layout.values):  # each value on one line, with its unit
-        key: ValueKey = ("any", None) if vc.kind == "input" else (vc.kind, vc.year)
+        key: ValueKey = (vc.kind, vc.year) if vc.kind in ("actual", "target") else ("any", None)
         col = layout.input_col if vc.kind == "input" else layout.value_col(n)
-        widths[col] = max(c.value, value_width(widest.get(key, ("", ""))[0], t.font.size))
+        text = widest.get(key, ("", ""))[0]
+        if vc.kind == "baseline":
+            text = max((text, *(baseline_text(i) for i in _indicators(plan))), key=len)
+        widths[col] = max(c.value, value_width(text, t.font.size))
     widths[layout.state_col] = c.state
     widths[layout.grade_col] = c.grade
     for entry, col in zip(t.texts, (layout.comment_col, layout.comment_col + 1), strict=False):
@@ -85,6 +90,27 @@ def matrix_widths(t: MatrixTemplate, plan: Plan) -> list[float]:
     for n, spec in enumerate(layout.fields):
         widths[layout.first_field_col + n] = matrix_field_width(spec, t)
     return widths
+
+
+def _indicators(plan: Plan) -> list[Indicator]:
+    return [i for p in plan.projects for i in p.indicators]
+
+
+def baseline_text(ind: Indicator, with_unit: bool = True) -> str:
+    """The baseline as its cell shows it: the value, its unit and its year."""
+    if ind.baseline.is_empty:
+        return ""
+    year = f"（{era_label(ind.baseline_year)}）" if ind.baseline_year is not None else ""
+    return value_text(ind.baseline, ind, with_unit) + year
+
+
+def baseline_format(ind: Indicator) -> str:
+    """The baseline's number format: the indicator's, its year after the unit."""
+    fmt = number_format(ind)
+    if ind.baseline_year is None:
+        return fmt
+    year = f"（{era_label(ind.baseline_year)}）"
+    return fmt[:-1] + year + '"' if fmt.endswith('"') else f'{fmt}"{year}"'
 
 
 def print_columns(layout: Layout) -> tuple[tuple[int, int], list[int]]:
@@ -153,11 +179,17 @@ def _header(fs: FormSheet, layout: Layout, plan: Plan, t: MatrixTemplate) -> Non
         fs.span(r, col, col, text, head, rows=2)
     for n, vc in enumerate(layout.values):
         col = layout.value_col(n) if vc.kind != "input" else layout.input_col
+        if vc.kind == "baseline":
+            fs.span(r, col, col, labels.baseline, head, rows=2)
+            continue
         label = era_label(vc.year)
         if vc.kind == "target" and vc.year == plan.midterm_year:
             label += labels.midterm
         fs.write(r, col, label, head)
-        fs.write(r + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
+        kind = {"target": labels.target, "original": labels.original_target}
+        sub = kind.get(vc.kind, labels.actual)
+        fs.write(r + 1, col, sub, head)
+        fs.fit(r + 1, sub, fs.widths[col])
     # The two header rows share the height the tallest merged head needs.
     need = max(lines_needed(text, fs.widths[col], fs.size) for col, text in fixed)
     fs.fit(r, "", 10, min_lines=max(1, (need + 1) // 2))
@@ -203,7 +235,7 @@ def _project(
     indicators: list[Indicator | None] = list(p.indicators) or [None]
     inputs = by_key(project_inputs(fp, plan, t))
     for k, ind in enumerate(indicators):
-        _indicator_row(fs, row + k, fp, ind, layout, inputs, t)
+        _indicator_row(fs, row + k, fp, ind, layout, inputs, t, plan)
     _project_entries(fs, row, rows, fp, layout, inputs, t)
     lead = t.labels.filled_by_lead.format(lead=p.lead_department)
     matrix_field_cells(fs, row, rows, fp, layout.fields, layout.first_field_col, inputs, lead)
@@ -218,6 +250,7 @@ def _indicator_row(
     layout: Layout,
     inputs: dict[InputKey, FormInput],
     t: MatrixTemplate,
+    plan: Plan,
 ) -> None:
     s, pid = fs.styles, fp.project.id
     if ind is None:
@@ -227,12 +260,30 @@ def _indicator_row(
             fs.write(row, col, "－", s.text_center)
         fs.write(row, layout.state_col, None, s.read_only)
         return
-    fs.write(row, INDICATOR, ind.label, s.text)
+    lag = lag_text(plan, ind, t.labels)
+    label = f"{ind.label}\n※{lag}" if lag else ind.label
+    fs.write(row, INDICATOR, label, s.text)
+    fs.fit(row, label, fs.widths[INDICATOR])
     number = fs.number_style(ind)
     for n, vc in enumerate(layout.values):
+        col = layout.value_col(n)
         if vc.kind == "input":
             continue
-        col = layout.value_col(n)
+        if vc.kind == "baseline":
+            if ind.baseline.is_empty:
+                fs.write(row, col, None, s.text)
+            else:
+                base = number.but(num_format=baseline_format(ind))
+                fs.prefilled(row, col, ind.baseline, base, indicator_name(pid, ind.id, "base"))
+            continue
+        if vc.kind == "original":
+            original = ind.original_targets.get(vc.year)
+            if original is None:
+                fs.write(row, col, None, s.text)
+            else:
+                name = indicator_name(pid, ind.id, f"o{vc.year}")
+                fs.prefilled(row, col, original, number, name)
+            continue
         values = ind.targets if vc.kind == "target" else ind.actuals
         part = f"t{vc.year}" if vc.kind == "target" else f"a{vc.year}"
         status = ind.status_of(vc.year) if vc.kind == "actual" else None

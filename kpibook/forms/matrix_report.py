@@ -17,7 +17,8 @@ from kpibook.contract.content import FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import text_title
 from kpibook.contract.specs import prefilled_cell
 from kpibook.fiscal import era_label
-from kpibook.forms.card import grow_rows, sections_with_content, title_row
+from kpibook.forms.card import sections_with_content, title_row
+from kpibook.forms.card_values import grow_rows, lag_text
 from kpibook.forms.fields import report_fields
 from kpibook.forms.formats import number_format, value_text, value_width, widest_values
 from kpibook.forms.matrix import (
@@ -27,10 +28,12 @@ from kpibook.forms.matrix import (
     INDICATOR,
     NAME,
     NUMBER,
+    baseline_text,
     matrix_title,
     section_heading,
 )
 from kpibook.forms.report import (
+    GAP,
     ReportData,
     front_matter,
     rate_text,
@@ -38,10 +41,12 @@ from kpibook.forms.report import (
     shows_computed,
     shows_self,
 )
+from kpibook.forms.report_charts import Chart, PrintedCells, chart_band, trend
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import IndicatorGrade
 from kpibook.plan import Indicator
-from kpibook.template import MatrixTemplate, fields_of
+from kpibook.printing import plan_columns
+from kpibook.template import MatrixLabels, MatrixTemplate, fields_of
 from kpibook.textfit import MAX_ROW_POINTS, lines_needed, row_height, split_for_rows
 from kpibook.values import ActualStatus, Value, status_format, with_status
 from kpibook.xlsx_write import Book, Sheet
@@ -91,7 +96,13 @@ def matrix_report_widths(t: MatrixTemplate, layout: ReportLayout, data: ReportDa
     ]
     widths = [c.number, c.name, c.content, c.department, c.indicator]
     for vc in layout.values:
-        texts = entered if vc.kind == "input" else [widest.get((vc.kind, vc.year), ("", ""))[1]]
+        if vc.kind == "input":
+            texts = entered
+        elif vc.kind == "baseline":
+            texts = [baseline_text(i, with_unit=False) for i in indicators.values()]
+        else:
+            key = (vc.kind, vc.year) if vc.kind != "original" else ("any", None)
+            texts = [widest.get(key, ("", ""))[1]]
         widths.append(max([c.value, *(value_width(text, size, spare=False) for text in texts)]))
     if layout.computed:
         widths += [c.rate, c.grade]
@@ -115,6 +126,7 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
     fs.keep_with_next(header)
     row = header + HEADER_ROWS
     shown = sections_with_content(data.content)
+    charts: list[Chart] = []
     for path in plan.iter_sections():
         if path.section.id not in shown:
             continue
@@ -128,9 +140,26 @@ def write_matrix_report(book: Book, sheet: Sheet, t: MatrixTemplate, data: Repor
             row = section_evaluation(fs, row, evaluation, NAME, last, ng)
         for fp in data.content.in_section(path.section.id):
             first = row
-            row = _project(fs, row, fp, layout, data, t)
+            row = _project(fs, row, fp, layout, data, t, charts)
             fs.block(first, row - 1)
+    if t.report.charts.place == "below" and charts:
+        row = _charts(fs, row, charts, t, last)
     fs.finish((header, header + 1), plan.title)
+
+
+def _charts(fs: FormSheet, row: int, charts: list[Chart], t: MatrixTemplate, last: int) -> int:
+    """After the table, on a page of its own: a chart of each indicator (of its first
+    listing), titled with its row's number, several side by side."""
+    fs.heights[row] = GAP
+    row += 1
+    fs.forced.add(row)
+    fs.keep_with_next(row)
+    # A table too wide for the paper prints in column groups: the charts stay within the
+    # first, so that none is cut by a page's edge.
+    groups = plan_columns(fs.widths, fs.page, fs.size, fs.repeat_columns, fs.column_breaks)
+    last = groups.column_breaks[0] - 1 if groups.column_breaks else last
+    fs.span(row, NUMBER, last, t.report.labels.charts_heading, fs.styles.heading)
+    return chart_band(fs, row + 1, NUMBER, last, charts, blocks=True)
 
 
 def _header(
@@ -149,7 +178,7 @@ def _header(
         fixed += [(layout.rate_col, t.report.labels.rate), (layout.grade_col, "評価")]
     if layout.own:
         fixed.append(
-            (layout.self_col, t.self_grade.label if not layout.computed else "担当課の評価")
+            (layout.self_col, t.self_grade.label if not layout.computed else t.terms.self_grade)
         )
     year, next_year = era_label(plan.report_year), era_label(plan.report_year + 1)
     comment = "\n".join(e.label.format(year=year, next=next_year) for e in t.texts)
@@ -158,12 +187,17 @@ def _header(
         fs.span(row, col, col, text, head, rows=HEADER_ROWS)
     for n, vc in enumerate(layout.values):
         col = layout.value_col(n)
+        if vc.kind == "baseline":
+            fs.span(row, col, col, labels.baseline, head, rows=HEADER_ROWS)
+            continue
         label = era_label(vc.year)
         if vc.kind == "target" and vc.year == plan.midterm_year:
             label += labels.midterm
         fs.write(row, col, label, head)
         fs.fit(row, label, fs.widths[col])
-        fs.write(row + 1, col, labels.target if vc.kind == "target" else labels.actual, head)
+        sub = {"target": labels.target, "original": labels.original_target}
+        fs.write(row + 1, col, sub.get(vc.kind, labels.actual), head)
+        fs.fit(row + 1, sub.get(vc.kind, labels.actual), fs.widths[col])
     need = max(lines_needed(text, fs.widths[col], fs.size) for col, text in fixed)
     grow_rows(fs, row, row + 1, need)
 
@@ -189,6 +223,7 @@ def _project(
     layout: ReportLayout,
     data: ReportData,
     t: MatrixTemplate,
+    charts: list[Chart],
 ) -> int:
     s, p, labels = fs.styles, fp.project, t.labels
     name = p.name
@@ -222,7 +257,11 @@ def _project(
         ig = grade.indicators[k] if ind is not None else None
         actual = entry.actuals.get(ind.id) if entry and ind else None
         status = entry.actual_status.get(ind.id) if entry and ind else None
-        _indicator(fs, row + k, height, ind, actual, status, ig, layout, data)
+        printed = PrintedCells()
+        _indicator(fs, row + k, height, ind, actual, status, ig, layout, data, printed, t.labels)
+        shown = trend(data.plan, ind, actual) if ind is not None else None
+        if shown is not None and shown.drawable and not fp.relisting_of:
+            charts.append(Chart(shown, printed, f"{fp.number} "))
     if layout.own:
         own = grade.self_grade or t.report.labels.self_missing
         fs.span(row, layout.self_col, layout.self_col, own, s.text_center, rows=rows)
@@ -246,6 +285,8 @@ def _indicator(
     ig: IndicatorGrade | None,
     layout: ReportLayout,
     data: ReportData,
+    printed: PrintedCells,
+    labels: MatrixLabels,
 ) -> None:
     """One indicator's cells, ``rows`` rows tall: its name, every year's value (the
     report year's from the department's entry), its rate and computed grade."""
@@ -253,6 +294,9 @@ def _indicator(
     center = s.text_center
     unit = f"（{ind.unit}）" if ind is not None and ind.unit else ""
     label = f"{ind.label}{unit}" if ind is not None else "－"
+    lag = lag_text(plan, ind, labels) if ind is not None else None
+    if lag:
+        label += f"\n※{lag}"
     fs.span(row, INDICATOR, INDICATOR, label, s.text if ind else center, rows=rows)
     grow_rows(fs, row, row + rows - 1, lines_needed(label, fs.widths[INDICATOR], fs.size))
     for n, vc in enumerate(layout.values):
@@ -260,12 +304,26 @@ def _indicator(
         if ind is None:
             fs.span(row, col, col, "－", center, rows=rows)
             continue
+        if vc.kind == "baseline":
+            text = baseline_text(ind, with_unit=False)
+            fs.span(
+                row, col, col, text or None, s.text.but(align="right", valign="center"), rows=rows
+            )
+            grow_rows(fs, row, row + rows - 1, lines_needed(text, fs.widths[col], fs.size))
+            continue
+        if vc.kind == "original" and vc.year not in ind.original_targets:
+            fs.span(row, col, col, None, center, rows=rows)
+            continue
         shown_status = None
         if vc.kind == "input":
             value, shown_status = actual, status
+        elif vc.kind == "original":
+            value = ind.original_targets[vc.year]
         else:
             value = (ind.targets if vc.kind == "target" else ind.actuals).get(vc.year)
             shown_status = ind.status_of(vc.year) if vc.kind == "actual" else None
+        if vc.kind != "original":  # the cells the charts draw: targets as graded, actuals
+            printed.add("target" if vc.kind == "target" else "actual", vc.year, row, col)
         shown = prefilled_cell(value)
         if isinstance(shown, str):
             fs.span(row, col, col, shown, center, rows=rows)
@@ -278,6 +336,8 @@ def _indicator(
             fs.span(row, col, col, shown, number, rows=rows)
     if layout.computed:
         rate = rate_text(ig) if ig is not None else "－"
+        if ig is not None and ig.year not in (None, plan.report_year):
+            rate += f"\n（{era_label(ig.year)}）"  # a lagging statistic, graded on this year
         mark = (ig.grade if ig is not None else None) or plan.grading.not_gradable
         fs.span(row, layout.rate_col, layout.rate_col, rate, center, rows=rows)
         fs.span(row, layout.grade_col, layout.grade_col, mark, center, rows=rows)

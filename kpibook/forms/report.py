@@ -19,10 +19,10 @@ from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import era_label
 from kpibook.forms.sheet import FormSheet
 from kpibook.grading import REASONS, IndicatorGrade, ProjectGrade, SectionGrade
-from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.grading.sections import section_basis
 from kpibook.plan import GradeBand, Plan
-from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate
+from kpibook.template import CardTemplate, FormTemplate, MatrixTemplate, Terms
 from kpibook.xlsx_write import Book, Sheet
 
 GAP = 9.0
@@ -113,16 +113,16 @@ def rate_text(ig: IndicatorGrade) -> str:
     return "－"
 
 
-def grade_basis(grade: ProjectGrade, plan: Plan) -> str:
+def grade_basis(grade: ProjectGrade, plan: Plan, terms: Terms) -> str:
     """Why a project has its computed grade: its rate, the rule over several indicators,
-    or why it has none."""
+    or why it has none (in the plan's words)."""
     if grade.grade is None:
         reason = grade.not_gradable
-        return REASONS[reason].ja if reason is not None else ""
+        return terms.say(REASONS[reason].ja) if reason is not None else ""
     graded = [ig for ig in grade.indicators if ig.grade is not None]
     if len(graded) == 1:
         return f"{rate_text(graded[0])}"
-    return RULE_JA[plan.grading.project_rule]
+    return terms.say(RULE_JA[plan.grading.project_rule])
 
 
 def shows_computed(t: FormTemplate) -> bool:
@@ -162,7 +162,7 @@ def front_matter(
     row += 1
     rows = grade_ranges(plan.grading.bands)
     if shows_computed(t):
-        rows.append((plan.grading.not_gradable, labels.not_gradable))
+        rows.append((plan.grading.not_gradable, labels.not_gradable or t.terms.not_gradable))
     for grade, text in rows:
         fs.write(row, 0, grade, s.text_center)
         fs.span(row, 1, legend_last, text, s.text)
@@ -170,8 +170,9 @@ def front_matter(
     if shows_computed(t):  # the formulas grading computes with, as the 記入要領 has them
         scheme = plan.grading
         indicators = [i for p in plan.projects for i in p.indicators]
-        formulas = "、".join(formula_lines(indicators, scheme, labels.rate))
-        terms = terms_note(indicators, scheme, scheme.fallback_to_final)
+        words = own_words(t.terms.actual, t.terms.target)
+        formulas = "、".join(formula_lines(indicators, scheme, labels.rate, words))
+        terms = terms_note(indicators, scheme, scheme.fallback_to_final, words)
         rule = f"{labels.computed}: {formulas}を上の区分にあてはめたものです。{terms}"
         row = fs.long_text(row, 0, last, rule, plain)
     fs.block(first, row - 1)

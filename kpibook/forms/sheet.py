@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpibook.cells import a1, absolute, col_letter
+from kpibook.contract import stamp
 from kpibook.contract.content import FormContent
 from kpibook.contract.inputs import FormInput, prefilled_keys
-from kpibook.contract.names import CURRENT
+from kpibook.contract.names import SCHEMES
 from kpibook.contract.specs import InputSpec, prefilled_cell
 from kpibook.forms.formats import list_fits_inline, number_format
 from kpibook.plan import Indicator
@@ -26,6 +27,12 @@ from kpibook.xlsx_write import Book, CellValue, Sheet, Style
 MARK_FILL = "#FFC7CE"
 MARK_FONT = "#9C0006"
 """Excel's own "bad" colours: a flagged cell in an annotated copy."""
+
+
+def _writes_each_prefilled() -> bool:
+    """Whether the version the forms are stamped with names each prefilled cell (1, 2),
+    read when writing, so a form is named as the version its stamp says."""
+    return SCHEMES[stamp.FORM_VERSION].names_each_prefilled
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,11 @@ class FormSheet:
         if isinstance(value, str) and rows == 1:
             self.fit(row, value, self.width(first, last), style.font_size or self.size)
 
+    @property
+    def last_col(self) -> int:
+        """The sheet's last column."""
+        return len(self.widths) - 1
+
     def width(self, first: int, last: int) -> float:
         """Width units of columns ``first..last`` merged (one cell's padding, not each's)."""
         return merged_width(self.widths[first : last + 1])
@@ -221,7 +233,7 @@ class FormSheet:
         is recorded here and the cell is named through its group (:meth:`name_groups`)."""
         if self.report:
             return
-        if CURRENT.names_each_prefilled:
+        if _writes_each_prefilled():
             self.name(name, row, col)
             return
         self.prefilled_at[name] = (row, col)
@@ -231,7 +243,7 @@ class FormSheet:
         """One name per group of prefilled cells, over its cells in the contract's order
         (``kpibook check`` reads them back in that order).  A prefilled cell the contract
         lists and the layout did not write is a bug, and fails here."""
-        if self.report or CURRENT.names_each_prefilled:
+        if self.report or _writes_each_prefilled():
             return
         for fp in content.projects:
             for group, keys in prefilled_keys(fp, content.plan, self.template).items():

@@ -27,8 +27,21 @@ class Term(StrEnum):
     BASELINE = "基準値"
 
 
-CUMULATIVE_ACTUAL = "実績値の累計"
+CUMULATIVE_ACTUAL = "{actual}の累計"
 """How the actual is named for a cumulative (累計) indicator."""
+
+Words = Mapping[Term, str]
+"""The plan's own words for the terms (期待値 for 目標値); a term not given keeps its
+own."""
+
+
+def own_words(actual: str, target: str) -> Words:
+    """The words of a plan that says, say, 実績 and 期待値."""
+    return {Term.ACTUAL: actual, Term.TARGET: target}
+
+
+def _words(words: Words | None) -> dict[Term, str]:
+    return {t: (words or {}).get(t, t.value) for t in Term}
 
 
 @dataclass(frozen=True)
@@ -63,11 +76,11 @@ class Formula:
             ctx.prec = 28
             return self.numerator.value(values) / self.denominator.value(values) * 100
 
-    def text(self, cumulative: bool = False) -> str:
+    def text(self, cumulative: bool = False, own: Words | None = None) -> str:
         """The right-hand side as printed: ``目標値 ÷ 実績値 × 100``."""
-        words = {t: t.value for t in Term}
+        words = _words(own)
         if cumulative:
-            words[Term.ACTUAL] = CUMULATIVE_ACTUAL
+            words[Term.ACTUAL] = CUMULATIVE_ACTUAL.format(actual=words[Term.ACTUAL])
         return f"{self.numerator.text(words)} ÷ {self.denominator.text(words)} × 100"
 
     @property
@@ -99,22 +112,28 @@ def formula_of(indicator: Indicator, scheme: GradingScheme) -> Formula:
     return FORMULAS[(method_of(indicator, scheme), indicator.direction)]
 
 
-def formula_text(indicator: Indicator, scheme: GradingScheme, name: str = RATE_NAME) -> str:
+def formula_text(
+    indicator: Indicator, scheme: GradingScheme, name: str = RATE_NAME, words: Words | None = None
+) -> str:
     """``達成率 = 目標値 ÷ 実績値 × 100``: how the indicator's rate is computed."""
-    return f"{name} = {formula_of(indicator, scheme).text(indicator.cumulative)}"
+    return f"{name} = {formula_of(indicator, scheme).text(indicator.cumulative, words)}"
 
 
 def formula_lines(
-    indicators: Iterable[Indicator], scheme: GradingScheme, name: str = RATE_NAME
+    indicators: Iterable[Indicator],
+    scheme: GradingScheme,
+    name: str = RATE_NAME,
+    words: Words | None = None,
 ) -> list[str]:
     """The formulas used by ``indicators``, one line each; when they differ, each line
     names its indicators (at most five, then how many more).  ``name`` is what the rate
     is called (達成率, 進捗率)."""
     groups: dict[str, list[str]] = {}
     for indicator in indicators:
-        groups.setdefault(formula_text(indicator, scheme, name), []).append(indicator.label)
+        text = formula_text(indicator, scheme, name, words)
+        groups.setdefault(text, []).append(indicator.label)
     if len(groups) <= 1:
-        default = FORMULAS[(scheme.rate_method, Direction.HIGHER)].text()
+        default = FORMULAS[(scheme.rate_method, Direction.HIGHER)].text(own=words)
         return list(groups) or [f"{name} = {default}"]
     lines = []
     for text, labels in groups.items():
@@ -124,21 +143,30 @@ def formula_lines(
     return lines
 
 
-def terms_note(indicators: Iterable[Indicator], scheme: GradingScheme, fallback: bool) -> str:
+def terms_note(
+    indicators: Iterable[Indicator],
+    scheme: GradingScheme,
+    fallback: bool,
+    words: Words | None = None,
+) -> str:
     """What the words of the formulas mean, for the indicators given."""
     listed = list(indicators)
     used = set().union(*(formula_of(i, scheme).terms for i in listed)) if listed else {A, T}
-    parts = ["実績値は報告年度の実績値"]
+    w = _words(words)
+    actual, target_word = w[A], w[T]
+    parts = [f"{actual}は報告年度の{actual}"]
     if any(i.data_lag for i in listed):
-        parts[0] += "（公表が遅れる指標は、実績値のある最新の年度の値）"
-    target = "目標値はその年度の目標値" + ("（ない場合は最終目標）" if fallback else "")
+        parts[0] += f"（公表が遅れる指標は、{actual}のある最新の年度の値）"
+    target = f"{target_word}はその年度の{target_word}" + (
+        "（ない場合は最終目標）" if fallback else ""
+    )
     parts.append(target)
     if B in used:
         parts.append("基準値は指標の基準値（策定時の値）")
     if any(i.cumulative for i in listed):
         parts.append(
-            "実績値の累計は、基準年度の翌年度（基準年度がなければ計画の初年度）から"
-            "その年度までの各年度の実績値の合計"
+            f"{actual}の累計は、基準年度の翌年度（基準年度がなければ計画の初年度）から"
+            f"その年度までの各年度の{actual}の合計"
         )
     return "。".join(parts) + "。"
 

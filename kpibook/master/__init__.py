@@ -23,7 +23,7 @@ from kpibook.master.table import SHEET as TABLE
 from kpibook.master.table import write_table
 from kpibook.merge import MergeReport
 from kpibook.plan import Plan
-from kpibook.template import FormTemplate, fields_of, load_template
+from kpibook.template import FormTemplate, fields_of, plan_template
 from kpibook.xlsx_write import Book
 
 REPORT = "報告書"
@@ -59,15 +59,16 @@ def write_master(
     """Write the master; the printable 報告書 is left out when ``printable`` is False, or
     when it is None and the plan is too large to print (more than REPORT_LIMIT projects).
     Returns whether the 報告書 was written."""
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     if printable is None:
         printable = len(plan.projects) <= REPORT_LIMIT
     notes = (
         []
         if printable
         else [
-            f"※ 事業数が多い（{len(plan.projects):,}件）ため、印刷用の「{REPORT}」シートは"
-            "作成していません。必要な場合は kpibook merge --report で作成してください。"
+            f"※ {template.terms.project}数が多い（{len(plan.projects):,}件）ため、"
+            f"印刷用の「{REPORT}」シートは作成していません。"
+            "必要な場合は kpibook merge --report で作成してください。"
         ]
     )
     title = report_title(plan, template.labels.title_suffix)
@@ -77,9 +78,10 @@ def write_master(
         report_sheet = book.sheet(REPORT) if printable else None
         status = book.sheet(STATUS)
         page = template.report.tables.page()
-        write_overview(overview, plan, report, page, notes)
+        terms = template.terms
+        write_overview(overview, plan, report, page, terms, notes)
         fields = fields_of(plan, template)
-        write_table(table, plan, report, entries, page, fields)
+        write_table(table, plan, report, entries, page, terms, fields)
         if report_sheet is not None:
             write_report(
                 book,
@@ -90,7 +92,7 @@ def write_master(
                 report.grades.projects,
                 report.grades.sections,
             )
-        write_status(status, plan, report, page)
+        write_status(status, plan, report, page, terms)
         # the master holds the fields as declared with the template's, for what reads it
-        embed(book, plan.model_copy(update={"fields": fields}), entries)
+        embed(book, plan.model_copy(update={"fields": fields}), entries, path)
     return printable

@@ -29,8 +29,12 @@ class NotAMaster(LoadError):
     that take a master or a plan read it as a plan next."""
 
 
-def embed(book: Book, plan: Plan, entries: Entries) -> None:
-    """Write the plan and entries on a very hidden, protected sheet."""
+def embed(book: Book, plan: Plan, entries: Entries, path: Path) -> None:
+    """Write the plan and entries on a very hidden, protected sheet; the template the plan
+    names, relative to the master ``path`` (no folder of the coordinator's machine)."""
+    from kpibook.sources import relative_template
+
+    plan = relative_template(plan, path)
     sheet = book.sheet(SHEET)
     # Serialised by pydantic-core straight to JSON: a national plan as Python dicts first
     # would be hundreds of MiB for a moment.
@@ -88,4 +92,6 @@ def read_master(path: Path) -> tuple[Plan, Entries]:
             ),
             where=path.name,
         ) from None
-    return plan, entries
+    from kpibook.sources import resolve_template
+
+    return resolve_template(plan, path), entries

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from kpibook.fiscal import era_label
 from kpibook.grading import SELF_GRADE_MISSING, ProjectGrade, SectionGrade
-from kpibook.grading.rates import formula_lines, terms_note
+from kpibook.grading.rates import formula_lines, own_words, terms_note
 from kpibook.grading.sections import section_basis
 from kpibook.master.styles import (
     BAD,
@@ -25,6 +25,7 @@ from kpibook.master.styles import (
 from kpibook.merge import STATUS_JA, MergeReport, Status
 from kpibook.plan import Plan
 from kpibook.printing import Page
+from kpibook.template import Terms
 from kpibook.xlsx_write import ChartSeries, Sheet
 
 SHEET = "概要"
@@ -34,7 +35,12 @@ WIDTHS = [30, *([10] * 12)]
 
 
 def write_overview(
-    sheet: Sheet, plan: Plan, report: MergeReport, page: Page, notes: list[str] | None = None
+    sheet: Sheet,
+    plan: Plan,
+    report: MergeReport,
+    page: Page,
+    terms: Terms,
+    notes: list[str] | None = None,
 ) -> None:
     for col, width in enumerate(WIDTHS):
         sheet.column_width(col, col, width)
@@ -44,7 +50,7 @@ def write_overview(
     for note in notes or []:
         sheet.write(row, 0, note)
         row += 1
-    row = _submissions(sheet, row + 1 if notes else row, report) + 1
+    row = _submissions(sheet, row + 1 if notes else row, report, terms) + 1
     grades = report.grades.projects
     by_id = {g.project: g for g in grades}
     # A project counts under each section it is placed in and under their ancestors, once.
@@ -62,17 +68,19 @@ def write_overview(
         sections.append((name, listed))
         numbers.append(path.numbers())
     counted = row + 2  # the first section's row of the counts
-    row = _counts(sheet, row, plan, "評価の集計（体系別）", sections, grades, numbers) + 1
+    row = _counts(sheet, row, plan, terms, "評価の集計（体系別）", sections, grades, numbers) + 1
     by_department: dict[str, list[ProjectGrade]] = {}
     for g in grades:
         by_department.setdefault(g.department, []).append(g)
     departments = [(d, by_department[d]) for d in plan.department_names() if d in by_department]
     by_department_first = row + 2  # the first department's row of the counts
-    row = _counts(sheet, row, plan, "評価の集計（担当課別）", departments, grades) + 1
+    by_dept = f"評価の集計（{terms.department}別）"
+    row = _counts(sheet, row, plan, terms, by_dept, departments, grades) + 1
     if report.grades.sections:
-        row = _section_grades(sheet, row, report.grades.sections, plan.grading.not_gradable) + 1
-    row = _legend(sheet, row, plan) + 1
-    row = _mismatches(sheet, row, [g for g in grades if g.mismatch]) + 2
+        ng = plan.grading.not_gradable
+        row = _section_grades(sheet, row, report.grades.sections, ng, terms) + 1
+    row = _legend(sheet, row, plan, terms) + 1
+    row = _mismatches(sheet, row, [g for g in grades if g.mismatch], terms) + 2
     breaks: list[int] = []
     if len(sections) <= CHART_MAX_SECTIONS:
         rows = (counted, counted + len(sections) - 1)
@@ -82,16 +90,17 @@ def write_overview(
     if len(departments) <= CHART_MAX_SECTIONS:
         rows = (by_department_first, by_department_first + len(departments) - 1)
         breaks.append(row)
-        row = _chart(sheet, row, plan, rows, "評価の集計（担当課別・計算上の評価）", 0)
+        title = f"評価の集計（{terms.department}別・計算上の評価）"
+        row = _chart(sheet, row, plan, rows, title, 0)
     print_table(sheet, page, WIDTHS, f"{plan.title}　概要", breaks=breaks)
     sheet.activate()
 
 
-def _submissions(sheet: Sheet, row: int, report: MergeReport) -> int:
+def _submissions(sheet: Sheet, row: int, report: MergeReport, terms: Terms) -> int:
     sheet.write(row, 0, "提出状況", SECTION)
     row += 1
     # The file names come last, on one line reaching into the empty cells beside them.
-    heads = ("担当課", "状況", "エラー", "警告", "採用した回答")
+    heads = (terms.department, "状況", "エラー", "警告", "採用した回答")
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
     fit_row(sheet, row, heads, WIDTHS)
@@ -136,6 +145,7 @@ def _counts(
     sheet: Sheet,
     row: int,
     plan: Plan,
+    terms: Terms,
     title: str,
     groups: Iterable[tuple[str, list[ProjectGrade]]],
     everything: list[ProjectGrade],
@@ -150,8 +160,8 @@ def _counts(
         "",
         *(f"計算 {g}" for g in computed),
         f"計算 {ng}",
-        *(f"担当課 {g}" for g in grades),
-        f"担当課 {SELF_GRADE_MISSING}",
+        *(f"{terms.department} {g}" for g in grades),
+        f"{terms.department} {SELF_GRADE_MISSING}",
         "不一致",
         *(["番号"] if numbers else []),
     ]
@@ -181,12 +191,14 @@ def _counts(
     return row + 1
 
 
-def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str) -> int:
+def _section_grades(
+    sheet: Sheet, row: int, grades: list[SectionGrade], ng: str, terms: Terms
+) -> int:
     """Each evaluated section: its evaluation, what it rests on, and its owner's, with
     the department that entered it and its reasons (over the columns to the right)."""
     sheet.write(row, 0, "体系の評価", SECTION)
     row += 1
-    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価", "担当課", "評価の理由")
+    heads = ("体系", "評価の種類", "評価", "根拠", "担当の評価", terms.department, "評価の理由")
     reasons = len(heads) - 1
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
@@ -214,16 +226,17 @@ def _section_grades(sheet: Sheet, row: int, grades: list[SectionGrade], ng: str)
     return row + 1
 
 
-def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
+def _legend(sheet: Sheet, row: int, plan: Plan, terms: Terms) -> int:
     from kpibook.forms.report import grade_ranges
 
     sheet.write(row, 0, "評価の基準", SECTION)
     row += 1
     scheme = plan.grading
     indicators = [i for p in plan.projects for i in p.indicators]
+    words = own_words(terms.actual, terms.target)
     for line in [
-        *formula_lines(indicators, scheme),
-        terms_note(indicators, scheme, scheme.fallback_to_final),
+        *formula_lines(indicators, scheme, words=words),
+        terms_note(indicators, scheme, scheme.fallback_to_final, words),
     ]:  # each across the page, wrapped
         sheet.merge(row, 0, row, len(WIDTHS) - 1, line, CELL.but(border=0))
         fit_row(sheet, row, [line], [sum(WIDTHS)])
@@ -236,16 +249,17 @@ def _legend(sheet: Sheet, row: int, plan: Plan) -> int:
     sheet.write(
         row,
         1,
-        "目標値または実績値がなく評価できない（集計中・該当なしを含む）",
+        terms.not_gradable,
         CELL.but(wrap=False),
     )
     return row + 1
 
 
-def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade]) -> int:
-    sheet.write(row, 0, f"計算上の評価と担当課の評価が異なる事業（{len(mismatched)}件）", SECTION)
+def _mismatches(sheet: Sheet, row: int, mismatched: list[ProjectGrade], terms: Terms) -> int:
+    title = f"計算上の評価と{terms.self_grade}が異なる{terms.project}（{len(mismatched)}件）"
+    sheet.write(row, 0, title, SECTION)
     row += 1
-    heads = ("事業", "担当課", "計算", "担当課の評価")
+    heads = (terms.project, terms.department, "計算", terms.self_grade)
     for col, head in enumerate(heads):
         sheet.write(row, col, head, HEAD)
     fit_row(sheet, row, heads, WIDTHS)

@@ -9,6 +9,7 @@ from kpibook.master.styles import CELL, CENTER, HEAD, WHOLE, fit_row, print_tabl
 from kpibook.merge import STATUS_JA, MergeReport
 from kpibook.plan import Plan
 from kpibook.printing import Page
+from kpibook.template import Terms
 from kpibook.xlsx_write import Sheet
 
 SHEET = "提出状況"
@@ -17,7 +18,7 @@ HEADS = (
     "SHA-256",
     "計画",
     "年度",
-    "担当課（様式）",
+    "{department}（様式）",
     "結果",
     "エラー",
     "警告",
@@ -29,11 +30,12 @@ YEAR = CELL.but(align="center", num_format="0")
 """A fiscal year is a number without a thousands separator: 2019, not 2,019."""
 
 
-def write_status(sheet: Sheet, plan: Plan, report: MergeReport, page: Page) -> None:
-    for col, (head, width) in enumerate(zip(HEADS, WIDTHS, strict=True)):
+def write_status(sheet: Sheet, plan: Plan, report: MergeReport, page: Page, terms: Terms) -> None:
+    heads = [head.format(department=terms.department) for head in HEADS]
+    for col, (head, width) in enumerate(zip(heads, WIDTHS, strict=True)):
         sheet.write(0, col, head, HEAD)
         sheet.column_width(col, col, width)
-    fit_row(sheet, 0, HEADS, WIDTHS)
+    fit_row(sheet, 0, heads, WIDTHS)
     used = {d.used for d in report.departments if d.used}
     status_of = {f: d.status for d in report.departments for f in d.files}
     for row, r in enumerate(report.returns, start=1):

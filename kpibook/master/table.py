@@ -3,7 +3,7 @@ column, fiscal years as western years with the era label), for filtering and ope
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from kpibook.cells import col_letter
 from kpibook.entries import Entries
@@ -24,9 +24,10 @@ from kpibook.master.styles import (
     print_table,
 )
 from kpibook.merge import MergeReport
-from kpibook.plan import Indicator, Plan, Project
+from kpibook.plan import Direction, Indicator, Plan, Project
 from kpibook.printing import Page
 from kpibook.scheme import EvaluationRule, SectionEvaluation
+from kpibook.template import Terms
 from kpibook.values import STATUS_TEXT, ActualStatus, Value, ValueKind
 from kpibook.xlsx_write import CellValue, Sheet, Style
 
@@ -36,6 +37,16 @@ ROW_GREY = Style(fill="#F2F2F2")
 MISMATCH = "不一致"
 STATES = "数値でない値"
 """The column listing the values that are states (増加, 集計中, －), by year."""
+TREND = "実績の推移"
+"""The printable trend: the latest numeric actual against the one before, in words."""
+SPARKLINE = "推移グラフ"
+"""The actuals as a sparkline, for Excel (left out of the print: LibreOffice prints
+sparklines as scattered dots)."""
+SPARKLINE_LIMIT = 20_000
+"""Above this many rows (a national table, for filtering rather than looking at) 一覧 has
+no sparklines: each costs memory until the workbook is written."""
+BETTER = Style(font_color="#006100")
+WORSE = Style(font_color="#9C0006")
 
 
 def _cell(value: Value | None) -> CellValue:
@@ -60,6 +71,7 @@ def write_table(
     report: MergeReport,
     entries: Entries,
     page: Page,
+    terms: Terms,
     fields: list[FieldSpec] = [],  # noqa: B006 - never changed
 ) -> None:
     indicators = [i for p in plan.projects for i in p.indicators]
@@ -81,36 +93,47 @@ def write_table(
         for e in evaluated
         for kind in (("computed", "owner") if e in entered else ("computed",))
     ]
-    headers = [
-        "体系番号",
-        "体系",
-        "事業ID",
-        "事業名",
-        "掲載数",
-        "担当課",
-        "関係課",
-        "指標ID",
-        "指標",
-        "単位",
-        *(f"目標値 {y} ({era_label(y)})" for y in target_years),
-        "最終目標",
-        *(f"実績値 {y} ({era_label(y)})" for y in actual_years),
-        STATES,
-        PRELIMINARY_YEARS,
-        "評価に用いた目標",
-        "達成率(%)",
-        "指標の評価",
-        PRELIMINARY_GRADE,
-        "事業の評価",
-        "担当課の評価",
-        "評価の一致",
-        *(_section_head(plan, e, kind) for e, kind in section_columns),
+    w = terms
+    keyed: list[tuple[str, str]] = [
+        ("体系番号", "体系番号"),
+        ("体系", "体系"),
+        ("事業ID", f"{w.project}ID"),
+        ("事業名", f"{w.project}名"),
+        ("掲載数", "掲載数"),
+        ("担当課", w.department),
+        ("関係課", f"関係{w.department}"),
+        ("指標ID", f"{w.indicator}ID"),
+        ("指標", w.indicator),
+        ("単位", "単位"),
+        *((f"t{y}", f"{w.target} {y} ({era_label(y)})") for y in target_years),
+        ("最終目標", "最終目標"),
+        *((f"a{y}", f"{w.actual} {y} ({era_label(y)})") for y in actual_years),
+        (TREND, TREND),
+        (STATES, STATES),
+        (PRELIMINARY_YEARS, PRELIMINARY_YEARS),
+        ("評価に用いた目標", "評価に用いた目標"),
+        ("達成率(%)", "達成率(%)"),
+        ("指標の評価", f"{w.indicator}の評価"),
+        (PRELIMINARY_GRADE, PRELIMINARY_GRADE),
+        ("事業の評価", f"{w.project}の評価"),
+        ("担当課の評価", w.self_grade),
+        ("評価の一致", "評価の一致"),
+        *((h, h) for h in (_section_head(plan, e, kind) for e, kind in section_columns)),
     ]
     # A column per custom field, headed by its label (said to be one where it would
     # repeat a heading of kpibook's).
-    headers += [f.label if f.label not in headers else f"{f.label}（項目）" for f in fields]
-    headers.append("回答ファイル")
-    col = {h: n for n, h in enumerate(headers)}
+    shown = [s for _, s in keyed]
+    keyed += [
+        (f"f{n}", f.label if f.label not in shown else f"{f.label}（項目）")
+        for n, f in enumerate(fields)
+    ]
+    keyed.append(("回答ファイル", "回答ファイル"))
+    sparklines = len(indicators) <= SPARKLINE_LIMIT
+    if sparklines:
+        keyed.append((SPARKLINE, SPARKLINE))
+    keys = [k for k, _ in keyed]
+    headers = [s for _, s in keyed]
+    col = {k: n for n, k in enumerate(keys)}
     named = {
         "体系": 36,
         "事業名": 30,
@@ -119,8 +142,10 @@ def write_table(
         "関係課": 14,
         "担当課": 14,
         STATES: 20,
+        TREND: 21,
+        SPARKLINE: 16,
     }
-    widths = [named.get(head, 11) for head in headers]
+    widths = [named.get(key, 11) for key in keys]
     for n, head in enumerate(headers):
         sheet.write(0, n, head, HEAD)
     fit_row(sheet, 0, headers, widths)
@@ -140,7 +165,9 @@ def write_table(
             zip(project.indicators, grade.indicators, strict=True)
         ) or [(None, None)]
         for ind, ig in lines:
-            values = _row(plan, project, grade, ind, ig, target_years, actual_years, entries, ng)
+            values = _row(
+                plan, project, grade, ind, ig, target_years, actual_years, entries, ng, terms
+            )
             nodes = plan.section_path(project.placements[0].section).nodes
             values += [
                 (section_grades if kind == "computed" else own_grades).get(nodes[e.depth - 1].id)
@@ -151,8 +178,14 @@ def write_table(
             entry = entries.for_project(project.id)
             values += [field_value(f, project, ind, entry) for f in fields]
             values.append(source.get(project.lead_department, ""))
+            if sparklines:
+                values.append(None)  # the sparkline's cell
+            trend = trend_of(plan, project, ind, entries) if ind else None
             for n, value in enumerate(values):
-                if n in centered:
+                if n == col[TREND] and trend is not None:
+                    style = CELL.but(font_color=trend[1].font_color) if trend[1] else CELL
+                    value = trend[0]
+                elif n in centered:
                     style = CENTER
                 elif n == rate_col and value is not None:
                     style = rate_style
@@ -169,10 +202,16 @@ def write_table(
     for n, width in enumerate(widths):
         sheet.column_width(n, n, width)
     # 事業名 is printed at the left of every group of pages when the table is too wide
-    # for one page.
-    print_table(sheet, page, widths, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
+    # for one page; the sparklines are not printed.
+    printed = widths[: col[SPARKLINE]] if sparklines else widths
+    print_table(sheet, page, printed, f"{plan.title}　一覧", (0, 0), (col["事業名"], col["事業名"]))
+    sheet.print_area(0, 0, max(last, 0), len(printed) - 1)
     if last < 1:
         return
+    if sparklines:
+        first_actual = col[f"a{actual_years[0]}"]
+        end = first_actual + len(actual_years) - 1
+        sheet.sparklines(col[SPARKLINE], [(r, first_actual, end) for r in range(1, last + 1)])
     for name in ("指標の評価", "事業の評価", "担当課の評価"):
         c = col[name]
         for grade_mark, style in grade_styles(plan):
@@ -214,6 +253,37 @@ def write_table(
     )
 
 
+def trend_of(
+    plan: Plan, project: Project, ind: Indicator, entries: Entries
+) -> tuple[str, Style | None] | None:
+    """The latest numeric actual against the numeric one before it: ``H30→R1 ↗ +8.2%``
+    (the change itself when the earlier one is 0), in green when it went the better way
+    for the indicator, red when the worse, plain when flat; None with fewer than two."""
+    entry = entries.for_project(project.id)
+    report = entry.actuals.get(ind.id) if entry else None
+    numbers = [
+        (y, v.number)
+        for y in sorted({*ind.actuals, plan.report_year})
+        if y <= plan.report_year
+        and (v := report if y == plan.report_year else ind.actuals.get(y)) is not None
+        and v.kind is ValueKind.NUMBER
+        and v.number is not None
+    ]
+    if len(numbers) < 2:
+        return None
+    (y0, before), (y1, after) = numbers[-2], numbers[-1]
+    change = after - before
+    arrow = "↗" if change > 0 else "↘" if change < 0 else "→"
+    if before != 0:
+        pct = (change / abs(before) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        amount = f"{pct:+}%" if change else "±0%"
+    else:
+        amount = f"{change:+,}"
+    better = change > 0 if ind.direction is Direction.HIGHER else change < 0
+    style = None if change == 0 else BETTER if better else WORSE
+    return f"{era_label(y0)}→{era_label(y1)} {arrow} {amount}", style
+
+
 PRELIMINARY_YEARS = "速報値の実績"
 """The column that lists the years whose actual is a 速報値 (the rest are 確定値)."""
 PRELIMINARY_GRADE = "速報値で評価"
@@ -236,6 +306,7 @@ def _row(
     actual_years: list[int],
     entries: Entries,
     ng: str,
+    terms: Terms,
 ) -> list[CellValue]:
     path = plan.section_path(project.placements[0].section)
     entry = entries.for_project(project.id)
@@ -254,11 +325,11 @@ def _row(
     ]
     shown: list[tuple[str, Value | None]] = []
     if ind is not None:
-        shown += [(f"{era_label(y)} 目標値", ind.targets.get(y)) for y in target_years]
+        shown += [(f"{era_label(y)} {terms.target}", ind.targets.get(y)) for y in target_years]
         shown.append(("最終目標", ind.final_target))
         shown += [
             (
-                f"{era_label(y)} 実績値",
+                f"{era_label(y)} {terms.actual}",
                 report_actual if y == plan.report_year else ind.actuals.get(y),
             )
             for y in actual_years
@@ -267,6 +338,7 @@ def _row(
     else:
         values += [None] * (len(target_years) + 1 + len(actual_years))
     states = [s for label, value in shown if (s := _state(label, value))]
+    values.append(None)  # the trend, written by the caller
     values.append("、".join(states) or None)
     preliminary: list[str] = []
     if ind is not None:  # the years whose actual is a 速報値

@@ -9,7 +9,7 @@ from typing import Any
 
 from kpibook.fields import FieldSpec
 from kpibook.fiscal import MIN_FISCAL_YEAR, era_label
-from kpibook.plan import GradeBand, Plan, Section
+from kpibook.plan import GradeBand, Layout, Plan, Section
 from kpibook.planbook.layout import (
     ACTUAL_PREFIX,
     BANDS_SHEET,
@@ -29,6 +29,7 @@ from kpibook.planbook.layout import (
     INDICATORS_SHEET,
     INSTRUCTIONS_SHEET_NAME,
     INTRO_SHEET,
+    LAYOUT_NAMES,
     NO,
     NOTE_KINDS,
     NOTES_SHEET,
@@ -47,6 +48,7 @@ from kpibook.planbook.layout import (
     SheetDef,
     year_header,
 )
+from kpibook.planbook.starter import DEFAULT_SCALE, SCALES
 from kpibook.scheme import (
     EVALUATED_NAMES,
     EVALUATION_RULE_NAMES,
@@ -163,14 +165,24 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
     _write(path, rows, year_headers, plan.title)
 
 
-def write_blank_plan_workbook(path: Path, start: int, end: int) -> None:
-    """An empty plan workbook for a plan running ``start``..``end``, with instructions."""
+def write_blank_plan_workbook(
+    path: Path,
+    start: int,
+    end: int,
+    layout: Layout = Layout.CARD,
+    bands: Sequence[tuple[str, Decimal, str]] | None = None,
+    template: str | None = None,
+) -> None:
+    """An empty plan workbook for a plan running ``start``..``end``, with instructions:
+    its layout, its grade scale (grade, lowest rate, meaning; best first; default the
+    Kashiwa plans' A/B/C 80/50) and the template it names, if any."""
     settings: list[Row] = []
     defaults = {
         ("period", "start"): era_label(start, "long"),
         ("period", "end"): era_label(end, "long"),
         ("report_year",): era_label(start, "long"),
-        ("layout",): "カード",
+        ("layout",): LAYOUT_NAMES[layout.value],
+        ("template",): template,
         ("grading", "fallback_to_final"): YES,
         ("grading", "not_gradable"): "評価不能",
         ("grading", "project_rule"): "最も低い指標",
@@ -180,9 +192,8 @@ def write_blank_plan_workbook(path: Path, start: int, end: int) -> None:
     rows: dict[str, list[Row]] = {sheet.name: [] for sheet in DATA_SHEETS}
     rows[SETTINGS_SHEET.name] = settings
     rows[BANDS_SHEET.name] = [
-        ["A", 80, "かなり達成できた"],
-        ["B", 50, "あまり達成できなかった"],
-        ["C", 0, "達成できなかった"],
+        [grade, int(rate) if rate == int(rate) else rate, label]
+        for grade, rate, label in bands or SCALES[DEFAULT_SCALE].bands
     ]
     year_headers = [
         *(year_header(TARGET_PREFIX, y) for y in range(start, end + 1)),

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from kpibook.fields import FieldSpec, number_problem
 from kpibook.findings import Code, Finding, Severity, finding
 from kpibook.fiscal import era_label
 from kpibook.parallel import Progress, map_files
-from kpibook.plan import Plan
+from kpibook.plan import Plan, Project
 from kpibook.returns.normalize import (
     NotANumber,
     control_characters,
@@ -158,7 +159,12 @@ class _Check:
         if cell is not None and cell.sheet is not None:
             kw.setdefault("sheet", cell.sheet)
             kw.setdefault("cell", a1(cell.row, cell.col))
-        self.findings.append(finding(code, self.file, **{k: _visible(v) for k, v in kw.items()}))
+        shown = {k: _visible(v) for k, v in kw.items()}
+        self.findings.append(finding(code, self.file, words=self.words, **shown))
+
+    @cached_property
+    def words(self) -> dict[str, str]:
+        return self.template.terms.words()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -183,20 +189,20 @@ def check_returns(
 ) -> CheckReport:
     """Check every file, on every core; one broken file never stops the others.
     ``use`` settles which of a department's several returns counts (no conflict)."""
-    from kpibook.template import load_template
+    from kpibook.template import plan_template
 
-    template = template or load_template(plan.layout)
+    template = template or plan_template(plan)
     context = Fingerprinter(plan, template)
     results = map_files(_check_one, context, paths, jobs, progress)
     return CheckReport(
         plan=plan.id,
         fiscal_year=plan.report_year,
-        returns=_one_return_each(results, paths, use or []),
+        returns=_one_return_each(results, paths, use or [], template.terms.words()),
     )
 
 
 def _one_return_each(
-    results: list[ReturnResult], paths: list[Path], use: list[Path]
+    results: list[ReturnResult], paths: list[Path], use: list[Path], words: dict[str, str]
 ) -> list[ReturnResult]:
     """A department that sent several returns: byte-identical copies (``… (1).xlsx``)
     are one return, the later ones marked; different ones are a *conflict* on each,
@@ -216,7 +222,8 @@ def _one_return_each(
             first = first_by_digest.setdefault(results[n].sha256, n)
             if first != n:
                 out[n] = _with(
-                    out[n], finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file)
+                    out[n],
+                    finding(Code.DUPLICATE_COPY, out[n].file, raw=out[first].file, words=words),
                 )
             else:
                 distinct.append(n)
@@ -225,7 +232,8 @@ def _one_return_each(
         for n in distinct:
             others = "、".join(results[m].file for m in distinct if m != n)
             out[n] = _with(
-                out[n], finding(Code.CONFLICT, out[n].file, field=department, raw=others)
+                out[n],
+                finding(Code.CONFLICT, out[n].file, field=department, raw=others, words=words),
             )
     return out
 
@@ -355,13 +363,35 @@ def _check(c: _Check) -> tuple[Stamp | None, list[ProjectEntry]]:
         stamp.department, [fp.project for fp in content.projects], stamp.form_version
     )
     if stamp.fingerprint != expected:
-        c.add(Code.OUTDATED_FORM)
+        c.add(_why_fingerprint_differs(c, stamp, [fp.project for fp in content.projects]))
         return stamp, []
     _tampering(c, c.book, content)
     entries = _entries(c, c.book, content)
     if not any(f.code is Code.NAME_MISSING for f in c.findings):
         _outside_inputs(c, c.book)  # (with a name lost, its input would be told twice)
     return stamp, entries
+
+
+def _why_fingerprint_differs(c: _Check, stamp: Stamp, projects: list[Project]) -> Code:
+    """TEMPLATE_DIFFERS when the form was made from the plan as it is, with another
+    template (the coordinator changed it, or forgot the one the forms were made with):
+    the department need not refill anything.  OUTDATED_FORM otherwise."""
+    now = c.fingerprints.template_digest(stamp.form_version)
+    if stamp.template is not None and now is not None and stamp.template != now:
+        same_plan = c.fingerprints.of(
+            stamp.department, projects, stamp.form_version, template=stamp.template
+        )
+        if same_plan == stamp.fingerprint:
+            return Code.TEMPLATE_DIFFERS
+    elif stamp.template is None:
+        # A form of version 1 or 2 does not say its template: it may be the built-in one,
+        # from before the plan named its own (the forms of this year already handed out).
+        builtin = c.fingerprints.with_builtin_template()
+        if builtin is not None:
+            made = builtin.of(stamp.department, projects, stamp.form_version)
+            if made == stamp.fingerprint:
+                return Code.TEMPLATE_DIFFERS
+    return Code.OUTDATED_FORM
 
 
 def _stamp(c: _Check, book: FormBook) -> Stamp | None:
