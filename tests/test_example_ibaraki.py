@@ -185,7 +185,7 @@ def test_every_rate_the_2018_edition_prints_is_reproduced(
 def test_demo_runs_the_whole_cycle_clean(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--example", NAME])
     assert result.exit_code == 0, result.output
-    assert "提出 2/2 担当課" in result.stdout
+    assert "提出 2/2 担当部・課" in result.stdout  # the plan's own word
     assert result.stdout.count("エラー 0、警告 0") == 2
     assert len(list((tmp_path / "demo" / "1-forms").glob("*.xlsx"))) == 2
     assert len(list((tmp_path / "demo" / "2-returns").glob("*.xlsx"))) == 2
