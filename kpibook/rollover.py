@@ -61,6 +61,21 @@ def rollover(plan: Plan, entries: Entries, to_year: FiscalYear) -> tuple[Plan, l
     notes: list[Attention] = []
     data = plan.model_dump(mode="python")
     data["report_year"] = to_year
+    if plan.deadline is not None:  # this year's: next year's forms must not print it
+        data["deadline"] = None
+        notes.append(
+            Attention(
+                "deadline",
+                None,
+                None,
+                Message(
+                    ja=f"提出期限（{plan.deadline:%Y年%m月%d日}）は今年度のものなので外しました。"
+                    "新しい提出期限を記入してください",
+                    en=f"the deadline {plan.deadline:%Y-%m-%d} was this year's and is dropped; "
+                    "set the new one",
+                ),
+            )
+        )
     for p, project in zip(data["projects"], plan.projects, strict=True):
         entry = entries.for_project(project.id)
         if entry is None:

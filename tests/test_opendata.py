@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -122,6 +123,15 @@ def test_card_rollover_moves_r1_into_history(
     wb = openpyxl.load_workbook(form.path)
     sheet, ref = destination(wb, indicator_name("p01", "p01-1", "a2019"), nxt)
     assert wb[sheet][ref].value == 104490
+
+
+def test_rollover_drops_last_years_deadline(card_plan: Plan, card_entries: Entries) -> None:
+    # next year's forms would print this year's 提出期限, already past
+    plan = card_plan.model_copy(update={"deadline": date(2020, 5, 15)})
+    nxt, notes = rollover(plan, card_entries, 2020)
+    assert nxt.deadline is None
+    [note] = [n for n in notes if n.code == "deadline"]
+    assert "提出期限" in str(note) and "2020年05月15日" in str(note)
 
 
 def test_pending_is_carried_and_flagged(matrix_plan: Plan, matrix_entries: Entries) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,17 @@ def test_examples_round_trip(tmp_path: Path, card_plan: Plan, matrix_plan: Plan)
         path = tmp_path / f"{plan.id}.xlsx"
         write_plan_workbook(plan, path)
         assert read_plan_workbook(path) == plan
+
+
+def test_a_plan_with_a_deadline_round_trips(tmp_path: Path, card_plan: Plan) -> None:
+    # 提出期限 is a date: `plan convert plan.yaml plan.xlsx` and `rollover -o plan.xlsx`
+    # wrote it through an assertion that only knew text and numbers
+    plan = card_plan.model_copy(update={"deadline": dt.date(2027, 5, 15)})
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path)
+    assert read_plan_workbook(path) == plan
+    settings = {r[0]: r[1] for r in openpyxl.load_workbook(path)["計画"].iter_rows(values_only=True)}
+    assert settings["提出期限"] == dt.datetime(2027, 5, 15)
 
 
 def test_committed_plan_workbooks_equal_the_text_form(card_plan: Plan, matrix_plan: Plan) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -296,7 +297,7 @@ def _setting_cell(kind: Kind, value: Any, choices: dict[str, str] | None) -> Cel
         case Kind.CHOICE:
             assert choices is not None
             return choices[str(value)]
-    assert isinstance(value, str | int | Decimal)
+    assert isinstance(value, str | int | Decimal | dt.date)  # a date: 提出期限
     return value
 
 
