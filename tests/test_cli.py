@@ -313,6 +313,29 @@ def test_plan_new_prints_a_cards_years_across_when_asked(tmp_path: Path) -> None
     assert own.years == "across"
 
 
+def test_a_card_started_with_its_years_across_prints_at_8_pt(tmp_path: Path) -> None:
+    """A card's years across (a baseline, past years, five targets and 【最終目標】)
+    are too wide for portrait paper: the started template printed the whole card at
+    66 %, its text at 6.6 pt. It prints landscape, as 茨城県's own template does."""
+    from kpibook.forms import generate_forms
+    from kpibook.plantext import load_model_yaml
+    from kpibook.template import CardTemplate
+
+    target = tmp_path / "across.xlsx"
+    code, _, _ = run(
+        "plan", "new", str(target), "--start", "R7", "--end", "R11", "--layout", "card",
+        "--years", "across", "--no-ask",
+    )  # fmt: skip
+    assert code == 0
+    template = load_model_yaml(tmp_path / "across.template.yaml", CardTemplate)
+    plan = load_plan_yaml(ROOT / "examples" / "ibaraki-sousei-kpi" / "plan.yaml")
+    department = plan.projects[0].lead_department
+    [form] = generate_forms(plan, tmp_path / "forms", [department], template=template)
+    sheet = openpyxl.load_workbook(form.path)[template.sheet]
+    smallest = min(template.font.size, template.font.text_input_size)
+    assert sheet.page_setup.scale * smallest / 100 >= 8
+
+
 def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path) -> None:
     target = tmp_path / "new.xlsx"
     result = CliRunner().invoke(main, ["plan", "new", str(target), "--start", "R7", "--end", "R11"])

@@ -180,6 +180,13 @@ def starter_template(layout: Layout, terms: Terms, years: str = "down") -> str |
                 )
             )
         text = text.replace("\nyears: down\n", f"\nyears: {years}\n", 1)
+        # a column a year beside the wide text inputs' column: too wide for portrait at
+        # 8 pt (the 茨城県 card prints landscape for the same reason)
+        text = text.replace(
+            "\nprint:\n  orientation: portrait\n",
+            "\nprint:\n  # landscape: the years across need the width\n  orientation: landscape\n",
+            1,
+        )
     if terms == Terms():
         return text
     default = Terms()
