@@ -114,6 +114,7 @@ def grades(
     from kpibook.grading import grade_report
     from kpibook.render import grade_table
     from kpibook.sources import load_entries, load_plan
+    from kpibook.template import plan_template
 
     if (plan is None) == (example is None):
         raise click.UsageError("give either PLAN or --example NAME")
@@ -125,7 +126,10 @@ def grades(
     loaded = load_plan(plan)
     entries = load_entries(entries_path, loaded) if entries_path else None
     report = grade_report(loaded, entries)
-    click.echo(report.model_dump_json(indent=2) if as_json else grade_table(report))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(grade_table(report, plan_template(loaded).terms))
 
 
 @main.command()
@@ -384,7 +388,7 @@ def _merge_and_write(
             plan, returns=files, use=use, template=template, jobs=jobs, progress=progress
         )
     report = merged.report
-    click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report))
+    click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report, template.terms))
     if strict and report.has_errors:
         refused = Message(
             ja="エラーのある回答があるため、集約ブックは作成しませんでした",

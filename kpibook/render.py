@@ -15,11 +15,18 @@ from kpibook.returns.check import CheckReport
 
 if TYPE_CHECKING:
     from kpibook.demo import DemoResult
+    from kpibook.template import Terms
 from kpibook.textfit import text_width
 from kpibook.values import Value
 
 COMPUTED = Message(ja="計算した評価", en="computed")
-SELF = Message(ja="担当課の評価", en="self")
+
+
+def self_label(terms: Terms | None) -> Message:
+    """The department's own grade, in the plan's word for the department."""
+    return Message(ja=f"{terms.department if terms else '担当課'}の評価", en="self")
+
+
 SUBMISSIONS = Message(ja="提出状況", en="submissions")
 
 
@@ -56,7 +63,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join(line.rstrip() for line in lines)
 
 
-def grade_table(report: GradeReport) -> str:
+def grade_table(report: GradeReport, terms: Terms | None = None) -> str:
     """One line per indicator (the project's grade on its first line), then a summary."""
     ng = report.not_gradable_label
     rows: list[list[str]] = []
@@ -96,14 +103,15 @@ def grade_table(report: GradeReport) -> str:
                     *grades,
                 ]
             )
+    words = terms.words() if terms else {}
     headers = [
         "No",
         "体系",
-        "事業",
-        "担当課",
-        "指標",
-        "目標値",
-        "実績値",
+        words.get("project", "事業"),
+        words.get("department", "担当課"),
+        words.get("indicator", "指標"),
+        words.get("target", "目標値"),
+        words.get("actual", "実績値"),
         "達成率",
         "指標評価",
         "評価",
@@ -117,7 +125,7 @@ def grade_table(report: GradeReport) -> str:
     summary = [
         "",
         f"{COMPUTED}: " + "  ".join(f"{g} {c}" for g, c in computed.items()),
-        f"{SELF}:     " + "  ".join(f"{g} {c}" for g, c in own.items()),
+        f"{self_label(terms)}:     " + "  ".join(f"{g} {c}" for g, c in own.items()),
     ]
     mismatches = [p for p in report.projects if p.mismatch]
     if mismatches:
@@ -173,7 +181,7 @@ def check_text(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def merge_text(report: MergeReport) -> str:
+def merge_text(report: MergeReport, terms: Terms | None = None) -> str:
     """Where every department stands, and the grade summary."""
     lines = [f"{SUBMISSIONS}:"]
     for d in report.departments:
@@ -193,7 +201,8 @@ def merge_text(report: MergeReport) -> str:
     g = report.grades
     lines.append("")
     lines.append(f"{COMPUTED}: " + "  ".join(f"{k} {v}" for k, v in g.counts().items()))
-    lines.append(f"{SELF}:     " + "  ".join(f"{k} {v}" for k, v in g.counts("self").items()))
+    own = "  ".join(f"{k} {v}" for k, v in g.counts("self").items())
+    lines.append(f"{self_label(terms)}:     {own}")
     mismatched = [p for p in g.projects if p.mismatch]
     lines.append(f"{Message(ja='評価の不一致', en='disagreements')}: {len(mismatched)}")
     for p in mismatched:
@@ -217,7 +226,7 @@ def demo_text(result: DemoResult) -> str:
         f"3. {Message(ja='集約ブック', en='master')}:      {result.master}",
         f"   提出 {returned}/{len(r.departments)} {who}; sheets 概要・一覧・報告書・提出状況",
         "",
-        merge_text(r),
+        merge_text(r, plan_template(result.plan).terms),
         "",
         f"Open {result.master} — 報告書 prints like the official report.",
     ]

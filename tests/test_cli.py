@@ -333,7 +333,9 @@ def test_a_card_started_with_its_years_across_prints_at_8_pt(tmp_path: Path) -> 
     [form] = generate_forms(plan, tmp_path / "forms", [department], template=template)
     sheet = openpyxl.load_workbook(form.path)[template.sheet]
     smallest = min(template.font.size, template.font.text_input_size)
-    assert sheet.page_setup.scale * smallest / 100 >= 8
+    scale = sheet.page_setup.scale
+    assert scale is not None
+    assert scale * smallest / 100 >= 8
 
 
 def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path) -> None:

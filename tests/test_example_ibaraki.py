@@ -192,6 +192,21 @@ def test_demo_runs_the_whole_cycle_clean(tmp_path: Path) -> None:
     assert list((tmp_path / "demo").glob("3-master_*.xlsx"))
 
 
+def test_the_terminal_says_the_plans_words(tmp_path: Path) -> None:
+    """The summary of merge (and demo) and the grades table name the department, the
+    project, the indicator and the target in the plan's words, not the Kashiwa ones."""
+    demo = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--example", NAME])
+    assert demo.exit_code == 0, demo.output
+    assert "担当部・課の評価 / self" in demo.stdout
+    assert "担当課の評価" not in demo.stdout
+    grades = CliRunner().invoke(main, ["grades", "--example", NAME])
+    assert grades.exit_code == 0, grades.output
+    header = grades.stdout.splitlines()[2].split()
+    assert header[2:6] == ["事業", "担当部・課", "KPI", "期待値"]
+    assert "担当部・課の評価" in grades.stdout
+    assert "担当課の評価" not in grades.stdout
+
+
 def test_demo_merges_what_the_entries_say(tmp_path: Path, entries: Entries) -> None:
     demo = run_demo(NAME, tmp_path / "demo")
     assert not demo.report.has_errors

@@ -131,7 +131,8 @@ def test_rollover_drops_last_years_deadline(card_plan: Plan, card_entries: Entri
     nxt, notes = rollover(plan, card_entries, 2020)
     assert nxt.deadline is None
     [note] = [n for n in notes if n.code == "deadline"]
-    assert "提出期限" in str(note) and "2020年05月15日" in str(note)
+    assert "提出期限" in str(note)
+    assert "2020年05月15日" in str(note)
 
 
 def test_pending_is_carried_and_flagged(matrix_plan: Plan, matrix_entries: Entries) -> None:

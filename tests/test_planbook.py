@@ -29,7 +29,8 @@ def test_a_plan_with_a_deadline_round_trips(tmp_path: Path, card_plan: Plan) -> 
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path)
     assert read_plan_workbook(path) == plan
-    settings = {r[0]: r[1] for r in openpyxl.load_workbook(path)["計画"].iter_rows(values_only=True)}
+    sheet = openpyxl.load_workbook(path)["計画"]
+    settings = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
     assert settings["提出期限"] == dt.datetime(2027, 5, 15)
 
 
