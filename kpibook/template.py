@@ -112,8 +112,14 @@ class ReportLabels(Model):
     charts_heading: Label = Field(
         default="指標の推移", description="Heading of the matrix report's charts."
     )
-    chart_targets: Label = Field(default="目標値", description="The targets in a chart's legend.")
-    chart_actuals: Label = Field(default="実績値", description="The actuals in a chart's legend.")
+    chart_targets: Label = Field(
+        default="目標値",
+        description="The targets in a chart's legend; unset: the plan's word (terms.target).",
+    )
+    chart_actuals: Label = Field(
+        default="実績値",
+        description="The actuals in a chart's legend; unset: the plan's word (terms.actual).",
+    )
     chart_baseline: Label = Field(default="基準値", description="The baseline in a chart.")
     chart_cumulative: Label = Field(
         default="累計", description="Added to the actuals of a cumulative (累計) indicator."

@@ -258,6 +258,14 @@ def test_a_cumulative_indicator_charts_its_running_total_and_the_baseline_is_a_l
     assert {shown.cell(brow, k).value for k in range(bfirst, blast + 1)} == {4292}
 
 
+def test_a_charts_legend_says_the_plans_word_for_a_target(masters: dict[str, Path]) -> None:
+    # 茨城県 says 期待値 (its terms): the legend said 目標値 beside cards saying 期待値
+    for chart in drawn(masters["prefecture"]):
+        assert "期待値" in chart.series
+        assert "目標値" not in chart.series
+    assert all("目標値" in chart.series for chart in drawn(masters["card"]))
+
+
 def test_charts_beside_a_card_start_at_its_first_row_and_end_within_it(
     masters: dict[str, Path], card_plan: Plan
 ) -> None:

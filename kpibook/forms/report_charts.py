@@ -226,13 +226,17 @@ def _chart(
                 sheet.formula(r, col + k, f"=IF(ISNUMBER({ref}),{ref},NA())", value)
             elif value is not None:
                 sheet.write(r, col + k, value)
-    actuals = labels.chart_actuals + (f"（{labels.chart_cumulative}）" if cumulative else "")
+    # the legend says the plan's words (期待値, 実績) unless the template names its own
+    given = labels.model_fields_set
+    targets = labels.chart_targets if "chart_targets" in given else t.terms.target
+    actuals = labels.chart_actuals if "chart_actuals" in given else t.terms.actual
+    actuals += f"（{labels.chart_cumulative}）" if cumulative else ""
     bars = not clustered(tr)
     series = [
         TrendSeries(
             actuals, row + 2, col, end, ACTUAL_COLOUR, "column" if bars else "line", marker="circle"
         ),
-        TrendSeries(labels.chart_targets, row + 1, col, end, TARGET_COLOUR),
+        TrendSeries(targets, row + 1, col, end, TARGET_COLOUR),
     ]
     if tr.baseline is not None:
         for k in range(count):
