@@ -229,6 +229,24 @@ def test_a_lead_department_evaluates_its_measure_beside_its_projects(
     assert returns["健康づくり課"].stamp.form_version == FORM_VERSION == 3
 
 
+def test_what_an_evaluation_rests_on_is_in_the_plans_words(
+    tmp_path: Path, owned_plan: Plan
+) -> None:
+    # a plan of 取組 and KPI: the 対象 of its evaluation said 事業 2件・指標 2件
+    from kpibook.forms import generate_forms
+    from kpibook.template import Terms
+
+    template = load_template(owned_plan.layout)
+    template = template.model_copy(update={"terms": Terms(project="取組", indicator="KPI")})
+    [form] = generate_forms(owned_plan, tmp_path, ["健康づくり課"], template=template)
+    sheet = openpyxl.load_workbook(form.path)[SHEET_NAME]
+    texts = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "取組 2件・KPI 2件" in texts
+    assert "・県民の健康づくり実践率（健康づくり課）KPI1件" in texts
+    assert "KPIの評価の平均点を区分にあてはめて計算します" in texts
+    assert "事業 2件" not in texts
+
+
 def test_naming_an_owner_outdates_only_that_departments_form(owned_plan: Plan) -> None:
     moved = owned_plan_data()
     moved["sections"][1]["children"][0]["owner"] = "こども家庭課"  # 2-1: 企画課 → こども家庭課

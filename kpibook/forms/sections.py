@@ -21,7 +21,7 @@ from kpibook.forms.sheet import FormSheet
 from kpibook.grading.sections import evaluation_name
 from kpibook.plan import Plan, SectionPath
 from kpibook.scheme import EVALUATED_NAMES, EVALUATION_RULE_NAMES, EvaluationRule
-from kpibook.template import FormTemplate
+from kpibook.template import FormTemplate, Terms
 from kpibook.textfit import row_height
 from kpibook.xlsx_write import Book, Sheet
 
@@ -39,13 +39,18 @@ def sheet_name(template: FormTemplate) -> str:
     return SHEET_NAME if SHEET_NAME not in taken else f"{SHEET_NAME}（担当）"
 
 
-def how_decided(plan: Plan, path: SectionPath) -> str:
+def _named(of: str, terms: Terms) -> str:
+    """What an evaluation counts (指標, 事業), in the plan's words (KPI, 取組)."""
+    return {"indicators": terms.indicator, "projects": terms.project}.get(of, EVALUATED_NAMES[of])
+
+
+def how_decided(plan: Plan, path: SectionPath, terms: Terms | None = None) -> str:
     """``指標の平均点を区分にあてはめて計算します`` or ``担当が判断して記入します``."""
     evaluation = plan.grading.evaluation_at(len(path.nodes))
     assert evaluation is not None
     if evaluation.rule is EvaluationRule.OWNER:
         return "担当が判断して記入します（計算はしません）。"
-    what = EVALUATED_NAMES[evaluation.of]
+    what = _named(evaluation.of, terms or Terms())
     rule = EVALUATION_RULE_NAMES[evaluation.rule.value]
     if evaluation.rule is EvaluationRule.SHARE:
         basis = f"{what}のうち{evaluation.at_least}以上の割合を区分にあてはめて"
@@ -59,7 +64,7 @@ def how_decided(plan: Plan, path: SectionPath) -> str:
     )
 
 
-def what_is_under(plan: Plan, path: SectionPath) -> list[str]:
+def what_is_under(plan: Plan, path: SectionPath, terms: Terms | None = None) -> list[str]:
     """What the evaluation rests on, one line each, with a count first: the child
     sections and their evaluations' owners, or the projects listed under the section
     (each once) with their departments and indicators."""
@@ -78,9 +83,10 @@ def what_is_under(plan: Plan, path: SectionPath) -> list[str]:
     inside = {p.section.id for p in plan.iter_sections() if path.section in p.nodes}
     projects = [p for p in plan.projects if any(pl.section in inside for pl in p.placements)]
     indicators = sum(len(p.indicators) for p in projects)
-    lines = [f"事業 {len(projects)}件・指標 {indicators}件"]
+    words = terms or Terms()
+    lines = [f"{words.project} {len(projects)}件・{words.indicator} {indicators}件"]
     for p in projects:
-        lines.append(f"・{p.name}（{p.lead_department}）指標{len(p.indicators)}件")
+        lines.append(f"・{p.name}（{p.lead_department}）{words.indicator}{len(p.indicators)}件")
     return lines
 
 
@@ -105,10 +111,10 @@ def write_sections_sheet(
         heading = f"{path.numbers()} {path.section.title or ''}".strip()
         fs.span(row, LABEL, BODY, heading, s.heading)
         row += 1
-        under = "\n".join(what_is_under(plan, path))
+        under = "\n".join(what_is_under(plan, path, template.terms))
         for label, text in (
             ("評価の種類", grade.label),
-            ("決め方", how_decided(plan, path)),
+            ("決め方", how_decided(plan, path, template.terms)),
             ("段階", grade.spec.rule),
             ("対象", under),
         ):
