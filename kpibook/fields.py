@@ -290,12 +290,26 @@ def _values_problems(
         spec = by_key.get(key)
         if spec is None and not complete:
             continue  # a field of the template, checked with it
-        if spec is None or spec.of != of:
+        if spec is None:
             yield (
                 loc,
                 Message(
-                    ja=f"{what}の項目「{key}」は宣言されていません（fields に追加してください）",
-                    en=f"no {of} field {key!r} is declared (add it to fields)",
+                    ja=f"{what}の項目「{key}」は宣言されていません"
+                    "（追加項目（fields）に宣言してください）",
+                    en=f"no {of} field {key!r} is declared (add it to fields, 追加項目)",
+                ),
+            )
+        elif spec.of != of:  # e.g. 追加項目の値 with or without the 指標ID it needs
+            theirs, hint = (
+                ("指標", "指標ごとに書きます。計画ブックでは指標IDを記入")
+                if spec.of == "indicator"
+                else ("事業", "事業ごとに書きます。計画ブックでは指標IDを空欄に")
+            )
+            yield (
+                loc,
+                Message(
+                    ja=f"「{spec.label}」（{key}）は{theirs}の項目です（{hint}）",
+                    en=f"{spec.label} ({key}) is a field of each {spec.of}, not of the {of}",
                 ),
             )
         elif spec.filled_by == "department":

@@ -280,6 +280,26 @@ def test_plan_values_are_checked_when_the_plan_loads(small_plan_data: dict[str, 
     # "nope" may be a field of the template: checked with it (the next test)
 
 
+def test_a_value_given_to_the_project_of_an_indicator_field_says_so(
+    small_plan_data: dict[str, Any],
+) -> None:
+    # 追加項目の値 with the 指標ID left empty: 全国順位 *is* declared, for indicators;
+    # the message said it was not declared and to add it to `fields`
+    data = copy.deepcopy(small_plan_data)
+    data["fields"] = FIELDS
+    data["projects"][0]["fields"] = {"rank": 3}
+    data["projects"][0]["indicators"][0]["fields"] = {"measure": "x"}
+    plan, problems = plan_problems(data, lambda loc: ".".join(map(str, loc)))
+    assert plan is None
+    said = {p.where: p.message.ja for p in problems}
+    assert said["projects.0.fields.rank"] == (
+        "「全国順位」（rank）は指標の項目です（指標ごとに書きます。計画ブックでは指標IDを記入）"
+    )
+    assert said["projects.0.indicators.0.fields.measure"] == (
+        "「改善策」（measure）は事業の項目です（事業ごとに書きます。計画ブックでは指標IDを空欄に）"
+    )
+
+
 def test_a_field_of_the_template_needs_no_plan_declaration(
     tmp_path: Path, small_plan_data: dict[str, Any]
 ) -> None:
