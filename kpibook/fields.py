@@ -52,6 +52,24 @@ FieldValues = dict[FieldKey, FieldData]
 """Values of fields by key, as a project, an indicator or an entry holds them."""
 
 
+_KIND_NAMES = {"text": "文字", "number": "数値", "choice": "選択"}
+_SETTING_NAMES = {
+    "choices": "選択肢",
+    "max_length": "最大文字数",
+    "decimals": "小数桁数",
+    "minimum": "最小値",
+    "maximum": "最大値",
+    "unit": "単位",
+}
+"""The plan workbook's names (追加項目) of a declaration's settings, for its messages."""
+
+
+def _invalid(ja: str, en: str) -> ValueError:
+    from kpibook.errors import MessageValueError
+
+    return MessageValueError(Message(ja=ja, en=en))
+
+
 class FieldSpec(Model):
     """One extra field of every project, or of every indicator, of a plan."""
 
@@ -107,18 +125,23 @@ class FieldSpec(Model):
                 if getattr(self, n) is not None
             ]
         if wrong:
-            raise ValueError(f"{', '.join(wrong)} do not apply to a {self.kind} field")
+            names = "・".join(_SETTING_NAMES[w] for w in wrong)
+            raise _invalid(
+                f"{names} は{_KIND_NAMES[self.kind]}の項目には使えません",
+                f"{', '.join(wrong)} do not apply to a {self.kind} field",
+            )
         if self.kind == "choice":
             if not self.choices:
-                raise ValueError("a choice field needs its choices")
+                raise _invalid("選択の項目には選択肢が必要です", "a choice field needs its choices")
             if len(set(self.choices)) != len(self.choices):
-                raise ValueError("a choice is listed twice")
+                raise _invalid("同じ選択肢が2回あります", "a choice is listed twice")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError("minimum is larger than maximum")
+            raise _invalid("最小値が最大値より大きくなっています", "minimum is larger than maximum")
         if self.filled_by == "coordinator" and isinstance(self.required, list):
-            raise ValueError(
+            raise _invalid(
+                "計画で記入する項目は、評価によって必須にはできません（常に必須か任意）",
                 "a coordinator's field is required always or never, not for some grades "
-                "(the grade is the department's)"
+                "(the grade is the department's)",
             )
         return self
 

@@ -341,6 +341,31 @@ def test_a_declaration_that_does_not_fit_its_kind_is_refused(
             Plan.model_validate({**small_plan_data, "fields": [bad]})
 
 
+def test_a_declaration_that_does_not_fit_its_kind_says_why_in_japanese(
+    small_plan_data: dict[str, Any],
+) -> None:
+    # the 追加項目 sheet's 選択 without 選択肢 said only 値が正しくありません in Japanese
+    said = {}
+    for name, bad in (
+        ("no choices", {"key": "a", "label": "A", "kind": "choice"}),
+        ("choices of text", {"key": "a", "label": "A", "choices": ["x"]}),
+        ("twice", {"key": "a", "label": "A", "kind": "choice", "choices": ["x", "x"]}),
+        ("range", {"key": "a", "label": "A", "kind": "number", "minimum": 5, "maximum": 1}),
+        ("by grade", {"key": "a", "label": "A", "required": ["B"]}),
+    ):
+        plan, problems = plan_problems({**small_plan_data, "fields": [bad]}, str)
+        assert plan is None
+        [problem] = problems
+        said[name] = problem.message.ja
+    assert said == {
+        "no choices": "選択の項目には選択肢が必要です",
+        "choices of text": "選択肢 は文字の項目には使えません",
+        "twice": "同じ選択肢が2回あります",
+        "range": "最小値が最大値より大きくなっています",
+        "by grade": "計画で記入する項目は、評価によって必須にはできません（常に必須か任意）",
+    }
+
+
 LONG_METHOD = (
     "県内の事業所を対象とした就業実態調査（毎年6月1日時点）において、"
     "テレワークを導入していると回答した事業所の数を、回答した事業所の総数で除して算出する。"
