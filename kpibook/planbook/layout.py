@@ -132,7 +132,12 @@ SETTINGS: tuple[Setting, ...] = (
         Kind.LIST,
         "体系の各階層の呼び名を1行に1つ。例: 基本方針、施策",
     ),
-    Setting("提出期限", ("deadline",), Kind.DATE, "任意。各課の記入様式に表示します。"),
+    Setting(
+        "提出期限",
+        ("deadline",),
+        Kind.DATE,
+        "任意。各課の記入様式に表示します。日付で入力（例: 2027/5/31）。",
+    ),
     Setting(
         "最終目標で評価",
         ("grading", "fallback_to_final"),
