@@ -747,7 +747,8 @@ def plan_new(
             defaulted.append(f"{flag} {default_terms[name]}")
         words[name] = given or default_terms[name]
     plan_layout = Layout(layout)
-    text = starter_template(plan_layout, _terms(words), years or "down")
+    below_top = [grade for grade, _, _ in bands[1:]]
+    text = starter_template(plan_layout, _terms(words), years or "down", below_top)
     template = template_file(target) if text is not None else None
     if template is not None and text is not None:
         if template.exists() and not force:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from kpibook import __version__
@@ -336,6 +337,35 @@ def test_a_card_started_with_its_years_across_prints_at_8_pt(tmp_path: Path) -> 
     scale = sheet.page_setup.scale
     assert scale is not None
     assert scale * smallest / 100 >= 8
+
+
+@pytest.mark.parametrize(
+    ("scale", "below"), [("abc", ["B", "C"]), ("marks", ["○", "△", "×"]), ("achieved", None)]
+)
+def test_a_matrix_started_with_another_scale_names_its_grades(
+    tmp_path: Path, scale: str, below: list[str] | None
+) -> None:
+    """The built-in table asks for 改善策 when the grade is △ or ×, the welfare plan's
+    scale: a plan started with A/B/C (or ◎○△×, where ○ is below the top too) gets a
+    template of its own that names its own grades below the top."""
+    from kpibook.plantext import load_model_yaml
+    from kpibook.template import MatrixTemplate
+
+    target = tmp_path / "plan.xlsx"
+    code, _, _ = run(
+        "plan", "new", str(target), "--start", "R7", "--end", "R11", "--layout", "matrix",
+        "--scale", scale, "--no-ask",
+    )  # fmt: skip
+    assert code == 0
+    own = tmp_path / "plan.template.yaml"
+    if below is None:  # 達成/概ね達成/未達成: no △ to replace; the words are its own
+        below = ["概ね達成", "未達成"]
+    template = load_model_yaml(own, MatrixTemplate)
+    [improvement] = [t for t in template.texts if t.key == "improvement"]
+    assert improvement.label == f"・{{year}}実績が{'，'.join(below)}の場合は改善策"
+    assert "・".join(below) in template.self_grade.help
+    if scale != "marks":
+        assert "△" not in own.read_text(encoding="utf-8")
 
 
 def test_plan_new_without_a_terminal_says_which_defaults_it_used(tmp_path: Path) -> None:

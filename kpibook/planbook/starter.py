@@ -11,6 +11,7 @@ so ``generate``, ``check`` and ``merge`` all use it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -165,12 +166,30 @@ def template_file(plan_file: Path) -> Path:
     return plan_file.with_name(f"{plan_file.stem}.template.yaml")
 
 
-def starter_template(layout: Layout, terms: Terms, years: str = "down") -> str | None:
+BUILT_IN_BELOW_TOP = ("△", "×")
+"""The grades the built-in matrix template names where 改善策 is asked for (its scale's
+grades below the top)."""
+
+
+def starter_template(
+    layout: Layout, terms: Terms, years: str = "down", below_top: Sequence[str] = ()
+) -> str | None:
     """The built-in template of ``layout`` in the plan's words, its card's years ``down``
-    or ``across`` (None: the built-in template as it is, which the plan then uses)."""
-    if terms == Terms() and years == "down":
+    or ``across``, and the grades ``below_top`` of the plan's scale where the table names
+    △ and × (None: the built-in template as it is, which the plan then uses)."""
+    grades = tuple(below_top)
+    other_grades = layout is Layout.MATRIX and bool(grades) and grades != BUILT_IN_BELOW_TOP
+    if terms == Terms() and years == "down" and not other_grades:
         return None
     text = (templates_root() / f"{layout.value}.yaml").read_text(encoding="utf-8")
+    if other_grades:  # ・R1実績が△，×の場合は改善策 in the plan's own grades
+        *rest, last = grades
+        text = (
+            text.replace("△，×", "，".join(grades))
+            .replace("△・×", "・".join(grades))
+            .replace("△または×", f"{'、'.join(rest)}または{last}" if rest else last)
+            .replace("(△, ×)", f"({', '.join(grades)})")
+        )
     if years != "down":
         if layout is not Layout.CARD or "\nyears: down\n" not in text:
             raise StarterError(
