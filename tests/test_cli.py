@@ -284,6 +284,10 @@ def test_plan_new_takes_layout_scale_and_words(tmp_path: Path) -> None:
         target_note="{year} 期待値",
     )  # fmt: skip
     assert own.labels.department == "所管課"  # the table's 担当部局 too
+    assert (
+        own.labels.department_note
+        == "※複数の担当が該当する場合，青色セルの所管課がご記入ください。"
+    )
     assert own.labels.name == "取組名"
     assert own.labels.target == "期待値"
 

@@ -217,7 +217,7 @@ def starter_template(
         (default.actual, terms.actual),
     ]
     if layout is Layout.MATRIX:  # the official table's own word for the department
-        replaced.insert(0, ("担当部局", terms.department))
+        replaced[:0] = [("担当部局", terms.department), ("の部局が", f"の{terms.department}が")]
     for old, new in replaced:
         if old != new:
             text = text.replace(old, new)
