@@ -147,7 +147,7 @@ def grade_table(report: GradeReport, terms: Terms | None = None) -> str:
             mark = f"  ≠ 担当 {sg.self_grade}" if sg.mismatch else ""
             summary.append(
                 f"  {'　' * (sg.depth - 1)}{sg.number} {sg.title or ''}（{sg.name}）: "
-                f"{sg.grade or ng}（{section_basis(sg)}）{mark}"
+                f"{sg.grade or ng}（{section_basis(sg, terms)}）{mark}"
             )
     title = f"{report.title}　{report.fiscal_year_label}（FY{report.fiscal_year}）評価一覧"
     return "\n".join([title, "", body, *summary])

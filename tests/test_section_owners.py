@@ -411,6 +411,18 @@ def test_the_overview_lists_the_owners_grade_department_and_reasons(
     assert got["基本目標2 稼ぐ力のある県"][3:6] == ("A", PLANNING, None)
 
 
+def test_what_a_computed_evaluation_rests_on_is_in_the_plans_words() -> None:
+    # the 概要, the 報告書 and `kpibook grades` said 指標2件の平均点 in a plan of KPI
+    from kpibook.grading import grade_report
+    from kpibook.grading.sections import section_basis
+    from kpibook.template import Terms
+
+    plan = Plan.model_validate(owned_plan_data())
+    [computed, *_] = [g for g in grade_report(plan, None).sections if g.of == "indicators"]
+    assert section_basis(computed) == "指標0件（評価できるものがありません）"
+    assert section_basis(computed, Terms(indicator="KPI")) == "KPI0件（評価できるものがありません）"
+
+
 def test_the_table_shows_the_owners_grade_beside_the_computed(
     merged: tuple[Path, Entries],
 ) -> None:

@@ -194,7 +194,7 @@ def section_evaluation(
     label, body = s.label.but(valign="center"), s.text.but(valign="center")
     parts = []
     if grade.rule.value != "owner":
-        basis = section_basis(grade)
+        basis = section_basis(grade, fs.template.terms)
         shown = f"{grade.grade}（{basis}）" if grade.grade else f"{ng}　{basis}"
         parts.append(f"計算上の評価: {shown}")
     if grade.owner is not None or grade.rule.value == "owner":

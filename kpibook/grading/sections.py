@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal, localcontext
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -25,6 +26,9 @@ from kpibook.scheme import (
     EvaluationRule,
     SectionEvaluation,
 )
+
+if TYPE_CHECKING:
+    from kpibook.template import Terms
 
 
 class SectionGrade(Result):
@@ -188,12 +192,16 @@ def _exact(compute: Callable[[], Decimal]) -> Decimal:
         return compute()
 
 
-def section_basis(grade: SectionGrade) -> str:
-    """What a section's evaluation rests on, in words: ``指標5件の平均点 3.0``,
-    ``指標3件のうちA以上 33.3%``, ``下位の体系2件の最も低い評価``, ``担当の評価``."""
+def section_basis(grade: SectionGrade, terms: Terms | None = None) -> str:
+    """What a section's evaluation rests on, in words (the plan's ``terms`` for 指標 and
+    事業): ``指標5件の平均点 3.0``, ``指標3件のうちA以上 33.3%``,
+    ``下位の体系2件の最も低い評価``, ``担当の評価``."""
     if grade.rule is EvaluationRule.OWNER:
         return EVALUATION_RULE_NAMES[grade.rule.value]
-    what = f"{EVALUATED_NAMES[grade.of]}{grade.counted}件"
+    named = EVALUATED_NAMES[grade.of]
+    if terms is not None:
+        named = {"indicators": terms.indicator, "projects": terms.project}.get(grade.of, named)
+    what = f"{named}{grade.counted}件"
     if grade.measure_shown is None:
         if grade.rule is EvaluationRule.AVERAGE or not grade.counted:
             return f"{what}（評価できるものがありません）"

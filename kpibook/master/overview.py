@@ -209,7 +209,7 @@ def _section_grades(
         row += 1
         indent = "　" * (g.depth - 1)
         name = f"{indent}{g.number} {g.title or ''}".rstrip()
-        basis = section_basis(g)
+        basis = section_basis(g, terms)
         sheet.write(row, 0, name, CELL)
         sheet.write(row, 1, g.name, CELL)
         sheet.write(row, 2, g.grade or ng, CENTER)
