@@ -53,7 +53,8 @@ from kpibook.planbook.layout import (
     parse_year_header,
 )
 from kpibook.plancheck import plan_problems
-from kpibook.xlsx_read import Grid, RawValue, read_grids
+from kpibook.xlsx_grids import read_grids
+from kpibook.xlsx_read import Grid, RawValue
 
 
 class CellProblem(Exception):
