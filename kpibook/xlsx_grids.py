@@ -23,13 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from kpibook.cells import col_index
 from kpibook.errors import LoadError
 from kpibook.message import Message
-from kpibook.xlsx_read import Cell, Grid, RawValue
 from kpibook.xlsx_scan import (
     _C,
     _F,
@@ -44,6 +44,7 @@ from kpibook.xlsx_scan import (
     WINDOWS_EPOCH,
     Ambiguous,
     CorruptWorkbook,
+    RawValue,
     Refused,
     RefusedWorkbook,
     _from_excel,
@@ -66,12 +67,28 @@ MAX_PLAN_TOTAL = 2 * 1024 * 1024 * 1024
 """Most parts, and most bytes all parts unpack to (declared), before anything is read."""
 
 
+@dataclass
+class Sheet:
+    """A worksheet's stored values by 0-based (row, column); empty cells are absent.  Plain
+    values, not an object per cell: a national plan's 指標 sheet has three million."""
+
+    name: str
+    values: dict[tuple[int, int], RawValue]
+    max_row: int
+    max_col: int
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    """Cells holding a formula; their value is its saved result, None if none was saved."""
+
+    def value(self, row: int, col: int) -> RawValue:
+        return self.values.get((row, col))
+
+
 class _PlanReader(_Reader):
     max_part = MAX_PLAN_PART
     max_markup = MAX_PLAN_MARKUP
 
 
-def read_grids(path: Path) -> list[Grid]:
+def read_sheets(path: Path) -> list[Sheet]:
     """Every worksheet's stored values, in the workbook's order (cached results for
     formula cells, flagged); :class:`LoadError` naming the file if it cannot be read."""
     path = Path(path)
@@ -118,7 +135,7 @@ def _bounded(archive: zipfile.ZipFile) -> None:
         raise Refused(f"unpacks to {total:,} bytes in all (at most {MAX_PLAN_TOTAL:,})")
 
 
-def _grids(reader: _Reader) -> list[Grid]:
+def _grids(reader: _Reader) -> list[Sheet]:
     office = [t for kind, t in reader.rels("").values() if kind == _OFFICE_DOC]
     workbook = office[0] if office else "xl/workbook.xml"
     reader.declared(workbook)
@@ -144,14 +161,12 @@ def _grids(reader: _Reader) -> list[Grid]:
     return grids
 
 
-class _Columns(dict[str, int]):
-    """Column letters of a cell reference -> 0-based column, each checked once."""
-
-    def __missing__(self, letters: str) -> int:
-        if not (letters.isascii() and letters.isupper() and 0 < len(letters) <= 3):
-            raise ValueError(f"cell reference with column {letters!r}")
-        col = self[letters] = col_index(letters)
-        return col
+def _column(letters: str) -> int:
+    """Column letters of a cell reference (``$`` allowed) -> 0-based column."""
+    bare = letters.replace("$", "")
+    if not (bare.isascii() and bare.isalpha() and bare.isupper() and 0 < len(bare) <= 3):
+        raise ValueError(f"cell reference with column {letters!r}")
+    return col_index(bare)
 
 
 _DIGITS = "0123456789"
@@ -165,10 +180,13 @@ def _sheet(
     dates: set[int],
     spans: set[int],
     epoch: dt.datetime,
-) -> Grid:
+) -> Sheet:
     root = reader.tree(part, (_SHEET_DATA,), (_ROW, _C))
-    cells: dict[tuple[int, int], Cell] = {}
-    columns = _Columns()
+    values: dict[tuple[int, int], RawValue] = {}
+    formulas: set[tuple[int, int]] = set()
+    columns: dict[str, int] = {}
+    """Letters of references already read (``B``) -> column: most cells are found by
+    their row's number and a lookup here, not by parsing their reference."""
     count = len(strings)
     max_row = max_col = -1
     at_row = -1
@@ -180,23 +198,33 @@ def _sheet(
             at_row = int(r) - 1
         else:
             at_row += 1
+        number = str(at_row + 1)
+        size = len(number)
         at_col = -1
         for c in row:
             if c.tag != _C:
                 continue
             ref = c.get("r")
             if ref:
-                letters = ref.rstrip(_DIGITS)
-                digits = ref[len(letters) :].lstrip("$")
-                letters = letters.replace("$", "")
-                if not digits or not digits.isascii() or len(digits) > 7:
-                    raise ValueError(f"cell reference {ref!r} in {part}")
-                at_row, at_col = int(digits) - 1, columns[letters]
+                col = columns.get(ref[:-size]) if ref.endswith(number) else None
+                if col is None:  # another row's number, $, or letters not seen yet
+                    letters = ref.rstrip(_DIGITS)
+                    digits = ref[len(letters) :]
+                    if not digits or not digits.isascii() or len(digits) > 7:
+                        raise ValueError(f"cell reference {ref!r} in {part}")
+                    col = _column(letters)
+                    if "$" not in letters:
+                        columns[letters] = col
+                    if int(digits) - 1 != at_row:
+                        at_row = int(digits) - 1
+                        number, size = str(at_row + 1), len(str(at_row + 1))
+                at_col = col
             else:
                 at_col += 1
             if not len(c):
                 continue  # a styled empty cell
             t = c.get("t")
+            value: RawValue
             if len(c) == 1 and c[0].tag == _V:  # most cells: a value, no formula
                 text = c[0].text
                 if not text:
@@ -205,9 +233,9 @@ def _sheet(
                     index = _index(text, count)
                     if index is None:
                         raise ValueError(f"shared string {text[:20]!r} in {part}, cell {ref}")
-                    cells[(at_row, at_col)] = Cell(strings[index])
+                    value = strings[index]
                 else:
-                    cells[(at_row, at_col)] = Cell(_stored(c, t, text, dates, spans, epoch))
+                    value = _stored(c, t, text, dates, spans, epoch)
             else:
                 v = f = inline = None
                 for child in c:
@@ -220,7 +248,7 @@ def _sheet(
                 if t == "inlineStr":
                     if inline is None:
                         continue
-                    value: RawValue = _runs(inline, [])
+                    value = _runs(inline, [])
                 elif v is None or not v.text:
                     if f is None:
                         continue
@@ -232,12 +260,14 @@ def _sheet(
                     value = strings[index]
                 else:
                     value = _stored(c, t, v.text, dates, spans, epoch)
-                cells[(at_row, at_col)] = Cell(value, formula=f is not None)
+                if f is not None:
+                    formulas.add((at_row, at_col))
+            values[(at_row, at_col)] = value
             if at_col > max_col:
                 max_col = at_col
             if at_row > max_row:
                 max_row = at_row
-    return Grid(name, cells, max_row, max_col)
+    return Sheet(name, values, max_row, max_col, formulas)
 
 
 def _stored(

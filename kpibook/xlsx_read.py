@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 from kpibook.errors import KpibookError, LoadError
 from kpibook.message import Message
@@ -74,9 +74,9 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-class Cell(NamedTuple):
-    """A cell's value as stored; formulas are flagged, never evaluated.  A tuple: a
-    national plan workbook has millions of cells."""
+@dataclass(frozen=True)
+class Cell:
+    """A cell's value as stored; formulas are flagged, never evaluated."""
 
     value: RawValue
     formula: bool = False

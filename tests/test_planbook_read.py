@@ -15,7 +15,6 @@ from kpibook import xlsx_grids
 from kpibook.errors import LoadError
 from kpibook.plan import Plan
 from kpibook.planbook import read_plan_workbook, write_plan_workbook
-from kpibook.xlsx_read import Cell
 from kpibook.xlsx_read import read_grids as openpyxl_grids
 from tests.test_libreoffice import needs_libreoffice, resave_xlsx
 
@@ -110,53 +109,59 @@ SHEET = (
 
 def test_every_kind_of_stored_cell_reads_as_it_shows(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "kinds.xlsx", SHEET, STRINGS)
-    [grid] = xlsx_grids.read_grids(path)
-    assert grid.name == "計画"
-    assert (grid.max_row, grid.max_col) == (3, 7)
-    assert grid.cells == {
-        (0, 0): Cell("事業"),
-        (0, 1): Cell(42),
-        (0, 2): Cell(2.5),
-        (0, 3): Cell(dt.datetime(2023, 3, 15)),
-        (0, 4): Cell(True),
-        (0, 5): Cell("#N/A"),
-        (1, 0): Cell("政策評価"),  # runs joined, the reading (phonetic run) left out
-        (1, 1): Cell(2, formula=True),  # a formula's saved result, flagged
-        (1, 2): Cell(4, formula=True),
-        (1, 3): Cell("p1", formula=True),
-        (1, 4): Cell(None, formula=True),  # no saved result: the plan reader reports it
-        (3, 2): Cell(8, formula=True),
-        (3, 3): Cell("line\rend"),  # Excel's escape of a carriage return, as Excel shows it
-        (3, 4): Cell("_x0041_"),  # text that looks like an escape, escaped by Excel
-        (3, 5): Cell(""),
-        (3, 7): Cell(""),
+    [sheet] = xlsx_grids.read_sheets(path)
+    assert sheet.name == "計画"
+    assert (sheet.max_row, sheet.max_col) == (3, 7)
+    assert sheet.values == {
+        (0, 0): "事業",
+        (0, 1): 42,
+        (0, 2): 2.5,
+        (0, 3): dt.datetime(2023, 3, 15),
+        (0, 4): True,
+        (0, 5): "#N/A",
+        (1, 0): "政策評価",  # runs joined, the reading (phonetic run) left out
+        (1, 1): 2,  # a formula's saved result
+        (1, 2): 4,
+        (1, 3): "p1",
+        (1, 4): None,  # no saved result: the plan reader reports it
+        (3, 2): 8,
+        (3, 3): "line\rend",  # Excel's escape of a carriage return, as Excel shows it
+        (3, 4): "_x0041_",  # text that looks like an escape, escaped by Excel
+        (3, 5): "",
+        (3, 7): "",
     }
-    assert type(grid.cells[(0, 1)].value) is int
-    assert type(grid.cells[(0, 2)].value) is float
+    assert sheet.formulas == {(1, 1), (1, 2), (1, 3), (1, 4), (3, 2)}
+    assert type(sheet.values[(0, 1)]) is int
+    assert type(sheet.values[(0, 2)]) is float
+
+
+def _openpyxl(path: Path) -> xlsx_grids.Sheet:
+    """A sheet as the reader this one replaced gave it (openpyxl, read twice)."""
+    [grid] = openpyxl_grids(path)
+    values = {k: c.value for k, c in grid.cells.items()}
+    formulas = {k for k, c in grid.cells.items() if c.formula}
+    return xlsx_grids.Sheet(grid.name, values, grid.max_row, grid.max_col, formulas)
 
 
 def test_the_same_cells_as_openpyxl_read_but_escapes(tmp_path: Path) -> None:
     """openpyxl (the reader this one replaced) agrees cell for cell and type for type,
     except that it leaves Excel's escape of a control character undecoded."""
     path = _workbook(tmp_path / "kinds.xlsx", SHEET, STRINGS)
-    [new] = xlsx_grids.read_grids(path)
-    [old] = openpyxl_grids(path)
-    assert old.cells.pop((3, 3)) == Cell("line_x000D_end")
-    assert new.cells.pop((3, 3)) == Cell("line\rend")
-    assert new.cells == old.cells
-    assert [type(c.value) for c in new.cells.values()] == [
-        type(old.cells[k].value) for k in new.cells
-    ]
-    assert (new.max_row, new.max_col) == (old.max_row, old.max_col)
+    [new] = xlsx_grids.read_sheets(path)
+    old = _openpyxl(path)
+    assert old.values.pop((3, 3)) == "line_x000D_end"
+    assert new.values.pop((3, 3)) == "line\rend"
+    assert new == old
+    assert [type(v) for v in new.values.values()] == [type(old.values[k]) for k in new.values]
 
 
 def test_dates_of_the_1904_system(tmp_path: Path) -> None:
     path = _workbook(
         tmp_path / "mac.xlsx", '<row r="1"><c r="A1" s="1"><v>1</v></c></row>', [], date1904=True
     )
-    [grid] = xlsx_grids.read_grids(path)
-    assert grid.cells == {(0, 0): Cell(dt.datetime(1904, 1, 2))}
-    assert grid.cells == openpyxl_grids(path)[0].cells
+    [sheet] = xlsx_grids.read_sheets(path)
+    assert sheet.values == {(0, 0): dt.datetime(1904, 1, 2)}
+    assert sheet == _openpyxl(path)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +176,7 @@ def test_dates_of_the_1904_system(tmp_path: Path) -> None:
 def test_a_damaged_sheet_is_not_read(tmp_path: Path, sheet: str, strings: list[str]) -> None:
     path = _workbook(tmp_path / "bad.xlsx", sheet, strings)
     with pytest.raises(LoadError) as info:
-        xlsx_grids.read_grids(path)
+        xlsx_grids.read_sheets(path)
     assert "Excel ブック（.xlsx）として読み込めません" in str(info.value.problems[0])
 
 
