@@ -267,6 +267,7 @@ def _sheet(
                 max_col = at_col
             if at_row > max_row:
                 max_row = at_row
+        row.clear()  # the row's elements freed as its values are taken: a lower peak
     return Sheet(name, values, max_row, max_col, formulas)
 
 
