@@ -65,7 +65,9 @@ def _workbook(path: Path, sheet: str, strings: list[str], date1904: bool = False
             '</cellStyleXfs><cellXfs count="2">'
             '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
             '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" '
-            'applyNumberFormat="1"/></cellXfs></styleSheet>'
+            'applyNumberFormat="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+            "</cellStyles></styleSheet>"
         ),
         "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}" count="{len(strings)}">{shared}</sst>',
         "xl/worksheets/sheet1.xml": (
