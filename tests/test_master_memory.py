@@ -9,22 +9,28 @@ master is compared, part by part, with the one written with every sheet held in 
 
 from __future__ import annotations
 
+import inspect
 import re
 import tempfile
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from benchmarks.synthetic import synthetic_entries, synthetic_plan
 from kpibook.entries import Entries
-from kpibook.forms.fill import write_filled_forms
+from kpibook.forms import generate_forms
+from kpibook.forms.fill import entry_values, write_filled_forms
 from kpibook.grading import grade_report
 from kpibook.master import table as master_table
 from kpibook.master import write_master
 from kpibook.master.data import read_master
 from kpibook.merge import DepartmentStatus, MergeReport, Status, merge
 from kpibook.plan import Plan
+from kpibook.returns.check import check_return
+from kpibook.template import plan_template
+from kpibook.values import Value
 from kpibook.xlsx_read import read_grids
 from kpibook.xlsx_write import Book
 from tests.instrument import peak_memory
@@ -201,3 +207,42 @@ def test_a_streamed_sheet_refuses_what_it_would_silently_drop(tmp_path: Path) ->
         _stream_and_fail(tmp_path / "failed.xlsx")
     assert not (tmp_path / "failed.xlsx").exists()
     assert set(Path(tempfile.gettempdir()).glob("kpibook-rows-*")) == before
+
+
+def _values_looked_at(departments: int, folder: Path) -> int:
+    """How many values checking the first department's return looks at, in a plan of
+    ``departments`` departments whose forms are all alike."""
+    plan = synthetic_plan(departments, projects=5)
+    entries = synthetic_entries(plan)
+    first = plan.departments[0].name
+    template = plan_template(plan)
+    (form,) = generate_forms(
+        plan,
+        folder / str(departments),
+        departments=[first],
+        template=template,
+        values=lambda d: entry_values(plan, d, entries, template),
+        jobs=1,
+    )
+    looked = 0
+    real = inspect.getattr_static(Value, "is_empty")
+
+    def counting(value: Value) -> bool:
+        nonlocal looked
+        looked += 1
+        return bool(real.fget(value))
+
+    with mock.patch.object(Value, "is_empty", property(counting)):
+        result = check_return(plan, form.path, template)
+    assert not result.errors
+    return looked
+
+
+def test_checking_a_return_does_not_look_at_the_whole_plan_per_value(tmp_path: Path) -> None:
+    """A return is checked against its own department's part of the plan: twice the
+    departments may cost one more pass over the plan (a year found once), never a pass
+    per value (the cost of a national merge grew with the square of the plan)."""
+    small = _values_looked_at(10, tmp_path)
+    large = _values_looked_at(20, tmp_path)
+    added_indicators = 10 * 5 * 3
+    assert large - small <= 2 * added_indicators
