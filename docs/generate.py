@@ -20,7 +20,7 @@ import click
 from kpibook.cli import main as cli_main
 from kpibook.findings import CATALOGUE
 from kpibook.grading import REASONS
-from kpibook.opendata import TABLES
+from kpibook.opendata_tables import TABLES
 from kpibook.planbook.layout import DATA_SHEETS, SETTINGS
 
 DOCS = Path(__file__).resolve().parent

@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kpibook.errors import Loc, Problem, problems_from_validation
 from kpibook.plan import Department, Plan, Project, Section
-from kpibook.plan import _integrity_problems as integrity_problems
+from kpibook.plan_integrity import integrity_problems
 
 
 def plan_problems(data: Any, where: Callable[[Loc], str]) -> tuple[Plan | None, list[Problem]]:

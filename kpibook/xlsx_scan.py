@@ -269,7 +269,7 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
     ) from None
 
 
-def _tree(data: bytes, part: str) -> ET.Element:
+def _tree(data: bytes, part: str, max_markup: int = MAX_MARKUP) -> ET.Element:
     """Parse one part whole, after the checks that make parsing it safe and bounded."""
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     declared = _DECLARED.match(body)
@@ -284,11 +284,8 @@ def _tree(data: bytes, part: str) -> ET.Element:
             "bombs and external-entity attacks do; Excel never writes one"
         )
     markup = data.count(b"<")
-    if markup > MAX_MARKUP:
-        raise Refused(
-            f"part {part} has {markup:,} XML tags (at most {MAX_MARKUP:,}; a form has a few "
-            "thousand)"
-        )
+    if markup > max_markup:
+        raise Refused(f"part {part} has {markup:,} XML tags (at most {max_markup:,})")
     parser = ET.XMLParser(encoding="utf-8")
     try:
         parser.feed(data)
@@ -325,6 +322,10 @@ class _Sheet:
 
 
 class _Reader:
+    max_part = MAX_PART
+    max_markup = MAX_MARKUP
+    """Bounds of one part: a form's; the plan workbook's reader (``xlsx_grids``) raises them."""
+
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.parts = {i.filename: i for i in archive.infolist()}
@@ -338,8 +339,8 @@ class _Reader:
         info = self.parts.get(name)
         if info is None:
             raise KeyError(f"there is no part named {name!r}")
-        if info.file_size > MAX_PART:
-            raise Refused(f"part {name} is {info.file_size:,} bytes (at most {MAX_PART:,})")
+        if info.file_size > self.max_part:
+            raise Refused(f"part {name} is {info.file_size:,} bytes (at most {self.max_part:,})")
         try:
             return self.archive.read(info)
         except DAMAGED as exc:
@@ -436,7 +437,7 @@ class _Reader:
         by a client that knows the Choice's namespace and not by another (LibreOffice 7.4
         takes an ``x12ac`` Choice): either is refused, not guessed."""
         data = self.read(name)
-        root = _tree(data, name)
+        root = _tree(data, name, self.max_markup)
         for tag in once:
             if len(root.findall(tag)) > 1:
                 raise Ambiguous(f"part {name} holds more than one <{_local(tag)}>")

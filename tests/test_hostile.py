@@ -343,18 +343,18 @@ def test_an_unexpected_error_in_one_file_is_a_finding_and_the_others_are_read(
 ) -> None:
     """The last line of defence: whatever escapes the precise handling becomes a finding
     naming the exception's type for that file alone, never a traceback."""
-    import kpibook.returns.check as check_module
+    from kpibook.returns.state import Check
+    from kpibook.returns.tamper import tampering as real
 
     odd = tmp_path / good.path.name
     odd.write_bytes(good.path.read_bytes())
-    real = check_module._tampering
 
-    def tampering(c: check_module._Check, *args: object) -> None:
+    def tampering(c: Check, *args: object) -> None:
         if c.path == odd:
             raise TypeError("something kpibook did not foresee")
         real(c, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(check_module, "_tampering", tampering)
+    monkeypatch.setattr("kpibook.returns.check.tampering", tampering)
     report = check_returns(card_plan, [good.path, odd, good.path])
     assert [r.ok for r in report.returns] == [True, False, True]
     # (the same bytes three times: the copies are also marked duplicate-copy)

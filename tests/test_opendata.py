@@ -22,7 +22,8 @@ from kpibook.forms.fill import write_filled_forms
 from kpibook.master import write_master
 from kpibook.master.data import read_master
 from kpibook.merge import merge
-from kpibook.opendata import TABLES, datapackage, neutralize, tables
+from kpibook.opendata import datapackage, neutralize, tables
+from kpibook.opendata_tables import TABLES
 from kpibook.plan import Plan
 from kpibook.plantext import load_plan_yaml
 from kpibook.rollover import RolloverError, rollover

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpibook.cells import a1
+from kpibook.cells import a1, col_letter
 from kpibook.collector import paused
 from kpibook.errors import LoadError, Loc, Problem
 from kpibook.fiscal import FiscalYearError, parse_fiscal_year
@@ -53,7 +53,8 @@ from kpibook.planbook.layout import (
     parse_year_header,
 )
 from kpibook.plancheck import plan_problems
-from kpibook.xlsx_read import Grid, RawValue, read_grids
+from kpibook.xlsx_grids import Sheet, read_sheets
+from kpibook.xlsx_read import RawValue
 
 
 class CellProblem(Exception):
@@ -68,7 +69,7 @@ class CellProblem(Exception):
 class Row:
     """A data row: values by column key, and each value's cell."""
 
-    grid: Grid
+    grid: Sheet
     index: int
     values: dict[str, RawValue]
     cells: dict[str, str]
@@ -85,11 +86,17 @@ class Reader:
     places: dict[Loc, str] = field(default_factory=dict)
     year_columns: dict[str, tuple[str, int, Column] | None] = field(default_factory=dict)
     """What each header of the indicators sheet says: a year's target or actual, or not."""
+    track: bool = True
+    """Whether each value's cell is remembered (``place``) as it is read.  Only the
+    model's findings need them: a workbook is assembled without, and assembled again,
+    remembering, only when the model finds a problem (a national plan has millions of
+    cells)."""
 
     # -- locations ----------------------------------------------------------------------
 
     def place(self, loc: Loc, where: str) -> None:
-        self.places[loc] = where
+        if self.track:
+            self.places[loc] = where
 
     def where(self, loc: Loc) -> str:
         for n in range(len(loc), -1, -1):
@@ -209,7 +216,7 @@ def _text(raw: RawValue) -> str:
 # -- sheets -------------------------------------------------------------------------------
 
 
-def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bool]) -> list[Row]:
+def _rows(reader: Reader, grid: Sheet, sheet: SheetDef, extra: Callable[[str], bool]) -> list[Row]:
     """The data rows of a sheet, with columns found by their headers."""
     by_col: dict[int, str] = {}
     found: set[str] = set()
@@ -253,15 +260,18 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
     # A missing column still gets a place, so the rest of the sheet can be checked too.
     absent = {c.key: f"（{c.header}の列なし）" for c in sheet.columns if c.key not in found}
     rows = []
+    stored, formulas = grid.values, grid.formulas
+    letters = {col: col_letter(col) for col in by_col}
     for r in range(1, grid.max_row + 1):
         values: dict[str, RawValue] = {}
         cells: dict[str, str] = dict(absent)
+        number = str(r + 1)
         for col, key in by_col.items():
-            cell = grid.get(r, col)
-            cells[key] = a1(r, col)
-            if cell is None:
-                continue
-            if cell.formula and cell.value is None:
+            value = stored.get((r, col))
+            cells[key] = letters[col] + number  # a1(r, col), the letters worked out once
+            if value is None:
+                if (r, col) not in formulas:
+                    continue
                 reader.problem(
                     f"シート「{grid.name}」{a1(r, col)}",
                     Message(
@@ -272,7 +282,7 @@ def _rows(reader: Reader, grid: Grid, sheet: SheetDef, extra: Callable[[str], bo
                     ),
                 )
                 continue
-            values[key] = cell.value
+            values[key] = value
         if any(
             v is not None and not (isinstance(v, str) and not v.strip()) for v in values.values()
         ):
@@ -300,7 +310,7 @@ def read_plan_workbook(path: Path) -> Plan:
 
 def _read_plan_workbook(path: Path) -> Plan:
     reader = Reader(path)
-    grids = {g.name: g for g in read_grids(path)}
+    grids = {g.name: g for g in read_sheets(path)}
     known = {s.name for s in DATA_SHEETS} | {INSTRUCTIONS_SHEET_NAME}
     for name in grids:
         if name not in known:
@@ -328,11 +338,14 @@ def _read_plan_workbook(path: Path) -> Plan:
             (lambda h: parse_year_header(h) is not None) if sheet is INDICATORS_SHEET else _never
         )
         sheet_rows[sheet.name] = _rows(reader, grid, sheet, extra)
+    reader.track = False
     data = _assemble(reader, sheet_rows)
     if reader.problems:
         raise LoadError(path, reader.problems)
     plan, found = plan_problems(data, reader.where)
-    if plan is None:
+    if plan is None:  # again, remembering each value's cell, to name the cells at fault
+        again = Reader(path, year_columns=reader.year_columns)
+        plan, found = plan_problems(_assemble(again, sheet_rows), again.where)
         raise LoadError(path, found)
     return plan
 
@@ -538,10 +551,13 @@ def _required(reader: Reader, rows: dict[str, list[Row]]) -> dict[str, list[str]
 def _record(reader: Reader, row: Row, sheet: SheetDef, loc: Loc) -> dict[str, Any]:
     """A row as a dict of its columns; each key's cell remembered for error messages."""
     out: dict[str, Any] = {}
-    reader.place(loc, row.where)
+    track = reader.track
+    if track:
+        reader.place(loc, row.where)
     for column in sheet.columns:
         value = reader.convert(row, column, column.choices)
-        reader.place((*loc, column.key), f"シート「{row.grid.name}」{row.cells[column.key]}")
+        if track:
+            reader.place((*loc, column.key), f"シート「{row.grid.name}」{row.cells[column.key]}")
         if value is not None and value != []:
             out[column.key] = value
     return out
@@ -691,15 +707,21 @@ def _year_values(reader: Reader, row: Row, record: dict[str, Any], loc: Loc) -> 
         value = reader.convert(row, column)
         if value is None:
             continue
-        cell = f"シート「{row.grid.name}」{row.cells[header]}（{header}）"
         if kind in YEARLESS_FIELDS:
             key = YEARLESS_FIELDS[kind]
             record[key] = value
-            reader.place((*loc, key), cell)
+            if reader.track:
+                reader.place(
+                    (*loc, key), f"シート「{row.grid.name}」{row.cells[header]}（{header}）"
+                )
         else:
             field_name = YEAR_FIELDS[kind]
             record.setdefault(field_name, {})[year] = value
-            reader.place((*loc, field_name, year), cell)
+            if reader.track:
+                reader.place(
+                    (*loc, field_name, year),
+                    f"シート「{row.grid.name}」{row.cells[header]}（{header}）",
+                )
 
 
 def _note(
