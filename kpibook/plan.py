@@ -583,6 +583,18 @@ class Plan(Model):
         return tuple(sorted({y for p in self.projects for i in p.indicators for y in i.targets}))
 
     @cached_property
+    def has_baselines(self) -> bool:
+        """Whether some indicator has a 基準値 (forms of version 3 then print its column)."""
+        return any(not i.baseline.is_empty for p in self.projects for i in p.indicators)
+
+    @cached_property
+    def revised_target_years(self) -> tuple[FiscalYear, ...]:
+        """The years some indicator's target was revised in (a 当初目標 column each)."""
+        return tuple(
+            sorted({y for p in self.projects for i in p.indicators for y in i.original_targets})
+        )
+
+    @cached_property
     def widest_values(self) -> dict[tuple[str, FiscalYear | None], tuple[str, str]]:
         """The widest target or actual as printed, with its unit and without, by
         ``("target" | "actual", year)``, ``("final", None)`` and over all ``("any",

@@ -17,6 +17,8 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -159,9 +161,30 @@ class Sheet:
     _validations: dict[str, tuple[dict[str, Any], list[tuple[int, int]]]] = field(
         default_factory=dict
     )
+    streamed: bool = False
+    """Rows go to disk as soon as a later row is written (see :meth:`Book.sheet`)."""
+    data_bars: bool = False
+    _row: int = 0
+
+    def _excel_2010(self) -> None:
+        """Data bars and sparklines mark every row: too late for rows already streamed."""
+        if self.streamed and not self.data_bars:
+            raise ValueError(f"{self.name}: a streamed sheet's data bars must be declared")
+
+    def _at(self, row: int) -> None:
+        """A streamed sheet's rows must come in order: xlsxwriter would drop a cell of a
+        row already written without a word."""
+        if self.streamed:
+            if row < self._row:
+                raise ValueError(
+                    f"{self.name}: row {row + 1} written after row {self._row + 1} "
+                    "on a streamed sheet"
+                )
+            self._row = row
 
     def write(self, row: int, col: int, value: CellValue, style: Style = PLAIN) -> None:
         """Write one cell (0-based row and column); strings are always literal text."""
+        self._at(row)
         fmt = self._book.format(style)
         ws = self._ws
         if value is None:
@@ -196,7 +219,9 @@ class Sheet:
             self.write(first_row, first_col, value, style)
             return
         fmt = self._book.format(style)
+        self._at(first_row)
         self._ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
+        self._at(last_row)  # the value below goes to the first row: refused if streamed
         self.write(first_row, first_col, value, style)
 
     def formula(
@@ -205,10 +230,12 @@ class Sheet:
         """A formula with the value it has now (None: ``#N/A``), so that a client that does
         not recalculate on opening shows the same as one that does."""
         cached: float | str = "#N/A" if value is None else float(value)
+        self._at(row)
         self._ws.write_formula(row, col, formula, self._book.format(style), cached)
 
     def comment(self, row: int, col: int, text: str) -> None:
         """A cell comment (a note a reader sees on hovering), sized for Japanese text."""
+        self._at(row)
         self._ws.write_comment(
             row, col, text, {"author": "kpibook", "x_scale": 2.5, "y_scale": 2.0}
         )
@@ -217,6 +244,7 @@ class Sheet:
         self, row: int, col: int, sheet: str, cell: str, text: str, style: Style = PLAIN
     ) -> None:
         """A link to a cell of this workbook (never to anything outside it)."""
+        self._at(row)
         self._ws.write_url(
             row, col, f"internal:'{sheet}'!{cell}", self._book.format(style), string=text
         )
@@ -231,6 +259,8 @@ class Sheet:
         style: Style | None = None,
     ) -> None:
         """Conditional formatting (xlsxwriter's options; ``style`` becomes its format)."""
+        if options.get("type") == "data_bar":
+            self._excel_2010()
         if style is not None:
             options = {**options, "format": self._book.format(style)}
         if self._ws.conditional_format(first_row, first_col, last_row, last_col, options) != 0:
@@ -259,6 +289,7 @@ class Sheet:
         self._validations.clear()
 
     def row_height(self, row: int, height: float) -> None:
+        self._at(row)
         self._ws.set_row(row, height)
 
     def page_breaks(self, rows: list[int]) -> None:
@@ -309,6 +340,7 @@ class Sheet:
         so keep them out of the print."""
         if not rows:
             return
+        self._excel_2010()
         first_row = rows[0][0]
         self._ws.add_sparkline(
             first_row,
@@ -606,6 +638,7 @@ class Book:
         self._formats: dict[Style, xlsxwriter.format.Format] = {}
         self._by_id: dict[int, tuple[Style, xlsxwriter.format.Format]] = {}
         self._sheets: list[Sheet] = []
+        self._row_files: list[Path] = []
 
     def __enter__(self) -> Book:
         self._tmp = self._atomic.__enter__()
@@ -641,8 +674,15 @@ class Book:
             # any longer (a caller keeps its Sheets), the first collection would walk them
             # all, and every full collection after it too.
             for sheet in self._sheets:
+                if sheet.streamed and sheet._ws is not None:  # its rows' file, if still open
+                    fh = getattr(sheet._ws, "row_data_fh", None)
+                    if fh is not None:
+                        fh.close()
                 sheet._ws = None
                 sheet._validations.clear()
+            for leftover in self._row_files:  # a streamed sheet's rows, on a failure
+                leftover.unlink(missing_ok=True)
+            self._row_files.clear()
             self._sheets.clear()
             self._formats.clear()
             self._by_id.clear()
@@ -716,12 +756,43 @@ class Book:
         if self._wb.define_name(name, ref) == -1:
             raise ValueError(f"invalid defined name {name!r}")
 
-    def sheet(self, name: str) -> Sheet:
+    def sheet(self, name: str, streamed: bool = False, data_bars: bool = False) -> Sheet:
+        """A new worksheet.  ``streamed``: its rows are written to a temporary file as
+        soon as a later row is begun (xlsxwriter's constant-memory mode, for this sheet
+        only), so a table of a hundred thousand rows does not stay in memory until the
+        book closes; its rows must then be written in order (a write to an earlier row
+        raises), and its texts are stored in their cells rather than in the workbook's
+        shared strings -- every client reads them the same.  ``data_bars``: the sheet will
+        have data bars or sparklines (Excel 2010 features, whose sheets mark every row
+        with an attribute of that version): a streamed sheet says so before its rows."""
         assert self._wb is not None, "use Book as a context manager"
         ws = self._wb.add_worksheet(name)
-        sheet = Sheet(ws, self, name)
+        if streamed and not self._in_memory:
+            self._stream(ws)
+        if data_bars:
+            ws.excel_version = 2010
+        sheet = Sheet(ws, self, name, streamed=streamed, data_bars=data_bars)
         self._sheets.append(sheet)
         return sheet
+
+    def _stream(self, ws: xlsxwriter.worksheet.Worksheet) -> None:
+        """What xlsxwriter does for every sheet of a ``constant_memory`` workbook, for one:
+        its rows go to a temporary file, which the packager copies into the sheet's XML
+        (and removes) when the book closes.  The other sheets keep writing out of order
+        (the 報告書 lays out its cards that way)."""
+        fd, name = tempfile.mkstemp(prefix="kpibook-rows-", dir=self._wb_tmpdir())
+        os.close(fd)
+        self._row_files.append(Path(name))
+        ws.constant_memory = True
+        ws.row_data_filename = name
+        ws.row_data_fh = open(name, mode="w+", encoding="utf-8")  # noqa: SIM115 - the packager closes it
+        ws.row_data_fh_closed = False
+        ws.fh = ws.row_data_fh
+
+    def _wb_tmpdir(self) -> str | None:
+        assert self._wb is not None
+        tmpdir: str | None = self._wb.tmpdir
+        return tmpdir
 
     def format(self, style: Style) -> xlsxwriter.format.Format:
         held = self._by_id.get(id(style))  # a style object seen before: no hashing

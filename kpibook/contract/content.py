@@ -164,10 +164,8 @@ def value_columns(plan: Plan, form_version: int = 3) -> list[ValueColumn]:
     cols = [ValueColumn(y, "actual") for y in plan.actual_years]
     cols += [ValueColumn(y, "target") for y in plan.target_years]
     cols.append(ValueColumn(plan.report_year, "input"))
-    if form_version >= 3:
-        indicators = [i for p in plan.projects for i in p.indicators]
-        if any(not i.baseline.is_empty for i in indicators):
+    if form_version >= 3:  # the plan's, found once (this is asked for every indicator)
+        if plan.has_baselines:
             cols.append(ValueColumn(plan.period.start, "baseline"))
-        revised = {y for i in indicators for y in i.original_targets}
-        cols += [ValueColumn(y, "original") for y in sorted(revised)]
+        cols += [ValueColumn(y, "original") for y in plan.revised_target_years]
     return sorted(cols, key=lambda c: (c.kind != "baseline", c.year, _ORDER.get(c.kind, 2)))

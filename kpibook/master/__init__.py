@@ -74,7 +74,8 @@ def write_master(
     title = report_title(plan, template.labels.title_suffix)
     with Book(path, created=created, title=title) as book:
         overview = book.sheet(OVERVIEW)
-        table = book.sheet(TABLE)
+        # a national 一覧 is 100,000 rows; it has a data bar when it has any
+        table = book.sheet(TABLE, streamed=True, data_bars=bool(plan.projects))
         report_sheet = book.sheet(REPORT) if printable else None
         status = book.sheet(STATUS)
         page = template.report.tables.page()

@@ -6,7 +6,9 @@ it was made from.  The JSON is split over cells (a cell holds at most 32,767 cha
 
 from __future__ import annotations
 
+import codecs
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -35,19 +37,56 @@ def embed(book: Book, plan: Plan, entries: Entries, path: Path) -> None:
     from kpibook.sources import relative_template
 
     plan = relative_template(plan, path)
-    sheet = book.sheet(SHEET)
-    # Serialised by pydantic-core straight to JSON: a national plan as Python dicts first
-    # would be hundreds of MiB for a moment.
-    data = f'{{"entries": {entries.model_dump_json()}, "plan": {plan.model_dump_json()}}}'
+    sheet = book.sheet(SHEET, streamed=True)  # tens of MB of text: not held twice
     sheet.write(0, 0, "format")
     sheet.write(0, 1, FORMAT)
     sheet.write(1, 0, "version")
     sheet.write(1, 1, VERSION)
-    for n in range(0, len(data), CHUNK):
-        sheet.write(2 + n // CHUNK, 0, "data")
-        sheet.write(2 + n // CHUNK, 1, data[n : n + CHUNK])
+    for n, chunk in enumerate(_chunks(_json(plan, entries), CHUNK)):
+        sheet.write(2 + n, 0, "data")
+        sheet.write(2 + n, 1, chunk)
     sheet.protect(None)
     sheet.hide(very=True)
+
+
+def _json(plan: Plan, entries: Entries) -> Iterator[str]:
+    """``{"entries": ..., "plan": ...}`` in pieces: each half serialised by pydantic-core
+    straight to UTF-8 JSON when it is needed (a national plan as Python dicts first would
+    be hundreds of MiB for a moment) and decoded a piece at a time (as one Python string
+    its Japanese would take two bytes a character, beside the bytes it was made from);
+    the whole text is never held, nor the two halves at once."""
+    yield '{"entries": '
+    yield from _decoded(entries.__pydantic_serializer__.to_json(entries))
+    yield ', "plan": '
+    yield from _decoded(plan.__pydantic_serializer__.to_json(plan))
+    yield "}"
+
+
+def _decoded(data: bytes, piece: int = 1 << 16) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for n in range(0, len(data), piece):
+        yield decoder.decode(data[n : n + piece])
+    yield decoder.decode(b"", final=True)
+
+
+def _chunks(pieces: Iterable[str], size: int) -> Iterator[str]:
+    """The text of ``pieces`` joined, in chunks of ``size`` characters (the last shorter),
+    without joining it."""
+    carry = ""
+    for piece in pieces:
+        start = 0
+        if carry:
+            start = size - len(carry)
+            carry += piece[:start]
+            if len(carry) < size:
+                continue
+            yield carry
+        while start + size <= len(piece):
+            yield piece[start : start + size]
+            start += size
+        carry = piece[start:]
+    if carry:
+        yield carry
 
 
 def read_master(path: Path) -> tuple[Plan, Entries]:
