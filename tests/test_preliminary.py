@@ -130,6 +130,8 @@ def test_preliminary_without_a_figure_is_named_by_its_cell(
     assert [(f.sheet, f.cell, f.code) for f in result.findings] == [
         (sheet, ref.replace("$", ""), "required-missing")
     ]
+    # the clerk chose 速報値 on purpose: the message says why a figure is needed
+    assert "速報値を選んだときは数値を記入" in result.findings[0].message_ja
 
 
 def test_preliminary_where_the_plan_does_not_allow_it_is_not_a_choice(

@@ -146,7 +146,7 @@ def test_the_card_notes_say_the_plans_word_for_a_target(tmp_path: Path) -> None:
     noted_actuals = [(y, v) for y, v in ind.actuals.items() if v.note]
     assert noted_actuals
     for y, v in noted_actuals:
-        assert f"※{y}年度: {v.note}" in text
+        assert f"※{y}年度: {v.note.removeprefix('※')}" in text  # one ※, not two
 
 
 def test_the_master_and_its_report_are_in_the_plans_words(
@@ -214,3 +214,16 @@ def test_the_printed_form_and_report_say_the_plans_words(cycle: Cycle, tmp_path:
         for word in words:
             assert word in text, (pdf.name, word)
         assert "担当課" not in text, pdf.name
+
+
+def test_a_note_written_with_its_own_mark_prints_one_mark(card_plan: Plan) -> None:
+    """The plan workbook's 説明 shows notes as ※…; the card prints ※R1 目標: …, not ※…: ※…."""
+    from kpibook.forms.card_values import indicator_text
+
+    ind = card_plan.projects[0].indicators[0]
+    year = card_plan.report_year
+    target = dataclasses.replace(ind.targets[year], note="※見直し後の値")
+    noted = ind.model_copy(update={"targets": {**ind.targets, year: target}})
+    text = indicator_text(noted, "【最終目標】", Terms())
+    assert f"※{era_label(year)} 目標: 見直し後の値" in text.split("\n")
+    assert ": ※" not in text

@@ -103,13 +103,14 @@ def indicator_text(
     """The indicator's name and unit, and its ※ notes, one a line, in the template's
     words (※R1 目標: ...), ``extra`` last."""
     unit = f"（{ind.unit}）" if ind.unit else ""
+    # a note the plan wrote as ※… (as the 説明 sheet's example does) gets one ※, not two
     notes = [
-        f"{terms.note_prefix('actual', y)}: {v.note}"
+        f"{terms.note_prefix('actual', y)}: {v.note.removeprefix('※')}"
         for y, v in sorted(ind.actuals.items())
         if v.note
     ]
     notes += [
-        f"{terms.note_prefix('target', y)}: {v.note}"
+        f"{terms.note_prefix('target', y)}: {v.note.removeprefix('※')}"
         for y, v in sorted(ind.targets.items())
         if v.note
     ]

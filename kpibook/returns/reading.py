@@ -201,7 +201,8 @@ def _actual(c: Check, book: FormBook, inp: FormInput, state_input: FormInput) ->
         return None
     if preliminary:  # 速報値: the figure beside it is preliminary; it must be there
         if number.kind is not ValueKind.NUMBER:
-            c.add(Code.REQUIRED_MISSING, cell, field=inp.label)
+            why = f"{inp.label}（{STATE_PRELIMINARY}を選んだときは数値を記入）"
+            c.add(Code.REQUIRED_MISSING, cell, field=why)
             return None
         c.preliminary.add((inp.project, inp.indicator.id))
         return number
