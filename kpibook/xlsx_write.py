@@ -198,6 +198,11 @@ class Sheet:
             ws.write_datetime(
                 row, col, dt.datetime.combine(value, dt.time()), self._book.format(date_style)
             )
+        elif value.startswith("<r>") and value.endswith("</r>"):
+            # xlsxwriter takes such a text for its own rich-text XML and writes it into
+            # the file unescaped: a department's text of that shape broke the workbook.
+            # Two runs in the cell's own font are the same text, escaped.
+            ws.write_rich_string(row, col, fmt, value[:1], fmt, value[1:], fmt)
         else:
             ws.write_string(row, col, value, fmt)
 

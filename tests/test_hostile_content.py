@@ -511,3 +511,30 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_master(
     ]
     assert hits, "the text is in the master"
     assert all(c.data_type == "s" for c in hits)  # text, never a live formula
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["<r>壊れた書式</r>", "<r><t>a</t></r><r><rPr><b/></rPr><t>b</t></r>"],
+)
+def test_text_shaped_like_xml_runs_stays_text_in_the_master(
+    tmp_path: Path, card_plan: Plan, good: GeneratedForm, payload: str
+) -> None:
+    """xlsxwriter writes a text that starts with <r> and ends with </r> into the file as
+    raw XML (its own rich-text form): typed by a department, it broke the master (or
+    became other text). The master holds it as typed."""
+    import openpyxl
+
+    from kpibook.master import write_master
+    from kpibook.merge import merge
+
+    escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cell = f'<c r="{{r}}" t="inlineStr"><is><t>{escaped}</t></is></c>'
+    path, _ = with_cell(good, tmp_path / "x.xlsx", ".activity_report", cell)
+    report, entries = merge(card_plan, [path])
+    assert any(e.activity_report == payload for e in entries.entries)
+    master = tmp_path / "master.xlsx"
+    write_master(card_plan, report, entries, master)
+    wb = openpyxl.load_workbook(master)  # a well-formed workbook
+    found = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert payload in found
