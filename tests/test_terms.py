@@ -143,10 +143,10 @@ def test_the_card_notes_say_the_plans_word_for_a_target(tmp_path: Path) -> None:
     [form] = generate_forms(plan, tmp_path / "long", [project.lead_department], template=long)
     text = _strings(form.path)
     assert f"※{era_label(year, 'long')}の期待値: 見直し後の値" in text
-    noted_actuals = [(y, v) for y, v in ind.actuals.items() if v.note]
+    noted_actuals = [(y, v.note) for y, v in ind.actuals.items() if v.note]
     assert noted_actuals
-    for y, v in noted_actuals:
-        assert f"※{y}年度: {v.note.removeprefix('※')}" in text  # one ※, not two
+    for y, note in noted_actuals:
+        assert f"※{y}年度: {note.removeprefix('※')}" in text  # one ※, not two
 
 
 def test_the_master_and_its_report_are_in_the_plans_words(
