@@ -108,6 +108,11 @@ class ReportLabels(Model):
     rate: Label = Field(default="達成率", description="The achievement rate.")
     self_missing: Label = Field(default="未記入", description="A self grade not given.")
     index: Label = Field(default="事業一覧", description="Heading of the index of projects.")
+    notes: Label | None = Field(
+        default=None,
+        description="Label of an indicator's ※ notes on a card (None: the label of the "
+        "actual's note entry, 実績値の注記, as the Kashiwa report prints them).",
+    )
     chart: Label = Field(default="推移", description="Label of a card's charts.")
     charts_heading: Label = Field(
         default="指標の推移", description="Heading of the matrix report's charts."

@@ -219,6 +219,23 @@ def test_demo_merges_what_the_entries_say(tmp_path: Path, entries: Entries) -> N
         assert got.model_copy(update={"actuals": filled}) == entry
 
 
+def test_the_report_labels_the_plans_notes_in_its_own_word(tmp_path: Path) -> None:
+    """The ※ notes under a KPI are the plan's (期待値 and 基準値 notes, the lag), not the
+    department's 実績値の注記: the template labels them 注記 in 報告書."""
+    import openpyxl
+
+    from kpibook.master import REPORT
+
+    demo = run_demo(NAME, tmp_path / "demo")
+    sheet = openpyxl.load_workbook(demo.master)[REPORT]
+    rows = list(sheet.iter_rows(values_only=True))
+    noted = [r for r in rows if any(isinstance(v, str) and v.startswith("※H27") for v in r)]
+    assert noted
+    assert all(r[0] == "注記" for r in noted)
+    # the department's own note keeps its label
+    assert any(r[0] == "実績値の注記" for r in rows)
+
+
 @needs_libreoffice
 def test_master_prints_in_libreoffice_with_every_kpi(tmp_path: Path, plan: Plan) -> None:
     demo = run_demo(NAME, tmp_path / "demo")

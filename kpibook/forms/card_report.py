@@ -216,7 +216,9 @@ def _indicator(
         ind, labels.final_target, t.terms, lag_text(plan, ind, t.labels), labels.baseline
     ).split("\n")[1:]
     if notes:
-        label = t.actual_note.label if t.actual_note else labels.indicator
+        label = t.report.labels.notes or (
+            t.actual_note.label if t.actual_note else labels.indicator
+        )
         row = fs.long_text(row, FIRST, last, "\n".join(notes), s.text, (label, s.label))
     number = s.text.but(align="right", valign="center", num_format=number_format(ind, False))
     head = s.label.but(align="center")
