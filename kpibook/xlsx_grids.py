@@ -35,7 +35,6 @@ from kpibook.xlsx_scan import (
     _F,
     _IS,
     _NUMBER,
-    _OFFICE_DOC,
     _ROW,
     _SHEET_DATA,
     _V,
@@ -136,23 +135,12 @@ def _bounded(archive: zipfile.ZipFile) -> None:
 
 
 def _grids(reader: _Reader) -> list[Sheet]:
-    office = [t for kind, t in reader.rels("").values() if kind == _OFFICE_DOC]
-    workbook = office[0] if office else "xl/workbook.xml"
-    reader.declared(workbook)
-    sheets, _, date1904 = reader.workbook(workbook)
-    rels = reader.rels(workbook)
-    strings: list[str] = []
-    dates: set[int] = set()
-    spans: set[int] = set()
-    for kind, target in rels.values():
-        if kind.endswith("/sharedStrings"):
-            strings = reader.shared_strings(target)
-        elif kind.endswith("/styles"):
-            dates, spans = reader.date_styles(target)
-    epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+    book = reader.opened()
+    strings, dates, spans = book.strings, book.dates, book.spans
+    epoch = MAC_EPOCH if book.date1904 else WINDOWS_EPOCH
     grids = []
-    for name, rid in sheets:
-        kind, target = rels.get(rid, ("", ""))
+    for name, rid in book.sheets:
+        kind, target = book.rels.get(rid, ("", ""))
         if not kind.endswith("/worksheet"):
             continue  # a chart sheet: no cells (openpyxl's worksheets leave it out too)
         if target not in reader.parts:

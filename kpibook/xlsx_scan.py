@@ -35,6 +35,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 from xml.etree import ElementTree as ET
@@ -321,6 +322,21 @@ class _Sheet:
                     self.cells.pop(key, None)
 
 
+@dataclass
+class OpenedBook:
+    """What every reader of a workbook needs before its sheets: their names and parts'
+    relationship ids, the defined names, the workbook's relationships, shared strings,
+    the cell formats that show dates and spans, and whether dates count from 1904."""
+
+    sheets: list[tuple[str, str]]
+    defined: dict[str, str]
+    rels: dict[str, tuple[str, str]]
+    date1904: bool
+    strings: list[str] = field(default_factory=list)
+    dates: set[int] = field(default_factory=set)
+    spans: set[int] = field(default_factory=set)
+
+
 class _Reader:
     max_part = MAX_PART
     max_markup = MAX_MARKUP
@@ -366,27 +382,31 @@ class _Reader:
                 out[rel.get("Id", "")] = (rel.get("Type", ""), resolved)
         return out
 
-    def form_book(self, scan_rows: int, probe: str | None) -> FormBook:
+    def opened(self) -> OpenedBook:
+        """The workbook part the package points at, declared as one, with its sheets,
+        names, relationships, shared strings and the formats that show dates."""
         office = [t for kind, t in self.rels("").values() if kind == _OFFICE_DOC]
         workbook = office[0] if office else "xl/workbook.xml"
         self.declared(workbook)
         sheets, defined, date1904 = self.workbook(workbook)
-        wb_rels = self.rels(workbook)
-        strings: list[str] = []
-        dates: set[int] = set()
-        spans: set[int] = set()
-        for kind, target in wb_rels.values():
+        book = OpenedBook(sheets, defined, self.rels(workbook), date1904)
+        for kind, target in book.rels.values():
             if kind.endswith("/sharedStrings"):
-                strings = self.shared_strings(target)
+                book.strings = self.shared_strings(target)
             elif kind.endswith("/styles"):
-                dates, spans = self.date_styles(target)
-            elif kind.endswith("/externalLink"):
+                book.dates, book.spans = self.date_styles(target)
+        return book
+
+    def form_book(self, scan_rows: int, probe: str | None) -> FormBook:
+        b = self.opened()
+        for kind, target in b.rels.values():
+            if kind.endswith("/externalLink"):
                 self.notes.append((Code.EXTERNAL_LINK, target))
         vba = [name for name in self.parts if name.lower().endswith("vbaproject.bin")]
         if vba:
             self.notes.append((Code.MACROS, vba[0]))
-        epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
-        targets = {name: wb_rels.get(rid, ("", "")) for name, rid in sheets}
+        epoch = MAC_EPOCH if b.date1904 else WINDOWS_EPOCH
+        targets = {name: b.rels.get(rid, ("", "")) for name, rid in b.sheets}
         grids: dict[str, _Sheet] = {}
 
         def grid(name: str) -> _Sheet:
@@ -397,13 +417,13 @@ class _Reader:
             if name not in grids:
                 kind, target = targets[name]
                 grids[name] = (
-                    self.sheet(target, strings, dates, spans, epoch)
+                    self.sheet(target, b.strings, b.dates, b.spans, epoch)
                     if kind.endswith("/worksheet") and target in self.parts
                     else _Sheet()
                 )
             return grids[name]
 
-        return _book(grid, grids, [n for n, _ in sheets], defined, scan_rows, probe, self.notes)
+        return _book(grid, grids, [n for n, _ in b.sheets], b.defined, scan_rows, probe, self.notes)
 
     def declared(self, workbook: str) -> None:
         """The package declares ``workbook`` a workbook in [Content_Types].xml, by name or
