@@ -18,6 +18,8 @@ from kpibook.errors import KpibookError
 from kpibook.message import Message
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from kpibook.entries import Entries
     from kpibook.parallel import Progress
     from kpibook.plan import Plan
@@ -127,7 +129,7 @@ def grades(
     entries = load_entries(entries_path, loaded) if entries_path else None
     report = grade_report(loaded, entries)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        _echo_json(report, ["projects"])
     else:
         click.echo(grade_table(report, plan_template(loaded).terms))
 
@@ -268,7 +270,10 @@ def check(
         report = api.check_returns(
             plan, returns=files, template=template, jobs=jobs, progress=progress
         )
-    click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
+    if as_json:
+        _echo_json(report, ["returns"])
+    else:
+        click.echo(check_text(report))
     if annotate is not None:
         from kpibook.forms.annotate import annotate_returns
 
@@ -388,7 +393,10 @@ def _merge_and_write(
             plan, returns=files, use=use, template=template, jobs=jobs, progress=progress
         )
     report = merged.report
-    click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report, template.terms))
+    if as_json:
+        _echo_json(report, ["returns", "grades.projects"])
+    else:
+        click.echo(merge_text(report, template.terms))
     if strict and report.has_errors:
         refused = Message(
             ja="エラーのある回答があるため、集約ブックは作成しませんでした",
@@ -404,6 +412,23 @@ def _merge_and_write(
         )
         click.echo(f"note: {left_out}", err=True)
     click.echo(f"wrote {output}", err=as_json)
+
+
+def _echo_json(report: BaseModel, lists: list[str]) -> None:
+    """``report.model_dump_json(indent=2)``, printed as it is written, its long lists an
+    item at a time (:mod:`kpibook.jsonpieces`): a national merge's report is hundreds of
+    MB of text, which as one string would be held twice over beside everything else."""
+    from kpibook.jsonpieces import json_pieces
+
+    held: list[str] = []
+    size = 0
+    for piece in json_pieces(report, lists, indent=2):
+        held.append(piece)
+        size += len(piece)
+        if size >= 1 << 20:
+            click.echo("".join(held), nl=False)
+            held, size = [], 0
+    click.echo("".join(held))
 
 
 @main.command()

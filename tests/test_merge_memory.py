@@ -17,6 +17,7 @@ from benchmarks.synthetic import synthetic_entries, synthetic_plan
 from kpibook import xlsx_scan
 from kpibook.entries import Entries
 from kpibook.forms.fill import write_filled_forms
+from kpibook.jsonpieces import json_pieces
 from kpibook.master import table as master_table
 from kpibook.master import write_master
 from kpibook.master.data import _json
@@ -91,3 +92,26 @@ def test_the_embedded_data_is_written_as_pydantic_writes_it_whole(
     assert "".join(_json(plan, empty)) == (
         '{"entries": ' + empty.model_dump_json() + ', "plan": ' + plan.model_dump_json() + "}"
     )
+
+
+@pytest.mark.parametrize("which", ["card", "matrix"])
+def test_the_json_reports_are_pydantic_s_text_written_in_pieces(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """``--json`` prints the merge, check and grade reports a return and a project at a
+    time: the text is pydantic's for the whole report, byte for byte, with the returns'
+    findings and entries and every grade."""
+    plan: Plan = request.getfixturevalue(f"{which}_plan")
+    filled: Entries = request.getfixturevalue(f"{which}_entries")
+    forms = write_filled_forms(plan, filled, tmp_path)
+    # one return with an error, so that findings are printed too
+    spoiled = forms[0].path.with_name("spoiled.xlsx")
+    spoiled.write_bytes(b"not a workbook")
+    report, _ = merge(plan, [f.path for f in forms] + [spoiled])
+    assert report.has_errors
+    for indent in (2, None):
+        pieces = list(json_pieces(report, ["returns", "grades.projects"], indent=indent))
+        assert len(pieces) > len(report.returns) + len(report.grades.projects)
+        assert "".join(pieces) == report.model_dump_json(indent=indent)
+    grades = report.grades
+    assert "".join(json_pieces(grades, ["projects"], indent=2)) == grades.model_dump_json(indent=2)

@@ -6,15 +6,15 @@ it was made from.  The JSON is split over cells (a cell holds at most 32,767 cha
 
 from __future__ import annotations
 
-import codecs
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from kpibook.entries import Entries
 from kpibook.errors import LoadError, problems_from_validation
+from kpibook.jsonpieces import json_pieces
 from kpibook.message import Message
 from kpibook.plan import Plan
 from kpibook.xlsx_read import read_grids
@@ -50,46 +50,16 @@ def embed(book: Book, plan: Plan, entries: Entries, path: Path) -> None:
 
 
 def _json(plan: Plan, entries: Entries) -> Iterator[str]:
-    """``{"entries": ..., "plan": ...}`` in pieces of UTF-8 JSON decoded one at a time:
-    each half serialised by pydantic-core with its long list (the entries, the plan's
-    projects) an item at a time.  Serialised whole, a national plan's JSON was built in a
-    growing buffer then copied into a bytes object, about three times its 35 MB at once,
-    the peak of a national merge; as Python dicts first it would be hundreds of MiB, and
-    as one string its Japanese would take two bytes a character.  The text is the same
-    byte for byte (tests/test_merge_memory.py)."""
+    """``{"entries": ..., "plan": ...}`` in pieces: each half serialised by pydantic-core
+    with its long list (the entries, the plan's projects) an item at a time
+    (:mod:`kpibook.jsonpieces`).  Serialised whole, the national plan's JSON took about
+    three times its 35 MB at once, the peak of a national merge; the whole text is never
+    held, nor the two halves at once."""
     yield '{"entries": '
-    yield from _decoded(_listed(entries, "entries", entries.entries))
+    yield from json_pieces(entries, ["entries"])
     yield ', "plan": '
-    yield from _decoded(_listed(plan, "projects", plan.projects))
+    yield from json_pieces(plan, ["projects"])
     yield "}"
-
-
-def _listed(model: BaseModel, name: str, items: Sequence[BaseModel]) -> Iterator[bytes]:
-    """``model`` as pydantic-core writes it, with its list field ``name`` (``items``)
-    written an item at a time: the rest of the model is written with that list empty,
-    and the items go where the empty list is (in JSON a key's quotes are never escaped,
-    so ``"name":[]`` outside of a text is that key).  A model that says nothing of the
-    list more than once is written whole."""
-    head = model.__pydantic_serializer__.to_json(model.model_copy(update={name: []}))
-    key = f'"{name}":[]'.encode()
-    at = head.find(key)
-    if at < 0 or head.find(key, at + 1) >= 0 or not items:
-        yield model.__pydantic_serializer__.to_json(model)
-        return
-    at += len(key) - 1  # between the brackets
-    yield head[:at]
-    for n, item in enumerate(items):
-        if n:
-            yield b","
-        yield item.__pydantic_serializer__.to_json(item)
-    yield head[at:]
-
-
-def _decoded(pieces: Iterable[bytes]) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for data in pieces:
-        yield decoder.decode(data)
-    yield decoder.decode(b"", final=True)
 
 
 def _chunks(pieces: Iterable[str], size: int) -> Iterator[str]:
