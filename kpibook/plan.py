@@ -37,6 +37,7 @@ from kpibook.model import Id as Id
 from kpibook.model import Label as Label
 from kpibook.model import Model as Model
 from kpibook.model import Text as Text
+from kpibook.model import no_items, no_keys
 from kpibook.scheme import (
     EvaluationRule,
     Mark,
@@ -227,12 +228,12 @@ class Indicator(Model):
         default=EMPTY, description="The final target as first set, when it was revised."
     )
     fields: FieldValues = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the plan's coordinator fields of indicators, by key "
         "(出典, 算出方法 ...).",
     )
     actual_status: Statuses = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="速報値 / 確定値 of past actuals by fiscal year (keys: 2017 or H29), e.g. "
         "{2017: preliminary}; an actual not listed is final (the default is not kept).",
     )
@@ -279,22 +280,25 @@ class Project(Model):
         description="The department that fills the project in (the blue 青色セル when shared)."
     )
     other_departments: list[Label] = Field(
-        default_factory=list, description="Departments that share the project but do not write it."
+        default_factory=no_items,
+        description="Departments that share the project but do not write it.",
     )
     overview: Text | None = Field(default=None, description="事業の概要 / 内容.")
     annual_plan: Text | None = Field(default=None, description="年度計画.")
     placements: list[Placement] = Field(
         min_length=1, description="Where the project is listed; more than one is a 再掲."
     )
-    indicators: list[Indicator] = Field(default_factory=list, description="In printed order.")
-    footnotes: list[Footnote] = Field(default_factory=list, description="※ notes after the card.")
+    indicators: list[Indicator] = Field(default_factory=no_items, description="In printed order.")
+    footnotes: list[Footnote] = Field(
+        default_factory=no_items, description="※ notes after the card."
+    )
     other_listings: list[Label] = Field(
-        default_factory=list,
+        default_factory=no_items,
         description="Numbers of listings in parts of the plan this file does not hold "
         "(e.g. 柱1(1)②ア), printed after 【再掲】.",
     )
     fields: FieldValues = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the plan's coordinator fields of projects, by key.",
     )
 
