@@ -94,9 +94,9 @@ def _cell(value: Value) -> Cell:
     number = value.number
     if number is None or value.note is not None:
         return value
-    whole = int(number) if number == number.to_integral_value() else None
-    if whole is not None and Decimal(whole).as_tuple() == number.as_tuple():
-        return whole
+    sign, digits, exponent = number.as_tuple()
+    if exponent == 0 and not (sign and digits == (0,)):  # -0 is not the int 0
+        return int(number)
     return number
 
 

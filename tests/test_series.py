@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from kpibook.plan import Indicator
@@ -140,3 +142,33 @@ def test_a_dict_put_in_by_model_copy_is_written_the_same() -> None:
     swapped = ind.model_copy(update={"actuals": {2020: Value.of(7)}})
     assert swapped.model_dump() == ind.model_dump()
     assert swapped == ind
+
+
+_values = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: Value(ValueKind.NUMBER, d)),
+    st.integers(-(10**20), 10**20).map(lambda n: Value(ValueKind.NUMBER, Decimal(n))),
+    st.sampled_from(
+        [
+            Value(ValueKind.PENDING),
+            Value(ValueKind.NOT_APPLICABLE),
+            Value(ValueKind.QUALITATIVE, qualitative=Qualitative.MAINTAIN),
+            Value(ValueKind.EMPTY, note="※未定"),
+            Value(ValueKind.NUMBER, Decimal("12.0"), note="※概数"),
+        ]
+    ),
+)
+
+
+@given(st.dictionaries(st.integers(1989, 2100), _values, max_size=12))
+def test_any_values_come_back_exactly(values: dict[int, Value]) -> None:
+    """Whatever a series is given comes back as the very same values (a decimal's digits
+    and exponent, a note, a state), in ascending years, and is written the same."""
+    series = YearValues(values)
+    expected = {y: values[y] for y in sorted(values) if not values[y].is_empty}
+    assert list(series.items()) == list(expected.items())
+    assert [v.number.as_tuple() for v in series.values() if v.number is not None] == [
+        v.number.as_tuple() for v in expected.values() if v.number is not None
+    ]
+    assert [v.note for v in series.values()] == [v.note for v in expected.values()]
+    assert series.compact() == {y: v.compact() for y, v in expected.items()}
+    assert pickle.loads(pickle.dumps(series)) == series
