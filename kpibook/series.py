@@ -4,10 +4,10 @@ A national plan has about a million targets and actuals.  Held as a ``dict`` of
 :class:`~kpibook.values.Value` objects each costs about 250 bytes (the dict's entry, the
 year as its own int, the value and its ``Decimal``); :class:`YearValues` keeps the years
 of a series as one tuple shared by every series with the same years, and the values as a
-column: an ``array`` of 64-bit integers when each is a whole number without a note (most
-of a plan), else a tuple of cells -- an ``int`` or a ``Decimal`` for a number without a
-note, the :class:`Value` itself for anything else.  A :class:`Value` is made when one is
-read (small whole numbers come from a cache).
+column: an ``array`` of 32- or 64-bit integers when each is a whole number without a
+note (most of a plan), else a tuple of cells -- an ``int`` or a ``Decimal`` for a number
+without a note, the :class:`Value` itself for anything else.  A :class:`Value` is made
+when one is read (the first few thousand whole numbers read are kept).
 
 It is a read-only ``Mapping[FiscalYear, Value]`` and behaves as the ``dict`` it replaces:
 years in ascending order, values without content dropped, equal to a dict of the same
@@ -36,6 +36,7 @@ Cell = int | Decimal | Value
 _EXACT_INT = 10**MAX_SIGNIFICANT_DIGITS
 """Whole numbers the compact form gives as themselves (what :meth:`Value.of` accepts)."""
 _INT64 = 2**63
+_INT32 = 2**31
 
 _YEARS: dict[tuple[FiscalYear, ...], tuple[FiscalYear, ...]] = {}
 """Every distinct tuple of years, once: a plan's series share a few dozen of them."""
@@ -101,8 +102,12 @@ def _cell(value: Value) -> Cell:
 
 
 def _column(cells: list[Cell]) -> array[int] | tuple[Cell, ...]:
+    """Whole numbers as 32-bit integers where they fit (counts, yen in thousands), else
+    64-bit; anything else as the cells themselves."""
     whole = [c for c in cells if type(c) is int and -_INT64 <= c < _INT64]
-    return array("q", whole) if len(whole) == len(cells) else tuple(cells)
+    if len(whole) < len(cells):
+        return tuple(cells)
+    return array("i" if all(-_INT32 <= c < _INT32 for c in whole) else "q", whole)
 
 
 def _compact(cell: Cell) -> Any:

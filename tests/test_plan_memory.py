@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 BYTES_PER_INDICATOR = 1_700
 """What one more indicator may add to a loaded plan (with its third of a project, as the
-synthetic plan gives each project three).  Measured: 1,381 bytes (CPython 3.11, pydantic
-2.14): the indicator and its ``__dict__`` (544), its two series (about 300), its id, and
+synthetic plan gives each project three).  Measured: 1,349 bytes (CPython 3.11, pydantic
+2.14): the indicator and its ``__dict__`` (544), its two series (about 270), its id, and
 a third of its project (about 430).  Before: 4,602.  Losing the columns of values adds
 about 1,400 bytes, losing the shared sets of given fields about 1,000; the bound leaves
 about 20% for other interpreters and library versions.  The smaller savings (labels
