@@ -16,8 +16,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
-import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -29,6 +29,8 @@ from typing import Any, Literal
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.format
+import xlsxwriter.packager
+import xlsxwriter.sharedstrings
 import xlsxwriter.utility
 import xlsxwriter.worksheet
 
@@ -203,6 +205,35 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
             write("</row>")
 
 
+_SPECIAL_TEXT = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|^\s|\s$")
+"""What xlsxwriter escapes or marks in a shared string: its ``_xHHHH_`` escapes, control
+characters, XML's reserved characters (and so its rich text), leading or trailing space."""
+
+
+class _SharedStrings(xlsxwriter.sharedstrings.SharedStrings):  # type: ignore[misc]
+    """xlsxwriter's shared strings, a text it would write unchanged written at once (most
+    of a form's texts), any other by xlsxwriter: the same bytes."""
+
+    def _write_sst_strings(self) -> None:
+        write, special = self.fh.write, _SPECIAL_TEXT.search
+        for string in self.string_table.string_array:
+            if special(string):
+                self._write_si(string)
+            else:
+                write(f"<si><t>{string}</t></si>")
+
+
+class _Packager(xlsxwriter.packager.Packager):  # type: ignore[misc]
+    def _write_shared_strings_file(self) -> None:
+        # xlsxwriter's own, with the faster shared strings
+        sst = _SharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
 class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """xlsxwriter's workbook, with worksheets of :class:`_Worksheet` and the structure
     lock xlsxwriter has no API for."""
@@ -210,6 +241,9 @@ class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     worksheet_class = _Worksheet
     structure_lock: str | None = None
     """``<workbookProtection>``, written before ``<bookViews>`` as the schema orders it."""
+
+    def _get_packager(self) -> _Packager:
+        return _Packager()
 
     def _write_book_views(self) -> None:
         if self.structure_lock is not None:
@@ -344,7 +378,7 @@ class Sheet:
         the same options share one validation over all of them, written when the book
         closes: a national form's 180 inputs need about 60, not 180 copies of the same
         prompt to write and for ``kpibook check`` to parse."""
-        key = json.dumps(options, sort_keys=True, default=str, ensure_ascii=False)
+        key = repr(sorted(options.items()))  # equal options, equal text: far cheaper than JSON
         held = self._validations.get(key)
         if held is None:
             self._validations[key] = (options, [(row, col)])

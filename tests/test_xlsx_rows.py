@@ -1,8 +1,9 @@
-"""kpibook serialises a sheet's held rows itself (``xlsx_write._Worksheet``), faster than
-xlsxwriter's per-cell writer; the files must be exactly the ones xlsxwriter writes.
+"""kpibook serialises a sheet's held rows and the shared strings itself
+(``xlsx_write._Worksheet``, ``_SharedStrings``), faster than xlsxwriter's per-cell and
+per-string writers; the files must be exactly the ones xlsxwriter writes.
 
 Each workbook is written twice, once as kpibook writes it and once with xlsxwriter's own
-row writer put back, and the two compared byte for byte: forms of both layouts, filled
+writers put back, and the two compared byte for byte: forms of both layouts, filled
 returns, an annotated copy (comments, an エラー一覧 sheet, a department's text that looks
 like xlsxwriter's rich-text XML) and the master (formulas, links, dates, streamed sheets).
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import xlsxwriter.sharedstrings
 import xlsxwriter.worksheet
 
 from kpibook.contract.content import departments_with_forms, form_content
@@ -27,7 +29,7 @@ from kpibook.master import write_master
 from kpibook.merge import merge
 from kpibook.plan import Plan
 from kpibook.template import plan_template
-from kpibook.xlsx_write import Book, CellValue, _Worksheet
+from kpibook.xlsx_write import Book, CellValue, _SharedStrings, _Worksheet
 
 CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 """When the master was merged: the one thing two runs may write differently."""
@@ -35,6 +37,8 @@ CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 def _stock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_Worksheet, "_write_rows", xlsxwriter.worksheet.Worksheet._write_rows)
+    stock_strings = xlsxwriter.sharedstrings.SharedStrings._write_sst_strings
+    monkeypatch.setattr(_SharedStrings, "_write_sst_strings", stock_strings)
 
 
 def _both(
@@ -102,7 +106,9 @@ def test_the_master_is_the_bytes_xlsxwriter_writes(
 
 def test_every_kind_of_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cells the fast writer leaves to xlsxwriter (booleans, dates, formulas, links, rich
-    text, cells without a format) among those it writes, rows with only a height."""
+    text, cells without a format) among those it writes, rows with only a height, and
+    texts xlsxwriter escapes or marks (spaces at either end, control characters, its own
+    escapes, XML's reserved characters) among those it writes unchanged."""
 
     def write(folder: Path) -> list[Path]:
         folder.mkdir()
@@ -121,6 +127,10 @@ def test_every_kind_of_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             sheet.write(40, 30, 1e300)
             sheet.comment(20, 2, "注記")
             sheet._ws.write_number(3, 3, 7)  # no format at all
+            texts = [" lead", "trail ", "全角\u3000", "\u3000", "_x0041_", "x\x01y", "a&b", "\n"]
+            texts += ["<r>x</r>", '"quoted"', "two\nlines", "\ufffe", "", "plain 平文"]
+            for n, text in enumerate(texts):
+                sheet.write(50 + n, 0, text)
         return [path]
 
     for ours, stock in _both(tmp_path, monkeypatch, write):
