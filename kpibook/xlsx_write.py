@@ -158,6 +158,9 @@ _STRING = xlsxwriter.worksheet.CellStringTuple
 _NUMBER = xlsxwriter.worksheet.CellNumberTuple
 _BLANK = xlsxwriter.worksheet.CellBlankTuple
 _FAST_CELLS = (_STRING, _NUMBER, _BLANK)
+_new_tuple = tuple.__new__
+_SHORT_TEXT = 16_383
+"""Texts longer than half of Excel's 32,767 UTF-16 units go through xlsxwriter's check."""
 
 
 class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
@@ -171,9 +174,9 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
         if self.constant_memory:  # (a streamed sheet's rows are already written)
             super()._write_rows()
             return
-        self._calculate_spans()
-        table, info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        table, info, comments = self.table, self.row_info, self.comments
         first, last = self.dim_colmin, self.dim_colmax
+        spans = self.row_spans = self._spans()
         letters = {col: xlsxwriter.utility.xl_col_to_name(col) for col in range(first, last + 1)}
         indexes: dict[int, int] = {}
         write = self.fh.write
@@ -203,6 +206,27 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
                 else:
                     write(f'<c r="{letters[col]}{number}" s="{xf}"/>')
             write("</row>")
+
+    def _spans(self) -> dict[int, str]:
+        """xlsxwriter's ``spans`` of each block of 16 rows (the first and last column with
+        a cell or a comment), from the cells there are rather than every row and column
+        of the sheet's extent."""
+        rows, cols = (
+            range(self.dim_rowmin, self.dim_rowmax + 1),
+            range(self.dim_colmin, self.dim_colmax + 1),
+        )
+        blocks: dict[int, tuple[int, int]] = {}
+        for held in (self.table, self.comments):
+            for row, cells in held.items():
+                used = [col for col in cells if col in cols]
+                if row not in rows or not used:
+                    continue
+                low, high = min(used), max(used)
+                block = blocks.get(row // 16)
+                if block is not None:
+                    low, high = min(low, block[0]), max(high, block[1])
+                blocks[row // 16] = (low, high)
+        return {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
 
 
 _SPECIAL_TEXT = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|^\s|\s$")
@@ -284,9 +308,25 @@ class Sheet:
 
     def write(self, row: int, col: int, value: CellValue, style: Style = PLAIN) -> None:
         """Write one cell (0-based row and column); strings are always literal text."""
-        self._at(row)
-        fmt = self._book.format(style)
         ws = self._ws
+        if self.streamed:
+            self._at(row)
+        else:
+            held = self._book._by_id.get(id(style))
+            if (
+                held is not None
+                and held[0] is style
+                and value.__class__ is str
+                and len(value) <= _SHORT_TEXT
+                and not (value.startswith("<r>") and value.endswith("</r>"))
+            ):
+                # a form's most frequent cell, stored as xlsxwriter's _write_string stores
+                # it, without its checks for the cases excluded above
+                if not ws._check_dimensions(row, col):
+                    index = ws.str_table._get_shared_string_index(value)
+                    ws.table[row][col] = _new_tuple(_STRING, (index, held[1]))
+                return
+        fmt = self._book.format(style)
         # xlsxwriter's own methods behind its public ones (which first check whether the
         # cell was given in A1 notation): the same cells, a third fewer calls per cell.
         if value is None:

@@ -1,6 +1,7 @@
 """kpibook serialises a sheet's held rows and the shared strings itself
 (``xlsx_write._Worksheet``, ``_SharedStrings``), faster than xlsxwriter's per-cell and
-per-string writers; the files must be exactly the ones xlsxwriter writes.
+per-string writers, and stores a sheet's texts in xlsxwriter's table itself
+(``Sheet.write``); the files must be exactly the ones xlsxwriter writes.
 
 Each workbook is written twice, once as kpibook writes it and once with xlsxwriter's own
 writers put back, and the two compared byte for byte: forms of both layouts, filled
@@ -20,6 +21,7 @@ import pytest
 import xlsxwriter.sharedstrings
 import xlsxwriter.worksheet
 
+from kpibook import xlsx_write
 from kpibook.contract.content import departments_with_forms, form_content
 from kpibook.contract.inputs import form_inputs
 from kpibook.entries import Entries
@@ -39,6 +41,7 @@ def _stock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_Worksheet, "_write_rows", xlsxwriter.worksheet.Worksheet._write_rows)
     stock_strings = xlsxwriter.sharedstrings.SharedStrings._write_sst_strings
     monkeypatch.setattr(_SharedStrings, "_write_sst_strings", stock_strings)
+    monkeypatch.setattr(xlsx_write, "_SHORT_TEXT", -1)  # every text through _write_string
 
 
 def _both(
