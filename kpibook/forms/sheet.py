@@ -111,9 +111,10 @@ class FormSheet:
     """Prefilled cells by their own name, (row, col): named by group when laid out."""
     report: bool = False
     """The consolidated report: inputs are printed as their values, nothing is named."""
-    labels: dict[str, str] = field(default_factory=dict)
-    """Every locked text written (labels, headings, prefilled texts), by A1 cell: recorded
-    beside the stamp so that ``kpibook check`` can report a changed label by its cell."""
+    labels: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Every locked text written (labels, headings, prefilled texts), by (row, column):
+    recorded beside the stamp so that ``kpibook check`` can report a changed label by its
+    cell."""
     repeat_columns: tuple[int, int] | None = None
     """Title columns printed on every page when the sheet is printed in column groups."""
     column_breaks: list[int] | None = None
@@ -126,6 +127,7 @@ class FormSheet:
     _pending: int | None = field(init=False, default=None)
     _merged_rows: list[tuple[int, int]] = field(init=False, default_factory=list)
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _specs: dict[tuple[object, ...], InputSpec] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.report:
@@ -146,7 +148,7 @@ class FormSheet:
         self.sheet.write(row, col, value, style)
         self.last_row = max(self.last_row, row)
         if isinstance(value, str) and value and style.locked:
-            self.labels[a1(row, col)] = value
+            self.labels[row, col] = value
 
     def span(
         self, row: int, first: int, last: int, value: CellValue, style: Style, rows: int = 1
@@ -157,7 +159,7 @@ class FormSheet:
         if rows > 1:
             self._merged_rows.append((row, row + rows - 1))
         if isinstance(value, str) and value and style.locked:
-            self.labels[a1(row, first)] = value
+            self.labels[row, first] = value
         if isinstance(value, str) and rows == 1:
             self.fit(row, value, self.width(first, last), style.font_size or self.size)
 
@@ -219,7 +221,14 @@ class FormSheet:
         if options["validate"] == "list" and not list_fits_inline(options["source"]):
             options["source"] = self._list_range(tuple(options["source"]))
         self.sheet.validate(row, col, options)
-        self.inputs.append(InputRecord(name, a1(row, col), inp.project, spec))
+        self.inputs.append(InputRecord(name, a1(row, col), inp.project, self._shared(spec)))
+
+    def _shared(self, spec: InputSpec) -> InputSpec:
+        """One object for equal specs (a form's 60 state cells, its 20 grades...): the
+        inputs a worker sends back with each form are pickled and unpickled once per
+        distinct spec, not once per input (180 specs, 64 distinct on a national form)."""
+        key = (spec.kind, spec.title, spec.rule, spec.required, spec.required_for)
+        return self._specs.setdefault((*key, repr(spec.validation)), spec)
 
     def name(self, name: str, row: int, col: int) -> None:
         """A defined name for one cell of this sheet (none in the report)."""
