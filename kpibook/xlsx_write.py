@@ -413,12 +413,12 @@ class Sheet:
         if self._ws.conditional_format(first_row, first_col, last_row, last_col, options) != 0:
             raise ValueError(f"invalid conditional format on {self.name}: {options}")
 
-    def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
+    def validate(self, row: int, col: int, options: dict[str, Any], key: str | None = None) -> None:
         """Data validation on one cell (xlsxwriter's data_validation options).  Cells with
         the same options share one validation over all of them, written when the book
         closes: a national form's 180 inputs need about 60, not 180 copies of the same
         prompt to write and for ``kpibook check`` to parse."""
-        key = repr(sorted(options.items()))  # equal options, equal text: far cheaper than JSON
+        key = key or validation_key(options)
         held = self._validations.get(key)
         if held is None:
             self._validations[key] = (options, [(row, col)])
@@ -696,6 +696,12 @@ class Sheet:
             primary,
             {"x_offset": offset[0], "y_offset": offset[1], "object_position": 1},
         )
+
+
+def validation_key(options: dict[str, Any]) -> str:
+    """What tells data validation options apart (:meth:`Sheet.validate`): equal options,
+    equal text; far cheaper than their JSON."""
+    return repr(sorted(options.items()))
 
 
 def _with_date_format(style: Style) -> Style:

@@ -275,7 +275,7 @@ def _indicator_row(
             if ind.baseline.is_empty:
                 fs.write(row, col, None, s.text)
             else:
-                base = number.but(num_format=baseline_format(ind))
+                base = fs.but(number, num_format=baseline_format(ind))
                 fs.prefilled(row, col, ind.baseline, base, indicator_name(pid, ind.id, "base"))
             continue
         if vc.kind == "original":
