@@ -51,6 +51,7 @@ from kpibook.plan import (
     Section,
 )
 from kpibook.scheme import EvaluationBand, OwnerLevel, RateRounding, SectionEvaluation
+from kpibook.series import YearValues
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -199,6 +200,8 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     listed = fields.get(kind)
     if listed is not None:
         return {name: _canonical(getattr(obj, name), fields) for name in listed}
+    if kind is YearValues:
+        return {str(y): v for y, v in obj.compact().items()}
     if kind is list:
         return [_canonical(x, fields) for x in obj]
     if kind is dict:
