@@ -303,6 +303,7 @@ def prefilled_values(
     out: list[tuple[str, Value | None]] = []
     pid = fp.project.id
     version = names.form_version
+    columns = [] if isinstance(template, CardTemplate) else value_columns(plan, version)
     for ind in fp.project.indicators:
 
         def name(part: str, ind: Indicator = ind) -> str:
@@ -321,7 +322,7 @@ def prefilled_values(
             if version >= 3 and not ind.original_final_target.is_empty:
                 out.append((name("ofinal"), ind.original_final_target))
             continue
-        for column in value_columns(plan, version):
+        for column in columns:
             if column.kind == "target":
                 part, value = f"t{column.year}", ind.targets.get(column.year)
             elif column.kind == "actual":
