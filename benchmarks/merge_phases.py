@@ -1,9 +1,11 @@
 """A merge in phases: what the main process holds after each step, and why.
 
-usage: python benchmarks/merge_phases.py WORKDIR [--trace [--top N] | --light]
+usage: python benchmarks/merge_phases.py WORKDIR [--trace [--top N] | --light] [--pickle]
 
-WORKDIR holds ``plan.pickle`` (as ``national.py`` builds it) and ``returns/``; the master
-is written there.  Each phase prints the resident memory, its peak so far and the CPU
+WORKDIR holds ``plan.json`` and ``returns/``; the master is written there.  The plan is
+loaded from ``plan.json`` as ``kpibook merge -p plan.json`` loads it (``--pickle``: from
+``plan.pickle`` as ``national.py`` builds it, which leaves no parser's pools behind).
+Each phase prints the resident memory, its peak so far and the CPU
 time (workers included).  ``--trace`` also takes a tracemalloc snapshot at each phase
 and prints what it added, by file and by line (slow: minutes at national scale, and the
 resident figures then include tracemalloc's own); ``--light`` prints only the memory
@@ -25,6 +27,7 @@ from typing import Any
 WORK = Path(sys.argv[1])
 LIGHT = "--light" in sys.argv
 TRACE = "--trace" in sys.argv or LIGHT
+PICKLED = "--pickle" in sys.argv
 TOP = int(sys.argv[sys.argv.index("--top") + 1]) if "--top" in sys.argv else 25
 FILTERS = [
     tracemalloc.Filter(False, tracemalloc.__file__),
@@ -109,10 +112,15 @@ def main() -> None:
 
     print("kpibook from", Path(kpibook.__file__).parent)
     phase("start")
-    with open(WORK / "plan.pickle", "rb") as f:
-        gc.disable()
-        plan = pickle.load(f)[0]
-        gc.enable()
+    if PICKLED:
+        with open(WORK / "plan.pickle", "rb") as f:
+            gc.disable()
+            plan = pickle.load(f)[0]
+            gc.enable()
+    else:
+        from kpibook.sources import load_plan
+
+        plan = load_plan(WORK / "plan.json")
     phase("plan loaded")
     _hook(merging, "check_returns", None, "after the check")
     _hook(merging, "grade_report", "entries merged", "graded")

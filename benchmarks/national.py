@@ -261,10 +261,11 @@ def stage_read_floor(work: Path) -> dict[str, Any]:
 def stage_merge(work: Path) -> dict[str, Any]:
     from kpibook.master import write_master
     from kpibook.merge import merge
+    from kpibook.sources import load_plan
 
-    # the departments' synthetic entries (the pickle's second half) are let go: kpibook
-    # merge holds only the plan and what the returns give (nationally 57 MiB of objects)
-    plan = _load(work)[0]
+    # the plan loaded from its JSON as `kpibook merge -p plan.json` loads it: what the
+    # parser leaves behind is part of a user's merge (a pickle leaves nothing behind)
+    plan = load_plan(work / "plan.json")
     paths = sorted((work / "returns").glob("*.xlsx"))
     started, cpu0 = time.perf_counter(), _cpu()
     report, entries = merge(plan, paths)

@@ -90,6 +90,18 @@ def parse_json(text: str) -> tuple[Any, JsonPlaces]:
     return data, places
 
 
+def decode_value(text: str, pos: int) -> tuple[Any, int]:
+    """The one value that begins at ``pos`` (decimals for fractions) and where it ends;
+    ``ValueError`` when it is not JSON or gives a key twice (unplaced: for a reader that
+    leaves placing problems to :func:`parse_json`)."""
+    try:
+        value: Any
+        value, end = _DECODER.raw_decode(text, pos)
+    except _Duplicate:
+        raise ValueError("a key is given twice") from None
+    return value, end
+
+
 def dumps(data: Any) -> str:
     """JSON that :func:`parse_json` reads back as ``data``: one key or item per line, so
     that line numbers mean something; decimals as the numbers they are."""

@@ -172,14 +172,25 @@ def _validate(
 ) -> M:
     path = Path(path)
     with paused():
-        data, where = _read(path)
+        text = _read_text(path)
+        if model is Plan and _is_json(path, text):
+            from kpibook.planjson import plan_from_json
+
+            plan = plan_from_json(text)  # a project at a time; None: read as below
+            if plan is not None:
+                return cast(M, plan)
+        data, where = _read(path, text)
+        del text
         return _check(path, model, data, where, checks)
 
 
-def _read(path: Path) -> tuple[Any, Callable[[Loc], str]]:
+def _is_json(path: Path, text: str) -> bool:
+    return path.suffix.lower() == JSON_SUFFIX or jsontext.looks_like_json(text)
+
+
+def _read(path: Path, text: str) -> tuple[Any, Callable[[Loc], str]]:
     """The data of a text form, YAML or JSON, and where each location of it is."""
-    text = _read_text(path)
-    if path.suffix.lower() == JSON_SUFFIX or jsontext.looks_like_json(text):
+    if _is_json(path, text):
         try:
             data, places = jsontext.parse_json(text)
         except jsontext.JsonSyntaxError as exc:
