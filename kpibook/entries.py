@@ -20,19 +20,24 @@ from pydantic import Field
 from kpibook.fields import FieldSpec, FieldValues, value_problem
 from kpibook.fiscal import era_label
 from kpibook.message import Message
+from kpibook.model import no_keys
 from kpibook.plan import FY, LAYOUT_TEXTS, Id, Issue, Label, Layout, Model, Plan, Project, Text
 from kpibook.values import ActualStatus, Value, ValueKind
 
 
 class ProjectEntry(Model):
-    """One project's report for the report year, written by its lead department."""
+    """One project's report for the report year, written by its lead department.
+
+    The dicts a return leaves empty (statuses, custom fields) are one shared empty dict
+    (:func:`~kpibook.model.no_keys`), not four new ones per project: a national merge
+    holds 35,000 entries, and a pickled entry from a worker brings the shared one back."""
 
     project: Id = Field(description="The project's id in the plan.")
     actuals: dict[Id, Value] = Field(
-        default_factory=dict, description="Report-year actual per indicator id."
+        default_factory=no_keys, description="Report-year actual per indicator id."
     )
     actual_status: dict[Id, ActualStatus] = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="速報値 / 確定値 of a report-year actual, per indicator id, where the plan "
         "allows a preliminary figure; not listed: final.",
     )
@@ -50,11 +55,11 @@ class ProjectEntry(Model):
         default=None, description="改善策 when the result is △ or × (matrix plans)."
     )
     fields: FieldValues = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the plan's custom fields of the project the department fills.",
     )
     indicator_fields: dict[Id, FieldValues] = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the custom fields of each indicator the department fills, "
         "by indicator id.",
     )

@@ -31,6 +31,7 @@ from kpibook.entries import Entries, ProjectEntry
 from kpibook.fiscal import FiscalYear, era_label
 from kpibook.grading.rates import Term, formula_of, method_of, shown_rate
 from kpibook.message import Message
+from kpibook.model import no_items
 from kpibook.plan import Direction, GradingScheme, Indicator, Plan, Project
 from kpibook.scheme import RateMethod
 from kpibook.values import EMPTY, ActualStatus, Qualitative, Value, ValueKind
@@ -149,7 +150,7 @@ class IndicatorGrade:
     ] = None
     missing_years: Annotated[
         list[FiscalYear], Field(description="For 累計: years whose actual the sum lacks.")
-    ] = field(default_factory=list)
+    ] = field(default_factory=no_items)
     previous_year: Annotated[
         FiscalYear | None,
         Field(description="For 増加/減少/維持: the year of the actual compared with."),
@@ -280,7 +281,7 @@ def grade_indicator(
             original_target=original,
             cumulative_from=first,
             total=total,
-            missing_years=missing,
+            missing_years=missing or no_items(),  # one empty list for all, not one each
             previous_year=previous[0] if previous else None,
             previous=previous[1] if previous else None,
             method=method,
@@ -480,7 +481,7 @@ def grade_project(
         project=project.id,
         name=project.name,
         department=project.lead_department,
-        sections=sections or [],
+        sections=sections or no_items(),
         indicators=graded,
         grade=grade,
         not_gradable=why,
@@ -492,11 +493,18 @@ def grade_project(
 def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
     """Every project of the plan, in index order, graded with the departments' entries."""
     numbers: dict[str, str] = {}  # each section's printed numbers, one string for all
+    lists: dict[tuple[str, ...], list[str]] = {}  # one list per set of listings (read only)
 
     def listed(section: str) -> str:
         if section not in numbers:
             numbers[section] = plan.section_path(section).numbers()
         return numbers[section]
+
+    def listings(project: Project) -> list[str]:
+        key = tuple(listed(pl.section) for pl in project.placements)
+        if key not in lists:
+            lists[key] = list(key) if key else no_items()
+        return lists[key]
 
     return [
         grade_project(
@@ -505,7 +513,7 @@ def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
             plan.grading,
             plan.report_year,
             plan.period.end,
-            [listed(pl.section) for pl in project.placements],
+            listings(project),
             period_start=plan.period.start,
         )
         for project in plan.projects

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, DecimalTuple, localcontext
 from enum import StrEnum
 
 from kpibook.plan import Direction, GradingScheme, Indicator
@@ -178,4 +178,18 @@ def shown_rate(rate: Decimal, rounding: RateRounding) -> Decimal:
     """The rate as the plan prints it: rounded half up (81.65 → 81.7) or truncated
     toward zero (56.25 → 56.2) to the plan's places."""
     mode = ROUND_HALF_UP if rounding.method is Rounding.HALF_UP else ROUND_DOWN
-    return rate.quantize(Decimal(1).scaleb(-rounding.places), rounding=mode)
+    shown = rate.quantize(Decimal(1).scaleb(-rounding.places), rounding=mode)
+    # One object per rate as shown (81.7 repeats over a national plan's hundred thousand
+    # indicators): keyed by its digits, sign and exponent, so 81.7 is never 81.70 or -0.0
+    # never 0.0.
+    key = shown.as_tuple()
+    kept = _SHOWN.get(key)
+    if kept is not None:
+        return kept
+    if len(_SHOWN) < _SHOWN_KEPT:
+        _SHOWN[key] = shown
+    return shown
+
+
+_SHOWN: dict[DecimalTuple, Decimal] = {}
+_SHOWN_KEPT = 65_536
