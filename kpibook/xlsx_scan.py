@@ -535,6 +535,8 @@ class _Reader:
         cells = grid.cells
         root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE))
         shared: dict[str, str] = {}
+        count = len(strings)
+        percents, literals = self.percents, self.literal_strings
         at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
         for row in root.findall(f"{_SHEET_DATA}/{_ROW}"):
             r = row.get("r")
@@ -558,22 +560,35 @@ class _Reader:
                     if t is not None and t != "n":
                         cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
                     continue
+                if t == "s" and len(c) == 1:
+                    v = c[0]
+                    text = v.text
+                    if v.tag == _V and text:
+                        # most of a form's cells: a shared string's index, as digits
+                        if text.isdigit() and text.isascii() and len(text) < 10:
+                            index = int(text)
+                            cells[(at_row, at_col)] = (
+                                (strings[index], "s") if index < count else (text, "x")
+                            )
+                        else:
+                            index = _index(text, count)
+                            cells[(at_row, at_col)] = _shared(strings, text)
+                        if literals and index is not None and index in literals:
+                            grid.literal[(at_row, at_col)] = literals[index]
+                        continue
                 literal: list[str] = []
-                if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
-                    value = cells[(at_row, at_col)] = _shared(strings, c[0].text)
-                else:
-                    value = _value(c, strings, dates, spans, epoch, shared, literal)
-                    if value[0] is not None or value[1] != "n":
-                        cells[(at_row, at_col)] = value
-                    if (
-                        self.percents
-                        and isinstance(value[0], int | float)
-                        and int(c.get("s") or 0) in self.percents
-                    ):
-                        grid.percent.add((at_row, at_col))
-                if t == "s" and self.literal_strings:
-                    index = _index(c.findtext(_V) or "", len(strings))
-                    literal = self.literal_strings.get(index, []) if index is not None else []
+                value = _value(c, strings, dates, spans, epoch, shared, literal)
+                if value[0] is not None or value[1] != "n":
+                    cells[(at_row, at_col)] = value
+                if (
+                    percents
+                    and isinstance(value[0], int | float)
+                    and int(c.get("s") or 0) in percents
+                ):
+                    grid.percent.add((at_row, at_col))
+                if t == "s" and literals:
+                    index = _index(c.findtext(_V) or "", count)
+                    literal = literals.get(index, []) if index is not None else []
                 if literal:
                     grid.literal[(at_row, at_col)] = literal
         for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
@@ -796,13 +811,22 @@ def _book(
     ranges: dict[str, list[list[RawValue]]] = {}
     unions: dict[str, list[NamedCell]] = {}
     empty: tuple[RawValue, str] = (None, "n")
+    by_sheet: dict[str, dict[tuple[int, int], tuple[RawValue, str]]] = {}
+
+    def cells_of(sheet: str) -> dict[tuple[int, int], tuple[RawValue, str]]:
+        held = by_sheet.get(sheet)
+        if held is None:
+            held = by_sheet[sheet] = grid(sheet).cells
+        return held
+
+    cell = NamedCell._make
     for name, text in defined.items():
         area = _parse_area(text)
         if area is None and "," in text:
             listed = _parse_union(text)
             if listed is not None and all(sheet in known for sheet, _, _ in listed):
                 unions[name] = [
-                    NamedCell(sheet, r, c, *grid(sheet).cells.get((r, c), empty))
+                    cell((sheet, r, c, *cells_of(sheet).get((r, c), empty)))
                     for sheet, r, c in listed
                 ]
                 continue
@@ -810,9 +834,9 @@ def _book(
             names[name] = None
             continue
         sheet, r1, c1, r2, c2 = area
-        sheet_cells = grid(sheet).cells
+        sheet_cells = cells_of(sheet)
         if r1 == r2 and c1 == c2:
-            names[name] = NamedCell(sheet, r1, c1, *sheet_cells.get((r1, c1), empty))
+            names[name] = cell((sheet, r1, c1, *sheet_cells.get((r1, c1), empty)))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
                 [sheet_cells.get((r, c), empty)[0] for c in range(c1, c2 + 1)]

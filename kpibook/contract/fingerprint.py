@@ -198,11 +198,18 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
         return token if obj.note is None else {"value": token, "note": obj.note}
     listed = fields.get(kind)
     if listed is not None:
-        return {name: _canonical(getattr(obj, name), fields) for name in listed}
+        # plain values (most of a model's fields) taken as they are, without a call
+        return {
+            name: v if type(v) in _PLAIN else _canonical(v, fields)
+            for name in listed
+            for v in (getattr(obj, name),)
+        }
     if kind is list:
-        return [_canonical(x, fields) for x in obj]
+        return [x if type(x) in _PLAIN else _canonical(x, fields) for x in obj]
     if kind is dict:
-        return {str(k): _canonical(v, fields) for k, v in obj.items()}
+        return {
+            str(k): v if type(v) in _PLAIN else _canonical(v, fields) for k, v in obj.items()
+        }
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj.value if isinstance(obj, Enum) else obj
     if isinstance(obj, Enum):

@@ -303,12 +303,15 @@ def prefilled_values(
     out: list[tuple[str, Value | None]] = []
     pid = fp.project.id
     version = names.form_version
+    card = isinstance(template, CardTemplate)
+    columns = [] if card else value_columns(plan, version)  # every indicator's the same
     for ind in fp.project.indicators:
+        head = names.indicator(pid, ind.id, "")
 
-        def name(part: str, ind: Indicator = ind) -> str:
-            return names.indicator(pid, ind.id, part)
+        def name(part: str, head: str = head) -> str:
+            return head + part
 
-        if isinstance(template, CardTemplate):
+        if card:
             if version >= 3 and not ind.baseline.is_empty:
                 out.append((name("base"), ind.baseline))
             for year in years_shown(plan, ind, version):
@@ -321,7 +324,7 @@ def prefilled_values(
             if version >= 3 and not ind.original_final_target.is_empty:
                 out.append((name("ofinal"), ind.original_final_target))
             continue
-        for column in value_columns(plan, version):
+        for column in columns:
             if column.kind == "target":
                 part, value = f"t{column.year}", ind.targets.get(column.year)
             elif column.kind == "actual":

@@ -187,15 +187,14 @@ def _same_value(c: Check, book: FormBook, name: str, value: Value | None) -> Non
     cell = _prefilled_cell(c, book, name, expected)
     if cell is None or cell.kind == "x":
         return  # not located (reported), or already reported as damaged
+    found = cell.value
     if isinstance(expected, Decimal):
-        found = cell.value
         if type(found) is int:  # exact; most prefilled numbers are whole
             ok = expected == found
         else:
             ok = isinstance(found, float) and Decimal(format(found, ".15g")) == expected
-        shown = format_number(expected)
     else:
-        ok = cell.value == expected
-        shown = expected
+        ok = found == expected
     if not ok:
-        c.add(Code.PREFILLED_CHANGED, cell, raw=cell.value, expected=shown)
+        shown = format_number(expected) if isinstance(expected, Decimal) else expected
+        c.add(Code.PREFILLED_CHANGED, cell, raw=found, expected=shown)
