@@ -44,6 +44,7 @@ from kpibook.cells import parse_a1
 from kpibook.errors import LoadError
 from kpibook.findings import Code
 from kpibook.message import Message
+from kpibook.xlsx_sheetdata import Scanned, scan
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -272,6 +273,19 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
 
 def _tree(data: bytes, part: str, max_markup: int = MAX_MARKUP) -> ET.Element:
     """Parse one part whole, after the checks that make parsing it safe and bounded."""
+    _safe(data, part, max_markup)
+    parser = ET.XMLParser(encoding="utf-8")
+    try:
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except ET.ParseError as exc:
+        raise ET.ParseError(f"part {part}: {exc}") from None
+    return root
+
+
+def _safe(data: bytes, part: str, max_markup: int) -> None:
+    """The checks that make parsing a part safe and bounded: UTF-8, no DTD, not too
+    many tags (pre-flight bounded its size)."""
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     declared = _DECLARED.match(body)
     encoding = declared[1].decode("ascii").lower().replace("_", "-") if declared else "utf-8"
@@ -287,13 +301,6 @@ def _tree(data: bytes, part: str, max_markup: int = MAX_MARKUP) -> ET.Element:
     markup = data.count(b"<")
     if markup > max_markup:
         raise Refused(f"part {part} has {markup:,} XML tags (at most {max_markup:,})")
-    parser = ET.XMLParser(encoding="utf-8")
-    try:
-        parser.feed(data)
-        root: ET.Element = parser.close()
-    except ET.ParseError as exc:
-        raise ET.ParseError(f"part {part}: {exc}") from None
-    return root
 
 
 class _Sheet:
@@ -341,6 +348,10 @@ class _Reader:
     max_part = MAX_PART
     max_markup = MAX_MARKUP
     """Bounds of one part: a form's; the plan workbook's reader (``xlsx_grids``) raises them."""
+
+    plain_sheets = True
+    """Read a plain worksheet with :mod:`kpibook.xlsx_sheetdata` instead of its element
+    tree (the tests turn it off to compare the two)."""
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
@@ -447,7 +458,11 @@ class _Reader:
             )
 
     def tree(
-        self, name: str, once: tuple[str, ...] = (), taken: tuple[str, ...] = ()
+        self,
+        name: str,
+        once: tuple[str, ...] = (),
+        taken: tuple[str, ...] = (),
+        data: bytes | None = None,
     ) -> ET.Element:
         """A part's tree.  Values are taken only where Excel and LibreOffice both look
         (``worksheet/sheetData/row/c``, never a ``<row>`` inside ``<extLst>``); ``once``
@@ -456,7 +471,7 @@ class _Reader:
         and an element inside a markup-compatibility ``AlternateContent`` block is shown
         by a client that knows the Choice's namespace and not by another (LibreOffice 7.4
         takes an ``x12ac`` Choice): either is refused, not guessed."""
-        data = self.read(name)
+        data = self.read(name) if data is None else data
         root = _tree(data, name, self.max_markup)
         for tag in once:
             if len(root.findall(tag)) > 1:
@@ -531,9 +546,15 @@ class _Reader:
     def sheet(
         self, part: str, strings: list[str], dates: set[int], spans: set[int], epoch: dt.datetime
     ) -> _Sheet:
+        data = self.read(part)
+        if self.plain_sheets:
+            _safe(data, part, self.max_markup)
+            scanned = scan(data)
+            if scanned is not None:
+                return self._plain_sheet(scanned, strings, dates, spans, epoch)
         grid = _Sheet()
         cells = grid.cells
-        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE))
+        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE), data)
         shared: dict[str, str] = {}
         count = len(strings)
         percents, literals = self.percents, self.literal_strings
@@ -563,16 +584,8 @@ class _Reader:
                 if t == "s" and len(c) == 1:
                     v = c[0]
                     text = v.text
-                    if v.tag == _V and text:
-                        # most of a form's cells: a shared string's index, as digits
-                        if text.isdigit() and text.isascii() and len(text) < 10:
-                            index = int(text)
-                            cells[(at_row, at_col)] = (
-                                (strings[index], "s") if index < count else (text, "x")
-                            )
-                        else:
-                            index = _index(text, count)
-                            cells[(at_row, at_col)] = _shared(strings, text)
+                    if v.tag == _V and text:  # most of a form's cells
+                        cells[(at_row, at_col)], index = _string_cell(strings, count, text)
                         if literals and index is not None and index in literals:
                             grid.literal[(at_row, at_col)] = literals[index]
                         continue
@@ -593,6 +606,45 @@ class _Reader:
                     grid.literal[(at_row, at_col)] = literal
         for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
             first, _, last = merge.get("ref", "").partition(":")
+            start, end = _ref(first), _ref(last or first)
+            if start and end:
+                grid.merged.append((*start, *end))
+        grid.hide_merged()
+        return grid
+
+    def _plain_sheet(
+        self,
+        scanned: Scanned,
+        strings: list[str],
+        dates: set[int],
+        spans: set[int],
+        epoch: dt.datetime,
+    ) -> _Sheet:
+        """A plain sheet's cells, as :meth:`sheet` reads them from its tree: every cell
+        has its reference, and a cell without a value or a type is not listed."""
+        grid = _Sheet()
+        cells = grid.cells
+        count = len(strings)
+        percents, literals = self.percents, self.literal_strings
+        for ref, style, t_valued, text, t_empty in scanned.cells:
+            at = _ref(ref)
+            assert at is not None  # the scan's pattern is a reference parse_a1 reads
+            t = t_valued or t_empty or None
+            if t == "s" and text:
+                cells[at], index = _string_cell(strings, count, text)
+                if literals and index is not None and index in literals:
+                    grid.literal[at] = literals[index]
+                continue
+            literal: list[str] = []
+            value = _typed(t or "n", style, text or None, strings, dates, spans, epoch, literal)
+            if value[0] is not None or value[1] != "n":
+                cells[at] = value
+            if percents and isinstance(value[0], int | float) and int(style or 0) in percents:
+                grid.percent.add(at)
+            if literal:
+                grid.literal[at] = literal
+        for merge in scanned.merges:
+            first, _, last = merge.partition(":")
             start, end = _ref(first), _ref(last or first)
             if start and end:
                 grid.merged.append((*start, *end))
@@ -681,18 +733,37 @@ def _value(
     if t == "inlineStr":
         return (_runs(inline, literal), "s") if inline is not None else (None, "s")
     text = v.text if v is not None else None
+    return _typed(t, c.get("s"), text, strings, dates, spans, epoch, literal)
+
+
+def _typed(
+    t: str,
+    style: str | None,
+    text: str | None,
+    strings: list[str],
+    dates: set[int],
+    spans: set[int],
+    epoch: dt.datetime,
+    literal: list[str],
+) -> tuple[RawValue, str]:
+    """A cell without a formula or an inline string, from its type, its style (``s=``)
+    and the text of its ``<v>``: (value, kind)."""
+    if t == "inlineStr":
+        return None, "s"
     if not text:
         return None, t
     if t == "n":
-        if not _NUMBER.fullmatch(text):
+        number: int | float
+        if text.isdigit() and text.isascii():  # most numbers: digits, read as written
+            number = int(text)
+        elif not _NUMBER.fullmatch(text):
             raise ValueError(f"{text[:40]!r} is not a number")
-        number: int | float = (
-            float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-        )
-        style = int(c.get("s") or 0)
-        if style in dates:
+        else:
+            number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+        index = int(style or 0)
+        if index in dates:
             try:
-                return _from_excel(number, epoch, style in spans), "d"
+                return _from_excel(number, epoch, index in spans), "d"
             except (OverflowError, ValueError):
                 return "#VALUE!", "e"
         return number, "n"
@@ -716,6 +787,18 @@ def _shared(strings: list[str], text: str) -> tuple[RawValue, str]:
     number in another form (1.5, a full-width ３) read as one."""
     index = _index(text, len(strings))
     return (strings[index], "s") if index is not None else (text, "x")
+
+
+def _string_cell(
+    strings: list[str], count: int, text: str
+) -> tuple[tuple[RawValue, str], int | None]:
+    """A shared-string cell as :func:`_shared` reads it, and the index it names (None:
+    none); an index written as plain digits, as every writer does, is read directly."""
+    if text.isdigit() and text.isascii() and len(text) < 10:
+        index = int(text)
+        return ((strings[index], "s"), index) if index < count else ((text, "x"), None)
+    found = _index(text, count)
+    return ((strings[found], "s") if found is not None else (text, "x")), found
 
 
 def _index(text: str, count: int) -> int | None:
@@ -825,8 +908,17 @@ def _book(
         if area is None and "," in text:
             listed = _parse_union(text)
             if listed is not None and all(sheet in known for sheet, _, _ in listed):
+                first = listed[0][0]
+                held = cells_of(first)
                 unions[name] = [
-                    cell((sheet, r, c, *cells_of(sheet).get((r, c), empty)))
+                    cell(
+                        (
+                            sheet,
+                            r,
+                            c,
+                            *(held if sheet == first else cells_of(sheet)).get((r, c), empty),
+                        )
+                    )
                     for sheet, r, c in listed
                 ]
                 continue

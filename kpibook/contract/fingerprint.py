@@ -207,9 +207,7 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     if kind is list:
         return [x if type(x) in _PLAIN else _canonical(x, fields) for x in obj]
     if kind is dict:
-        return {
-            str(k): v if type(v) in _PLAIN else _canonical(v, fields) for k, v in obj.items()
-        }
+        return {str(k): v if type(v) in _PLAIN else _canonical(v, fields) for k, v in obj.items()}
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj.value if isinstance(obj, Enum) else obj
     if isinstance(obj, Enum):

@@ -1,0 +1,143 @@
+"""A worksheet's cells read with regular expressions, for the sheets kpibook itself writes.
+
+Parsing a form's sheet into an element tree and walking it in Python is most of what
+checking a return costs.  The sheets xlsxwriter writes (and Excel and LibreOffice save)
+are plain: each cell ``<c r="F8" s="12" t="s"><v>3</v></c>``, attributes in that order,
+no entities, comments or CDATA.  :func:`scan` reads such a sheet's cells and merged ranges
+straight from the text, and answers ``None`` -- the caller then parses the part as before
+-- for anything else.  It never decides what a sheet means, only what it holds:
+
+- the part has already passed the reader's checks (UTF-8, no DTD, bounded size and tags)
+  and is **well-formed**, as the same expat with namespaces says (a part expat refuses
+  goes the slow way, which refuses it with the same message);
+- the main namespace is the document's default and is declared once, on a
+  ``<worksheet>`` root; no other default namespace, prefix for it, comment, CDATA,
+  processing instruction after the declaration, ``AlternateContent``, or entity other
+  than the five predefined ones and character references, anywhere in the part: every
+  unprefixed element is then a SpreadsheetML element, and every ``<`` begins a tag;
+- one ``<sheetData>``, a child of the root (the tags before it balance), holding only
+  rows with a numeric ``r`` first and cells of the plain form above, each with its
+  reference first (``[A-Z]{1,3}[0-9]+``), then ``s`` and ``t``, and at most a ``<v>``
+  whose text has no entity and no carriage return; whitespace between them;
+- at most one ``<mergeCells>``, a child of the root, holding only ``<mergeCell ref=".."/>``.
+
+Whatever the element tree would read from such a part, this reads (``tests/test_sheetdata.py``
+compares the two on every fixture, every form the tests write, and the fuzzed returns).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.parsers.expat
+from typing import NamedTuple
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+_WS = r"[ \t\r\n]*+"
+_ATTR = r"""[ \t\r\n]++[^\s=/>"'<]++[ \t\r\n]*+=[ \t\r\n]*+(?:"[^"<]*+"|'[^'<]*+')"""
+_ATTR_PARTS = re.compile(r"""([^\s=/>"'<]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')""")
+_CELL_FORM = (
+    r'<c r="[A-Z]{1,3}[0-9]++"(?: s="[0-9]++")?+(?: t="[a-zA-Z]++")?+'
+    r"(?:/>|>(?:<v>[^<&\r]*+</v>)?+</c>)"
+)
+_ROW_FORM = (
+    rf'<row r="[0-9]++"(?:[ \t\r\n]++[A-Za-z_][\w.:-]*+="[^"<&\t\r\n]*+")*+{_WS}'
+    rf"(?:/>|>(?:{_WS}{_CELL_FORM})*+{_WS}</row>)"
+)
+_ROWS = re.compile(rf"(?:{_WS}{_ROW_FORM})*+{_WS}")
+"""The whole of a plain ``<sheetData>``'s content."""
+_CELL = re.compile(
+    r'<c r="([A-Z]{1,3}[0-9]+)"(?: s="([0-9]+)")?'
+    r'(?:(?: t="([a-zA-Z]+)")?><v>([^<&\r]*)</v></c>| t="([a-zA-Z]+)"(?:/>|></c>))'
+)
+"""The cells that hold something: a value, or a type.  A cell with neither (a styled
+empty cell, most of a form's) is skipped here, as the tree's reader skips it: every
+cell carries its reference, so no later cell's place depends on it."""
+_DOC = re.compile(
+    rf"\ufeff?(?:<\?xml[^<>]*\?>)?{_WS}<worksheet((?:{_ATTR})*+){_WS}>"
+    r"(.*?)<sheetData>(.*?)</sheetData>(.*)</worksheet>"
+    rf"{_WS}",
+    re.S,
+)
+_TAG = re.compile(rf"<(/?)[A-Za-z_][\w.:-]*+(?:{_ATTR})*+{_WS}(/?)>|[^<]++")
+_MERGE_FORM = rf'{_WS}<mergeCell ref="[^"<&\t\r\n]*+"{_WS}/>'
+_MERGES = re.compile(
+    rf"<mergeCells(?:{_ATTR})*+{_WS}(?:/>|>((?:{_MERGE_FORM})*+{_WS})</mergeCells>)"
+)
+_MERGE_REF = re.compile(r'<mergeCell ref="([^"]*)"')
+_ENTITY = re.compile(rb"&(?:amp|lt|gt|quot|apos);")
+"""The entities a plain part may hold: no character reference, which could spell the
+main namespace's name in a way the byte count below would not see."""
+_DEFAULT_NS = re.compile(rb"xmlns[ \t\r\n]*=")
+
+
+class Scanned(NamedTuple):
+    """A plain sheet's content, as written."""
+
+    cells: list[tuple[str, str, str, str, str]]
+    """(reference, style or "", type or "", value text, type of a cell without a value
+    or ""), in document order, of every cell that holds a value or a type."""
+    merges: list[str]
+    """Each merged range's ``ref``, in document order."""
+
+
+def scan(data: bytes) -> Scanned | None:
+    """The cells and merges of a plain worksheet part (see the module's text); None
+    for any other part, which the caller reads with its element tree."""
+    if (
+        b"AlternateContent" in data
+        or b"<!--" in data
+        or b"<![CDATA[" in data
+        or data.count(b"<?") > 1
+        or data.count(MAIN.encode()) != 1
+        or len(_DEFAULT_NS.findall(data)) != 1
+        or data.count(b"&") != len(_ENTITY.findall(data))
+        or data.count(b"<sheetData") != 1
+        or data.count(b"<mergeCells") > 1
+    ):
+        return None
+    if data.count(b"<?") == 1 and not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        return None
+    try:
+        expat = xml.parsers.expat.ParserCreate("utf-8", "}")
+        expat.Parse(data, True)
+    except xml.parsers.expat.ExpatError:
+        return None  # the tree's parser refuses it, with its message
+    text = data.decode("utf-8")
+    doc = _DOC.fullmatch(text)
+    if doc is None or "<mergeCells" in doc[2] or not _balanced(doc[2]):
+        return None
+    declared = [(n, a or b) for n, a, b in _ATTR_PARTS.findall(doc[1])]
+    if ("xmlns", MAIN) not in declared:
+        return None
+    rows, after = doc[3], doc[4]
+    if _ROWS.fullmatch(rows) is None:
+        return None
+    merges: list[str] = []
+    at = after.find("<mergeCells")
+    if at >= 0:
+        block = _MERGES.match(after, at)
+        if block is None or not _balanced(after[:at]):
+            return None
+        merges = _MERGE_REF.findall(block[1] or "")
+    return Scanned(_CELL.findall(rows), merges)
+
+
+def _balanced(segment: str) -> bool:
+    """Whether the tags of ``segment`` (between two children of the root) close all they
+    open, so that what follows is again a child of the root."""
+    depth = 0
+    end = 0
+    for m in _TAG.finditer(segment):
+        if m.start() != end:
+            return False
+        end = m.end()
+        if m[0][0] != "<":
+            continue
+        if m[1]:
+            depth -= 1
+            if depth < 0:
+                return False
+        elif not m[2]:
+            depth += 1
+    return end == len(segment) and depth == 0
