@@ -53,12 +53,9 @@ _CELL = re.compile(
 """The cells that hold something: a value, or a type.  A cell with neither (a styled
 empty cell, most of a form's) is skipped here, as the tree's reader skips it: every
 cell carries its reference, so no later cell's place depends on it."""
-_DOC = re.compile(
-    rf"\ufeff?(?:<\?xml[^<>]*\?>)?{_WS}<worksheet((?:{_ATTR})*+){_WS}>"
-    r"(.*?)<sheetData>(.*?)</sheetData>(.*)</worksheet>"
-    rf"{_WS}",
-    re.S,
-)
+_HEAD = re.compile(rf"\ufeff?(?:<\?xml[^<>]*\?>)?{_WS}<worksheet((?:{_ATTR})*+){_WS}>")
+"""The declaration and the root's start tag."""
+_ROOT_END = "</worksheet>"
 _TAG = re.compile(rf"<(/?)[A-Za-z_][\w.:-]*+(?:{_ATTR})*+{_WS}(/?)>|[^<]++")
 _MERGE_FORM = rf'{_WS}<mergeCell ref="[^"<&\t\r\n]*+"{_WS}/>'
 _MERGES = re.compile(
@@ -104,13 +101,26 @@ def scan(data: bytes) -> Scanned | None:
     except xml.parsers.expat.ExpatError:
         return None  # the tree's parser refuses it, with its message
     text = data.decode("utf-8")
-    doc = _DOC.fullmatch(text)
-    if doc is None or "<mergeCells" in doc[2] or not _balanced(doc[2]):
+    head = _HEAD.match(text)
+    if head is None:
         return None
-    declared = [(n, a or b) for n, a, b in _ATTR_PARTS.findall(doc[1])]
-    if ("xmlns", MAIN) not in declared:
+    declared = [(n, a or b) for n, a, b in _ATTR_PARTS.findall(head[1])]
+    start = text.find("<sheetData>", head.end())
+    end = text.find("</sheetData>", start)
+    # well-formed, with nothing but white space after the root: its end tag comes last
+    last = len(text.rstrip(" \t\r\n")) - len(_ROOT_END)
+    if (
+        ("xmlns", MAIN) not in declared
+        or start < 0
+        or end < 0
+        or not text.startswith(_ROOT_END, last)
+        or end + len("</sheetData>") > last
+    ):
         return None
-    rows, after = doc[3], doc[4]
+    before = text[head.end() : start]
+    if "<mergeCells" in before or not _balanced(before):
+        return None
+    rows, after = text[start + len("<sheetData>") : end], text[end + len("</sheetData>") : last]
     if _ROWS.fullmatch(rows) is None:
         return None
     merges: list[str] = []
