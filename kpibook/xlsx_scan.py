@@ -629,12 +629,19 @@ class _Reader:
         for ref, style, t_valued, text, t_empty in scanned.cells:
             at = _ref(ref)
             assert at is not None  # the scan's pattern is a reference parse_a1 reads
-            t = t_valued or t_empty or None
-            if t == "s" and text:
+            if t_valued == "s" and text:
+                if text.isdigit() and text.isascii() and len(text) < 10:
+                    number = int(text)
+                    if number < count:  # most of a form's cells
+                        cells[at] = (strings[number], "s")
+                        if literals and number in literals:
+                            grid.literal[at] = literals[number]
+                        continue
                 cells[at], index = _string_cell(strings, count, text)
                 if literals and index is not None and index in literals:
                     grid.literal[at] = literals[index]
                 continue
+            t = t_valued or t_empty or None
             literal: list[str] = []
             value = _typed(t or "n", style, text or None, strings, dates, spans, epoch, literal)
             if value[0] is not None or value[1] != "n":
@@ -902,23 +909,13 @@ def _book(
             held = by_sheet[sheet] = grid(sheet).cells
         return held
 
-    cell = NamedCell._make
     for name, text in defined.items():
         area = _parse_area(text)
         if area is None and "," in text:
             listed = _parse_union(text)
-            if listed is not None and all(sheet in known for sheet, _, _ in listed):
-                first = listed[0][0]
-                held = cells_of(first)
+            if listed is not None and known.issuperset(sheet for sheet, _, _ in listed):
                 unions[name] = [
-                    cell(
-                        (
-                            sheet,
-                            r,
-                            c,
-                            *(held if sheet == first else cells_of(sheet)).get((r, c), empty),
-                        )
-                    )
+                    NamedCell(sheet, r, c, *cells_of(sheet).get((r, c), empty))
                     for sheet, r, c in listed
                 ]
                 continue
@@ -928,7 +925,7 @@ def _book(
         sheet, r1, c1, r2, c2 = area
         sheet_cells = cells_of(sheet)
         if r1 == r2 and c1 == c2:
-            names[name] = cell((sheet, r1, c1, *sheet_cells.get((r1, c1), empty)))
+            names[name] = NamedCell(sheet, r1, c1, *sheet_cells.get((r1, c1), empty))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
                 [sheet_cells.get((r, c), empty)[0] for c in range(c1, c2 + 1)]

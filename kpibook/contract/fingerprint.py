@@ -194,20 +194,28 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     if kind in _PLAIN:
         return obj
     if kind is Value:
-        token = obj.token()
-        return token if obj.note is None else {"value": token, "note": obj.note}
+        return _value(obj)
     listed = fields.get(kind)
     if listed is not None:
-        # plain values (most of a model's fields) taken as they are, without a call
-        return {
-            name: v if type(v) in _PLAIN else _canonical(v, fields)
-            for name in listed
-            for v in (getattr(obj, name),)
-        }
+        # plain values and plan values (most of a model's fields) taken without a
+        # recursive call
+        out: dict[str, Any] = {}
+        for name in listed:
+            v = getattr(obj, name)
+            t = type(v)
+            out[name] = v if t in _PLAIN else _value(v) if t is Value else _canonical(v, fields)
+        return out
     if kind is list:
         return [x if type(x) in _PLAIN else _canonical(x, fields) for x in obj]
     if kind is dict:
-        return {str(k): v if type(v) in _PLAIN else _canonical(v, fields) for k, v in obj.items()}
+        return {
+            str(k): v
+            if type(v) in _PLAIN
+            else _value(v)
+            if type(v) is Value
+            else _canonical(v, fields)
+            for k, v in obj.items()
+        }
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj.value if isinstance(obj, Enum) else obj
     if isinstance(obj, Enum):
@@ -227,6 +235,12 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     if isinstance(obj, dict):
         return {str(k): _canonical(v, fields) for k, v in obj.items()}
     raise TypeError(f"the fingerprint cannot hash a {type(obj).__name__}")
+
+
+def _value(value: Value) -> Any:
+    """A plan value: its token, with its note when it has one."""
+    token = value.token()
+    return token if value.note is None else {"value": token, "note": value.note}
 
 
 def _dumps(data: Any) -> str:
