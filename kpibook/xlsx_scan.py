@@ -34,7 +34,7 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -241,16 +241,24 @@ def _rows_index(
     return index
 
 
-def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
+def read_form_book(
+    path: Path,
+    scan_rows: int = 60,
+    probe: str | None = None,
+    unpacked: Mapping[str, bytes] | None = None,
+) -> FormBook:
     """Read names, named cells, merges and some text; formulas are kept as formulas.
 
     ``probe`` names a range whose rows are (sheet, cell, expected value): each listed cell
-    is read too, so that a caller can compare it with what was expected.
+    is read too, so that a caller can compare it with what was expected.  ``unpacked``:
+    parts already unpacked from this file (by pre-flight), used instead of unpacking
+    them again.
     """
     path = Path(path)
     try:
         data = path.read_bytes()  # pre-flight bounds the size; parts are read lazily
-        return _Reader(zipfile.ZipFile(io.BytesIO(data))).form_book(scan_rows, probe)
+        reader = _Reader(zipfile.ZipFile(io.BytesIO(data)), unpacked)
+        return reader.form_book(scan_rows, probe)
     except Refused as exc:
         refused = Message(ja="安全のため読み込みません", en=str(exc))
         raise RefusedWorkbook.single(path, refused) from None
@@ -353,8 +361,12 @@ class _Reader:
     """Read a plain worksheet with :mod:`kpibook.xlsx_sheetdata` instead of its element
     tree (the tests turn it off to compare the two)."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, unpacked: Mapping[str, bytes] | None = None
+    ) -> None:
         self.archive = archive
+        self.unpacked = unpacked or {}
+        """Parts already unpacked, by name."""
         self.parts = {i.filename: i for i in archive.infolist()}
         self.notes: list[tuple[Code, str]] = []
         self.percents: set[int] = set()
@@ -368,6 +380,9 @@ class _Reader:
             raise KeyError(f"there is no part named {name!r}")
         if info.file_size > self.max_part:
             raise Refused(f"part {name} is {info.file_size:,} bytes (at most {self.max_part:,})")
+        held = self.unpacked.get(name)
+        if held is not None and len(held) == info.file_size:
+            return held
         try:
             return self.archive.read(info)
         except DAMAGED as exc:

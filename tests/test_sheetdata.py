@@ -170,3 +170,25 @@ def test_every_fuzzed_mutant_reads_the_same_both_ways(
             failures.append(f"mutant {number} ({kind}: {what[:100]}): {unlike}")
     assert not failures, "\n".join(failures[:20])
     assert plain > mutants // 4, "too few mutants were read plainly to prove anything"
+
+
+def test_parts_unpacked_by_preflight_are_read_as_from_the_zip(
+    tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    from kpibook.returns.preflight import preflight
+    from kpibook.xlsx_scan import read_form_book
+
+    path, part, _ = _form(tmp_path, card_plan, card_entries)
+    unpacked: dict[str, bytes] = {}
+    assert preflight(path, unpacked) is None
+    assert part in unpacked
+    assert "xl/sharedStrings.xml" in unpacked
+    kept = read_form_book(path, probe="kpibook.labels", unpacked=unpacked)
+    again = read_form_book(path, probe="kpibook.labels")
+    assert (kept.names, kept.unions, kept.cells, kept.merged, kept.probed) == (
+        again.names,
+        again.unions,
+        again.cells,
+        again.merged,
+        again.probed,
+    )

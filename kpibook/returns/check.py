@@ -244,12 +244,13 @@ def _cell_order(cell: str | None) -> tuple[int, int]:
 
 
 def _check(c: Check) -> tuple[Stamp | None, list[ProjectEntry]]:
-    refusal = preflight(c.path)
+    unpacked: dict[str, bytes] = {}  # the parts pre-flight unpacks, not unpacked twice
+    refusal = preflight(c.path, unpacked)
     if refusal is not None:
         c.add(refusal.code, detail=refusal.detail)
         return None, []
     try:
-        c.book = read_form_book(c.path, probe=LABELS_NAME)
+        c.book = read_form_book(c.path, probe=LABELS_NAME, unpacked=unpacked)
     except RefusedWorkbook as exc:
         c.add(Code.XML_REFUSED, detail=exc.problems[0].message.en)
         return None, []
