@@ -876,6 +876,12 @@ def _parse_union(text: str) -> tuple[tuple[str, int, int], ...] | None:
 
 
 @functools.lru_cache(maxsize=65_536)
+def _union_sheets(text: str) -> frozenset[str]:
+    """The sheets of the cells a union (:func:`_parse_union`) lists."""
+    return frozenset(sheet for sheet, _, _ in _parse_union(text) or ())
+
+
+@functools.lru_cache(maxsize=65_536)
 def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
     """``'Sheet'!$A$1:$B$2`` as (sheet, rows and columns 0-based and ordered); forms of
     one layout repeat the same texts, so they are remembered."""
@@ -928,7 +934,7 @@ def _book(
         area = _parse_area(text)
         if area is None and "," in text:
             listed = _parse_union(text)
-            if listed is not None and known.issuperset(sheet for sheet, _, _ in listed):
+            if listed is not None and known.issuperset(_union_sheets(text)):
                 unions[name] = [
                     NamedCell(sheet, r, c, *cells_of(sheet).get((r, c), empty))
                     for sheet, r, c in listed

@@ -6,6 +6,7 @@ them back by the same names, so the writer and the reader cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -337,7 +338,16 @@ def prefilled_values(
     pid = fp.project.id
     version = names.form_version
     card = isinstance(template, CardTemplate)
-    columns = [] if card else value_columns(plan, version)  # every indicator's the same
+    # the matrix's value columns, every indicator's the same, with their names' parts
+    spots = (
+        []
+        if card
+        else [
+            (c.kind, c.year, _PARTS[c.kind](c.year))
+            for c in value_columns(plan, version)
+            if c.kind in _PARTS
+        ]
+    )
     for ind in fp.project.indicators:
         head = names.indicator(pid, ind.id, "")
 
@@ -357,19 +367,29 @@ def prefilled_values(
             if version >= 3 and not ind.original_final_target.is_empty:
                 out.append((name("ofinal"), ind.original_final_target))
             continue
-        for column in columns:
-            if column.kind == "target":
-                part, value = f"t{column.year}", ind.targets.get(column.year)
-            elif column.kind == "actual":
-                part, value = f"a{column.year}", ind.actuals.get(column.year)
-            elif column.kind == "baseline" and not ind.baseline.is_empty:
-                part, value = "base", ind.baseline
-            elif column.kind == "original" and column.year in ind.original_targets:
-                part, value = f"o{column.year}", ind.original_targets[column.year]
+        for kind, year, part in spots:
+            if kind == "target":
+                value = ind.targets.get(year)
+            elif kind == "actual":
+                value = ind.actuals.get(year)
+            elif kind == "baseline" and not ind.baseline.is_empty:
+                value = ind.baseline
+            elif kind == "original" and year in ind.original_targets:
+                value = ind.original_targets[year]
             else:
                 continue
-            out.append((name(part), value))
+            out.append((head + part, value))
     return out
+
+
+_PARTS: dict[str, Callable[[int], str]] = {
+    "target": lambda year: f"t{year}",
+    "actual": lambda year: f"a{year}",
+    "baseline": lambda year: "base",
+    "original": lambda year: f"o{year}",
+}
+"""The name part of a prefilled value of each kind of the matrix's value columns (the
+report year's input column prefills nothing)."""
 
 
 def prefilled_keys(

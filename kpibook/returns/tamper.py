@@ -32,7 +32,7 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
     plan's values are used regardless."""
     if book.renamed is not None:  # one finding, not one per label of the renamed sheet
         c.add(Code.SHEET_RENAMED, detail=" → ".join(book.renamed))
-    named = {(cell.sheet, cell.row, cell.col) for cell in book.named_cells()}
+    named = {cell[:3] for cell in book.named_cells()}  # (sheet, row, col)
     named |= {(sheet, row, col) for sheet, row, col, _ in book.bad_strings}
     c.labels = _labels_where_they_went(c, book)
     for sheet, ref, expected, found, at in c.labels:
