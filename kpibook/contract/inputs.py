@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from kpibook.contract.content import (
     FormContent,
@@ -42,9 +42,10 @@ custom field the department fills, or the owner's evaluation of a section and it
 (form version 3)."""
 
 
-@dataclass(frozen=True)
-class FormInput:
-    """One input of a form: its name, what it fills and how it is validated."""
+class FormInput(NamedTuple):
+    """One input of a form: its name, what it fills and how it is validated.  (A named
+    tuple, immutable like a frozen dataclass and several times quicker to make: a check
+    makes hundreds for every return.)"""
 
     name: str
     project: str
