@@ -44,7 +44,7 @@ from kpibook.cells import parse_a1
 from kpibook.errors import LoadError
 from kpibook.findings import Code
 from kpibook.message import Message
-from kpibook.xlsx_sheetdata import Scanned, scan
+from kpibook.xlsx_sheetdata import Scanned, scan, scan_strings
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -520,8 +520,19 @@ class _Reader:
 
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
-        for si in self.tree(part, (), (_SI,)).findall(_SI):
-            literal: list[str] = []
+        data = self.read(part)
+        if self.plain_sheets:
+            _safe(data, part, self.max_markup)
+            plain = scan_strings(data)
+            if plain is not None:
+                for raw in plain:
+                    literal: list[str] = []
+                    out.append(_xstring(raw, literal))
+                    if literal:
+                        self.literal_strings[len(out) - 1] = literal
+                return out
+        for si in self.tree(part, (), (_SI,), data).findall(_SI):
+            literal = []
             if len(si) == 1 and si[0].tag == _T:
                 out.append(_xstring(si[0].text or "", literal))
             else:

@@ -1,4 +1,5 @@
-"""A worksheet's cells read with regular expressions, for the sheets kpibook itself writes.
+"""A worksheet's cells and the shared strings read with regular expressions, for the
+parts kpibook itself writes.
 
 Parsing a form's sheet into an element tree and walking it in Python is most of what
 checking a return costs.  The sheets xlsxwriter writes (and Excel and LibreOffice save)
@@ -20,7 +21,9 @@ straight from the text, and answers ``None`` -- the caller then parses the part 
   rows with a numeric ``r`` first and cells of the plain form above, each with its
   reference first (``[A-Z]{1,3}[0-9]+``), then ``s`` and ``t``, and at most a ``<v>``
   whose text has no entity and no carriage return; whitespace between them;
-- at most one ``<mergeCells>``, a child of the root, holding only ``<mergeCell ref=".."/>``.
+- at most one ``<mergeCells>``, a child of the root, holding only ``<mergeCell ref=".."/>``;
+- or, for the shared strings (:func:`scan_strings`), an ``<sst>`` root holding only
+  ``<si><t>text</t></si>`` items (``xml:space="preserve"`` allowed), no carriage return.
 
 Whatever the element tree would read from such a part, this reads (``tests/test_sheetdata.py``
 compares the two on every fixture, every form the tests write, and the fuzzed returns).
@@ -54,9 +57,11 @@ _CELL = re.compile(
 """The cells that hold something: a value, or a type.  A cell with neither (a styled
 empty cell, most of a form's) is skipped here, as the tree's reader skips it: every
 cell carries its reference, so no later cell's place depends on it."""
-_HEAD = re.compile(rf"\ufeff?(?:<\?xml[^<>]*\?>)?{_WS}<worksheet((?:{_ATTR})*+){_WS}>")
+_HEAD = re.compile(rf"\ufeff?(?:<\?xml[^<>]*\?>)?{_WS}<([A-Za-z]++)((?:{_ATTR})*+){_WS}>")
 """The declaration and the root's start tag."""
-_ROOT_END = "</worksheet>"
+_STRINGS = re.compile(rf'(?:{_WS}<si><t(?: xml:space="preserve")?+>[^<\r]*+</t></si>)*+{_WS}')
+"""The whole of a plain shared-strings part's content."""
+_STRING = re.compile(r"<t[^>]*>([^<]*)</t>")
 _TAG = re.compile(rf"<(/?)[A-Za-z_][\w.:-]*+(?:{_ATTR})*+{_WS}(/?)>|[^<]++")
 _MERGE_FORM = rf'{_WS}<mergeCell ref="[^"<&\t\r\n]*+"{_WS}/>'
 _MERGES = re.compile(
@@ -79,6 +84,47 @@ class Scanned(NamedTuple):
 def scan(data: bytes) -> Scanned | None:
     """The cells and merges of a plain worksheet part (see the module's text); None
     for any other part, which the caller reads with its element tree."""
+    if data.count(b"<sheetData") != 1 or data.count(b"<mergeCells") > 1:
+        return None
+    body = _plain(data, "worksheet")
+    if body is None:
+        return None
+    start = body.find("<sheetData>")
+    end = body.find("</sheetData>", start)
+    if start < 0 or end < 0:
+        return None
+    before = body[:start]
+    if "<mergeCells" in before or not _balanced(before):
+        return None
+    rows, after = body[start + len("<sheetData>") : end], body[end + len("</sheetData>") :]
+    if _ROWS.fullmatch(rows) is None:
+        return None
+    merges: list[str] = []
+    at = after.find("<mergeCells")
+    if at >= 0:
+        block = _MERGES.match(after, at)
+        if block is None or not _balanced(after[:at]):
+            return None
+        merges = _MERGE_REF.findall(block[1] or "")
+    return Scanned(_CELL.findall(rows), merges)
+
+
+def scan_strings(data: bytes) -> list[str] | None:
+    """The text of each string of a plain shared-strings part, as written (entities
+    decoded, ``_xHHHH_`` escapes not): every item one ``<t>``, no rich text or phonetic
+    runs; None for any other part, which the caller reads with its element tree."""
+    body = _plain(data, "sst")
+    if body is None or _STRINGS.fullmatch(body) is None:
+        return None
+    texts = _STRING.findall(body)
+    if "&" in body:
+        return [_unescaped(t) for t in texts]
+    return texts
+
+
+def _plain(data: bytes, root: str) -> str | None:
+    """The content of a plain part's ``root`` element (what lies between its start and
+    end tags), after the checks the module's text lists; None for any other part."""
     if (
         b"AlternateContent" in data
         or b"<!" in data  # a comment, CDATA (or a DTD, refused before)
@@ -86,8 +132,6 @@ def scan(data: bytes) -> Scanned | None:
         or data.count(b"<?") > 1
         or data.count(MAIN.encode()) != 1
         or len(_DEFAULT_NS.findall(data)) != 1
-        or data.count(b"<sheetData") != 1
-        or data.count(b"<mergeCells") > 1
     ):
         return None
     if data.count(b"<?") == 1 and not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
@@ -99,35 +143,27 @@ def scan(data: bytes) -> Scanned | None:
         return None  # the tree's parser refuses it, with its message
     text = data.decode("utf-8")
     head = _HEAD.match(text)
-    if head is None:
+    if head is None or head[1] != root:
         return None
-    declared = [(n, a or b) for n, a, b in _ATTR_PARTS.findall(head[1])]
-    start = text.find("<sheetData>", head.end())
-    end = text.find("</sheetData>", start)
+    declared = [(n, a or b) for n, a, b in _ATTR_PARTS.findall(head[2])]
     # well-formed, with nothing but white space after the root: its end tag comes last
-    last = len(text.rstrip(" \t\r\n")) - len(_ROOT_END)
-    if (
-        ("xmlns", MAIN) not in declared
-        or start < 0
-        or end < 0
-        or not text.startswith(_ROOT_END, last)
-        or end + len("</sheetData>") > last
-    ):
+    end_tag = f"</{root}>"
+    last = len(text.rstrip(" \t\r\n")) - len(end_tag)
+    if ("xmlns", MAIN) not in declared or not text.startswith(end_tag, last):
         return None
-    before = text[head.end() : start]
-    if "<mergeCells" in before or not _balanced(before):
-        return None
-    rows, after = text[start + len("<sheetData>") : end], text[end + len("</sheetData>") : last]
-    if _ROWS.fullmatch(rows) is None:
-        return None
-    merges: list[str] = []
-    at = after.find("<mergeCells")
-    if at >= 0:
-        block = _MERGES.match(after, at)
-        if block is None or not _balanced(after[:at]):
-            return None
-        merges = _MERGE_REF.findall(block[1] or "")
-    return Scanned(_CELL.findall(rows), merges)
+    return text[head.end() : last]
+
+
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
+
+
+def _unescaped(text: str) -> str:
+    """Text with the five predefined entities replaced (a plain part holds no other)."""
+    if "&" not in text:
+        return text
+    for entity, char in _ENTITIES.items():  # &amp; last: "&amp;lt;" is "&lt;"
+        text = text.replace(entity, char)
+    return text
 
 
 def _balanced(segment: str) -> bool:

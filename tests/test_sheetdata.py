@@ -16,7 +16,7 @@ import pytest
 from kpibook.entries import Entries
 from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
-from kpibook.xlsx_sheetdata import MAIN, scan
+from kpibook.xlsx_sheetdata import MAIN, scan, scan_strings
 from tests import sheetdata
 from tests.test_fuzz import MUTATIONS, SEED, _seeds, rezip
 
@@ -192,3 +192,42 @@ def test_parts_unpacked_by_preflight_are_read_as_from_the_zip(
         again.merged,
         again.probed,
     )
+
+
+STRINGS: dict[str, tuple[str, str, bool]] = {
+    # (what to find in the shared strings, what to put there, read plainly)
+    "the five entities": ("<si><t>", "<si><t>&lt;a&gt; &amp;lt; &quot;&apos; ", True),
+    "an escape Excel decodes": ("<si><t>", "<si><t>_x000D__x0041_ _x005F_x0041_", True),
+    "kept spaces": ("<si><t>", '<si><t xml:space="preserve">  ', True),
+    "white space between items": ("<si>", "\n  <si>", True),
+    "rich text": ("<si><t>", "<si><r><t>太字</t></r><t>", False),
+    "a phonetic run": ("</t></si>", '</t><rPh sb="0" eb="1"><t>ヨミ</t></rPh></si>', False),
+    "an empty item": ("<si>", "<si><t/></si><si>", False),
+    "a carriage return": ("<si><t>", "<si><t>\r", False),
+    "a character reference": ("<si><t>", "<si><t>&#65;", False),
+    "a comment": ("<si>", "<!-- x --><si>", False),
+    "a prefix bound to the main namespace": (
+        "<si>",
+        f'<x:si xmlns:x="{MAIN}"><x:t>x</x:t></x:si><si>',
+        False,
+    ),
+    "another root": ("<sst ", "<notsst ", False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRINGS))
+def test_shared_strings_read_plainly_or_left_to_the_tree(
+    case: str, tmp_path: Path, card_plan: Plan, card_entries: Entries
+) -> None:
+    path, _, _ = _form(tmp_path, card_plan, card_entries)
+    with zipfile.ZipFile(path) as z:
+        original = z.read("xl/sharedStrings.xml").decode()
+    find, put, plain = STRINGS[case]
+    assert find in original, case
+    text = original.replace(find, put, 1)
+    if case == "another root":
+        text = text.replace("</sst>", "</notsst>")
+    data = text.encode()
+    assert (scan_strings(data) is not None) is plain, case
+    mutant = _with(path, "xl/sharedStrings.xml", data, tmp_path / path.name)
+    assert sheetdata.differs(mutant, probe="kpibook.labels") is None
