@@ -91,6 +91,10 @@ def read_entries(c: Check, book: FormBook, content: FormContent) -> list[Project
         value = actuals.setdefault(pid, {}).get(iid, Value(kind=ValueKind.EMPTY))
         actuals[pid][iid] = value.with_note(note)
     entries = []
+    by_project: dict[str, list[FormInput]] = {}
+    for inp in inputs:
+        if inp.name not in failed:
+            by_project.setdefault(inp.project, []).append(inp)
     for fp in content.projects:
         if not fp.writes:
             continue
@@ -106,8 +110,7 @@ def read_entries(c: Check, book: FormBook, content: FormContent) -> list[Project
             indicator_fields=indicator_custom.get(pid, {}),
             **texts.get(pid, {}),
         )
-        mine = [i for i in inputs if i.project == pid and i.name not in failed]
-        _rules(c, book, entry, mine)
+        _rules(c, book, entry, by_project.get(pid, []))
         entries.append(entry)
     return entries
 
