@@ -60,7 +60,7 @@ def test_wheel_carries_the_data_and_the_licence_but_not_the_seed_importer(wheel:
     shipped = [f for f in _data_files("examples") if not f.endswith("/import_seeds.py")]
     missing = sorted(set(shipped + _data_files("templates")) - names)
     assert not missing
-    assert {"kpibook/cli.py", "kpibook/py.typed"} <= names
+    assert {"kpibook/cli/__init__.py", "kpibook/cli/plans.py", "kpibook/py.typed"} <= names
 
 
 def test_installed_wheel_finds_its_examples(wheel: Path, tmp_path: Path) -> None:
