@@ -427,12 +427,7 @@ class Fingerprinter:
         another template to hash instead of this one's (a version whose stamp carries
         it), to tell whether only the template differs."""
         version = VERSIONS[form_version]
-        shared = self._shared.get(form_version)
-        if shared is None:
-            shared = version.shared(self.plan, self.template)
-            if version.shared_sections is not None:
-                shared |= version.shared_sections(self.plan)
-            self._shared[form_version] = shared
+        shared = self.shared(form_version)
         if template is not None and version.template_apart:
             shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
@@ -441,6 +436,18 @@ class Fingerprinter:
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def shared(self, form_version: int) -> dict[str, str]:
+        """What every department's form of ``form_version`` shares, serialised once (a
+        checker asks for it before its workers start, so that each need not)."""
+        shared = self._shared.get(form_version)
+        if shared is None:
+            version = VERSIONS[form_version]
+            shared = version.shared(self.plan, self.template)
+            if version.shared_sections is not None:
+                shared |= version.shared_sections(self.plan)
+            self._shared[form_version] = shared
+        return shared
 
     def with_builtin_template(self) -> Fingerprinter | None:
         """Fingerprints of the same plan made with the built-in template of its layout
