@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -29,7 +29,7 @@ from pydantic import (
 
 from kpibook.errors import MessageValueError
 from kpibook.fields import FieldSpec, FieldValues
-from kpibook.fiscal import FiscalYear, parse_fiscal_year
+from kpibook.fiscal import FiscalYear
 from kpibook.message import Message
 from kpibook.model import EXCEL_CELL_MAX as EXCEL_CELL_MAX
 from kpibook.model import FY as FY
@@ -37,6 +37,7 @@ from kpibook.model import Id as Id
 from kpibook.model import Label as Label
 from kpibook.model import Model as Model
 from kpibook.model import Text as Text
+from kpibook.model import no_items, no_keys
 from kpibook.scheme import (
     EvaluationRule,
     Mark,
@@ -48,6 +49,7 @@ from kpibook.scheme import (
     check_bands,
     check_unique,
 )
+from kpibook.series import NO_YEARS, YearValues, year_keyed
 from kpibook.values import EMPTY, ActualStatus, Value, ValueKind, with_status
 
 FILE_NAME_FORBIDDEN = frozenset('\\/:*?"<>|[]')
@@ -154,35 +156,13 @@ class Footnote(Model):
     text: Text = Field(description="Its definition.")
 
 
-def _year_keyed(v: Any) -> Any:
-    """Accept era labels as keys, drop values that are empty and carry no note, sort."""
-    if not isinstance(v, dict):
-        return v
-    out: dict[int, Any] = {}
-    for key, raw in v.items():
-        year = parse_fiscal_year(key)
-        if year in out:
-            raise ValueError(f"fiscal year {key!r} is given twice")
-        out[year] = raw
-    return {y: out[y] for y in sorted(out)}
-
-
-def _drop_empty(v: dict[int, Value]) -> dict[int, Value]:
-    return {y: x for y, x in v.items() if not x.is_empty}
-
-
 def _only_preliminary(v: dict[int, ActualStatus]) -> dict[int, ActualStatus]:
     """Only what is not the default is kept: a 確定値 is what an actual is anyway."""
     return {y: s for y, s in v.items() if s is ActualStatus.PRELIMINARY}
 
 
 Statuses = Annotated[
-    dict[FiscalYear, ActualStatus], BeforeValidator(_year_keyed), AfterValidator(_only_preliminary)
-]
-
-
-YearValues = Annotated[
-    dict[FiscalYear, Value], BeforeValidator(_year_keyed), AfterValidator(_drop_empty)
+    dict[FiscalYear, ActualStatus], BeforeValidator(year_keyed), AfterValidator(_only_preliminary)
 ]
 
 
@@ -202,13 +182,13 @@ class Indicator(Model):
         description="Decimal places printed (1 shows 92.0%); None prints numbers as entered.",
     )
     targets: YearValues = Field(
-        default_factory=dict, description="目標値 by fiscal year (keys: 2019 or R1)."
+        default=NO_YEARS, description="目標値 by fiscal year (keys: 2019 or R1)."
     )
     final_target: Value = Field(
         default=EMPTY, description="【最終目標】, the end-of-plan target of card plans."
     )
     actuals: YearValues = Field(
-        default_factory=dict,
+        default=NO_YEARS,
         description="Actuals (実績値) of the years before the report year; the report "
         "year's actual comes from the department's return.",
     )
@@ -240,7 +220,7 @@ class Indicator(Model):
         "many before the report year, that has a numeric actual (0: the report year only).",
     )
     original_targets: YearValues = Field(
-        default_factory=dict,
+        default=NO_YEARS,
         description="当初目標: the targets as first set, for years whose target was revised "
         "(the revised one is in targets and is graded against).",
     )
@@ -248,12 +228,12 @@ class Indicator(Model):
         default=EMPTY, description="The final target as first set, when it was revised."
     )
     fields: FieldValues = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the plan's coordinator fields of indicators, by key "
         "(出典, 算出方法 ...).",
     )
     actual_status: Statuses = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="速報値 / 確定値 of past actuals by fiscal year (keys: 2017 or H29), e.g. "
         "{2017: preliminary}; an actual not listed is final (the default is not kept).",
     )
@@ -300,22 +280,25 @@ class Project(Model):
         description="The department that fills the project in (the blue 青色セル when shared)."
     )
     other_departments: list[Label] = Field(
-        default_factory=list, description="Departments that share the project but do not write it."
+        default_factory=no_items,
+        description="Departments that share the project but do not write it.",
     )
     overview: Text | None = Field(default=None, description="事業の概要 / 内容.")
     annual_plan: Text | None = Field(default=None, description="年度計画.")
     placements: list[Placement] = Field(
         min_length=1, description="Where the project is listed; more than one is a 再掲."
     )
-    indicators: list[Indicator] = Field(default_factory=list, description="In printed order.")
-    footnotes: list[Footnote] = Field(default_factory=list, description="※ notes after the card.")
+    indicators: list[Indicator] = Field(default_factory=no_items, description="In printed order.")
+    footnotes: list[Footnote] = Field(
+        default_factory=no_items, description="※ notes after the card."
+    )
     other_listings: list[Label] = Field(
-        default_factory=list,
+        default_factory=no_items,
         description="Numbers of listings in parts of the plan this file does not hold "
         "(e.g. 柱1(1)②ア), printed after 【再掲】.",
     )
     fields: FieldValues = Field(
-        default_factory=dict,
+        default_factory=no_keys,
         description="Values of the plan's coordinator fields of projects, by key.",
     )
 

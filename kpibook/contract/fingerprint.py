@@ -51,6 +51,7 @@ from kpibook.plan import (
     Section,
 )
 from kpibook.scheme import EvaluationBand, OwnerLevel, RateRounding, SectionEvaluation
+from kpibook.series import YearValues
 from kpibook.template import (
     CardColumns,
     CardLabels,
@@ -205,6 +206,8 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
             t = type(v)
             out[name] = v if t in _PLAIN else _value(v) if t is Value else _canonical(v, fields)
         return out
+    if kind is YearValues:
+        return {str(y): v for y, v in obj.compact().items()}
     if kind is list:
         return [x if type(x) in _PLAIN else _canonical(x, fields) for x in obj]
     if kind is dict:
