@@ -11,12 +11,12 @@ straight from the text, and answers ``None`` -- the caller then parses the part 
 - the part has already passed the reader's checks (UTF-8, no DTD, bounded size and tags)
   and is **well-formed**, as the same expat with namespaces says (a part expat refuses
   goes the slow way, which refuses it with the same message);
-- the main namespace is the document's default and is declared once, on a
-  ``<worksheet>`` root; no other default namespace, prefix for it, comment, CDATA,
-  processing instruction after the declaration, ``AlternateContent`` or character
-  reference (which could spell the namespace's name so that counting its bytes would
-  miss it) anywhere in the part: every unprefixed element is then a SpreadsheetML
-  element, and every ``<`` begins a tag;
+- the main namespace is the document's default and is declared once, on the root
+  (``<worksheet>``, or ``<sst>`` for the shared strings); no other default namespace,
+  prefix for it, comment, CDATA, processing instruction after the declaration,
+  ``AlternateContent`` or character reference (which could spell the namespace's name
+  so that counting its bytes would miss it) anywhere in the part: every unprefixed
+  element is then a SpreadsheetML element, and every ``<`` begins a tag;
 - one ``<sheetData>``, a child of the root (the tags before it balance), holding only
   rows with a numeric ``r`` first and cells of the plain form above, each with its
   reference first (``[A-Z]{1,3}[0-9]+``), then ``s`` and ``t``, and at most a ``<v>``
@@ -25,8 +25,9 @@ straight from the text, and answers ``None`` -- the caller then parses the part 
 - or, for the shared strings (:func:`scan_strings`), an ``<sst>`` root holding only
   ``<si><t>text</t></si>`` items (``xml:space="preserve"`` allowed), no carriage return.
 
-Whatever the element tree would read from such a part, this reads (``tests/test_sheetdata.py``
-compares the two on every fixture, every form the tests write, and the fuzzed returns).
+Whatever the element tree would read from such a part, this reads: ``tests/sheetdata.py``
+compares the two for every return any test checks, and ``tests/test_sheetdata.py`` on
+every fixture, every form the tests write, the fuzzed returns and hostile shapes.
 """
 
 from __future__ import annotations
