@@ -14,8 +14,10 @@ import re
 _A1 = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
 
 
+@functools.lru_cache(maxsize=18_278)
 def col_letter(col: int) -> str:
-    """0-based column index → ``A``, ``Z``, ``AA``."""
+    """0-based column index → ``A``, ``Z``, ``AA``.  Remembered: writers name the same
+    few columns for every cell."""
     if col < 0:
         raise ValueError(f"column {col} is negative")
     letters = ""

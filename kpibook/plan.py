@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -466,6 +466,11 @@ class SectionPath:
         return "".join(n.number for n in self.nodes)
 
 
+_WIDEST = "widest_values"
+_CARRIED = "kpibook_carried"
+"""Cached properties a pickled plan carries (:meth:`Plan.__getstate__`)."""
+
+
 class Plan(Model):
     """A plan and everything the coordinator prefills into the forms."""
 
@@ -530,6 +535,20 @@ class Plan(Model):
 
     # Indexes, built once per plan on first use: a national plan has tens of thousands
     # of projects, and every department's form and every 一覧 row looks things up.
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """The plan pickled (for a spawned worker) with its widest values, if already
+        worked out: pydantic leaves cached properties out, and each worker would measure
+        every value of the plan again (a second per worker at national scale)."""
+        state: dict[Any, Any] = super().__getstate__()
+        if _WIDEST in self.__dict__:
+            state = {**state, _CARRIED: {_WIDEST: self.__dict__[_WIDEST]}}
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        carried = state.get(_CARRIED, {})
+        super().__setstate__({k: v for k, v in state.items() if k != _CARRIED})
+        self.__dict__.update(carried)
 
     @cached_property
     def _section_paths(self) -> dict[str, SectionPath]:

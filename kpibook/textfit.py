@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from functools import lru_cache
+from itertools import repeat
 
 MAX_ROW_POINTS = 409.0
 """Excel's tallest row."""
@@ -75,14 +76,29 @@ def merged_width(widths: list[float]) -> float:
     return max(pixels - EXCEL_COLUMN_PADDING, 0) / EXCEL_PIXELS_PER_UNIT
 
 
-@lru_cache(maxsize=8192)
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WFA"
+class _Wide(dict[str, bool]):
+    """Whether a character is drawn full-width (East Asian W, F or A), worked out once per
+    character: a dict lookup per character of a text measured, not a call."""
+
+    def __missing__(self, ch: str) -> bool:
+        wide = self[ch] = unicodedata.east_asian_width(ch) in "WFA"
+        return wide
+
+
+_WIDE = _Wide()
 
 
 def em_width(text: str) -> float:
     """The width of ``text`` in em, on one line."""
-    return sum(1.0 if _is_wide(c) else NARROW_EM for c in text)
+    if text.isascii():  # no ASCII character is full-width: the same sum, added up once
+        return _narrow_run(len(text))
+    wide = _WIDE
+    return sum(1.0 if wide[c] else NARROW_EM for c in text)
+
+
+@lru_cache(maxsize=256)
+def _narrow_run(length: int) -> float:
+    return sum(repeat(NARROW_EM, length))
 
 
 def wrap(text: str, width_units: float, size: float) -> list[str]:
@@ -99,7 +115,8 @@ def wrap(text: str, width_units: float, size: float) -> list[str]:
 
 def _paragraph(p: str, usable: float, size: float) -> list[str]:
     narrow = size * NARROW_EM
-    widths = [size if _is_wide(c) else narrow for c in p]
+    wide = _WIDE
+    widths = [size if wide[c] else narrow for c in p]
     lines: list[str] = []
     start, used, i, n = 0, 0.0, 0, len(p)
     while i < n:

@@ -16,8 +16,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
-import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -29,6 +29,9 @@ from typing import Any, Literal
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.format
+import xlsxwriter.packager
+import xlsxwriter.sharedstrings
+import xlsxwriter.utility
 import xlsxwriter.worksheet
 
 from kpibook.atomic import atomic_path
@@ -151,6 +154,127 @@ def row_pixels(points: float) -> int:
     return int(4.0 / 3.0 * points)
 
 
+_STRING = xlsxwriter.worksheet.CellStringTuple
+_NUMBER = xlsxwriter.worksheet.CellNumberTuple
+_BLANK = xlsxwriter.worksheet.CellBlankTuple
+_FAST_CELLS = (_STRING, _NUMBER, _BLANK)
+_new_tuple = tuple.__new__
+_SHORT_TEXT = 16_383
+"""Texts longer than half of Excel's 32,767 UTF-16 units go through xlsxwriter's check."""
+
+
+class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
+    """xlsxwriter's worksheet, with its rows held in memory serialised by one loop
+    instead of xlsxwriter's several calls and attribute escapes per cell: exactly the
+    same bytes (``tests/test_xlsx_rows.py`` compares them with xlsxwriter's own on real
+    forms).  Cells of kinds other than a shared string, a number or a blank with a
+    format go to xlsxwriter's own writer."""
+
+    def _write_rows(self) -> None:
+        if self.constant_memory:  # (a streamed sheet's rows are already written)
+            super()._write_rows()
+            return
+        table, info, comments = self.table, self.row_info, self.comments
+        first, last = self.dim_colmin, self.dim_colmax
+        spans = self.row_spans = self._spans()
+        letters = {col: xlsxwriter.utility.xl_col_to_name(col) for col in range(first, last + 1)}
+        indexes: dict[int, int] = {}
+        write = self.fh.write
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row)
+            if not cells:
+                if row in info or row in comments:
+                    self._write_empty_row(row, spans.get(row // 16), info.get(row))
+                continue
+            self._write_row(row, spans.get(row // 16), info.get(row))
+            number = str(row + 1)
+            for col in sorted(cells):
+                if col < first or col > last:
+                    continue
+                cell = cells[col]
+                kind, fmt = cell.__class__, cell.format
+                if fmt is None or kind not in _FAST_CELLS:
+                    self._write_cell(row, col, cell)
+                    continue
+                xf = indexes.get(id(fmt))
+                if xf is None:
+                    xf = indexes[id(fmt)] = fmt._get_xf_index()
+                if kind is _STRING:
+                    write(f'<c r="{letters[col]}{number}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+                elif kind is _NUMBER:
+                    write(f'<c r="{letters[col]}{number}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+                else:
+                    write(f'<c r="{letters[col]}{number}" s="{xf}"/>')
+            write("</row>")
+
+    def _spans(self) -> dict[int, str]:
+        """xlsxwriter's ``spans`` of each block of 16 rows (the first and last column with
+        a cell or a comment), from the cells there are rather than every row and column
+        of the sheet's extent."""
+        rows, cols = (
+            range(self.dim_rowmin, self.dim_rowmax + 1),
+            range(self.dim_colmin, self.dim_colmax + 1),
+        )
+        blocks: dict[int, tuple[int, int]] = {}
+        for held in (self.table, self.comments):
+            for row, cells in held.items():
+                used = [col for col in cells if col in cols]
+                if row not in rows or not used:
+                    continue
+                low, high = min(used), max(used)
+                block = blocks.get(row // 16)
+                if block is not None:
+                    low, high = min(low, block[0]), max(high, block[1])
+                blocks[row // 16] = (low, high)
+        return {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
+
+
+_SPECIAL_TEXT = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|^\s|\s$")
+"""What xlsxwriter escapes or marks in a shared string: its ``_xHHHH_`` escapes, control
+characters, XML's reserved characters (and so its rich text), leading or trailing space."""
+
+
+class _SharedStrings(xlsxwriter.sharedstrings.SharedStrings):  # type: ignore[misc]
+    """xlsxwriter's shared strings, a text it would write unchanged written at once (most
+    of a form's texts), any other by xlsxwriter: the same bytes."""
+
+    def _write_sst_strings(self) -> None:
+        write, special = self.fh.write, _SPECIAL_TEXT.search
+        for string in self.string_table.string_array:
+            if special(string):
+                self._write_si(string)
+            else:
+                write(f"<si><t>{string}</t></si>")
+
+
+class _Packager(xlsxwriter.packager.Packager):  # type: ignore[misc]
+    def _write_shared_strings_file(self) -> None:
+        # xlsxwriter's own, with the faster shared strings
+        sst = _SharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """xlsxwriter's workbook, with worksheets of :class:`_Worksheet` and the structure
+    lock xlsxwriter has no API for."""
+
+    worksheet_class = _Worksheet
+    structure_lock: str | None = None
+    """``<workbookProtection>``, written before ``<bookViews>`` as the schema orders it."""
+
+    def _get_packager(self) -> _Packager:
+        return _Packager()
+
+    def _write_book_views(self) -> None:
+        if self.structure_lock is not None:
+            self.fh.write(self.structure_lock)
+        super()._write_book_views()
+
+
 @dataclass
 class Sheet:
     """One worksheet being written."""
@@ -184,15 +308,35 @@ class Sheet:
 
     def write(self, row: int, col: int, value: CellValue, style: Style = PLAIN) -> None:
         """Write one cell (0-based row and column); strings are always literal text."""
-        self._at(row)
-        fmt = self._book.format(style)
         ws = self._ws
+        if self.streamed:
+            self._at(row)
+        else:
+            held = self._book._by_id.get(id(style))
+            if (
+                held is not None
+                and held[0] is style
+                and value.__class__ is str
+                and len(value) <= _SHORT_TEXT
+                and not (value.startswith("<r>") and value.endswith("</r>"))
+            ):
+                # a form's most frequent cell, stored as xlsxwriter's _write_string stores
+                # it, without its checks for the cases excluded above
+                if not ws._check_dimensions(row, col):
+                    index = ws.str_table._get_shared_string_index(value)
+                    ws.table[row][col] = _new_tuple(_STRING, (index, held[1]))
+                return
+        fmt = self._book.format(style)
+        # xlsxwriter's own methods behind its public ones (which first check whether the
+        # cell was given in A1 notation): the same cells, a third fewer calls per cell.
         if value is None:
-            ws.write_blank(row, col, None, fmt)
+            ws._write_blank(row, col, None, fmt)
+        elif isinstance(value, str) and not (value.startswith("<r>") and value.endswith("</r>")):
+            ws._write_string(row, col, value, fmt)
         elif isinstance(value, bool):
-            ws.write_boolean(row, col, value, fmt)
+            ws._write_boolean(row, col, value, fmt)
         elif isinstance(value, int | float | Decimal):
-            ws.write_number(row, col, float(value), fmt)
+            ws._write_number(row, col, float(value), fmt)
         elif isinstance(value, dt.date):
             date_style = style if style.num_format else _with_date_format(style)
             ws.write_datetime(
@@ -203,8 +347,6 @@ class Sheet:
             # the file unescaped: a department's text of that shape broke the workbook.
             # Two runs in the cell's own font are the same text, escaped.
             ws.write_rich_string(row, col, fmt, value[:1], fmt, value[1:], fmt)
-        else:
-            ws.write_string(row, col, value, fmt)
 
     def write_row(self, row: int, values: Sequence[CellValue], style: Style = PLAIN) -> None:
         for col, value in enumerate(values):
@@ -271,12 +413,12 @@ class Sheet:
         if self._ws.conditional_format(first_row, first_col, last_row, last_col, options) != 0:
             raise ValueError(f"invalid conditional format on {self.name}: {options}")
 
-    def validate(self, row: int, col: int, options: dict[str, Any]) -> None:
+    def validate(self, row: int, col: int, options: dict[str, Any], key: str | None = None) -> None:
         """Data validation on one cell (xlsxwriter's data_validation options).  Cells with
         the same options share one validation over all of them, written when the book
         closes: a national form's 180 inputs need about 60, not 180 copies of the same
         prompt to write and for ``kpibook check`` to parse."""
-        key = json.dumps(options, sort_keys=True, default=str, ensure_ascii=False)
+        key = key or validation_key(options)
         held = self._validations.get(key)
         if held is None:
             self._validations[key] = (options, [(row, col)])
@@ -556,6 +698,12 @@ class Sheet:
         )
 
 
+def validation_key(options: dict[str, Any]) -> str:
+    """What tells data validation options apart (:meth:`Sheet.validate`): equal options,
+    equal text; far cheaper than their JSON."""
+    return repr(sorted(options.items()))
+
+
 def _with_date_format(style: Style) -> Style:
     return style.but(num_format="yyyy-mm-dd")
 
@@ -578,15 +726,11 @@ def _discard_half_written_zip(failure: BaseException) -> None:
         seen = seen.__cause__ or seen.__context__
 
 
-_BOOK_VIEWS = b"<bookViews>"
-
-
-def _lock_structure(path: Path, password: str) -> None:
-    """Add ``<workbookProtection lockStructure="1"/>`` to a workbook xlsxwriter wrote (it
-    has no API for it), before ``<bookViews>`` as the schema orders it; every other part
-    is copied as it was, with its timestamp, so the bytes stay deterministic."""
+def _structure_lock(password: str) -> str:
+    """``<workbookProtection lockStructure="1"/>``, with the legacy hash of ``password``
+    that Excel and LibreOffice check (ECMA-376 Part 4, 14.7.1) if there is one."""
     digest = ""
-    if password:  # the legacy hash Excel and LibreOffice check (ECMA-376 Part 4, 14.7.1)
+    if password:
         value = 0
         for char in password[::-1]:
             value = ((value >> 14) & 0x01) | ((value << 1) & 0x7FFF)
@@ -594,13 +738,7 @@ def _lock_structure(path: Path, password: str) -> None:
         value = ((value >> 14) & 0x01) | ((value << 1) & 0x7FFF)
         value ^= len(password) ^ 0xCE4B
         digest = f' workbookPassword="{value:X}"'
-    element = f'<workbookProtection{digest} lockStructure="1"/>'.encode()
-
-    def lock(data: bytes) -> bytes:
-        assert _BOOK_VIEWS in data, "xlsxwriter always writes bookViews"
-        return data.replace(_BOOK_VIEWS, element + _BOOK_VIEWS, 1)
-
-    rewrite_part(path, path, WORKBOOK_PART, lock)
+    return f'<workbookProtection{digest} lockStructure="1"/>'
 
 
 WORKBOOK_PART = "xl/workbook.xml"
@@ -639,7 +777,7 @@ class Book:
         self._created = created or PINNED_TIME
         self._atomic = atomic_path(self.path)
         self._tmp: Path | None = None
-        self._wb: xlsxwriter.Workbook | None = None
+        self._wb: _Workbook | None = None
         self._formats: dict[Style, xlsxwriter.format.Format] = {}
         self._by_id: dict[int, tuple[Style, xlsxwriter.format.Format]] = {}
         self._sheets: list[Sheet] = []
@@ -647,7 +785,7 @@ class Book:
 
     def __enter__(self) -> Book:
         self._tmp = self._atomic.__enter__()
-        self._wb = xlsxwriter.Workbook(
+        self._wb = _Workbook(
             str(self._tmp),
             {
                 "strings_to_numbers": False,
@@ -713,10 +851,9 @@ class Book:
             self._atomic.__exit__(type(invalid), invalid, None)
             raise
         try:
-            self._wb.close()
             if self._structure is not None:
-                assert self._tmp is not None
-                _lock_structure(self._tmp, self._structure)
+                self._wb.structure_lock = _structure_lock(self._structure)
+            self._wb.close()
         except Exception as failure:
             _discard_half_written_zip(failure)
             cause: BaseException = failure

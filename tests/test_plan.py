@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+import kpibook.textfit
 from kpibook.entries import Entries
 from kpibook.errors import LoadError
 from kpibook.plan import Plan
@@ -297,3 +299,22 @@ def test_field_errors_do_not_hide_reference_errors(
     ]
     for where in expected:
         assert any(where in p for p in problems), (where, problems)
+
+
+def test_a_pickled_plan_carries_its_widest_values(
+    card_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spawned worker gets the plan pickled: the widest values worked out before the
+    workers start come with it, instead of every value being measured again in each."""
+    fresh = pickle.loads(pickle.dumps(Plan.model_validate(card_plan.model_dump())))
+    widest = card_plan.widest_values
+    carried = pickle.loads(pickle.dumps(card_plan))
+
+    def measured(text: str) -> float:
+        raise AssertionError(f"measured again: {text!r}")
+
+    monkeypatch.setattr(kpibook.textfit, "em_width", measured)
+    assert carried.widest_values == widest
+    assert carried == card_plan
+    with pytest.raises(AssertionError, match="measured again"):
+        fresh.widest_values  # noqa: B018 -- a plan pickled before: worked out afresh

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 NAME_PREFIX = "kpi"
 SECTION_PREFIX = "kpisec"
@@ -43,6 +44,15 @@ EXCEL_NAME_MAX = 255
 
 _ENCODE_V1 = str.maketrans({"_": "__", "-": "_0"})
 _ENCODE = str.maketrans({"_": "__", "-": "_0", ".": "_1"})
+
+
+@lru_cache(maxsize=4096)
+def _encoded(identifier: str, dots: bool) -> str:
+    """A form's ids are encoded again for every name made of them (an indicator's for
+    each of its cells): each once."""
+    return identifier.translate(_ENCODE if dots else _ENCODE_V1)
+
+
 _DECODE = {"__": "_", "_0": "-", "_1": "."}
 _TOKEN = re.compile(r"_[_01]|[A-Za-z0-9]")
 _PART = re.compile(r"^(?:t\d{4}|a\d{4}|final|actual|state|note)$")
@@ -82,7 +92,7 @@ class NameScheme:
 
     def encode(self, identifier: str) -> str:
         """An id as a defined-name part (``p-1.a_b`` → ``p_01_1a__b``)."""
-        return identifier.translate(_ENCODE if self.encode_dots else _ENCODE_V1)
+        return _encoded(identifier, self.encode_dots)
 
     def project(self, project: str, field: str) -> str:
         """``kpi.p01.activity_report``: a project's own input or prefilled text."""

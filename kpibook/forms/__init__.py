@@ -16,7 +16,7 @@ from typing import Any
 
 from kpibook import __version__
 from kpibook.atomic import ensure_folder
-from kpibook.cells import parse_a1
+from kpibook.cells import a1
 from kpibook.contract.content import FormContent, departments_with_forms, form_content
 from kpibook.contract.files import form_filename
 from kpibook.contract.fingerprint import Fingerprinter
@@ -198,9 +198,9 @@ def write_form(
             stamp_sheet.write(r, 1, value)
         book.define_range(STAMP_NAME, STAMP_SHEET, (0, len(stamp.rows()) - 1), (0, 1))
         labels = [
-            (form.sheet.name, cell, text)
+            (form.sheet.name, a1(*cell), text)
             for form in forms
-            for cell, text in sorted(form.labels.items(), key=lambda kv: parse_a1(kv[0]))
+            for cell, text in sorted(form.labels.items())
         ]
         for r, (sheet_name, cell, text) in enumerate(labels):
             stamp_sheet.write(r, 3, sheet_name)

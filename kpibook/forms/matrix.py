@@ -12,6 +12,7 @@ comment) are single cells on its first row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kpibook.contract.content import FormContent, FormProject, ValueColumn, value_columns
 from kpibook.contract.inputs import FormInput, InputKey, by_key, prefilled_texts, project_inputs
@@ -38,8 +39,9 @@ class Layout:
     fields: list[FieldSpec] = field(default_factory=list)
     """Custom fields, a column each after the texts."""
 
-    @property
+    @cached_property
     def input_col(self) -> int:
+        """(Asked for every value cell: found once.)"""
         return FIRST_VALUE + next(n for n, c in enumerate(self.values) if c.kind == "input")
 
     def value_col(self, n: int) -> int:
@@ -273,7 +275,7 @@ def _indicator_row(
             if ind.baseline.is_empty:
                 fs.write(row, col, None, s.text)
             else:
-                base = number.but(num_format=baseline_format(ind))
+                base = fs.but(number, num_format=baseline_format(ind))
                 fs.prefilled(row, col, ind.baseline, base, indicator_name(pid, ind.id, "base"))
             continue
         if vc.kind == "original":

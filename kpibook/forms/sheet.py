@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from kpibook.cells import a1, absolute, col_letter
 from kpibook.contract import stamp
@@ -22,7 +23,7 @@ from kpibook.printing import Page, PrintPlan, plan_columns, row_breaks
 from kpibook.template import FormTemplate
 from kpibook.textfit import lines_needed, merged_width, row_height, split_for_rows
 from kpibook.values import ActualStatus, Value, status_format
-from kpibook.xlsx_write import Book, CellValue, Sheet, Style
+from kpibook.xlsx_write import Book, CellValue, Sheet, Style, validation_key
 
 MARK_FILL = "#FFC7CE"
 MARK_FONT = "#9C0006"
@@ -111,9 +112,10 @@ class FormSheet:
     """Prefilled cells by their own name, (row, col): named by group when laid out."""
     report: bool = False
     """The consolidated report: inputs are printed as their values, nothing is named."""
-    labels: dict[str, str] = field(default_factory=dict)
-    """Every locked text written (labels, headings, prefilled texts), by A1 cell: recorded
-    beside the stamp so that ``kpibook check`` can report a changed label by its cell."""
+    labels: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Every locked text written (labels, headings, prefilled texts), by (row, column):
+    recorded beside the stamp so that ``kpibook check`` can report a changed label by its
+    cell."""
     repeat_columns: tuple[int, int] | None = None
     """Title columns printed on every page when the sheet is printed in column groups."""
     column_breaks: list[int] | None = None
@@ -126,6 +128,10 @@ class FormSheet:
     _pending: int | None = field(init=False, default=None)
     _merged_rows: list[tuple[int, int]] = field(init=False, default_factory=list)
     _lists: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _specs: dict[tuple[object, ...], InputSpec] = field(default_factory=dict)
+    _validations: dict[int, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    _variants: dict[tuple[object, ...], tuple[Style, Style]] = field(default_factory=dict)
+    _number_formats: dict[int, tuple[Indicator, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.report:
@@ -146,7 +152,7 @@ class FormSheet:
         self.sheet.write(row, col, value, style)
         self.last_row = max(self.last_row, row)
         if isinstance(value, str) and value and style.locked:
-            self.labels[a1(row, col)] = value
+            self.labels[row, col] = value
 
     def span(
         self, row: int, first: int, last: int, value: CellValue, style: Style, rows: int = 1
@@ -157,7 +163,7 @@ class FormSheet:
         if rows > 1:
             self._merged_rows.append((row, row + rows - 1))
         if isinstance(value, str) and value and style.locked:
-            self.labels[a1(row, first)] = value
+            self.labels[row, first] = value
         if isinstance(value, str) and rows == 1:
             self.fit(row, value, self.width(first, last), style.font_size or self.size)
 
@@ -193,7 +199,7 @@ class FormSheet:
         size = style.font_size or self.size
         pieces = split_for_rows(text or "", self.width(first, last), size)
         for n, piece in enumerate(pieces):
-            joined = style.but(open_top=n > 0, open_bottom=n < len(pieces) - 1)
+            joined = self.but(style, open_top=n > 0, open_bottom=n < len(pieces) - 1)
             self.span(row + n, first, last, piece or None, joined)
         if label is not None:
             self.span(row, 0, first - 1, label[0], label[1], rows=len(pieces))
@@ -210,16 +216,45 @@ class FormSheet:
                 self.fit(row, value, self.widths[col])
             return
         if name in self.marks:
-            style = style.but(fill=MARK_FILL, font_color=MARK_FONT)
+            style = self.but(style, fill=MARK_FILL, font_color=MARK_FONT)
             self.sheet.comment(row, col, self.marks[name])
         self.sheet.write(row, col, self.values.get(name), style)
         self.last_row = max(self.last_row, row)
         self.name(name, row, col)
-        options = spec.options()
-        if options["validate"] == "list" and not list_fits_inline(options["source"]):
-            options["source"] = self._list_range(tuple(options["source"]))
-        self.sheet.validate(row, col, options)
+        spec = self._shared(spec)
+        held = self._validations.get(id(spec))  # (the spec is held by _specs: its id is its own)
+        if held is None:
+            options = spec.options()
+            if options["validate"] == "list" and not list_fits_inline(options["source"]):
+                options["source"] = self._list_range(tuple(options["source"]))
+            held = self._validations[id(spec)] = (options, validation_key(options))
+        self.sheet.validate(row, col, *held)
         self.inputs.append(InputRecord(name, a1(row, col), inp.project, spec))
+
+    def _shared(self, spec: InputSpec) -> InputSpec:
+        """One object for equal specs (a form's 60 state cells, its 20 grades...): the
+        inputs a worker sends back with each form are pickled and unpickled once per
+        distinct spec, not once per input (180 specs, 64 distinct on a national form)."""
+        key = (spec.kind, spec.title, spec.rule, spec.required, spec.required_for)
+        return self._specs.setdefault((*key, repr(spec.validation)), spec)
+
+    def but(self, style: Style, **changes: Any) -> Style:
+        """``style.but(**changes)``, one object for each variant asked for: a form asks
+        for the same few (an indicator's number format) for thousands of cells, and the
+        workbook finds a style object it has seen without hashing it."""
+        key = (id(style), *changes.items())
+        held = self._variants.get(key)
+        if held is None or held[0] is not style:
+            held = self._variants[key] = (style, style.but(**changes))
+        return held[1]
+
+    def number_format(self, indicator: Indicator) -> str:
+        """The indicator's number format with its unit (asked for by each of its cells;
+        worked out once)."""
+        held = self._number_formats.get(id(indicator))
+        if held is None or held[0] is not indicator:
+            held = self._number_formats[id(indicator)] = (indicator, number_format(indicator))
+        return held[1]
 
     def name(self, name: str, row: int, col: int) -> None:
         """A defined name for one cell of this sheet (none in the report)."""
@@ -260,14 +295,17 @@ class FormSheet:
             row,
             actual_col,
             actual,
-            style.but(num_format=number_format(actual.indicator), align="right"),
+            self.but(style, num_format=self.number_format(actual.indicator), align="right"),
         )
         self.input(row, state_col, state, style)
 
     def number_style(self, indicator: Indicator) -> Style:
         """Prefilled numbers of an indicator: right-aligned, with its unit format."""
-        return self.styles.text.but(
-            align="right", valign="center", num_format=number_format(indicator)
+        return self.but(
+            self.styles.text,
+            align="right",
+            valign="center",
+            num_format=self.number_format(indicator),
         )
 
     def prefilled(
@@ -284,7 +322,7 @@ class FormSheet:
         shown = prefilled_cell(value)
         style = number if isinstance(shown, Decimal) else self.styles.text_center
         if isinstance(shown, Decimal) and status is ActualStatus.PRELIMINARY:
-            style = style.but(num_format=status_format(style.num_format or "General", status))
+            style = self.but(style, num_format=status_format(style.num_format or "General", status))
         self.sheet.write(row, col, shown, style)
         self.prefilled_name(name, row, col)
 
