@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from xml.etree import ElementTree as ET
 
 from kpibook.cells import parse_a1
@@ -147,6 +147,14 @@ class NamedCell(NamedTuple):
     """As openpyxl names cell types: n (number), s (text), f (formula), e (error), b, d;
     and x: a shared-string index that points at no string (the value is the index as
     written), where openpyxl reads another string or fails on the whole file."""
+
+
+_named = cast(
+    Callable[[tuple[str, int, int, RawValue, str]], NamedCell],
+    functools.partial(tuple.__new__, NamedCell),
+)
+"""``NamedCell(*fields)`` without the Python call a named tuple's constructor makes: a
+check makes hundreds for every return."""
 
 
 class FormBook:
@@ -947,7 +955,7 @@ def _book(
             listed = _parse_union(text)
             if listed is not None and known.issuperset(_union_sheets(text)):
                 unions[name] = [
-                    NamedCell(sheet, r, c, *cells_of(sheet).get((r, c), empty))
+                    _named((sheet, r, c, *cells_of(sheet).get((r, c), empty)))
                     for sheet, r, c in listed
                 ]
                 continue
@@ -957,7 +965,7 @@ def _book(
         sheet, r1, c1, r2, c2 = area
         sheet_cells = cells_of(sheet)
         if r1 == r2 and c1 == c2:
-            names[name] = NamedCell(sheet, r1, c1, *sheet_cells.get((r1, c1), empty))
+            names[name] = _named((sheet, r1, c1, *sheet_cells.get((r1, c1), empty)))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
                 [sheet_cells.get((r, c), empty)[0] for c in range(c1, c2 + 1)]

@@ -20,7 +20,7 @@ from kpibook.findings import Code, finding
 from kpibook.returns.reading import blank
 from kpibook.returns.state import Check, Label, visible
 from kpibook.template import fields_of
-from kpibook.values import Value, format_number
+from kpibook.values import Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
     FormBook,
     NamedCell,
@@ -50,6 +50,7 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
                 )
             )
     fields = fields_of(c.plan, c.template) if c.names.custom_fields else []
+    located = book.names if c.names.names_each_prefilled else c.prefilled
     for fp in content.projects:
         pid = fp.project.id
         texts = [
@@ -64,6 +65,15 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
         for name, text in texts:
             _same_text(c, book, name, text)
         for name, value in values:
+            cell = located.get(name)
+            if (
+                cell is not None
+                and value is not None
+                and value.kind is ValueKind.NUMBER
+                and type(cell.value) is int
+                and cell.value == value.number
+            ):
+                continue  # the same number, exactly: most prefilled values are whole
             _same_value(c, book, name, value)
 
 
