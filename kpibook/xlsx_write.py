@@ -289,6 +289,8 @@ class Sheet:
     """Rows go to disk as soon as a later row is written (see :meth:`Book.sheet`)."""
     data_bars: bool = False
     _row: int = 0
+    _forgotten: int = 0
+    """A streamed sheet's rows before this one have had their heights let go."""
 
     def _excel_2010(self) -> None:
         """Data bars and sparklines mark every row: too late for rows already streamed."""
@@ -383,6 +385,7 @@ class Sheet:
     def comment(self, row: int, col: int, text: str) -> None:
         """A cell comment (a note a reader sees on hovering), sized for Japanese text."""
         self._at(row)
+        self._placed("comment")
         self._ws.write_comment(
             row, col, text, {"author": "kpibook", "x_scale": 2.5, "y_scale": 2.0}
         )
@@ -437,7 +440,22 @@ class Sheet:
 
     def row_height(self, row: int, height: float) -> None:
         self._at(row)
-        self._ws.set_row(row, height)
+        ws = self._ws
+        ws.set_row(row, height)
+        if self.streamed:
+            # xlsxwriter keeps every row's height to the end, to place pictures by; a
+            # streamed sheet has none (see _placed), and a row on disk is never read
+            # again: a national 一覧 held 27 MiB of them.
+            for written in range(self._forgotten, ws.previous_row):
+                ws.row_info.pop(written, None)
+                ws.row_sizes.pop(written, None)
+            self._forgotten = max(self._forgotten, ws.previous_row)
+
+    def _placed(self, what: str) -> None:
+        """Comments and charts are placed by the heights of the rows above them, which a
+        streamed sheet lets go of (:meth:`row_height`)."""
+        if self.streamed:
+            raise ValueError(f"{self.name}: a streamed sheet cannot hold a {what}")
 
     def page_breaks(self, rows: list[int]) -> None:
         """Manual page breaks before the given (0-based) rows."""
@@ -592,6 +610,7 @@ class Sheet:
         """A stacked horizontal bar chart of this sheet's cells at ``row``, ``col``:
         ``categories`` is (first row, last row, column), each series a column of the same
         rows; ``size`` in pixels. A native chart, drawn by every client."""
+        self._placed("chart")
         wb = self._book._wb
         assert wb is not None
         chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
@@ -636,6 +655,7 @@ class Sheet:
         when gaps are asked for, so lines span; Excel does the same with ``#N/A``.)  The
         data may sit in hidden columns; the chart moves and sizes with its cells.  Bars
         start ``from_zero`` (LibreOffice would start the axis near the smallest value)."""
+        self._placed("chart")
         wb = self._book._wb
         assert wb is not None
         font = {"size": font_size, "name": DEFAULT_FONT}

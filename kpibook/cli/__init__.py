@@ -22,6 +22,8 @@ from kpibook.errors import KpibookError
 from kpibook.message import Message
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from kpibook.parallel import Progress
     from kpibook.plan import Plan
     from kpibook.template import FormTemplate
@@ -132,6 +134,23 @@ def progress_line(label: Message) -> Iterator[Progress | None]:
         yield line
     finally:
         line.close()
+
+
+def echo_json(report: BaseModel, lists: list[str]) -> None:
+    """``report.model_dump_json(indent=2)``, printed as it is written, its long lists an
+    item at a time (:mod:`kpibook.jsonpieces`): a national merge's report is hundreds of
+    MB of text, which as one string would be held twice over beside everything else."""
+    from kpibook.jsonpieces import json_pieces
+
+    held: list[str] = []
+    size = 0
+    for piece in json_pieces(report, lists, indent=2):
+        held.append(piece)
+        size += len(piece)
+        if size >= 1 << 20:
+            click.echo("".join(held), nl=False)
+            held, size = [], 0
+    click.echo("".join(held))
 
 
 # The commands register themselves on ``main`` when their modules are imported.

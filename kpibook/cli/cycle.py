@@ -10,6 +10,7 @@ import click
 
 from kpibook.cli import (
     CHECKING,
+    echo_json,
     jobs_option,
     main,
     plan_and_template,
@@ -121,7 +122,10 @@ def check(
         report = api.check_returns(
             plan, returns=files, template=template, jobs=jobs, progress=progress
         )
-    click.echo(report.model_dump_json(indent=2) if as_json else check_text(report))
+    if as_json:
+        echo_json(report, ["returns"])
+    else:
+        click.echo(check_text(report))
     if annotate is not None:
         from kpibook.forms.annotate import annotate_returns
 
@@ -241,7 +245,10 @@ def _merge_and_write(
             plan, returns=files, use=use, template=template, jobs=jobs, progress=progress
         )
     report = merged.report
-    click.echo(report.model_dump_json(indent=2) if as_json else merge_text(report, template.terms))
+    if as_json:
+        echo_json(report, ["returns", "grades.projects"])
+    else:
+        click.echo(merge_text(report, template.terms))
     if strict and report.has_errors:
         refused = Message(
             ja="エラーのある回答があるため、集約ブックは作成しませんでした",

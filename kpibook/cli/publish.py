@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kpibook.cli import main
+from kpibook.cli import echo_json, main
 from kpibook.message import Message
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def grades(
     entries = load_entries(entries_path, loaded) if entries_path else None
     report = grade_report(loaded, entries)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report, ["projects"])
     else:
         click.echo(grade_table(report, plan_template(loaded).terms))
 

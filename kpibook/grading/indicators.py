@@ -20,6 +20,7 @@ Rules (documented in ``docs/grading.md``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -109,71 +110,98 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class IndicatorGrade(Result):
-    """How one indicator was graded for the report year."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndicatorGrade:
+    """How one indicator was graded for the report year.
 
-    indicator: str = Field(description="Indicator id.")
-    label: str = Field(description="Indicator label.")
-    unit: str | None = Field(description="Unit of the values.")
-    year: FiscalYear | None = Field(
-        default=None,
-        description="The fiscal year graded: the report year, or for an indicator whose "
-        "statistics lag, the latest year with an actual.",
-    )
-    actual: Value = Field(description="That year's actual.")
-    target: Value | None = Field(description="The target graded against, if any.")
-    target_source: Literal["year", "final"] | None = Field(
-        description="'year' for the graded year's target, 'final' for the fallback."
-    )
-    original_target: Value | None = Field(
-        default=None, description="当初目標: that target as first set, when it was revised."
-    )
-    cumulative_from: FiscalYear | None = Field(
-        default=None, description="For 累計: the first year summed (the last is ``year``)."
-    )
-    total: Rate | None = Field(
-        default=None, description="For 累計: the sum of the actuals compared with the target."
-    )
-    missing_years: list[FiscalYear] = Field(
-        default_factory=list, description="For 累計: years whose actual the sum lacks."
-    )
-    previous_year: FiscalYear | None = Field(
-        default=None, description="For 増加/減少/維持: the year of the actual compared with."
-    )
-    previous: Value | None = Field(default=None, description="That earlier actual.")
-    method: RateMethod = Field(
-        default=RateMethod.RATIO, description="How the rate was computed: ratio or progress."
-    )
-    baseline: Value | None = Field(
-        default=None, description="For progress: the baseline measured from."
-    )
-    rate: Rate | None = Field(description="Achievement rate in percent, exact (not rounded).")
-    rate_shown: Rate | None = Field(
-        default=None, description="The rate as the plan prints it (rounded or truncated)."
-    )
-    grade: str | None = Field(description="The computed grade, None when not gradable.")
-    not_gradable: NotGradable | None = Field(description="Why there is no grade.")
-    preliminary: bool = Field(
-        default=False,
-        description="Graded on a 速報値: the graded year's actual (or, for 累計, one summed) "
-        "is preliminary.",
-    )
+    A slotted record, not a pydantic model: a national plan grades a hundred thousand
+    indicators, and a model each (its ``__dict__`` and the set of the fields it was
+    given) was about 3 KiB apiece, a third of a GB.  Pydantic still serialises it, field
+    by field in this order, where a :class:`GradeReport` is written as JSON."""
+
+    indicator: Annotated[str, Field(description="Indicator id.")]
+    label: Annotated[str, Field(description="Indicator label.")]
+    unit: Annotated[str | None, Field(description="Unit of the values.")]
+    year: Annotated[
+        FiscalYear | None,
+        Field(
+            description="The fiscal year graded: the report year, or for an indicator whose "
+            "statistics lag, the latest year with an actual."
+        ),
+    ] = None
+    actual: Annotated[Value, Field(description="That year's actual.")]
+    target: Annotated[Value | None, Field(description="The target graded against, if any.")]
+    target_source: Annotated[
+        Literal["year", "final"] | None,
+        Field(description="'year' for the graded year's target, 'final' for the fallback."),
+    ]
+    original_target: Annotated[
+        Value | None,
+        Field(description="当初目標: that target as first set, when it was revised."),
+    ] = None
+    cumulative_from: Annotated[
+        FiscalYear | None,
+        Field(description="For 累計: the first year summed (the last is ``year``)."),
+    ] = None
+    total: Annotated[
+        Rate | None,
+        Field(description="For 累計: the sum of the actuals compared with the target."),
+    ] = None
+    missing_years: Annotated[
+        list[FiscalYear], Field(description="For 累計: years whose actual the sum lacks.")
+    ] = field(default_factory=list)
+    previous_year: Annotated[
+        FiscalYear | None,
+        Field(description="For 増加/減少/維持: the year of the actual compared with."),
+    ] = None
+    previous: Annotated[Value | None, Field(description="That earlier actual.")] = None
+    method: Annotated[
+        RateMethod, Field(description="How the rate was computed: ratio or progress.")
+    ] = RateMethod.RATIO
+    baseline: Annotated[
+        Value | None, Field(description="For progress: the baseline measured from.")
+    ] = None
+    rate: Annotated[
+        Rate | None, Field(description="Achievement rate in percent, exact (not rounded).")
+    ]
+    rate_shown: Annotated[
+        Rate | None,
+        Field(description="The rate as the plan prints it (rounded or truncated)."),
+    ] = None
+    grade: Annotated[str | None, Field(description="The computed grade, None when not gradable.")]
+    not_gradable: Annotated[NotGradable | None, Field(description="Why there is no grade.")]
+    preliminary: Annotated[
+        bool,
+        Field(
+            description="Graded on a 速報値: the graded year's actual (or, for 累計, one "
+            "summed) is preliminary."
+        ),
+    ] = False
 
 
-class ProjectGrade(Result):
-    """A project's computed grade beside the department's own."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectGrade:
+    """A project's computed grade beside the department's own (a slotted record, as
+    :class:`IndicatorGrade`)."""
 
-    project: str = Field(description="Project id.")
-    name: str = Field(description="Project name.")
-    department: str = Field(description="The lead department.")
-    sections: list[str] = Field(
-        description="Where the project is listed, as printed (1.(1)); more than one is a 再掲."
-    )
-    indicators: list[IndicatorGrade] = Field(description="Per indicator, in printed order.")
-    grade: str | None = Field(description="Computed grade by the scheme's project rule.")
-    not_gradable: NotGradable | None = Field(description="Why there is no computed grade.")
-    self_grade: str | None = Field(description="担当課の評価, as the department gave it.")
-    mismatch: bool = Field(description="Both grades exist and differ.")
+    project: Annotated[str, Field(description="Project id.")]
+    name: Annotated[str, Field(description="Project name.")]
+    department: Annotated[str, Field(description="The lead department.")]
+    sections: Annotated[
+        list[str],
+        Field(
+            description="Where the project is listed, as printed (1.(1)); more than one is a 再掲."
+        ),
+    ]
+    indicators: Annotated[
+        list[IndicatorGrade], Field(description="Per indicator, in printed order.")
+    ]
+    grade: Annotated[str | None, Field(description="Computed grade by the scheme's project rule.")]
+    not_gradable: Annotated[
+        NotGradable | None, Field(description="Why there is no computed grade.")
+    ]
+    self_grade: Annotated[str | None, Field(description="担当課の評価, as the department gave it.")]
+    mismatch: Annotated[bool, Field(description="Both grades exist and differ.")]
 
 
 def band(rate: Decimal, scheme: GradingScheme) -> str:
@@ -333,8 +361,10 @@ def graded_year(
     indicator whose statistics lag (``data_lag``), the latest year at most that many
     years earlier with a numeric actual.  With none, the report year (not gradable)."""
     for year in range(report_year, report_year - indicator.data_lag - 1, -1):
-        value = reported if year == report_year else indicator.actuals.get(year, EMPTY)
-        if value.kind is ValueKind.NUMBER:
+        if year == report_year:  # (the caller's year: not a new int per indicator)
+            if reported.kind is ValueKind.NUMBER:
+                return report_year, reported
+        elif (value := indicator.actuals.get(year, EMPTY)).kind is ValueKind.NUMBER:
             return year, value
     return report_year, reported
 
@@ -461,6 +491,13 @@ def grade_project(
 
 def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
     """Every project of the plan, in index order, graded with the departments' entries."""
+    numbers: dict[str, str] = {}  # each section's printed numbers, one string for all
+
+    def listed(section: str) -> str:
+        if section not in numbers:
+            numbers[section] = plan.section_path(section).numbers()
+        return numbers[section]
+
     return [
         grade_project(
             project,
@@ -468,7 +505,7 @@ def grade_plan(plan: Plan, entries: Entries | None) -> list[ProjectGrade]:
             plan.grading,
             plan.report_year,
             plan.period.end,
-            [plan.section_path(pl.section).numbers() for pl in project.placements],
+            [listed(pl.section) for pl in project.placements],
             period_start=plan.period.start,
         )
         for project in plan.projects

@@ -128,16 +128,16 @@ def formula_lines(
     """The formulas used by ``indicators``, one line each; when they differ, each line
     names its indicators (at most five, then how many more).  ``name`` is what the rate
     is called (達成率, 進捗率)."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, dict[str, None]] = {}  # each formula's labels, each once, in order
     for indicator in indicators:
         text = formula_text(indicator, scheme, name, words)
-        groups.setdefault(text, []).append(indicator.label)
+        groups.setdefault(text, {})[indicator.label] = None
     if len(groups) <= 1:
         default = FORMULAS[(scheme.rate_method, Direction.HIGHER)].text(own=words)
         return list(groups) or [f"{name} = {default}"]
     lines = []
     for text, labels in groups.items():
-        names = list(dict.fromkeys(labels))
+        names = list(labels)
         shown = "、".join(names[:5]) + (f" ほか{len(names) - 5}指標" if len(names) > 5 else "")
         lines.append(f"{text}（{shown}）")
     return lines
@@ -151,7 +151,10 @@ def terms_note(
 ) -> str:
     """What the words of the formulas mean, for the indicators given."""
     listed = list(indicators)
-    used = set().union(*(formula_of(i, scheme).terms for i in listed)) if listed else {A, T}
+    # the terms of each formula used, not of each indicator (a set each, all at once: 22
+    # MiB for a national plan)
+    formulas = {formula_of(i, scheme) for i in listed}
+    used = set().union(*(f.terms for f in formulas)) if listed else {A, T}
     w = _words(words)
     actual, target_word = w[A], w[T]
     parts = [f"{actual}は報告年度の{actual}"]

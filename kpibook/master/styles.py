@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 from kpibook.plan import Plan
 from kpibook.printing import Page, plan_columns
@@ -62,17 +61,18 @@ def print_table(
         sheet.page_breaks(list(breaks))
 
 
-@lru_cache(maxsize=65_536)
-def _lines(text: str, width: float) -> int:
-    return lines_needed(text, width, FONT)
-
-
 def fit_row(sheet: Sheet, row: int, values: Sequence[CellValue], widths: Sequence[float]) -> None:
     """Give ``row`` the height its wrapped texts need (LibreOffice and Excel size rows
-    from the file, not from the text), so no cell is cut off; texts repeat a lot in a
-    table, so their line counts are remembered."""
+    from the file, not from the text), so no cell is cut off.  Most texts of a table
+    fit on a line, told without measuring them; the line counts of the others are
+    remembered by :func:`lines_needed` (not every text of a national 一覧: that held
+    tens of MiB until the merge ended)."""
     lines = max(
-        (_lines(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str) and v),
+        (
+            lines_needed(v, w, FONT)
+            for v, w in zip(values, widths, strict=False)
+            if isinstance(v, str) and v
+        ),
         default=1,
     )
     sheet.row_height(row, row_height(lines, FONT))

@@ -47,6 +47,8 @@ SPARKLINE_LIMIT = 20_000
 no sparklines: each costs memory until the workbook is written."""
 BETTER = Style(font_color="#006100")
 WORSE = Style(font_color="#9C0006")
+TREND_STYLES = {way: CELL.but(font_color=way.font_color) for way in (BETTER, WORSE)}
+"""A trend's cell, in the colour of its way (made once, not once a row)."""
 
 
 def _cell(value: Value | None) -> CellValue:
@@ -183,7 +185,7 @@ def write_table(
             trend = trend_of(plan, project, ind, entries) if ind else None
             for n, value in enumerate(values):
                 if n == col[TREND] and trend is not None:
-                    style = CELL.but(font_color=trend[1].font_color) if trend[1] else CELL
+                    style = TREND_STYLES[trend[1]] if trend[1] else CELL
                     value = trend[0]
                 elif n in centered:
                     style = CENTER

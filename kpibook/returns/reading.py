@@ -99,21 +99,27 @@ def read_entries(c: Check, book: FormBook, content: FormContent) -> list[Project
         if not fp.writes:
             continue
         pid = fp.project.id
-        entry = ProjectEntry(
-            project=pid,
-            actuals=actuals.get(pid, {}),
-            actual_status={
+        read: dict[str, Any] = {
+            "actuals": actuals.get(pid),
+            "actual_status": {
                 iid: ActualStatus.PRELIMINARY for p, iid in sorted(c.preliminary) if p == pid
             },
-            self_grade=grades.get(pid),
-            fields=custom.get(pid, {}),
-            indicator_fields=indicator_custom.get(pid, {}),
+            "self_grade": grades.get(pid),
+            "fields": custom.get(pid),
+            "indicator_fields": indicator_custom.get(pid),
             **texts.get(pid, {}),
-        )
+        }
+        # Only what the return gave is passed (the rest are the defaults): a merge keeps
+        # every department's entries, and pydantic remembers each field passed in a set
+        # per model, which for all twelve would be most of an entry's size.
+        entry = ProjectEntry(project=pid, **{k: v for k, v in read.items() if v not in _UNSET})
         _rules(c, book, entry, by_project.get(pid, []))
         entries.append(entry)
     return entries
 
+
+_UNSET: tuple[object, ...] = (None, {})
+"""What an entry's field is when its return gave nothing for it (the defaults)."""
 
 SECTION_FIELDS = ("section_grade", "section_explanation")
 
