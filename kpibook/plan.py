@@ -674,6 +674,23 @@ class Plan(Model):
     def department_names(self) -> list[str]:
         return [d.name for d in self.departments]
 
+    def build_indexes(self) -> None:
+        """Build every index now, before the plan is shared with worker processes:
+        forked, they share the indexes instead of each building its own on its first
+        file; spawned, they receive them with the plan."""
+        _ = (  # each is built on its first use
+            self._section_paths,
+            self._projects_by_id,
+            self._positions_by_department,
+            self._department_set,
+            self._owned_sections,
+            self.actual_years,
+            self.target_years,
+            self.has_baselines,
+            self.revised_target_years,
+            self.field_keys_used,
+        )
+
     def has_department(self, name: str) -> bool:
         return name in self._department_set
 

@@ -34,16 +34,17 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from xml.etree import ElementTree as ET
 
 from kpibook.cells import parse_a1
 from kpibook.errors import LoadError
 from kpibook.findings import Code
 from kpibook.message import Message
+from kpibook.xlsx_sheetdata import Scanned, scan, scan_strings
 
 RawValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
@@ -148,6 +149,14 @@ class NamedCell(NamedTuple):
     written), where openpyxl reads another string or fails on the whole file."""
 
 
+_named = cast(
+    Callable[[tuple[str, int, int, RawValue, str]], NamedCell],
+    functools.partial(tuple.__new__, NamedCell),
+)
+"""``NamedCell(*fields)`` without the Python call a named tuple's constructor makes: a
+check makes hundreds for every return."""
+
+
 class FormBook:
     """What ``kpibook check`` needs of a returned workbook, read once."""
 
@@ -240,16 +249,24 @@ def _rows_index(
     return index
 
 
-def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
+def read_form_book(
+    path: Path,
+    scan_rows: int = 60,
+    probe: str | None = None,
+    unpacked: Mapping[str, bytes] | None = None,
+) -> FormBook:
     """Read names, named cells, merges and some text; formulas are kept as formulas.
 
     ``probe`` names a range whose rows are (sheet, cell, expected value): each listed cell
-    is read too, so that a caller can compare it with what was expected.
+    is read too, so that a caller can compare it with what was expected.  ``unpacked``:
+    parts already unpacked from this file (by pre-flight), used instead of unpacking
+    them again.
     """
     path = Path(path)
     try:
         data = path.read_bytes()  # pre-flight bounds the size; parts are read lazily
-        return _Reader(zipfile.ZipFile(io.BytesIO(data))).form_book(scan_rows, probe)
+        reader = _Reader(zipfile.ZipFile(io.BytesIO(data)), unpacked)
+        return reader.form_book(scan_rows, probe)
     except Refused as exc:
         refused = Message(ja="安全のため読み込みません", en=str(exc))
         raise RefusedWorkbook.single(path, refused) from None
@@ -272,6 +289,19 @@ def read_form_book(path: Path, scan_rows: int = 60, probe: str | None = None) ->
 
 def _tree(data: bytes, part: str, max_markup: int = MAX_MARKUP) -> ET.Element:
     """Parse one part whole, after the checks that make parsing it safe and bounded."""
+    _safe(data, part, max_markup)
+    parser = ET.XMLParser(encoding="utf-8")
+    try:
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except ET.ParseError as exc:
+        raise ET.ParseError(f"part {part}: {exc}") from None
+    return root
+
+
+def _safe(data: bytes, part: str, max_markup: int) -> None:
+    """The checks that make parsing a part safe and bounded: UTF-8, no DTD, not too
+    many tags (pre-flight bounded its size)."""
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     declared = _DECLARED.match(body)
     encoding = declared[1].decode("ascii").lower().replace("_", "-") if declared else "utf-8"
@@ -287,13 +317,6 @@ def _tree(data: bytes, part: str, max_markup: int = MAX_MARKUP) -> ET.Element:
     markup = data.count(b"<")
     if markup > max_markup:
         raise Refused(f"part {part} has {markup:,} XML tags (at most {max_markup:,})")
-    parser = ET.XMLParser(encoding="utf-8")
-    try:
-        parser.feed(data)
-        root: ET.Element = parser.close()
-    except ET.ParseError as exc:
-        raise ET.ParseError(f"part {part}: {exc}") from None
-    return root
 
 
 class _Sheet:
@@ -342,8 +365,16 @@ class _Reader:
     max_markup = MAX_MARKUP
     """Bounds of one part: a form's; the plan workbook's reader (``xlsx_grids``) raises them."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
+    plain_sheets = True
+    """Read a plain worksheet with :mod:`kpibook.xlsx_sheetdata` instead of its element
+    tree (the tests turn it off to compare the two)."""
+
+    def __init__(
+        self, archive: zipfile.ZipFile, unpacked: Mapping[str, bytes] | None = None
+    ) -> None:
         self.archive = archive
+        self.unpacked = unpacked or {}
+        """Parts already unpacked, by name."""
         self.parts = {i.filename: i for i in archive.infolist()}
         self.notes: list[tuple[Code, str]] = []
         self.percents: set[int] = set()
@@ -357,6 +388,9 @@ class _Reader:
             raise KeyError(f"there is no part named {name!r}")
         if info.file_size > self.max_part:
             raise Refused(f"part {name} is {info.file_size:,} bytes (at most {self.max_part:,})")
+        held = self.unpacked.get(name)
+        if held is not None and len(held) == info.file_size:
+            return held
         try:
             return self.archive.read(info)
         except DAMAGED as exc:
@@ -447,7 +481,11 @@ class _Reader:
             )
 
     def tree(
-        self, name: str, once: tuple[str, ...] = (), taken: tuple[str, ...] = ()
+        self,
+        name: str,
+        once: tuple[str, ...] = (),
+        taken: tuple[str, ...] = (),
+        data: bytes | None = None,
     ) -> ET.Element:
         """A part's tree.  Values are taken only where Excel and LibreOffice both look
         (``worksheet/sheetData/row/c``, never a ``<row>`` inside ``<extLst>``); ``once``
@@ -456,7 +494,7 @@ class _Reader:
         and an element inside a markup-compatibility ``AlternateContent`` block is shown
         by a client that knows the Choice's namespace and not by another (LibreOffice 7.4
         takes an ``x12ac`` Choice): either is refused, not guessed."""
-        data = self.read(name)
+        data = self.read(name) if data is None else data
         root = _tree(data, name, self.max_markup)
         for tag in once:
             if len(root.findall(tag)) > 1:
@@ -490,8 +528,19 @@ class _Reader:
 
     def shared_strings(self, part: str) -> list[str]:
         out: list[str] = []
-        for si in self.tree(part, (), (_SI,)).findall(_SI):
-            literal: list[str] = []
+        data = self.read(part)
+        if self.plain_sheets:
+            _safe(data, part, self.max_markup)
+            plain = scan_strings(data)
+            if plain is not None:
+                for raw in plain:
+                    literal: list[str] = []
+                    out.append(_xstring(raw, literal))
+                    if literal:
+                        self.literal_strings[len(out) - 1] = literal
+                return out
+        for si in self.tree(part, (), (_SI,), data).findall(_SI):
+            literal = []
             if len(si) == 1 and si[0].tag == _T:
                 out.append(_xstring(si[0].text or "", literal))
             else:
@@ -531,10 +580,18 @@ class _Reader:
     def sheet(
         self, part: str, strings: list[str], dates: set[int], spans: set[int], epoch: dt.datetime
     ) -> _Sheet:
+        data = self.read(part)
+        if self.plain_sheets:
+            _safe(data, part, self.max_markup)
+            scanned = scan(data)
+            if scanned is not None:
+                return self._plain_sheet(scanned, strings, dates, spans, epoch)
         grid = _Sheet()
         cells = grid.cells
-        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE))
+        root = self.tree(part, (_SHEET_DATA, _MERGE_CELLS), (_ROW, _C, _MERGE), data)
         shared: dict[str, str] = {}
+        count = len(strings)
+        percents, literals = self.percents, self.literal_strings
         at_row = -1  # the current row, 0-based: a row's r=, or a cell's r= within it
         for row in root.findall(f"{_SHEET_DATA}/{_ROW}"):
             r = row.get("r")
@@ -558,26 +615,77 @@ class _Reader:
                     if t is not None and t != "n":
                         cells[(at_row, at_col)] = (None, "s" if t == "inlineStr" else t)
                     continue
+                if t == "s" and len(c) == 1:
+                    v = c[0]
+                    text = v.text
+                    if v.tag == _V and text:  # most of a form's cells
+                        cells[(at_row, at_col)], index = _string_cell(strings, count, text)
+                        if literals and index is not None and index in literals:
+                            grid.literal[(at_row, at_col)] = literals[index]
+                        continue
                 literal: list[str] = []
-                if t == "s" and len(c) == 1 and c[0].tag == _V and c[0].text:
-                    value = cells[(at_row, at_col)] = _shared(strings, c[0].text)
-                else:
-                    value = _value(c, strings, dates, spans, epoch, shared, literal)
-                    if value[0] is not None or value[1] != "n":
-                        cells[(at_row, at_col)] = value
-                    if (
-                        self.percents
-                        and isinstance(value[0], int | float)
-                        and int(c.get("s") or 0) in self.percents
-                    ):
-                        grid.percent.add((at_row, at_col))
-                if t == "s" and self.literal_strings:
-                    index = _index(c.findtext(_V) or "", len(strings))
-                    literal = self.literal_strings.get(index, []) if index is not None else []
+                value = _value(c, strings, dates, spans, epoch, shared, literal)
+                if value[0] is not None or value[1] != "n":
+                    cells[(at_row, at_col)] = value
+                if (
+                    percents
+                    and isinstance(value[0], int | float)
+                    and int(c.get("s") or 0) in percents
+                ):
+                    grid.percent.add((at_row, at_col))
+                if t == "s" and literals:
+                    index = _index(c.findtext(_V) or "", count)
+                    literal = literals.get(index, []) if index is not None else []
                 if literal:
                     grid.literal[(at_row, at_col)] = literal
         for merge in root.findall(f"{_MERGE_CELLS}/{_MERGE}"):
             first, _, last = merge.get("ref", "").partition(":")
+            start, end = _ref(first), _ref(last or first)
+            if start and end:
+                grid.merged.append((*start, *end))
+        grid.hide_merged()
+        return grid
+
+    def _plain_sheet(
+        self,
+        scanned: Scanned,
+        strings: list[str],
+        dates: set[int],
+        spans: set[int],
+        epoch: dt.datetime,
+    ) -> _Sheet:
+        """A plain sheet's cells, as :meth:`sheet` reads them from its tree: every cell
+        has its reference, and a cell without a value or a type is not listed."""
+        grid = _Sheet()
+        cells = grid.cells
+        count = len(strings)
+        percents, literals = self.percents, self.literal_strings
+        for ref, style, t_valued, text, t_empty in scanned.cells:
+            at = _ref(ref)
+            assert at is not None  # the scan's pattern is a reference parse_a1 reads
+            if t_valued == "s" and text:
+                if text.isdigit() and text.isascii() and len(text) < 10:
+                    number = int(text)
+                    if number < count:  # most of a form's cells
+                        cells[at] = (strings[number], "s")
+                        if literals and number in literals:
+                            grid.literal[at] = literals[number]
+                        continue
+                cells[at], index = _string_cell(strings, count, text)
+                if literals and index is not None and index in literals:
+                    grid.literal[at] = literals[index]
+                continue
+            t = t_valued or t_empty or None
+            literal: list[str] = []
+            value = _typed(t or "n", style, text or None, strings, dates, spans, epoch, literal)
+            if value[0] is not None or value[1] != "n":
+                cells[at] = value
+            if percents and isinstance(value[0], int | float) and int(style or 0) in percents:
+                grid.percent.add(at)
+            if literal:
+                grid.literal[at] = literal
+        for merge in scanned.merges:
+            first, _, last = merge.partition(":")
             start, end = _ref(first), _ref(last or first)
             if start and end:
                 grid.merged.append((*start, *end))
@@ -666,18 +774,37 @@ def _value(
     if t == "inlineStr":
         return (_runs(inline, literal), "s") if inline is not None else (None, "s")
     text = v.text if v is not None else None
+    return _typed(t, c.get("s"), text, strings, dates, spans, epoch, literal)
+
+
+def _typed(
+    t: str,
+    style: str | None,
+    text: str | None,
+    strings: list[str],
+    dates: set[int],
+    spans: set[int],
+    epoch: dt.datetime,
+    literal: list[str],
+) -> tuple[RawValue, str]:
+    """A cell without a formula or an inline string, from its type, its style (``s=``)
+    and the text of its ``<v>``: (value, kind)."""
+    if t == "inlineStr":
+        return None, "s"
     if not text:
         return None, t
     if t == "n":
-        if not _NUMBER.fullmatch(text):
+        number: int | float
+        if text.isdigit() and text.isascii():  # most numbers: digits, read as written
+            number = int(text)
+        elif not _NUMBER.fullmatch(text):
             raise ValueError(f"{text[:40]!r} is not a number")
-        number: int | float = (
-            float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-        )
-        style = int(c.get("s") or 0)
-        if style in dates:
+        else:
+            number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+        index = int(style or 0)
+        if index in dates:
             try:
-                return _from_excel(number, epoch, style in spans), "d"
+                return _from_excel(number, epoch, index in spans), "d"
             except (OverflowError, ValueError):
                 return "#VALUE!", "e"
         return number, "n"
@@ -701,6 +828,18 @@ def _shared(strings: list[str], text: str) -> tuple[RawValue, str]:
     number in another form (1.5, a full-width ３) read as one."""
     index = _index(text, len(strings))
     return (strings[index], "s") if index is not None else (text, "x")
+
+
+def _string_cell(
+    strings: list[str], count: int, text: str
+) -> tuple[tuple[RawValue, str], int | None]:
+    """A shared-string cell as :func:`_shared` reads it, and the index it names (None:
+    none); an index written as plain digits, as every writer does, is read directly."""
+    if text.isdigit() and text.isascii() and len(text) < 10:
+        index = int(text)
+        return ((strings[index], "s"), index) if index < count else ((text, "x"), None)
+    found = _index(text, count)
+    return ((strings[found], "s") if found is not None else (text, "x")), found
 
 
 def _index(text: str, count: int) -> int | None:
@@ -756,6 +895,12 @@ def _parse_union(text: str) -> tuple[tuple[str, int, int], ...] | None:
 
 
 @functools.lru_cache(maxsize=65_536)
+def _union_sheets(text: str) -> frozenset[str]:
+    """The sheets of the cells a union (:func:`_parse_union`) lists."""
+    return frozenset(sheet for sheet, _, _ in _parse_union(text) or ())
+
+
+@functools.lru_cache(maxsize=65_536)
 def _parse_area(text: str) -> tuple[str, int, int, int, int] | None:
     """``'Sheet'!$A$1:$B$2`` as (sheet, rows and columns 0-based and ordered); forms of
     one layout repeat the same texts, so they are remembered."""
@@ -796,13 +941,21 @@ def _book(
     ranges: dict[str, list[list[RawValue]]] = {}
     unions: dict[str, list[NamedCell]] = {}
     empty: tuple[RawValue, str] = (None, "n")
+    by_sheet: dict[str, dict[tuple[int, int], tuple[RawValue, str]]] = {}
+
+    def cells_of(sheet: str) -> dict[tuple[int, int], tuple[RawValue, str]]:
+        held = by_sheet.get(sheet)
+        if held is None:
+            held = by_sheet[sheet] = grid(sheet).cells
+        return held
+
     for name, text in defined.items():
         area = _parse_area(text)
         if area is None and "," in text:
             listed = _parse_union(text)
-            if listed is not None and all(sheet in known for sheet, _, _ in listed):
+            if listed is not None and known.issuperset(_union_sheets(text)):
                 unions[name] = [
-                    NamedCell(sheet, r, c, *grid(sheet).cells.get((r, c), empty))
+                    _named((sheet, r, c, *cells_of(sheet).get((r, c), empty)))
                     for sheet, r, c in listed
                 ]
                 continue
@@ -810,9 +963,9 @@ def _book(
             names[name] = None
             continue
         sheet, r1, c1, r2, c2 = area
-        sheet_cells = grid(sheet).cells
+        sheet_cells = cells_of(sheet)
         if r1 == r2 and c1 == c2:
-            names[name] = NamedCell(sheet, r1, c1, *sheet_cells.get((r1, c1), empty))
+            names[name] = _named((sheet, r1, c1, *sheet_cells.get((r1, c1), empty)))
         elif (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
             ranges[name] = [
                 [sheet_cells.get((r, c), empty)[0] for c in range(c1, c2 + 1)]

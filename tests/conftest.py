@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -300,13 +300,22 @@ def _scan_agrees_with_openpyxl(
     from kpibook.errors import LoadError
     from kpibook.xlsx_scan import FormBook
     from kpibook.xlsx_scan import read_form_book as fast
-    from tests import oracle
+    from tests import oracle, sheetdata
 
     differs = request.node.get_closest_marker("openpyxl_differs") is not None
     differed: list[str] = []
 
-    def both(path: Path, scan_rows: int = 60, probe: str | None = None) -> FormBook:
-        book = fast(path, scan_rows, probe)
+    def both(
+        path: Path,
+        scan_rows: int = 60,
+        probe: str | None = None,
+        unpacked: Mapping[str, bytes] | None = None,
+    ) -> FormBook:
+        # plain sheets read by regular expressions as by their element tree, always
+        unlike = sheetdata.differs(path, scan_rows, probe)
+        if unlike is not None:
+            raise ReadersDisagree(f"plain and tree readings differ: {unlike}")
+        book = fast(path, scan_rows, probe, unpacked)
         try:
             ref = oracle.read_form_book(path, scan_rows, probe)
         except LoadError:

@@ -195,17 +195,30 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     if kind in _PLAIN:
         return obj
     if kind is Value:
-        token = obj.token()
-        return token if obj.note is None else {"value": token, "note": obj.note}
+        return _value(obj)
     listed = fields.get(kind)
     if listed is not None:
-        return {name: _canonical(getattr(obj, name), fields) for name in listed}
+        # plain values and plan values (most of a model's fields) taken without a
+        # recursive call
+        out: dict[str, Any] = {}
+        for name in listed:
+            v = getattr(obj, name)
+            t = type(v)
+            out[name] = v if t in _PLAIN else _value(v) if t is Value else _canonical(v, fields)
+        return out
     if kind is YearValues:
         return {str(y): v for y, v in obj.compact().items()}
     if kind is list:
-        return [_canonical(x, fields) for x in obj]
+        return [x if type(x) in _PLAIN else _canonical(x, fields) for x in obj]
     if kind is dict:
-        return {str(k): _canonical(v, fields) for k, v in obj.items()}
+        return {
+            str(k): v
+            if type(v) in _PLAIN
+            else _value(v)
+            if type(v) is Value
+            else _canonical(v, fields)
+            for k, v in obj.items()
+        }
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj.value if isinstance(obj, Enum) else obj
     if isinstance(obj, Enum):
@@ -225,6 +238,12 @@ def _canonical(obj: Any, fields: Mapping[type[BaseModel], tuple[str, ...]]) -> A
     if isinstance(obj, dict):
         return {str(k): _canonical(v, fields) for k, v in obj.items()}
     raise TypeError(f"the fingerprint cannot hash a {type(obj).__name__}")
+
+
+def _value(value: Value) -> Any:
+    """A plan value: its token, with its note when it has one."""
+    token = value.token()
+    return token if value.note is None else {"value": token, "note": value.note}
 
 
 def _dumps(data: Any) -> str:
@@ -411,12 +430,7 @@ class Fingerprinter:
         another template to hash instead of this one's (a version whose stamp carries
         it), to tell whether only the template differs."""
         version = VERSIONS[form_version]
-        shared = self._shared.get(form_version)
-        if shared is None:
-            shared = version.shared(self.plan, self.template)
-            if version.shared_sections is not None:
-                shared |= version.shared_sections(self.plan)
-            self._shared[form_version] = shared
+        shared = self.shared(form_version)
         if template is not None and version.template_apart:
             shared = {**shared, "template": _dumps(template)}
         parts = {**shared, **version.own(department, projects)}
@@ -425,6 +439,18 @@ class Fingerprinter:
         # The same text json.dumps gives for the whole dict with sorted keys.
         blob = "{" + ", ".join(f"{_dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def shared(self, form_version: int) -> dict[str, str]:
+        """What every department's form of ``form_version`` shares, serialised once (a
+        checker asks for it before its workers start, so that each need not)."""
+        shared = self._shared.get(form_version)
+        if shared is None:
+            version = VERSIONS[form_version]
+            shared = version.shared(self.plan, self.template)
+            if version.shared_sections is not None:
+                shared |= version.shared_sections(self.plan)
+            self._shared[form_version] = shared
+        return shared
 
     def with_builtin_template(self) -> Fingerprinter | None:
         """Fingerprints of the same plan made with the built-in template of its layout

@@ -80,13 +80,15 @@ def clip_utf16(text: str, limit: int) -> str:
     return out
 
 
-def is_whole(indicator: Indicator) -> bool:
-    """Whole numbers only: decimals set to 0, or every plan value whole and not a percent."""
+def is_whole(indicator: Indicator, numbers: list[Decimal] | None = None) -> bool:
+    """Whole numbers only: decimals set to 0, or every plan value whole and not a percent
+    (``numbers``: the indicator's :func:`plan_numbers`, when the caller has them)."""
     if indicator.decimals is not None:
         return indicator.decimals == 0
     if indicator.unit == "%":
         return False
-    return all(n == n.to_integral_value() for n in plan_numbers(indicator))
+    numbers = plan_numbers(indicator) if numbers is None else numbers
+    return all(n == n.to_integral_value() for n in numbers)
 
 
 def plan_numbers(indicator: Indicator) -> list[Decimal]:
@@ -117,7 +119,7 @@ def number_spec(indicator: Indicator, year_label: str, terms: Terms | None = Non
     else:
         upper = Decimal(10) ** 12
     lower = min([Decimal(0), *numbers])
-    whole = is_whole(indicator)
+    whole = is_whole(indicator, numbers)
     what = "整数" if whole else "数値（小数可）"
     rule = (
         f"{what}を半角で入力（単位「{unit}」は付けない）。" if unit else f"{what}を半角で入力。"

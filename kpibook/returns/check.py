@@ -19,6 +19,7 @@ from kpibook.contract.files import department_in_file_name
 from kpibook.contract.fingerprint import Fingerprinter
 from kpibook.contract.names import SCHEMES, SECTION_PREFIX
 from kpibook.contract.stamp import (
+    FORM_VERSION,
     LABELS_NAME,
     STAMP_NAME,
     STAMP_SHEET,
@@ -114,6 +115,9 @@ def check_returns(
 
     template = template or plan_template(plan)
     context = Fingerprinter(plan, template)
+    # what every return's check asks of the plan, made here once, not in every worker
+    plan.build_indexes()
+    context.shared(FORM_VERSION)
     results = map_files(_check_one, context, paths, jobs, progress)
     return CheckReport(
         plan=plan.id,
@@ -244,12 +248,13 @@ def _cell_order(cell: str | None) -> tuple[int, int]:
 
 
 def _check(c: Check) -> tuple[Stamp | None, list[ProjectEntry]]:
-    refusal = preflight(c.path)
+    unpacked: dict[str, bytes] = {}  # the parts pre-flight unpacks, not unpacked twice
+    refusal = preflight(c.path, unpacked)
     if refusal is not None:
         c.add(refusal.code, detail=refusal.detail)
         return None, []
     try:
-        c.book = read_form_book(c.path, probe=LABELS_NAME)
+        c.book = read_form_book(c.path, probe=LABELS_NAME, unpacked=unpacked)
     except RefusedWorkbook as exc:
         c.add(Code.XML_REFUSED, detail=exc.problems[0].message.en)
         return None, []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kpibook.findings import Code
 from kpibook.message import Message
-from kpibook.xlsx_scan import DAMAGED
+from kpibook.xlsx_scan import DAMAGED, MAX_PART
 
 MAX_FILE = 50 * 1024 * 1024
 """A department's form is tens of kilobytes; 50 MB leaves room for any real one."""
@@ -30,6 +30,9 @@ MAX_RATIO = 100
 """Compression ratio above which a large part is treated as a zip bomb."""
 RATIO_FLOOR = 1024 * 1024
 """Parts smaller than this are not judged by ratio (tiny XML compresses very well)."""
+
+KEEP = 32 * 1024 * 1024
+"""Bytes of unpacked parts kept for the reader (a form's are a few hundred kilobytes)."""
 
 ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -44,8 +47,10 @@ class Refusal:
     detail: str
 
 
-def preflight(path: Path) -> Refusal | None:
-    """None when the file may be read as a workbook; else why not."""
+def preflight(path: Path, unpacked: dict[str, bytes] | None = None) -> Refusal | None:
+    """None when the file may be read as a workbook; else why not.  ``unpacked``, when
+    given, receives the XML parts unpacked on the way (up to :data:`KEEP` bytes in all,
+    none larger than the reader reads), so that the reader need not unpack them again."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -63,7 +68,7 @@ def preflight(path: Path) -> Refusal | None:
         return Refusal(*_not_zip(head))
     try:
         with zipfile.ZipFile(path) as archive:
-            return _check_archive(archive)
+            return _check_archive(archive, unpacked)
     except (*DAMAGED, zipfile.LargeZipFile, ValueError) as exc:
         return Refusal(Code.CORRUPT_FILE, f"{type(exc).__name__}: {exc}")
 
@@ -82,7 +87,9 @@ def _not_zip(head: bytes) -> tuple[Code, str]:
     return Code.NOT_A_WORKBOOK, "unknown content"
 
 
-def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
+def _check_archive(
+    archive: zipfile.ZipFile, unpacked: dict[str, bytes] | None = None
+) -> Refusal | None:
     infos = archive.infolist()
     names = {i.filename for i in infos}
     if len(infos) > MAX_MEMBERS:
@@ -103,7 +110,7 @@ def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
         return Refusal(Code.OTHER_SPREADSHEET, "an Excel binary workbook (.xlsb)")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return Refusal(Code.NOT_A_WORKBOOK, "a zip archive that is not an Excel workbook")
-    damaged = _check_parts(archive)
+    damaged = _check_parts(archive, unpacked)
     if damaged is not None:
         return damaged
     with archive.open("xl/workbook.xml") as part:
@@ -113,10 +120,13 @@ def _check_archive(archive: zipfile.ZipFile) -> Refusal | None:
     return None
 
 
-def _check_parts(archive: zipfile.ZipFile) -> Refusal | None:
+def _check_parts(
+    archive: zipfile.ZipFile, unpacked: dict[str, bytes] | None = None
+) -> Refusal | None:
     """Every part unpacks, and to what its checksum says (within the limits checked
     above: CPython stops at the declared size).  Excel writes parts stored or deflated,
     never encrypted; anything else is refused before zipfile would try it."""
+    kept = 0
     for info in archive.infolist():
         if info.flag_bits & 0x1:
             return Refusal(Code.CORRUPT_FILE, f"part {info.filename} is encrypted")
@@ -125,8 +135,17 @@ def _check_parts(archive: zipfile.ZipFile) -> Refusal | None:
                 Code.CORRUPT_FILE,
                 f"part {info.filename} uses compression method {info.compress_type}",
             )
+        keep = (
+            unpacked is not None
+            and info.filename.endswith((".xml", ".rels"))
+            and info.file_size <= MAX_PART
+            and kept + info.file_size <= KEEP
+        )
         try:
             with archive.open(info) as part:
+                if keep and unpacked is not None:
+                    unpacked[info.filename] = part.read()  # within the declared size
+                    kept += info.file_size
                 while part.read(1 << 20):
                     pass
         except DAMAGED as exc:

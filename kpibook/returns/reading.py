@@ -91,6 +91,10 @@ def read_entries(c: Check, book: FormBook, content: FormContent) -> list[Project
         value = actuals.setdefault(pid, {}).get(iid, Value(kind=ValueKind.EMPTY))
         actuals[pid][iid] = value.with_note(note)
     entries = []
+    by_project: dict[str, list[FormInput]] = {}
+    for inp in inputs:
+        if inp.name not in failed:
+            by_project.setdefault(inp.project, []).append(inp)
     for fp in content.projects:
         if not fp.writes:
             continue
@@ -109,8 +113,7 @@ def read_entries(c: Check, book: FormBook, content: FormContent) -> list[Project
         # every department's entries, and pydantic remembers each field passed in a set
         # per model, which for all twelve would be most of an entry's size.
         entry = ProjectEntry(project=pid, **{k: v for k, v in read.items() if v not in _UNSET})
-        mine = [i for i in inputs if i.project == pid and i.name not in failed]
-        _rules(c, book, entry, mine)
+        _rules(c, book, entry, by_project.get(pid, []))
         entries.append(entry)
     return entries
 

@@ -20,7 +20,7 @@ from kpibook.findings import Code, finding
 from kpibook.returns.reading import blank
 from kpibook.returns.state import Check, Label, visible
 from kpibook.template import fields_of
-from kpibook.values import Value, format_number
+from kpibook.values import Value, ValueKind, format_number
 from kpibook.xlsx_scan import (
     FormBook,
     NamedCell,
@@ -32,7 +32,7 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
     plan's values are used regardless."""
     if book.renamed is not None:  # one finding, not one per label of the renamed sheet
         c.add(Code.SHEET_RENAMED, detail=" → ".join(book.renamed))
-    named = {(cell.sheet, cell.row, cell.col) for cell in book.named_cells()}
+    named = {cell[:3] for cell in book.named_cells()}  # (sheet, row, col)
     named |= {(sheet, row, col) for sheet, row, col, _ in book.bad_strings}
     c.labels = _labels_where_they_went(c, book)
     for sheet, ref, expected, found, at in c.labels:
@@ -50,6 +50,7 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
                 )
             )
     fields = fields_of(c.plan, c.template) if c.names.custom_fields else []
+    located = book.names if c.names.names_each_prefilled else c.prefilled
     for fp in content.projects:
         pid = fp.project.id
         texts = [
@@ -64,6 +65,15 @@ def tampering(c: Check, book: FormBook, content: FormContent) -> None:
         for name, text in texts:
             _same_text(c, book, name, text)
         for name, value in values:
+            cell = located.get(name)
+            if (
+                cell is not None
+                and value is not None
+                and value.kind is ValueKind.NUMBER
+                and type(cell.value) is int
+                and cell.value == value.number
+            ):
+                continue  # the same number, exactly: most prefilled values are whole
             _same_value(c, book, name, value)
 
 
@@ -187,15 +197,14 @@ def _same_value(c: Check, book: FormBook, name: str, value: Value | None) -> Non
     cell = _prefilled_cell(c, book, name, expected)
     if cell is None or cell.kind == "x":
         return  # not located (reported), or already reported as damaged
+    found = cell.value
     if isinstance(expected, Decimal):
-        found = cell.value
         if type(found) is int:  # exact; most prefilled numbers are whole
             ok = expected == found
         else:
             ok = isinstance(found, float) and Decimal(format(found, ".15g")) == expected
-        shown = format_number(expected)
     else:
-        ok = cell.value == expected
-        shown = expected
+        ok = found == expected
     if not ok:
-        c.add(Code.PREFILLED_CHANGED, cell, raw=cell.value, expected=shown)
+        shown = format_number(expected) if isinstance(expected, Decimal) else expected
+        c.add(Code.PREFILLED_CHANGED, cell, raw=found, expected=shown)
