@@ -486,7 +486,7 @@ def report(runs: dict[str, list[dict[str, Any]]], setup: dict[str, Any]) -> str:
     if "examples" in med:
         each = runs["examples"][-1]["each"]
         out.append(
-            f"| both examples (demo) | | {med['examples']:.1f} s | "
+            f"| the examples (demo) | | {med['examples']:.1f} s | "
             + ", ".join(f"{k}: {v:.1f} s" for k, v in each.items())
             + " | | | | | | |"
         )
