@@ -22,7 +22,9 @@ class Model(BaseModel):
     the fields but not one of them, so it is never validated, dumped or compared.  A
     model is frozen, so it cannot go stale in place; copies (``model_copy``, with or
     without ``update``, ``copy.deepcopy``) and pickles leave it behind, so a copy builds
-    its own from its own fields.
+    its own from its own fields -- except a pickled plan, which carries the indexes it
+    has built to a spawned worker (:meth:`kpibook.plan.Plan.__getstate__`): a pickle is
+    the same plan, never an updated copy.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -185,8 +185,9 @@ def test_latest_actual_before_counts_numbers_only() -> None:
 def test_indexes_are_not_fields_and_copies_build_their_own(
     card_plan: Plan, card_entries: Entries
 ) -> None:
-    """A plan's indexes are cached on it, but never dumped, compared, copied or pickled:
-    a ``model_copy(update=...)`` never answers from its original's index."""
+    """A plan's indexes are cached on it, but never dumped, compared or copied: a
+    ``model_copy(update=...)`` never answers from its original's index.  A pickle (what a
+    spawned worker receives) is the same plan, and carries the indexes already built."""
     import copy
     import pickle
 
@@ -208,9 +209,12 @@ def test_indexes_are_not_fields_and_copies_build_their_own(
     assert plan.project("p01") is p01
     fewer = plan.model_copy(update={"departments": plan.departments[1:]})
     assert not fewer.has_department(plan.departments[0].name)
-    for other in (copy.copy(plan), copy.deepcopy(plan), pickle.loads(pickle.dumps(plan))):
+    for other in (copy.copy(plan), copy.deepcopy(plan)):
         assert set(vars(other)) == fields
         assert other.project("p01") == p01
+    pickled = pickle.loads(pickle.dumps(plan))
+    assert set(vars(pickled)) - fields == set(vars(plan)) - fields  # the indexes built
+    assert pickled.project("p01") == p01
 
     entry = card_entries.for_project("p01")
     assert entry is not None
@@ -318,3 +322,19 @@ def test_a_pickled_plan_carries_its_widest_values(
     assert carried == card_plan
     with pytest.raises(AssertionError, match="measured again"):
         fresh.widest_values  # noqa: B018 -- a plan pickled before: worked out afresh
+
+
+def test_a_pickled_plan_carries_its_indexes(card_plan: Plan) -> None:
+    """The indexes built before the workers start come with the plan to a spawned worker
+    (each built them again on its first file), as the plan's own objects, not copies."""
+    plan = Plan.model_validate(card_plan.model_dump())
+    plan.build_indexes()
+    carried = pickle.loads(pickle.dumps(plan))
+    assert "_projects_by_id" in carried.__dict__  # not built again: came with the plan
+    assert carried.__dict__["_projects_by_id"] == plan.__dict__["_projects_by_id"]
+    for project in carried.projects:
+        assert carried.project(project.id) is project
+    assert carried.actual_years == plan.actual_years
+    assert carried == plan
+    unbuilt = pickle.loads(pickle.dumps(Plan.model_validate(card_plan.model_dump())))
+    assert "_projects_by_id" not in unbuilt.__dict__  # nothing carried that was not built
