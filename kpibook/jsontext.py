@@ -69,6 +69,13 @@ _SKIP_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates).raw_decode
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+def skip_space(text: str, pos: int) -> int:
+    """Where the JSON white space beginning at ``pos`` ends."""
+    match = _WS.match(text, pos)
+    assert match is not None
+    return match.end()
+
+
 _OPENS_OBJECT = re.compile(r"[ \t\r\n\ufeff]*\{")
 
 
@@ -214,9 +221,7 @@ class JsonPlaces:
     # -- scanning ---------------------------------------------------------------------
 
     def _ws(self, pos: int) -> int:
-        match = _WS.match(self._text, pos)
-        assert match is not None
-        return match.end()
+        return skip_space(self._text, pos)
 
     def _container(self, pos: int) -> _Container | None:
         box = self._containers.get(pos)

@@ -18,16 +18,14 @@ a plan that does not is reported exactly as before.
 
 from __future__ import annotations
 
-import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from pydantic import ValidationError
 
-from kpibook.jsontext import decode_value
+from kpibook.jsontext import decode_value, skip_space
 from kpibook.plan import Plan, Project
 
-_WS = re.compile(r"[ \t\n\r]*")
 _PROJECTS = "projects"
 
 
@@ -45,17 +43,11 @@ def plan_from_json(text: str) -> Plan | None:
         return None
 
 
-def _ws(text: str, pos: int) -> int:
-    match = _WS.match(text, pos)
-    assert match is not None
-    return match.end()
-
-
 def _plan(text: str) -> Plan:
-    i = _ws(text, 0)
+    i = skip_space(text, 0)
     if text[i] != "{":
         raise _Other
-    i = _ws(text, i + 1)
+    i = skip_space(text, i + 1)
     top: dict[str, Any] = {}
     while True:
         if text[i] != '"':
@@ -63,22 +55,22 @@ def _plan(text: str) -> Plan:
         key, i = scanstring(text, i + 1)
         if key in top:
             raise _Other
-        i = _ws(text, i)
+        i = skip_space(text, i)
         if text[i] != ":":
             raise _Other
-        i = _ws(text, i + 1)
+        i = skip_space(text, i + 1)
         if key == _PROJECTS and text[i] == "[":
             top[key], i = _projects(text, i)
         else:
             top[key], i = decode_value(text, i)
-        i = _ws(text, i)
+        i = skip_space(text, i)
         if text[i] == ",":
-            i = _ws(text, i + 1)
+            i = skip_space(text, i + 1)
         elif text[i] == "}":
             break
         else:
             raise _Other
-    if _ws(text, i + 1) != len(text):
+    if skip_space(text, i + 1) != len(text):
         raise _Other
     return Plan.model_validate(top)
 
@@ -87,7 +79,7 @@ def _projects(text: str, i: int) -> tuple[list[Project], int]:
     """Each project of the array at ``i`` made into its model as soon as it is parsed,
     and where the array ends."""
     projects: list[Project] = []
-    i = _ws(text, i + 1)
+    i = skip_space(text, i + 1)
     if text[i] == "]":
         return projects, i + 1
     while True:
@@ -96,9 +88,9 @@ def _projects(text: str, i: int) -> tuple[list[Project], int]:
             raise _Other
         projects.append(Project.model_validate(raw))
         del raw  # this project's dicts go before the next project's are made
-        i = _ws(text, i)
+        i = skip_space(text, i)
         if text[i] == ",":
-            i = _ws(text, i + 1)
+            i = skip_space(text, i + 1)
         elif text[i] == "]":
             return projects, i + 1
         else:
