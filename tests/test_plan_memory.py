@@ -26,6 +26,7 @@ from kpibook.api import load_plan
 from kpibook.model import Model, no_items, no_keys
 from kpibook.plan import Plan
 from kpibook.plantext import save_json
+from tests.instrument import bytes_per_added_indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,14 +66,7 @@ def _held(path: Path) -> tuple[int, int]:
 def test_an_indicator_costs_at_most_its_bound(tmp_path: Path) -> None:
     """Read from its JSON text as a real plan is (each string its own until interned);
     the difference between two sizes leaves out what any plan holds once."""
-    sizes = {}
-    for departments in (2, 10, 30):  # the first warms what is made once per process
-        path = tmp_path / f"plan-{departments}.json"
-        save_json(synthetic_plan(departments), path)
-        sizes[departments] = _held(path)
-    (small, n_small), (large, n_large) = sizes[10], sizes[30]
-    per_indicator = (large - small) / (n_large - n_small)
-    assert n_large - n_small == 1200
+    per_indicator = bytes_per_added_indicator(_held, tmp_path)
     assert per_indicator < BYTES_PER_INDICATOR, f"{per_indicator:.0f} bytes per indicator"
 
 

@@ -23,6 +23,7 @@ from kpibook.jsontext import parse_json
 from kpibook.plan import Plan
 from kpibook.planjson import plan_from_json
 from kpibook.plantext import save_json
+from tests.instrument import bytes_per_added_indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,12 +134,5 @@ def _load_peak_over_held(path: Path) -> tuple[int, int]:
 
 
 def test_a_json_plan_never_holds_every_project_parsed_at_once(tmp_path: Path) -> None:
-    sizes = {}
-    for departments in (2, 10, 30):  # the first warms what is made once per process
-        path = tmp_path / f"plan-{departments}.json"
-        save_json(synthetic_plan(departments), path)
-        sizes[departments] = _load_peak_over_held(path)
-    (small, n_small), (large, n_large) = sizes[10], sizes[30]
-    per_indicator = (large - small) / (n_large - n_small)
-    assert n_large - n_small == 1200
+    per_indicator = bytes_per_added_indicator(_load_peak_over_held, tmp_path)
     assert per_indicator < PARSED_BYTES_PER_INDICATOR, f"{per_indicator:.0f} bytes"
