@@ -71,6 +71,18 @@ class Seed:
     """The part of the sheet holding the inputs."""
 
 
+def mutants(seeds: list[Seed], count: int) -> Iterator[tuple[int, Seed, str, str, bytes]]:
+    """The fuzzer's mutants in order, (number, seed, kind, what was done, bytes): every
+    kind of mutation once, then kinds at random (from ``SEED``, so always the same)."""
+    rng = random.Random(SEED)
+    names = sorted(MUTATIONS)
+    for number in range(count):
+        seed = seeds[number % len(seeds)]
+        kind = names[number % len(names)] if number < len(names) else rng.choice(names)
+        what, data = MUTATIONS[kind](rng, seed)
+        yield number, seed, kind, what, data
+
+
 def _seeds(tmp: Path, plans: list[tuple[Plan, Entries]]) -> list[Seed]:
     seeds = []
     for plan, entries in plans:
@@ -595,20 +607,15 @@ def test_mutated_returns_never_crash_hang_or_merge_a_value_the_file_does_not_sho
     # name with openpyxl would fail on the hostile files openpyxl reads otherwise.
     monkeypatch.setattr("kpibook.returns.check.read_form_book", fast_reader)
     seeds = _seeds(tmp_path / "seeds", [(card_plan, card_entries), (matrix_plan, matrix_entries)])
-    rng = random.Random(SEED)
     kept = tmp_path / "mutants"
     kept.mkdir()
-    names = sorted(MUTATIONS)
     codes: Counter[str] = Counter()
     clean = 0
     unverified: Counter[str] = Counter()
     failures: list[str] = []
     oracle_cache: dict[str, FormBook | None] = {}
     started = time.monotonic()
-    for number in range(MUTANTS):
-        seed = seeds[number % len(seeds)]
-        kind = names[number % len(names)] if number < len(names) else rng.choice(names)
-        what, data = MUTATIONS[kind](rng, seed)
+    for number, seed, kind, what, data in mutants(seeds, MUTANTS):
         path = tmp_path / seed.name
         path.write_bytes(data)
         label = f"seed {SEED} mutant {number} ({kind}: {what[:120]})"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import re
 import zipfile
 from pathlib import Path
@@ -18,7 +17,7 @@ from kpibook.forms.fill import write_filled_forms
 from kpibook.plan import Plan
 from kpibook.xlsx_sheetdata import MAIN, scan, scan_strings
 from tests import sheetdata
-from tests.test_fuzz import MUTATIONS, SEED, _seeds, rezip
+from tests.test_fuzz import _seeds, mutants, rezip
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -155,15 +154,10 @@ def test_every_fuzzed_mutant_reads_the_same_both_ways(
 ) -> None:
     """The fuzzer's mutations (``tests/test_fuzz.py``), each mutant read both ways."""
     seeds = _seeds(tmp_path / "seeds", [(card_plan, card_entries), (matrix_plan, matrix_entries)])
-    rng = random.Random(SEED)
-    names = sorted(MUTATIONS)
-    mutants = int(os.environ.get("KPIBOOK_FUZZ", "1200")) // 2
+    count = int(os.environ.get("KPIBOOK_FUZZ", "1200")) // 2
     plain = 0
     failures = []
-    for number in range(mutants):
-        seed = seeds[number % len(seeds)]
-        kind = names[number % len(names)] if number < len(names) else rng.choice(names)
-        what, data = MUTATIONS[kind](rng, seed)
+    for number, seed, kind, what, data in mutants(seeds, count):
         path = tmp_path / seed.name
         path.write_bytes(data)
         try:
@@ -175,7 +169,7 @@ def test_every_fuzzed_mutant_reads_the_same_both_ways(
         if unlike is not None:
             failures.append(f"mutant {number} ({kind}: {what[:100]}): {unlike}")
     assert not failures, "\n".join(failures[:20])
-    assert plain > mutants // 4, "too few mutants were read plainly to prove anything"
+    assert plain > count // 4, "too few mutants were read plainly to prove anything"
 
 
 def test_parts_unpacked_by_preflight_are_read_as_from_the_zip(
