@@ -163,6 +163,11 @@ _SHORT_TEXT = 16_383
 """Texts longer than half of Excel's 32,767 UTF-16 units go through xlsxwriter's check."""
 
 
+def _like_rich_text(text: str) -> bool:
+    """A text xlsxwriter would take for its own rich-text XML and write unescaped."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
 class _Worksheet(xlsxwriter.worksheet.Worksheet):  # type: ignore[misc]
     """xlsxwriter's worksheet, with its rows held in memory serialised by one loop
     instead of xlsxwriter's several calls and attribute escapes per cell: exactly the
@@ -320,7 +325,7 @@ class Sheet:
                 and held[0] is style
                 and value.__class__ is str
                 and len(value) <= _SHORT_TEXT
-                and not (value.startswith("<r>") and value.endswith("</r>"))
+                and not _like_rich_text(value)
             ):
                 # a form's most frequent cell, stored as xlsxwriter's _write_string stores
                 # it, without its checks for the cases excluded above
@@ -333,7 +338,7 @@ class Sheet:
         # cell was given in A1 notation): the same cells, a third fewer calls per cell.
         if value is None:
             ws._write_blank(row, col, None, fmt)
-        elif isinstance(value, str) and not (value.startswith("<r>") and value.endswith("</r>")):
+        elif isinstance(value, str) and not _like_rich_text(value):
             ws._write_string(row, col, value, fmt)
         elif isinstance(value, bool):
             ws._write_boolean(row, col, value, fmt)
@@ -344,10 +349,9 @@ class Sheet:
             ws.write_datetime(
                 row, col, dt.datetime.combine(value, dt.time()), self._book.format(date_style)
             )
-        elif value.startswith("<r>") and value.endswith("</r>"):
-            # xlsxwriter takes such a text for its own rich-text XML and writes it into
-            # the file unescaped: a department's text of that shape broke the workbook.
-            # Two runs in the cell's own font are the same text, escaped.
+        elif _like_rich_text(value):
+            # a department's text of that shape broke the workbook; two runs in the
+            # cell's own font are the same text, escaped
             ws.write_rich_string(row, col, fmt, value[:1], fmt, value[1:], fmt)
 
     def write_row(self, row: int, values: Sequence[CellValue], style: Style = PLAIN) -> None:
